@@ -1,0 +1,57 @@
+import pg from 'pg';
+
+export interface DbSettings {
+  /** A postgres:// URL; when given it wins over the separate fields. */
+  url?: string | undefined;
+  host?: string | undefined;
+  port?: number | undefined;
+  user?: string | undefined;
+  password?: string | undefined;
+  database?: string | undefined;
+  /** off: plain TCP; verify: TLS with certificate checks; no-verify: TLS without them. */
+  ssl?: 'off' | 'verify' | 'no-verify' | undefined;
+  /** Pool size. */
+  max?: number | undefined;
+  applicationName?: string | undefined;
+}
+
+// MOSIP stores UTC wall-clock times in `timestamp without time zone`. pg would read them as the Node
+// process's local time; read them as UTC instead, whatever TZ the operator's shell has.
+const TIMESTAMP_WITHOUT_TZ_OID = 1114;
+const typeOverrides = new pg.TypeOverrides();
+typeOverrides.setTypeParser(TIMESTAMP_WITHOUT_TZ_OID, (text: string) => new Date(text.replace(' ', 'T') + 'Z'));
+
+export function createPool(settings: DbSettings): pg.Pool {
+  const ssl = settings.ssl === 'verify' ? { rejectUnauthorized: true }
+    : settings.ssl === 'no-verify' ? { rejectUnauthorized: false }
+    : undefined;
+  const pool = new pg.Pool({
+    connectionString: settings.url,
+    host: settings.url ? undefined : settings.host,
+    port: settings.url ? undefined : settings.port,
+    user: settings.url ? undefined : settings.user,
+    password: settings.url ? undefined : settings.password,
+    database: settings.url ? undefined : settings.database,
+    ssl,
+    max: settings.max ?? 4,
+    types: typeOverrides,
+    application_name: settings.applicationName ?? 'mosip-reprocess',
+    connectionTimeoutMillis: 15_000,
+  });
+  // An idle client that loses its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** "user@host:port/db" without the password, for messages. */
+export function describeDb(settings: DbSettings): string {
+  if (settings.url) {
+    try {
+      const u = new URL(settings.url);
+      return `${decodeURIComponent(u.username) || '(default user)'}@${u.hostname}:${u.port || 5432}${u.pathname}`;
+    } catch {
+      return '(unparsable database URL)';
+    }
+  }
+  return `${settings.user ?? '(default user)'}@${settings.host ?? 'localhost'}:${settings.port ?? 5432}/${settings.database ?? ''}`;
+}

@@ -1,0 +1,12 @@
+/** One packet to notify: what the securezone endpoint needs to find and route it. */
+export interface Packet {
+  rid: string;
+  process: string;
+  workflowInstanceId: string;
+  /** registration.iteration; MOSIP's stage throws without it, so it is always sent (default 1). */
+  iteration: number;
+  /** registration.source; NULL on rows migrated from 1.1.5, and then not sent. */
+  source: string | null;
+  /** Where the packet came from, for messages: "db", "file.txt:12", "--registration". */
+  origin: string;
+}
