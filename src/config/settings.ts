@@ -1,0 +1,86 @@
+// Every run setting in one table: its config-file key, flag, environment variable, type, default and
+// whether it is a secret. The CLI, the loader and the redactor all read this table.
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+const list = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+  z.array(z.string().regex(/^[A-Z0-9_]+$/, 'expected upper-case codes like UPLOAD_PACKET')),
+);
+const bool = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  if (/^(true|1|yes|on)$/i.test(v)) return true;
+  if (/^(false|0|no|off)$/i.test(v)) return false;
+  return v;
+}, z.boolean());
+const num = (inner: z.ZodNumber) => z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v), inner);
+const httpUrl = z.string().url().refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://')
+  .transform((u) => u.replace(/\/+$/, ''));
+const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const seconds = typeof v === 'number' ? v : parseDuration(v);
+  if (seconds === null || seconds < 0) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'expected an age like 1d, 36h, 90m or 45s' });
+    return z.NEVER;
+  }
+  return seconds;
+});
+
+export interface Setting {
+  key: string;
+  flag?: string;
+  env: string;
+  describe: string;
+  schema: z.ZodTypeAny;
+  secret?: boolean;
+}
+
+export const SETTINGS = [
+  { key: 'server', flag: '--server <url>', env: 'REPROCESS_SERVER', describe: 'MOSIP base URL; the tool calls <server>/registrationprocessor/v1/securezone/notification', schema: httpUrl.optional() },
+  { key: 'authServer', flag: '--auth-server <url>', env: 'REPROCESS_AUTH_SERVER', describe: 'base URL of authmanager when it differs from --server', schema: httpUrl.optional() },
+  { key: 'clientId', flag: '--client-id <id>', env: 'REPROCESS_CLIENT_ID', describe: 'client id for the token (default mosip-regproc-client)', schema: z.string().min(1).default('mosip-regproc-client') },
+  { key: 'clientSecret', env: 'REGPROC_CLIENT_PWD', describe: 'client secret (env or config file only, never a flag)', schema: z.string().min(1).optional(), secret: true },
+  { key: 'appId', flag: '--app-id <id>', env: 'REPROCESS_APP_ID', describe: 'authmanager app id (default regproc)', schema: z.string().min(1).default('regproc') },
+  { key: 'caFile', flag: '--ca-file <path>', env: 'REPROCESS_CA_FILE', describe: 'extra CA certificate (PEM) to trust for HTTPS', schema: z.string().min(1).optional() },
+  { key: 'insecure', flag: '--insecure', env: 'REPROCESS_INSECURE', describe: 'do not verify the server TLS certificate (not recommended)', schema: bool.default(false) },
+  { key: 'timeout', flag: '--timeout <seconds>', env: 'REPROCESS_TIMEOUT', describe: 'HTTP request timeout in seconds (default 30)', schema: num(z.number().positive()).default(30) },
+  { key: 'dbUrl', flag: '--db-url <url>', env: 'REPROCESS_DB_URL', describe: 'postgres:// URL; overrides DB_HOST, DB_PORT, DB_USER, DB_PWD and DB_NAME', schema: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres://').optional(), secret: true },
+  { key: 'dbHost', flag: '--db-host <host>', env: 'DB_HOST', describe: 'database host (default localhost)', schema: z.string().min(1).default('localhost') },
+  { key: 'dbPort', flag: '--db-port <port>', env: 'DB_PORT', describe: 'database port (default 5432)', schema: num(z.number().int().min(1).max(65535)).default(5432) },
+  { key: 'dbUser', flag: '--db-user <user>', env: 'DB_USER', describe: 'database user (default postgres)', schema: z.string().min(1).default('postgres') },
+  { key: 'dbPassword', env: 'DB_PWD', describe: 'database password (env or config file only, never a flag)', schema: z.string().optional(), secret: true },
+  { key: 'dbName', flag: '--db-name <name>', env: 'DB_NAME', describe: 'database name (default mosip_regprc)', schema: z.string().min(1).default('mosip_regprc') },
+  { key: 'dbSchema', flag: '--schema <name>', env: 'DB_SCHEMA', describe: 'schema of the registration tables (default regprc)', schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _').default('regprc') },
+  { key: 'dbSsl', flag: '--db-ssl <mode>', env: 'DB_SSL', describe: 'off | verify | no-verify (default off)', schema: z.enum(['off', 'verify', 'no-verify']).default('off') },
+  { key: 'approach', flag: '--approach <n>', env: 'REPROCESS_APPROACH', describe: "the guide's APPROACH 1 (default) or 2 (only packets stuck in later stages)", schema: num(z.number().int().min(1).max(2)).default(1) },
+  { key: 'stages', flag: '--stages <codes>', env: 'REPROCESS_STAGES', describe: 'APPROACH 2: extra latest_trn_type_code values (a country\'s custom stages), comma-separated', schema: list.default([]) },
+  { key: 'trnStatuses', flag: '--trn-statuses <codes>', env: 'REPROCESS_TRN_STATUSES', describe: 'latest_trn_status_code values to select (default SUCCESS,REPROCESS,IN_PROGRESS)', schema: list.default(['SUCCESS', 'REPROCESS', 'IN_PROGRESS']) },
+  { key: 'excludeStatuses', flag: '--exclude-statuses <codes>', env: 'REPROCESS_EXCLUDE_STATUSES', describe: 'status_code values to leave alone (default PROCESSED,FAILED,REJECTED)', schema: list.default(['PROCESSED', 'FAILED', 'REJECTED']) },
+  { key: 'maxRetries', flag: '--max-retries <n>', env: 'REPROCESS_MAX_RETRIES', describe: 'select rows with reg_process_retry_count <= n (default 500)', schema: num(z.number().int().min(0).max(32767)).default(500) },
+  { key: 'olderThan', flag: '--older-than <age>', env: 'REPROCESS_OLDER_THAN', describe: 'select rows whose latest_trn_dtimes is older than this, e.g. 1d, 36h, 90m (default 1d)', schema: duration.default('1d') },
+  { key: 'limit', flag: '--limit <n>', env: 'REPROCESS_LIMIT', describe: 'at most this many packets in this run (default 1000; 1 = the guide\'s "try one first")', schema: num(z.number().int().min(1)).default(1000) },
+  { key: 'queryFile', flag: '--query-file <path>', env: 'REPROCESS_QUERY_FILE', describe: 'custom SELECT returning reg_id, process, workflow_instance_id [, iteration, source]; runs READ ONLY', schema: z.string().min(1).optional() },
+  { key: 'delay', flag: '--delay <seconds>', env: 'REPROCESS_DELAY', describe: 'seconds between the starts of two notifications, decimals and 0 allowed (default 1)', schema: num(z.number().min(0)).default(1) },
+  { key: 'logDir', flag: '--log-dir <dir>', env: 'REPROCESS_LOG_DIR', describe: 'where out.log (all runs) and last.log (this run) go (default ./reprocess-logs)', schema: z.string().min(1).default('reprocess-logs') },
+  { key: 'json', flag: '--json', env: 'REPROCESS_JSON', describe: 'print JSON lines instead of text', schema: bool.default(false) },
+] as const satisfies readonly Setting[];
+
+export type SettingKey = (typeof SETTINGS)[number]['key'];
+
+export const SETTINGS_SCHEMA = z.object(
+  Object.fromEntries(SETTINGS.map((s) => [s.key, s.schema])) as { [K in (typeof SETTINGS)[number] as K['key']]: K['schema'] },
+).strict();
+
+export type Settings = z.output<typeof SETTINGS_SCHEMA>;
+
+export const SECRET_KEYS: ReadonlySet<string> = new Set(
+  SETTINGS.filter((s) => 'secret' in s && s.secret).map((s) => s.key),
+);
+
+export function settingByKey(key: string): Setting | undefined {
+  return SETTINGS.find((s) => s.key === key);
+}
+
+/** The flag's long name without the value placeholder: "--server <url>" -> "--server". */
+export function flagName(setting: Setting): string | undefined {
+  return setting.flag?.split(' ')[0];
+}

@@ -1,0 +1,95 @@
+// Source of packets from the registration table: the guide's selection, or an operator's custom query.
+import type pg from 'pg';
+import { readFileSync } from 'node:fs';
+import type { Packet } from '../domain/packet.js';
+import { InputError } from '../errors.js';
+import { REQUIRED_COLUMNS, readOnlyRows, type CustomQueryRow } from '../sql/customQuery.js';
+import { selectEligiblePage, type EligibilityCriteria, type EligibleRow } from '../sql/selectEligible.js';
+
+const PAGE_SIZE = 500;
+
+export function rowToPacket(row: EligibleRow, origin: string): Packet {
+  return {
+    rid: row.reg_id,
+    process: row.process,
+    workflowInstanceId: row.workflow_instance_id,
+    iteration: row.iteration ?? 1,
+    source: row.source ?? null,
+    origin,
+  };
+}
+
+/** Eligible packets, at most `limit`, fetched a page at a time in workflow id order. */
+export async function* eligiblePackets(
+  pool: pg.Pool, schema: string, criteria: EligibilityCriteria, limit: number, pageSize = PAGE_SIZE,
+): AsyncGenerator<Packet, void, void> {
+  let after = '';
+  let taken = 0;
+  while (taken < limit) {
+    const page = await selectEligiblePage(pool, schema, criteria, after, Math.min(pageSize, limit - taken));
+    for (const row of page) {
+      yield rowToPacket(row, 'db');
+      taken += 1;
+    }
+    if (page.length === 0) return;
+    after = page[page.length - 1]!.workflow_instance_id;
+  }
+}
+
+/** Packets from --query-file, at most `limit`; the query runs READ ONLY. Rows missing a key column are reported via onSkip. */
+export async function* customQueryPackets(
+  pool: pg.Pool, queryFile: string, limit: number, onSkip: (reason: string) => void,
+): AsyncGenerator<Packet, void, void> {
+  let sql: string;
+  try {
+    sql = readFileSync(queryFile, 'utf8');
+  } catch (err) {
+    throw new InputError(`query file ${queryFile}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  if (!sql.trim()) throw new InputError(`query file ${queryFile}: it is empty`);
+  const client = await pool.connect();
+  let taken = 0;
+  let checked = false;
+  let rowNumber = 0;
+  const batches = readOnlyRows(client, sql, PAGE_SIZE);
+  try {
+    for (;;) {
+      let next: IteratorResult<CustomQueryRow[], void>;
+      try {
+        next = await batches.next();
+      } catch (err) {
+        const e = err as { message?: string; code?: string };
+        // 25006 = read_only_sql_transaction; 42xxx = syntax/undefined objects: the operator's SQL is at fault.
+        if (e.code === '25006' || e.code?.startsWith('42')) {
+          throw new InputError(`query file ${queryFile}: ${e.message}${e.code === '25006' ? ' (custom queries run READ ONLY; nothing was changed)' : ''}`);
+        }
+        throw err;
+      }
+      if (next.done) return;
+      for (const row of next.value) {
+        rowNumber += 1;
+        if (!checked) {
+          const missing = REQUIRED_COLUMNS.filter((c) => !(c in row));
+          if (missing.length > 0) {
+            throw new InputError(`query file ${queryFile}: the query must return reg_id, process and workflow_instance_id; missing ${missing.join(', ')}`);
+          }
+          checked = true;
+        }
+        if (!row.reg_id || !row.process || !row.workflow_instance_id) {
+          onSkip(`query row ${rowNumber}: reg_id, process or workflow_instance_id is NULL`);
+          continue;
+        }
+        yield rowToPacket({
+          reg_id: row.reg_id, process: row.process, workflow_instance_id: row.workflow_instance_id,
+          iteration: row.iteration ?? null, source: row.source ?? null,
+        }, `query row ${rowNumber}`);
+        taken += 1;
+        if (taken >= limit) return;
+      }
+    }
+  } finally {
+    // Also when the consumer stops early: close the cursor and end the READ ONLY transaction before release.
+    await batches.return().catch(() => undefined);
+    client.release();
+  }
+}

@@ -1,0 +1,42 @@
+// An operator's own SELECT (--query-file), run inside a READ ONLY transaction and read through a cursor,
+// so it can neither change data nor load a huge result into memory.
+import type pg from 'pg';
+import Cursor from 'pg-cursor';
+
+export const REQUIRED_COLUMNS = ['reg_id', 'process', 'workflow_instance_id'] as const;
+
+export interface CustomQueryRow {
+  reg_id: string | null;
+  process: string | null;
+  workflow_instance_id: string | null;
+  iteration?: number | null;
+  source?: string | null;
+}
+
+/** Drops one trailing semicolon and whitespace; the extended protocol takes exactly one statement. */
+export function normaliseQueryText(sql: string): string {
+  return sql.trim().replace(/;\s*$/, '').trim();
+}
+
+/**
+ * Yields the query's rows in batches. The transaction is READ ONLY and already holds its snapshot before the
+ * operator's statement runs, so not even `set_config('transaction_read_only', ...)` inside it can lift that.
+ */
+export async function* readOnlyRows(client: pg.PoolClient, sql: string, batchSize: number): AsyncGenerator<CustomQueryRow[], void, void> {
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  try {
+    await client.query('SELECT 1');
+    const cursor = client.query(new Cursor<CustomQueryRow>(normaliseQueryText(sql)));
+    try {
+      for (;;) {
+        const rows = await cursor.read(batchSize);
+        if (rows.length === 0) break;
+        yield rows;
+      }
+    } finally {
+      await cursor.close().catch(() => undefined);
+    }
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined);
+  }
+}
