@@ -152,3 +152,7 @@ export function classifyReply(status: number, body: string, rid: string): Notify
   if (/^Packet with registrationId '.*' has not been uploaded to file System$/.test(message)) return 'not_uploaded';
   return 'stage_error';
 }
+
+/** The authmanager's success response (contract section 2); the token itself is only in the headers. */
+export const AUTH_SUCCESS_STATUS = 'Success';
+export const AUTH_SUCCESS_MESSAGE = 'Clientid and Token combination had been validated successfully';

@@ -1,0 +1,181 @@
+// The simulator's commands, for the CLI to wire: run the simulator, create the regprc tables, seed a backlog.
+// They parse and print only; the work is in server.ts, sql/schema.ts and seed.ts. Secrets are never printed.
+import type pg from 'pg';
+import { createPool, describeDb } from '../db/connect.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../embedded/pglite.js';
+import { InputError, UnreachableError } from '../errors.js';
+import { AUTH_PATH, NOTIFICATION_PATH } from '../mosip/wire.js';
+import { isValidSchemaName } from '../sql/ident.js';
+import { createSchema } from '../sql/schema.js';
+import { DEFAULT_CLIENT_ID } from './options.js';
+import { seedScenario, type SeedSummary } from './seed.js';
+import { HEALTH_PATH, startSimulator, STATS_PATH } from './server.js';
+import { waitForStopSignal } from './signals.js';
+
+/** Where output goes and where the secret may come from; tests pass their own. */
+export interface CommandIo {
+  out(line: string): void;
+  env: NodeJS.ProcessEnv;
+  /** Resolves when the running simulator should stop. Default: SIGINT or SIGTERM. */
+  untilStopped?: Promise<unknown>;
+}
+
+const defaultIo = (): CommandIo => ({ out: (line) => process.stdout.write(`${line}\n`), env: process.env });
+
+export const SECRET_ENV = 'REGPROC_CLIENT_PWD';
+export const DEFAULT_SIMULATOR_PORT = 8090; // mosip.regproc.securezone.notification.server.port
+
+export interface DbCommandOptions {
+  /** postgres:// URL of the database to use. */
+  dbUrl?: string;
+  /** Default 'regprc'. */
+  schema?: string;
+}
+
+export interface SimulatorCommandOptions extends DbCommandOptions {
+  host?: string;
+  /** Default 8090; 0 picks a free port. */
+  port?: number | string;
+  /** JWT lifetime in seconds. Default 86400. */
+  tokenLifetime?: number | string;
+  /** securezone.routing.enabled. Default true. */
+  routing?: boolean;
+  clientId?: string;
+  /** The client secret; default: the REGPROC_CLIENT_PWD environment variable. */
+  secret?: string;
+}
+
+export interface SeedCommandOptions extends DbCommandOptions {
+  count: number | string;
+  /** PRNG seed. Default 1. */
+  seed?: number | string;
+}
+
+/** Runs the simulator until stopped. Without --db-url it runs on an embedded, in-memory PostgreSQL. */
+export async function runSimulatorCommand(opts: SimulatorCommandOptions, io: CommandIo = defaultIo()): Promise<void> {
+  const schema = schemaOption(opts.schema);
+  const port = integerOption('port', opts.port ?? DEFAULT_SIMULATOR_PORT, 0, 65535);
+  const tokenLifetimeSeconds = integerOption('token lifetime', opts.tokenLifetime ?? 86400, 0, 10 * 365 * 86400);
+  const clientId = opts.clientId ?? DEFAULT_CLIENT_ID;
+  const secret = opts.secret ?? io.env[SECRET_ENV];
+  if (!secret) throw new InputError(`no client secret: pass --secret or set ${SECRET_ENV}`);
+  const secretOrigin = opts.secret ? 'given with --secret' : `read from ${SECRET_ENV}`;
+
+  let embedded: EmbeddedPostgres | undefined;
+  let pool: pg.Pool | undefined;
+  try {
+    let dbDescription: string;
+    if (opts.dbUrl) {
+      pool = createPool({ url: opts.dbUrl, max: 10, applicationName: 'mosip-simulator' });
+      await requireTables(pool, schema);
+      dbDescription = `${describeDb({ url: opts.dbUrl })}, schema ${schema}`;
+    } else {
+      embedded = await startEmbeddedPostgres();
+      pool = createPool({ url: embedded.url, max: 10, applicationName: 'mosip-simulator' });
+      await createSchema(pool, schema);
+      dbDescription = `embedded in-memory PostgreSQL at ${embedded.url}, schema ${schema} (empty; seed it with the seed command)`;
+    }
+    const simulator = await startSimulator({
+      host: opts.host, port, db: pool, schema, tokenLifetimeSeconds, routingEnabled: opts.routing ?? true,
+      clients: [{ clientId, secret }],
+    });
+    io.out(`MOSIP simulator listening on ${simulator.url}`);
+    io.out(`  authmanager:    POST ${simulator.url}${AUTH_PATH} (appId regproc)`);
+    io.out(`  securezone:     POST ${simulator.url}${NOTIFICATION_PATH}`);
+    io.out(`  health, stats:  GET ${simulator.url}${HEALTH_PATH}, GET ${simulator.url}${STATS_PATH}`);
+    io.out(`  client id:      ${clientId} (its secret was ${secretOrigin})`);
+    io.out(`  database:       ${dbDescription}`);
+    io.out(`  routing:        securezone.routing.enabled=${opts.routing ?? true}`);
+    io.out(`  token lifetime: ${tokenLifetimeSeconds} s`);
+    io.out('Stop with Ctrl-C.');
+    await (io.untilStopped ?? waitForStopSignal());
+    await simulator.close();
+    io.out('MOSIP simulator stopped.');
+  } finally {
+    await pool?.end();
+    await embedded?.stop();
+  }
+}
+
+/** Creates the regprc schema and its three tables (idempotent). */
+export async function createSchemaCommand(opts: DbCommandOptions, io: CommandIo = defaultIo()): Promise<void> {
+  const schema = schemaOption(opts.schema);
+  const url = requireDbUrl(opts);
+  const pool = createPool({ url, max: 1 });
+  try {
+    await createSchema(pool, schema).catch((error: unknown) => {
+      throw new UnreachableError(`could not create schema ${schema} in ${describeDb({ url })}: ${(error as Error).message}`);
+    });
+    io.out(`Schema ${schema} with registration, registration_transaction and registration_list is ready in ${describeDb({ url })}.`);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Creates the tables if needed and seeds a realistic backlog; prints what was created. */
+export async function seedCommand(opts: SeedCommandOptions, io: CommandIo = defaultIo()): Promise<SeedSummary> {
+  const schema = schemaOption(opts.schema);
+  const url = requireDbUrl(opts);
+  const count = integerOption('count', opts.count, 1, 50_000_000);
+  const seed = integerOption('seed', opts.seed ?? 1, 0, 2 ** 32 - 1);
+  const pool = createPool({ url, max: 1 });
+  try {
+    await createSchema(pool, schema);
+    const started = Date.now();
+    let nextReport = 0.1;
+    const summary = await seedScenario(pool, schema, {
+      count,
+      seed,
+      onProgress(inserted, total) {
+        if (inserted / total >= nextReport && inserted < total) {
+          io.out(`  ${inserted} of ${total} rows...`);
+          nextReport += 0.1;
+        }
+      },
+    });
+    io.out(`Seeded ${summary.registrations} registration rows and ${summary.syncRows} sync rows into ${describeDb({ url })}, `
+      + `schema ${schema}, in ${((Date.now() - started) / 1000).toFixed(1)} s (seed ${seed}).`);
+    io.out(`  duplicates (later resends of a RID): ${summary.duplicates}`);
+    io.out(`  migrated rows (source NULL):         ${summary.migrated}`);
+    io.out(`  retry count over 500:                ${summary.retryCountOver500}`);
+    io.out(`  touched in the last day:             ${summary.touchedLastDay}`);
+    io.out(`  APPROACH 1 query would select:       ${summary.approach1Eligible}`);
+    io.out(`  by process:     ${formatCounts(summary.byProcess)}`);
+    io.out(`  by status_code: ${formatCounts(summary.byStatusCode)}`);
+    return summary;
+  } finally {
+    await pool.end();
+  }
+}
+
+async function requireTables(pool: pg.Pool, schema: string): Promise<void> {
+  let found: boolean;
+  try {
+    const { rows } = await pool.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [`"${schema}".registration`]);
+    found = rows[0]?.found === true;
+  } catch (error) {
+    throw new UnreachableError(`cannot reach the database: ${(error as Error).message}`);
+  }
+  if (!found) throw new InputError(`schema ${schema} has no registration table: run the create-schema command first`);
+}
+
+function requireDbUrl(opts: DbCommandOptions): string {
+  if (!opts.dbUrl) throw new InputError('--db-url is required (a postgres:// URL)');
+  return opts.dbUrl;
+}
+
+function schemaOption(schema: string | undefined): string {
+  const name = schema ?? 'regprc';
+  if (!isValidSchemaName(name)) throw new InputError(`schema name "${name}" must be lower-case letters, digits and underscores`);
+  return name;
+}
+
+function integerOption(name: string, value: number | string, min: number, max: number): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new InputError(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
+  return n;
+}
+
+function formatCounts(counts: Record<string, number>): string {
+  return Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
+}

@@ -1,0 +1,589 @@
+// The simulated 1.2.0.1 workflow behind the securezone stage ("Zero-setup demo", the pipeline model). Every message
+// the stage forwards (SimulatorOptions.onForward) becomes one packet that moves through the stages over time, the
+// way the camel routes and the stage consumers would move it, and each stage step writes what MOSIP writes
+// (src/sql/pipelineStage.ts).
+//
+// Model, in the order a packet sees it:
+// - backlog: messages wait in FIFO order until the pipeline has capacity (capacityPerSecond admissions per second,
+//   spread evenly; a burst above that rate queues and the backlog grows);
+// - each stage takes its latency, then its step is written (at most maxConcurrentDbWork writes at once);
+// - a step succeeds (latest SUCCESS; the last stage completes the packet as PROCESSED) or, with the configured
+//   probability, fails: FAILED (status_code FAILED, like workflow-cmd://complete-as-failed) or REPROCESS
+//   (status_code REPROCESS, like workflow-cmd://mark-as-reprocess, contract section 4). A failed packet stops;
+//   the automated reprocessor or the tool must re-drive it.
+// - if the row is no longer where this packet left it (re-notified, reprocessed, edited), the packet is
+//   "superseded" and stops without writing.
+// Simplification: in MOSIP the workflow command that ends a packet (complete-as-processed, complete-as-failed,
+// mark-as-reprocess; WorkflowInternalActionVerticle) writes a second transaction row of type INTERNAL_WORKFLOW_ACTION.
+// The model folds that status change into the stage's own row, so there is exactly one transaction row per step
+// and latest_trn_type_code shows the stage the packet ended or stopped in.
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type pg from 'pg';
+import { pipelineStageQueries, type PipelineStageQueries, type PipelineStepWrite, type StepApplied } from '../sql/pipelineStage.js';
+import type { ForwardedMessage } from './forwarding.js';
+
+/** One stage: its reg_stage_name (Java class name), trn type and the sub-status codes/comments it writes. */
+export interface PipelineStage {
+  name: string;
+  trnTypeCode: string;
+  successSubStatus: string;
+  successComment: string;
+  /** Written when the step fails as FAILED (the stage's own validation failure). */
+  failedSubStatus: string;
+  failedComment: string;
+}
+
+// Codes and texts from StatusUtil / StatusConstants (mosip/registration registration-processor-core; code reading).
+// Typos are MOSIP's ("RPR-PKC" has no dash before SUCCESS; "extaction", "successfuly").
+const SYSTEM_EXCEPTION = 'RPR-SYS-EXCEPTION-001';
+const stage = (
+  name: string, trnTypeCode: string, successSubStatus: string, successComment: string,
+  failedSubStatus: string, failedComment: string,
+): PipelineStage => Object.freeze({ name, trnTypeCode, successSubStatus, successComment, failedSubStatus, failedComment });
+
+export const PACKET_UPLOADER = stage('PacketUploaderStage', 'UPLOAD_PACKET',
+  'RPR-PKU-SUCCESS-001', 'Packet is Uploaded to Packet Store', 'RPR-PKU-FAILED-003', 'Packet Upload Failed');
+export const PACKET_VALIDATOR = stage('PacketValidatorStage', 'VALIDATE_PACKET',
+  'RPR-PKV-SUCCESS-001', 'Packet Validation is Successful', 'RPR-PKV-FAILED-003', 'Check Sum Validation Failed');
+export const PACKET_CLASSIFIER = stage('PacketClassifierStage', 'PACKET_CLASSIFICATION',
+  'RPR-PKCSUCCESS-001', 'Packet Classification is Successful', SYSTEM_EXCEPTION, 'Unknown exception occured ');
+export const CMD_VALIDATOR = stage('CMDValidatorStage', 'CMD_VALIDATION',
+  'RPR-CMD-SUCCESS-001', 'CMD Validation is Successful', 'RPR-CMD-FAILED-009', 'Device Validation Failed');
+export const OPERATOR_VALIDATOR = stage('OperatorValidatorStage', 'OPERATOR_VALIDATION',
+  'RPR-OVM-SUCCESS-001', 'OPERATOR Validation is Successful', 'RPR-OVM-FAILED-001', 'OfficerId is inActive');
+export const SUPERVISOR_VALIDATOR = stage('SupervisorValidatorStage', 'SUPERVISOR_VALIDATION',
+  'RPR-SVM-SUCCESS-001', 'SUPERVISOR Validation is Successful', 'RPR-SVM-FAILED-001', 'SupervisorId is inActive');
+export const INTRODUCER_VALIDATOR = stage('IntroducerValidatorStage', 'INTRODUCER_VALIDATION',
+  'RPR-IVM-SUCCESS-001', 'INTRODUCER Validation is Successful',
+  'RPR-IVM-FAILED-002', 'UIN or RID of Introducer Not Found in Packet');
+export const QUALITY_CLASSIFIER = stage('QualityClassifierStage', 'QUALITY_CLASSIFIER',
+  'RPR-QCK-SUCCESS-002', 'Biometric Quality Check is Successful',
+  'RPR-QCK-FAILED-001', 'Quality Score of Biometrics Captured is Below the Threshold');
+export const DEMO_DEDUPE = stage('DemoDedupeStage', 'DEMOGRAPHIC_VERIFICATION',
+  'RPR-DDP-SUCCESS-001', 'Demo Dedupe is Successful', SYSTEM_EXCEPTION, 'Demo Dedupe Failed  in ABIS');
+export const BIO_DEDUPE = stage('BioDedupeStage', 'BIOGRAPHIC_VERIFICATION',
+  'RPR-BDP-SUCCESS-002', 'Biometric Deduplication is Successful', SYSTEM_EXCEPTION, 'Identify Response Failed for Request ID - ');
+export const UIN_GENERATOR = stage('UinGeneratorStage', 'UIN_GENERATOR',
+  'RPR-UIN-SUCCESS-001', 'UIN Generated Successfully', 'RPR-UIN-FAILED-004', 'UIN Generation failed - ');
+export const BIOMETRIC_EXTRACTION = stage('BiometricExtractionStage', 'BIOMETRIC_EXTRACTION',
+  'RPR-BEN-SUCCESS-001', 'biometric extaction was successful',
+  'RPR-BEN-FAILED-001', 'Draft request is unavaialble in id-repo draft repository.');
+export const FINALIZATION = stage('FinalizationStage', 'FINALIZATION',
+  'RPR-FIN-SUCCESS-001', 'idrepo draft was published  successfuly', 'RPR-FIN-FAILED-001', 'Draft request failed to publish.');
+export const PRINTING = stage('PrintingStage', 'PRINT_SERVICE',
+  'RPR-PPS-SUCCESS-001', 'Print request submitted', 'RPR-PPS-FAILED-009', 'Print request failed');
+
+/** The NEW-packet stages after the securezone stage, without the optional CMD/operator/supervisor/introducer validators. */
+export const DEFAULT_STAGES: readonly PipelineStage[] = Object.freeze([
+  PACKET_UPLOADER, PACKET_VALIDATOR, PACKET_CLASSIFIER, QUALITY_CLASSIFIER, DEMO_DEDUPE, BIO_DEDUPE,
+  UIN_GENERATOR, BIOMETRIC_EXTRACTION, FINALIZATION, PRINTING,
+]);
+
+/** The same with the validators the camel route runs between the packet classifier and the quality classifier. */
+export const STAGES_WITH_VALIDATORS: readonly PipelineStage[] = Object.freeze([
+  PACKET_UPLOADER, PACKET_VALIDATOR, PACKET_CLASSIFIER, CMD_VALIDATOR, OPERATOR_VALIDATOR, SUPERVISOR_VALIDATOR,
+  INTRODUCER_VALIDATOR, QUALITY_CLASSIFIER, DEMO_DEDUPE, BIO_DEDUPE, UIN_GENERATOR, BIOMETRIC_EXTRACTION,
+  FINALIZATION, PRINTING,
+]);
+
+/** An internal error (ABIS, packet store, IDA unreachable): latest REPROCESS, sub-status API_RESOUCE_ACCESS_FAILED. */
+const REPROCESS_SUB_STATUS = SYSTEM_EXCEPTION;
+const REPROCESS_COMMENT = 'Unable to access API resource';
+
+/** FAILED: complete-as-failed; REPROCESS: mark-as-reprocess; mixed: each failure picks one of the two at random. */
+export type FailureMode = 'FAILED' | 'REPROCESS' | 'mixed';
+
+/** A per-stage setting: one value for every stage, or values by reg_stage_name; '*' covers stages not named. */
+export type PerStage<T> = T | Readonly<Record<string, T>>;
+
+export interface PipelineOptions {
+  /** The regprc database (not closed by the model). */
+  pool: pg.Pool;
+  /** Default 'regprc'. */
+  schema?: string;
+  /** Default DEFAULT_STAGES. */
+  stages?: readonly PipelineStage[];
+  /** Time a packet spends in a stage before its step is written, in ms. Default 200. */
+  stageLatencyMs?: PerStage<number>;
+  /** Packets per second the pipeline admits from the backlog; Infinity admits at once. Default 20. */
+  capacityPerSecond?: number;
+  /** Probability (0..1) that a step fails. Default 0. */
+  failureRate?: PerStage<number>;
+  /** Default 'REPROCESS'. */
+  failureMode?: FailureMode;
+  /** Seed of the failure draws; the same seed and message order give the same outcomes. Default: random. */
+  seed?: number;
+  /** Step writes running at once (each holds a pool connection). Default 2. */
+  maxConcurrentDbWork?: number;
+  /** Let the model's timers keep the process alive. Default false: timers are unref'd. */
+  keepProcessAlive?: boolean;
+  /** Called after every step (applied, superseded, or failed on a database error); throws are ignored. */
+  onStep?: (event: PipelineStepEvent) => void;
+}
+
+export type StepOutcome = 'SUCCESS' | 'PROCESSED' | 'FAILED' | 'REPROCESS' | 'superseded' | 'db_error';
+
+export interface PipelineStepEvent {
+  /** From the row once known, else from the message. */
+  workflowInstanceId: string | null;
+  rid: string | null;
+  stage: string;
+  outcome: StepOutcome;
+  /** The transaction row written (applied steps only). */
+  transactionId: string | null;
+  error?: unknown;
+}
+
+export interface StageCounts {
+  /** Packets in this stage now (waiting out its latency or for a database slot). */
+  current: number;
+  passed: number;
+  failed: number;
+  reprocess: number;
+  superseded: number;
+  dbErrors: number;
+}
+
+export interface PipelineStats {
+  /** Messages taken by accept(). */
+  accepted: number;
+  /** Waiting for capacity. */
+  backlog: number;
+  /** Admitted and not finished. */
+  inFlight: number;
+  admitted: number;
+  /** Ended PROCESSED. */
+  completed: number;
+  /** Ended FAILED. */
+  failed: number;
+  /** Ended REPROCESS. */
+  reprocess: number;
+  /** Stopped because the row was missing or had moved on (nothing written for that step). */
+  superseded: number;
+  /** Stopped because a step's write threw. */
+  dbErrors: number;
+  /** Messages with neither workflowInstanceId nor rid (nothing to look up). */
+  ignored: number;
+  /** Backlog and in-flight packets discarded by stop(). */
+  dropped: number;
+  lastError: string | null;
+  /** Live timers of the model (0 once stopped or idle). */
+  pendingTimers: number;
+  stopped: boolean;
+  /** By reg_stage_name, in pipeline order. */
+  perStage: Record<string, StageCounts>;
+}
+
+interface Packet {
+  workflowInstanceId: string | null;
+  rid: string | null;
+  stageIndex: number;
+  /** latest_trn_id this packet wrote last; null before the first step. */
+  latestTrnId: string | null;
+  /** Index of the stage that fails, or -1. */
+  failAt: number;
+  failAs: 'FAILED' | 'REPROCESS';
+}
+
+interface Resolved {
+  stages: readonly PipelineStage[];
+  latency: number[];
+  failure: number[];
+  intervalMs: number;
+  failureMode: FailureMode;
+  seed: number;
+  maxConcurrentDbWork: number;
+  keepProcessAlive: boolean;
+}
+
+export class PipelineModel {
+  /** accept, bound: pass as SimulatorOptions.onForward. */
+  readonly onForward = (message: ForwardedMessage): void => this.accept(message);
+
+  private readonly opts: Resolved;
+  private readonly pool: pg.Pool;
+  private readonly queries: PipelineStageQueries;
+  private readonly onStep: ((event: PipelineStepEvent) => void) | undefined;
+  private readonly random: () => number;
+
+  private readonly backlog = new Fifo<Packet>();
+  private readonly dbQueue = new Fifo<Packet>();
+  private readonly inStage = new Set<Packet>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly activeWrites = new Set<Promise<void>>();
+  private readonly idleWaiters = new Set<() => void>();
+  private admitTimer: NodeJS.Timeout | undefined;
+  private nextAdmitAt = 0;
+  private stopped = false;
+  private stopping: Promise<void> | undefined;
+
+  private counters = {
+    accepted: 0, admitted: 0, completed: 0, failed: 0, reprocess: 0, superseded: 0, dbErrors: 0, ignored: 0, dropped: 0,
+  };
+  private lastError: string | null = null;
+  private readonly perStage: StageCounts[];
+
+  constructor(options: PipelineOptions) {
+    if (!options.pool) throw new Error('the pipeline model needs a pg Pool');
+    this.opts = resolvePipelineOptions(options);
+    this.pool = options.pool;
+    this.queries = pipelineStageQueries(options.schema ?? 'regprc');
+    this.onStep = options.onStep;
+    this.random = mulberry32(this.opts.seed);
+    this.perStage = this.opts.stages.map(() => ({ current: 0, passed: 0, failed: 0, reprocess: 0, superseded: 0, dbErrors: 0 }));
+  }
+
+  /** Takes a message the securezone stage forwarded. Never throws; ignored once stop() was called. */
+  accept(message: ForwardedMessage): void {
+    if (this.stopped) return;
+    const dto = message?.message;
+    const workflowInstanceId = typeof dto?.workflowInstanceId === 'string' ? dto.workflowInstanceId : null;
+    const rid = typeof dto?.rid === 'string' ? dto.rid : null;
+    this.counters.accepted += 1;
+    if (workflowInstanceId === null && rid === null) {
+      this.counters.ignored += 1;
+      return;
+    }
+    // Outcomes are drawn here, in message order, so a seed reproduces them whatever the timing.
+    const { failAt, failAs } = this.drawOutcome();
+    const now = performance.now();
+    if (this.backlog.length === 0 && this.nextAdmitAt < now) this.nextAdmitAt = now; // no credit for idle time
+    this.backlog.push({ workflowInstanceId, rid, stageIndex: 0, latestTrnId: null, failAt, failAs });
+    this.pumpAdmission();
+  }
+
+  stats(): PipelineStats {
+    const perStage: Record<string, StageCounts> = {};
+    this.opts.stages.forEach((s, i) => { perStage[s.name] = { ...this.perStage[i]! }; });
+    return {
+      ...this.counters,
+      backlog: this.backlog.length,
+      inFlight: this.inStage.size,
+      lastError: this.lastError,
+      pendingTimers: this.timers.size,
+      stopped: this.stopped,
+      perStage,
+    };
+  }
+
+  /** Resolves true once nothing is in the backlog or in flight, false if timeoutMs passes first. */
+  drain(timeoutMs = 30_000): Promise<boolean> {
+    if (this.isIdle()) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      // Deliberately ref'd: whoever awaits drain() keeps the process alive until it settles.
+      const timer = setTimeout(() => {
+        this.idleWaiters.delete(onIdle);
+        resolve(this.isIdle());
+      }, timeoutMs);
+      const onIdle = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.idleWaiters.add(onIdle);
+    });
+  }
+
+  /**
+   * Cancels every timer, discards the backlog and the packets in flight, and waits for the step writes already
+   * running to finish (a running query cannot be recalled). Afterwards nothing runs and the stats stay fixed.
+   */
+  stop(): Promise<void> {
+    if (this.stopping) return this.stopping;
+    this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.admitTimer = undefined;
+    const backlogged = this.backlog.length;
+    this.backlog.clear();
+    this.dbQueue.clear(); // its packets are also in inStage
+    this.stopping = Promise.allSettled([...this.activeWrites]).then(() => {
+      // What is left in a stage was waiting out a (cancelled) latency, queued for a write, or had its write
+      // running when stop() was called (writeStep leaves those alone once stopped).
+      this.counters.dropped += backlogged + this.inStage.size;
+      for (const p of this.inStage) this.perStage[p.stageIndex]!.current -= 1;
+      this.inStage.clear();
+      this.notifyIdle();
+    });
+    return this.stopping;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  private drawOutcome(): { failAt: number; failAs: 'FAILED' | 'REPROCESS' } {
+    const { failure, failureMode } = this.opts;
+    for (let i = 0; i < failure.length; i++) {
+      const rate = failure[i]!;
+      if (rate > 0 && this.random() < rate) {
+        const failAs = failureMode === 'mixed' ? (this.random() < 0.5 ? 'FAILED' : 'REPROCESS') : failureMode;
+        return { failAt: i, failAs };
+      }
+    }
+    return { failAt: -1, failAs: 'REPROCESS' };
+  }
+
+  private pumpAdmission(): void {
+    if (this.stopped || this.admitTimer !== undefined) return;
+    const now = performance.now();
+    // Admissions due by now (a late timer catches up, so the average rate is exactly capacityPerSecond).
+    while (this.backlog.length > 0 && this.nextAdmitAt <= now) {
+      this.admit(this.backlog.shift()!);
+      this.nextAdmitAt += this.opts.intervalMs;
+    }
+    if (this.backlog.length > 0) {
+      this.admitTimer = this.schedule(() => {
+        this.admitTimer = undefined;
+        this.pumpAdmission();
+      }, Math.max(1, this.nextAdmitAt - now));
+    }
+  }
+
+  private admit(packet: Packet): void {
+    this.counters.admitted += 1;
+    this.enterStage(packet, 0);
+  }
+
+  private enterStage(packet: Packet, index: number): void {
+    packet.stageIndex = index;
+    this.inStage.add(packet);
+    this.perStage[index]!.current += 1;
+    const latency = this.opts.latency[index]!;
+    if (latency > 0) this.schedule(() => this.queueWrite(packet), latency);
+    else this.queueWrite(packet);
+  }
+
+  private queueWrite(packet: Packet): void {
+    if (this.stopped) return;
+    this.dbQueue.push(packet);
+    this.pumpWrites();
+  }
+
+  private pumpWrites(): void {
+    while (!this.stopped && this.activeWrites.size < this.opts.maxConcurrentDbWork && this.dbQueue.length > 0) {
+      const packet = this.dbQueue.shift()!;
+      const running: Promise<void> = this.writeStep(packet).catch((error: unknown) => {
+        this.lastError = error instanceof Error ? error.message : String(error); // a bug, not a DB error
+      }).finally(() => {
+        this.activeWrites.delete(running);
+        this.pumpWrites();
+        this.notifyIdle();
+      });
+      this.activeWrites.add(running);
+    }
+  }
+
+  /** Writes one step and moves the packet on. Never rejects. */
+  private async writeStep(packet: Packet): Promise<void> {
+    const index = packet.stageIndex;
+    const s = this.opts.stages[index]!;
+    const last = index === this.opts.stages.length - 1;
+    const outcome: 'SUCCESS' | 'PROCESSED' | 'FAILED' | 'REPROCESS' =
+      packet.failAt === index ? packet.failAs : last ? 'PROCESSED' : 'SUCCESS';
+    const write: PipelineStepWrite = {
+      transactionId: randomUUID(),
+      trnTypeCode: s.trnTypeCode,
+      trnStatusCode: outcome,
+      subStatusCode: outcome === 'FAILED' ? s.failedSubStatus : outcome === 'REPROCESS' ? REPROCESS_SUB_STATUS : s.successSubStatus,
+      statusComment: outcome === 'FAILED' ? s.failedComment : outcome === 'REPROCESS' ? REPROCESS_COMMENT : s.successComment,
+      regStageName: s.name,
+      statusCode: outcome === 'SUCCESS' ? null : outcome,
+    };
+
+    let applied: StepApplied | null;
+    try {
+      applied = packet.latestTrnId === null
+        ? await this.queries.applyFirstStep(this.pool, { ...write, workflowInstanceId: packet.workflowInstanceId, regId: packet.rid })
+        : await this.queries.applyNextStep(this.pool, {
+          ...write, workflowInstanceId: packet.workflowInstanceId!, expectedLatestTrnId: packet.latestTrnId,
+        });
+    } catch (error) {
+      if (this.stopped) return;
+      this.counters.dbErrors += 1;
+      this.perStage[index]!.dbErrors += 1;
+      this.lastError = error instanceof Error ? error.message : String(error);
+      this.finish(packet);
+      this.emit({ workflowInstanceId: packet.workflowInstanceId, rid: packet.rid, stage: s.name, outcome: 'db_error', transactionId: null, error });
+      return;
+    }
+    // stop() discards the packet; the write that was already running has still happened.
+    if (this.stopped) return;
+
+    if (applied === null) {
+      this.counters.superseded += 1;
+      this.perStage[index]!.superseded += 1;
+      this.finish(packet);
+      this.emit({ workflowInstanceId: packet.workflowInstanceId, rid: packet.rid, stage: s.name, outcome: 'superseded', transactionId: null });
+      return;
+    }
+
+    packet.workflowInstanceId = applied.workflowInstanceId;
+    packet.rid = applied.regId;
+    packet.latestTrnId = applied.transactionId;
+    const counts = this.perStage[index]!;
+    if (outcome === 'FAILED') {
+      counts.failed += 1;
+      this.counters.failed += 1;
+      this.finish(packet);
+    } else if (outcome === 'REPROCESS') {
+      counts.reprocess += 1;
+      this.counters.reprocess += 1;
+      this.finish(packet);
+    } else {
+      counts.passed += 1;
+      if (outcome === 'PROCESSED') {
+        this.counters.completed += 1;
+        this.finish(packet);
+      } else {
+        counts.current -= 1;
+        this.enterStage(packet, index + 1);
+      }
+    }
+    this.emit({ workflowInstanceId: applied.workflowInstanceId, rid: applied.regId, stage: s.name, outcome, transactionId: applied.transactionId });
+  }
+
+  private finish(packet: Packet): void {
+    this.perStage[packet.stageIndex]!.current -= 1;
+    this.inStage.delete(packet);
+  }
+
+  private emit(event: PipelineStepEvent): void {
+    if (!this.onStep) return;
+    try {
+      this.onStep(event);
+    } catch {
+      // an observer's failure is not the pipeline's
+    }
+  }
+
+  private schedule(fn: () => void, ms: number): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn();
+    }, ms);
+    if (!this.opts.keepProcessAlive) timer.unref();
+    this.timers.add(timer);
+    return timer;
+  }
+
+  private isIdle(): boolean {
+    return this.backlog.length === 0 && this.inStage.size === 0 && this.activeWrites.size === 0;
+  }
+
+  private notifyIdle(): void {
+    if (!this.isIdle() || this.idleWaiters.size === 0) return;
+    const waiters = [...this.idleWaiters];
+    this.idleWaiters.clear();
+    for (const w of waiters) w();
+  }
+}
+
+/** Creates a running model; pass `model.onForward` as SimulatorOptions.onForward. */
+export function startPipeline(options: PipelineOptions): PipelineModel {
+  return new PipelineModel(options);
+}
+
+export const PIPELINE_DEFAULTS = Object.freeze({
+  schema: 'regprc',
+  stageLatencyMs: 200,
+  capacityPerSecond: 20,
+  failureRate: 0,
+  failureMode: 'REPROCESS' as FailureMode,
+  maxConcurrentDbWork: 2,
+  keepProcessAlive: false,
+});
+
+function resolvePipelineOptions(options: PipelineOptions): Resolved {
+  const stages = options.stages ?? DEFAULT_STAGES;
+  if (stages.length === 0) throw new Error('the pipeline needs at least one stage');
+  const names = new Set<string>();
+  for (const s of stages) {
+    if (names.has(s.name)) throw new Error(`stage ${s.name} is listed twice`);
+    if (s.name.length > 36) throw new Error(`stage name ${s.name} is longer than reg_stage_name (36)`);
+    names.add(s.name);
+  }
+  const latency = perStage(stages, options.stageLatencyMs, PIPELINE_DEFAULTS.stageLatencyMs, 'stageLatencyMs',
+    (v) => Number.isFinite(v) && v >= 0, 'a finite number of ms, 0 or more');
+  const failure = perStage(stages, options.failureRate, PIPELINE_DEFAULTS.failureRate, 'failureRate',
+    (v) => v >= 0 && v <= 1, 'between 0 and 1');
+  const capacity = options.capacityPerSecond ?? PIPELINE_DEFAULTS.capacityPerSecond;
+  if (!(capacity > 0)) throw new Error('capacityPerSecond must be more than 0 (Infinity for no limit)');
+  const failureMode = options.failureMode ?? PIPELINE_DEFAULTS.failureMode;
+  if (!['FAILED', 'REPROCESS', 'mixed'].includes(failureMode)) throw new Error(`unknown failureMode ${String(failureMode)}`);
+  const maxConcurrentDbWork = options.maxConcurrentDbWork ?? PIPELINE_DEFAULTS.maxConcurrentDbWork;
+  if (!Number.isInteger(maxConcurrentDbWork) || maxConcurrentDbWork < 1) throw new Error('maxConcurrentDbWork must be a whole number, 1 or more');
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
+  if (!Number.isFinite(seed)) throw new Error('seed must be a number');
+  return {
+    stages,
+    latency,
+    failure,
+    intervalMs: capacity === Infinity ? 0 : 1000 / capacity,
+    failureMode,
+    seed,
+    maxConcurrentDbWork,
+    keepProcessAlive: options.keepProcessAlive ?? PIPELINE_DEFAULTS.keepProcessAlive,
+  };
+}
+
+function perStage(
+  stages: readonly PipelineStage[], value: PerStage<number> | undefined, fallback: number, option: string,
+  valid: (v: number) => boolean, rule: string,
+): number[] {
+  const check = (v: unknown, where: string): number => {
+    if (typeof v !== 'number' || Number.isNaN(v) || !valid(v)) throw new Error(`${option}${where} must be ${rule}`);
+    return v;
+  };
+  if (value === undefined) return stages.map(() => fallback);
+  if (typeof value === 'number') {
+    const v = check(value, '');
+    return stages.map(() => v);
+  }
+  const known = new Set(stages.map((s) => s.name));
+  for (const key of Object.keys(value)) {
+    if (key !== '*' && !known.has(key)) throw new Error(`${option}: unknown stage ${key} (stages: ${[...known].join(', ')})`);
+  }
+  const rest = value['*'] === undefined ? fallback : check(value['*'], '["*"]');
+  return stages.map((s) => (value[s.name] === undefined ? rest : check(value[s.name], `.${s.name}`)));
+}
+
+/** A small seeded PRNG (mulberry32): deterministic failure draws for tests and repeatable demos. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** FIFO with O(1) shift (the backlog can hold many thousands of messages). */
+class Fifo<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head] = undefined;
+    this.head += 1;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+}

@@ -1,0 +1,143 @@
+// Our MOSIP client against the simulator over real HTTP: every reply class, re-authentication, 403.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { makeRid } from '../src/domain/rid.js';
+import type { Packet } from '../src/domain/packet.js';
+import { AuthError, MosipClient } from '../src/mosip/client.js';
+import { startSimulator } from '../src/sim/server.js';
+import { insertRegistrations, type RegistrationRowInput } from '../src/sql/registrationRows.js';
+import { freePort } from '../src/embedded/pglite.js';
+import { freshSchema, type TestSchema } from './harness/db.js';
+
+const SECRET = 'client-secret-for-tests';
+let db: TestSchema;
+let seq = 0;
+before(async () => { db = await freshSchema('cli'); });
+after(async () => { await db.drop(); });
+
+async function packetRow(over: Partial<RegistrationRowInput> = {}): Promise<Packet> {
+  const now = Date.now();
+  const r: RegistrationRowInput = {
+    regId: makeRid(10002, 10003, ++seq, new Date(now - 5 * 86_400_000)),
+    workflowInstanceId: randomUUID(),
+    process: 'NEW',
+    statusCode: 'PROCESSING',
+    latestTrnTypeCode: 'UPLOAD_PACKET',
+    latestTrnStatusCode: 'SUCCESS',
+    latestTrnDtimes: new Date(now - 2 * 86_400_000),
+    regProcessRetryCount: 0,
+    regStageName: 'PacketUploaderStage',
+    source: 'REGISTRATION_CLIENT',
+    iteration: 1,
+    crDtimes: new Date(now - 4 * 86_400_000),
+    ...over,
+  };
+  await insertRegistrations(db.pool, db.schema, [r]);
+  return { rid: r.regId, process: r.process, workflowInstanceId: r.workflowInstanceId, iteration: r.iteration ?? 1, source: r.source ?? null, origin: 'test' };
+}
+
+function client(url: string, over: Partial<ConstructorParameters<typeof MosipClient>[0]> = {}): MosipClient {
+  return new MosipClient({ server: url, clientId: 'mosip-regproc-client', clientSecret: SECRET, appId: 'regproc', timeoutSeconds: 5, insecure: false, ...over });
+}
+
+test('a stuck packet is forwarded, with its real process, iteration and source', async () => {
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }] });
+  const c = client(sim.url);
+  try {
+    const p = await packetRow({ process: 'UPDATE', iteration: 2, source: 'RESIDENT' });
+    const r = await c.notify(p);
+    assert.equal(r.outcome, 'forwarded');
+    assert.equal(r.httpStatus, 200);
+    assert.equal(r.attempts, 1);
+    const forwarded = sim.stats().forwarded.find((m) => m.message.workflowInstanceId === p.workflowInstanceId);
+    assert.ok(forwarded, 'a Kafka message was sent');
+    assert.equal(forwarded.topic, 'securezone-notification-update-bus-out');
+    assert.equal(forwarded.message.reg_type, 'UPDATE');
+    assert.equal(forwarded.message.iteration, 2);
+    assert.equal(forwarded.message.source, 'RESIDENT');
+    const row = await db.pool.query(`SELECT latest_trn_type_code, latest_trn_status_code FROM "${db.schema}".registration WHERE workflow_instance_id = $1`, [p.workflowInstanceId]);
+    assert.deepEqual(row.rows[0], { latest_trn_type_code: 'SECUREZONE_NOTIFICATION', latest_trn_status_code: 'SUCCESS' });
+  } finally {
+    await c.close();
+    await sim.close();
+  }
+});
+
+test('each reply class: not uploaded (duplicate), null (unknown workflow id), stage error (no sync row)', async () => {
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }] });
+  const c = client(sim.url);
+  try {
+    const old = new Date(Date.now() - 10 * 86_400_000);
+    const first = await packetRow({ crDtimes: old });
+    const dup = await packetRow({ regId: first.rid });
+    assert.equal((await c.notify(dup)).outcome, 'not_uploaded');
+
+    const unknown = { ...(await packetRow()), workflowInstanceId: randomUUID() };
+    const r = await c.notify(unknown);
+    assert.equal(r.outcome, 'not_found');
+    assert.equal(r.reply, 'null');
+
+    const noSync = await packetRow({ withoutSyncRow: true });
+    assert.equal((await c.notify(noSync)).outcome, 'stage_error');
+  } finally {
+    await c.close();
+    await sim.close();
+  }
+});
+
+test('an expired token is replaced: one re-authentication, then the packet goes through', async () => {
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], tokenLifetimeSeconds: 1 });
+  const c = client(sim.url);
+  try {
+    assert.equal((await c.notify(await packetRow())).outcome, 'forwarded');
+    await new Promise((r) => setTimeout(r, 2100));
+    const r = await c.notify(await packetRow());
+    assert.equal(r.outcome, 'forwarded');
+    assert.equal(r.attempts, 2);
+    assert.equal(c.authentications, 2);
+  } finally {
+    await c.close();
+    await sim.close();
+  }
+});
+
+test('403 when the client lacks the REGISTRATION_PROCESSOR role', async () => {
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET, roles: ['REGISTRATION_ADMIN'] }] });
+  const c = client(sim.url);
+  try {
+    const r = await c.notify(await packetRow());
+    assert.equal(r.outcome, 'forbidden');
+    assert.equal(r.httpStatus, 403);
+    assert.match(r.reply, /KER-ATH-403/);
+  } finally {
+    await c.close();
+    await sim.close();
+  }
+});
+
+test('a wrong secret is an authentication refusal, with no secret in the message', async () => {
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }] });
+  const c = client(sim.url, { clientSecret: 'wrong-secret-value' });
+  try {
+    await assert.rejects(c.notify(await packetRow()), (err: unknown) => {
+      assert.ok(err instanceof AuthError);
+      assert.equal(err.kind, 'refused');
+      assert.doesNotMatch(err.message, /wrong-secret-value|client-secret-for-tests/);
+      return true;
+    });
+    const badApp = client(sim.url, { appId: 'nosuchapp' });
+    await assert.rejects(badApp.authenticate(), /KER-ATH-026/);
+    await badApp.close();
+  } finally {
+    await c.close();
+    await sim.close();
+  }
+});
+
+test('no server listening: authentication is unreachable', async () => {
+  const port = await freePort();
+  const c = client(`http://127.0.0.1:${port}`);
+  await assert.rejects(c.authenticate(), (err: unknown) => err instanceof AuthError && err.kind === 'unreachable' && /ECONNREFUSED/.test(err.message));
+  await c.close();
+});
