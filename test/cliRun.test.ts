@@ -27,7 +27,7 @@ interface Run { code: number; stdout: string; stderr: string; logDir: string }
 function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   const logDir = mkdtempSync(join(tmpdir(), 'reprocess-logs-'));
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args, '--log-dir', logDir], {
+    const child = spawn(process.execPath, [BIN, ...args, '--log-dir', logDir, '--runs-dir', join(logDir, 'runs')], {
       env: {
         PATH: process.env.PATH ?? '',
         REGPROC_CLIENT_PWD: CLIENT_SECRET,
@@ -45,9 +45,12 @@ function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> 
   });
 }
 
+/** Everything the run wrote: stdout, stderr, logs, and every file of its run directory. */
 function allText(run: Run): string {
-  const logs = readdirSync(run.logDir).map((f) => readFileSync(join(run.logDir, f), 'utf8')).join('\n');
-  return run.stdout + run.stderr + logs;
+  const files = readdirSync(run.logDir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => readFileSync(join(e.parentPath ?? e.path, e.name), 'utf8'));
+  return run.stdout + run.stderr + files.join('\n');
 }
 
 function stuckRow(over: Partial<RegistrationRowInput> = {}): RegistrationRowInput {
@@ -99,7 +102,7 @@ test('--db sends every eligible packet once, exits 0, and logs to out.log and la
     assert.equal(notifications(sim), 3);
     assert.match(run.stdout, /forwarded\s+3/);
     const last = readFileSync(join(run.logDir, 'last.log'), 'utf8');
-    assert.match(last, /run started/);
+    assert.match(last, /^run \d{8}-\d{6}-[0-9a-f]{4} started/);
     assert.equal(last.split('forwarded  (HTTP 200').length - 1, 3);
     assert.ok(readFileSync(join(run.logDir, 'out.log'), 'utf8').includes(last.trim()));
   });

@@ -2,23 +2,29 @@
 import { Command, Option } from 'commander';
 import { SETTINGS } from '../config/settings.js';
 import { runCommand, type Io } from './runCommand.js';
+import { registerRunsCommands } from './runsCommands.js';
 import { registerSimCommands } from './simCommands.js';
 
 function stdio(signal?: AbortSignal): Io {
   return {
     out: (line) => process.stdout.write(line + '\n'),
     err: (line) => process.stderr.write(line + '\n'),
+    progress: (text) => process.stderr.write(text),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
     env: process.env,
     ...(signal ? { signal } : {}),
   };
 }
 
-/** First Ctrl-C: stop taking packets and finish the one in flight. Second: leave at once. */
+/**
+ * First Ctrl-C: stop taking packets, finish those in flight, write the journal and summary. Second: leave at
+ * once; the journal stays consistent because every record is written whole and flushed before the next step.
+ */
 function interruptSignal(): AbortSignal {
   const controller = new AbortController();
   const onSignal = () => {
     if (controller.signal.aborted) process.exit(130);
-    process.stderr.write('\nstopping after the packet in flight (Ctrl-C again to leave now)\n');
+    process.stderr.write('\nstopping: no new packets; finishing those in flight (Ctrl-C again to leave now)\n');
     controller.abort();
   };
   process.on('SIGINT', onSignal);
@@ -35,7 +41,12 @@ export function buildProgram(): Command {
     .option('--db', 'select packets from the registration table (the guide\'s query; see --approach)')
     .option('--file <path>', 'packets from a file: one RID per line, "rid, process, workflowInstanceId" lines, or CSV with a header')
     .option('--registration <packet>', 'one packet: "rid, process, workflowInstanceId" or a RID (repeatable)', collect)
-    .option('--config <file>', 'YAML file with any of the settings below (flags win, then env, then file)');
+    .option('--config <file>', 'YAML file with any of the settings below (flags win, then env, then file)')
+    .option('--dry-run', 'send nothing: show how many packets match, breakdowns by stage, process, status and age, and a sample')
+    .option('--canary', 'send one packet first and watch the database until it has moved past securezone; continue only then')
+    .option('--all', 'run batches of --limit until no eligible packet remains (each workflow id at most once per run)')
+    .option('--resume <run-id>', 'continue a stopped or crashed run without re-sending what it already sent')
+    .option('--resend-in-doubt', 'on --resume, send again the packets whose reply never came (default: decided from the database)');
   for (const s of SETTINGS) {
     if (!('flag' in s)) continue;
     program.addOption(new Option(s.flag, `${s.describe} [env ${s.env}]`));
@@ -49,6 +60,7 @@ Exit codes: 0 every packet forwarded, 1 some were not, 2 bad input or config (no
   program.action(async (flags: Record<string, unknown>) => {
     process.exitCode = await runCommand(flags, stdio(interruptSignal()));
   });
+  registerRunsCommands(program, stdio);
   registerSimCommands(program, stdio);
   return program;
 }

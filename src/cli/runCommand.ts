@@ -1,30 +1,46 @@
-// `reprocess --db | --file F | --registration R`: resolve settings, pick the source, run, report.
-// The data flows one way: source -> filter (dedupe) -> pacer -> notifier -> log -> report.
+// `reprocess --db | --file F | --registration R`: resolve settings, open the run, pick the source, run, report.
+// The data flows one way: source -> filter (journal, dedupe, shard) -> pacer -> notifier -> journal -> report.
 import type pg from 'pg';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createPool, describeDb, type DbSettings } from '../db/connect.js';
 import type { Packet } from '../domain/packet.js';
 import { APPROACH2_STAGES } from '../domain/enums.js';
 import { InputError, UnreachableError } from '../errors.js';
+import { skipAlreadyDone } from '../filter/alreadyDone.js';
 import { dedupeByWorkflowId } from '../filter/dedupe.js';
-import { loadSettings, redactSettings } from '../config/load.js';
-import type { Settings } from '../config/settings.js';
-import { MosipClient } from '../mosip/client.js';
+import { inShard, parseShard } from '../filter/shard.js';
+import { take } from '../filter/take.js';
+import { flagAttribute, loadSettings, redactSettings } from '../config/load.js';
+import { SECRET_KEYS, SETTINGS, type Settings } from '../config/settings.js';
+import type { Journal } from '../journal/journal.js';
+import { readJournal, replay, type Replayed } from '../journal/replay.js';
+import { createRun, openRun, type RunHandle } from '../journal/runStore.js';
+import { AuthError, MosipClient } from '../mosip/client.js';
 import { Pacer } from '../pacer/pacer.js';
 import { RunLog } from '../report/logFiles.js';
 import { packetJson, packetLine, summaryJson, summaryText } from '../report/format.js';
-import { runPackets } from '../run/runner.js';
-import type { RunSummary } from '../run/types.js';
-import { customQueryPackets, eligiblePackets } from '../source/dbSource.js';
+import { Progress } from '../report/progress.js';
+import { makeBudget, untilDeadline } from '../run/budget.js';
+import { watchCanary } from '../run/canary.js';
+import { settleInDoubt } from '../run/inDoubt.js';
+import { emptyCounts, exitCodeOf, runPackets, type RunOutcome } from '../run/runner.js';
+import type { PacketResult, RunObserver, RunSummary, StopReason } from '../run/types.js';
+import { allEligiblePackets, customQueryPackets, eligiblePackets } from '../source/dbSource.js';
 import { loadPacketsFromArg, loadPacketsFromFile } from '../source/loadPackets.js';
-import { utcCutoff, type EligibilityCriteria } from '../sql/selectEligible.js';
+import { countEligible, utcCutoff, type EligibilityCriteria } from '../sql/selectEligible.js';
 import { databaseProblem } from './dbErrors.js';
 
+/** Flags that are not settings: where packets come from and how the run goes. */
 export interface RunFlags extends Record<string, unknown> {
   db?: boolean;
   file?: string;
   registration?: string[];
   config?: string;
+  dryRun?: boolean;
+  canary?: boolean;
+  all?: boolean;
+  resume?: string;
+  resendInDoubt?: boolean;
 }
 
 export interface Io {
@@ -33,6 +49,10 @@ export interface Io {
   env: NodeJS.ProcessEnv;
   /** Fires when the operator asks to stop (Ctrl-C). */
   signal?: AbortSignal;
+  /** Whether stderr is a terminal (progress bar) or not (progress lines). */
+  stderrIsTTY?: boolean;
+  /** Where the progress bar or lines go (stderr). */
+  progress?(text: string): void;
 }
 
 export function dbSettingsOf(s: Settings): DbSettings {
@@ -63,7 +83,7 @@ function modeOf(flags: RunFlags, s: Settings): Mode {
   return modes[0]!;
 }
 
-function checkSettings(s: Settings, mode: Mode): void {
+function checkSettings(flags: RunFlags, s: Settings, mode: Mode): void {
   if (s.stages.length > 0 && s.approach !== 2) {
     throw new InputError('--stages adds latest_trn_type_code values to APPROACH 2; use it with --approach 2');
   }
@@ -73,88 +93,281 @@ function checkSettings(s: Settings, mode: Mode): void {
   if (s.queryFile && s.approach === 2) {
     throw new InputError('--query-file replaces the built-in selection; put any stage filter in the query itself instead of --approach 2');
   }
+  if (flags.all && mode !== 'db') throw new InputError('--all runs batches of the database selection; with --file or --registration every listed packet is sent anyway');
+  if (flags.all && s.queryFile) throw new InputError('--all re-runs the built-in selection; it does not apply to --query-file');
+  if (flags.dryRun) return; // a dry run needs neither server nor secret
   if (!s.server) throw new InputError('no MOSIP server: give --server <url>, REPROCESS_SERVER, or "server:" in the config file');
   if (!s.clientSecret) throw new InputError('no client secret: set REGPROC_CLIENT_PWD (or clientSecret in the config file)');
   if (s.caFile && !existsSync(s.caFile)) throw new InputError(`--ca-file ${s.caFile}: no such file`);
 }
 
+/** The flags worth keeping in run.json so that --resume repeats the same run. A URL with a password is dropped. */
+function flagsToKeep(flags: RunFlags): Record<string, unknown> {
+  const keep: Record<string, unknown> = {};
+  const settingAttrs = new Map(SETTINGS.filter((s) => 'flag' in s).map((s) => [flagAttribute((s as { flag: string }).flag), s.key]));
+  for (const [name, value] of Object.entries(flags)) {
+    if (value === undefined || ['resume', 'dryRun', 'config', 'resendInDoubt'].includes(name)) continue;
+    const key = settingAttrs.get(name);
+    if (key && SECRET_KEYS.has(key)) continue;
+    keep[name] = value;
+  }
+  return keep;
+}
+
+interface Prepared {
+  settings: Settings;
+  origins: Record<string, string>;
+  flags: RunFlags;
+  run: RunHandle | null;
+  replayed: Replayed | null;
+}
+
+/** Settings for a new run, or for --resume: the stored run's flags under the ones given now. */
+function prepare(flags: RunFlags, io: Io): Prepared {
+  if (!flags.resume) {
+    const { settings, origins } = loadSettings({ flags, env: io.env, configFile: flags.config ?? io.env.REPROCESS_CONFIG });
+    return { settings, origins, flags, run: null, replayed: null };
+  }
+  const first = loadSettings({ flags, env: io.env, configFile: flags.config ?? io.env.REPROCESS_CONFIG });
+  const run = openRun(first.settings.runsDir, flags.resume);
+  const given = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
+  const merged: RunFlags = { ...run.meta.flags, ...given };
+  const configFile = flags.config ?? run.meta.configFile ?? io.env.REPROCESS_CONFIG;
+  const { settings, origins } = loadSettings({ flags: merged, env: io.env, configFile });
+  const records = readJournal(run.journalPath);
+  return { settings, origins, flags: merged, run, replayed: replay(records) };
+}
+
 /** Runs the whole command and returns the exit code. Never throws for expected failures. */
-export async function runCommand(flags: RunFlags, io: Io): Promise<number> {
+export async function runCommand(givenFlags: RunFlags, io: Io): Promise<number> {
   let pool: pg.Pool | null = null;
   let client: MosipClient | null = null;
+  let journal: Journal | null = null;
+  let progress: Progress | null = null;
   try {
-    const { settings, origins } = loadSettings({ flags, env: io.env, configFile: flags.config ?? io.env.REPROCESS_CONFIG });
+    const { settings, origins, flags, run: resumed, replayed } = prepare(givenFlags, io);
     const mode = modeOf(flags, settings);
-    checkSettings(settings, mode);
+    checkSettings(flags, settings, mode);
+    const shard = settings.shard ? parseShard(settings.shard) : null;
+    const until = settings.until ? untilDeadline(settings.until) : undefined;
     const dbConfigured = mode === 'db' || 'dbUrl' in origins || 'dbHost' in origins;
     const dbSettings = dbSettingsOf(settings);
     pool = dbConfigured ? createPool(dbSettings) : null;
+    const sourceText = mode === 'db'
+      ? (settings.queryFile ? `query file ${settings.queryFile}` : `db (APPROACH ${settings.approach}${flags.all ? ', --all' : ''})`)
+      : mode === 'file' ? `file ${flags.file}` : '--registration';
+
+    if (flags.dryRun) return await dryRun(mode, flags, settings, pool, io);
 
     // Everything that can be checked is checked before the first packet is sent.
-    const log = new RunLog(settings.logDir);
-    const packets = await openSource(mode, flags, settings, pool, io);
-    const skipped = { duplicates: packets.duplicates, rows: 0 };
+    const done = new Set<string>();
+    const alreadyAcknowledged = replayed?.results.size ?? 0;
+    for (const wf of replayed?.results.keys() ?? []) done.add(wf);
+    for (const wf of replayed?.settled ?? []) done.add(wf);
+    const remaining = Math.max(0, settings.limit - (flags.all ? 0 : alreadyAcknowledged));
+    const source = await openSource(mode, flags, settings, pool, io, remaining, done);
 
     client = new MosipClient({
       server: settings.server!, authServer: settings.authServer, clientId: settings.clientId,
       clientSecret: settings.clientSecret!, appId: settings.appId, timeoutSeconds: settings.timeout,
       caFile: settings.caFile, insecure: settings.insecure,
     });
-    const header = `run started ${new Date().toISOString()} source=${mode}${pool ? ` db=${describeDb(dbSettings)}` : ''} settings=${JSON.stringify(redactSettings(settings))}`;
-    log.write(header);
+    try {
+      await client.authenticate();
+    } catch (err) {
+      if (err instanceof AuthError) throw new UnreachableError(err.message);
+      throw err;
+    }
+
+    const run = resumed ?? createRun(settings.runsDir, {
+      flags: flagsToKeep(flags), configFile: flags.config ?? io.env.REPROCESS_CONFIG ?? null,
+      settings: redactSettings(settings), source: sourceText,
+    });
+    if (resumed) {
+      run.meta.resumes.push(new Date().toISOString());
+      run.saveMeta();
+    }
+    journal = run.openJournal();
+    const log = new RunLog(settings.logDir);
+    log.write(`run ${run.id} ${resumed ? 'resumed' : 'started'} ${new Date().toISOString()} source=${sourceText}${pool ? ` db=${describeDb(dbSettings)}` : ''} settings=${JSON.stringify(redactSettings(settings))}`);
+    io.err(`run ${run.id} ${resumed ? 'resumed' : 'started'}: ${sourceText}; journal ${run.journalPath}`);
     if (settings.insecure) io.err('warning: --insecure: the server certificate is NOT verified');
 
-    const stream = dedupeByWorkflowId(packets.stream(() => { skipped.rows += 1; }), (p) => {
-      skipped.duplicates += 1;
-      io.err(`warning: ${p.origin}: workflow id ${p.workflowInstanceId} already sent in this run; skipped`);
-    });
-    const summary: RunSummary = await runPackets({
-      packets: stream,
-      notifier: client,
-      pacer: new Pacer(settings.delay * 1000),
-      signal: io.signal,
-      skipped: () => skipped,
-      observer: {
-        onPacket(result) {
-          const line = packetLine(result);
-          log.write(line);
-          io.out(settings.json ? JSON.stringify(packetJson(result)) : line);
+    // A resumed run first settles the packets whose reply never came.
+    if (replayed && replayed.inFlight.size > 0) {
+      const decisions = await withDb(settings, () => settleInDoubt(pool, settings.dbSchema, [...replayed.inFlight.values()], Boolean(flags.resendInDoubt)));
+      for (const d of decisions) {
+        journal.append({ t: 'in_doubt', at: new Date().toISOString(), wf: d.send.wf, rid: d.send.rid, decision: d.decision, detail: d.detail });
+        if (d.decision !== 'resend') done.add(d.send.wf.toLowerCase());
+        io.err(`in doubt: ${d.send.rid} ${d.send.wf} (sent ${d.send.at}, no reply journaled): ${d.decision === 'resend' ? 'will be sent again' : d.decision === 'delivered' ? 'delivered, not sent again' : 'NOT sent again'}; ${d.detail}`);
+      }
+    }
+    if (alreadyAcknowledged > 0) io.err(`resume: ${alreadyAcknowledged} packet(s) already acknowledged in this run are skipped`);
+
+    const skipped = { duplicates: source.duplicates, rows: 0, alreadyDone: 0, batches: 0 };
+    const seen = new Set(done);
+    const filtered = inShard(
+      dedupeByWorkflowId(
+        skipAlreadyDone(source.stream(() => { skipped.rows += 1; }, seen, () => { skipped.batches += 1; }), done, () => { skipped.alreadyDone += 1; }),
+        (p) => {
+          skipped.duplicates += 1;
+          io.err(`warning: ${p.origin}: workflow id ${p.workflowInstanceId} already taken in this run; skipped`);
         },
-        onWarning(message) {
-          log.write(`warning: ${message}`);
-          io.err(`warning: ${message}`);
-        },
+        seen,
+      ),
+      shard,
+    );
+    // --limit is the whole run's size (minus what a resumed run already did); with --all it is the batch size.
+    const stream = flags.all ? filtered : take(filtered, remaining);
+
+    progress = new Progress({ isTTY: Boolean(io.stderrIsTTY), write: (t) => (io.progress ?? io.err)(t) }, null, settings.progressInterval * 1000);
+    if (source.count) {
+      const p = progress;
+      source.count().then((n) => p.setTotal(n), () => undefined);
+    }
+    const j = journal;
+    const observer: RunObserver = {
+      onSend(packet) {
+        j.append({
+          t: 'send', at: new Date().toISOString(), wf: packet.workflowInstanceId, rid: packet.rid, process: packet.process,
+          iteration: packet.iteration, source: packet.source, origin: packet.origin, attempt: 1,
+        });
       },
+      onPacket(result: PacketResult) {
+        j.append({
+          t: 'result', at: new Date().toISOString(), wf: result.packet.workflowInstanceId, rid: result.packet.rid,
+          attempt: result.attempts, outcome: result.outcome, http: result.httpStatus, reply: result.reply,
+          latencyMs: result.latencyMs, startedAt: result.startedAt,
+        });
+        const line = packetLine(result);
+        log.write(line);
+        progress?.clear();
+        io.out(settings.json ? JSON.stringify(packetJson(result)) : line);
+        progress?.record(result.outcome);
+      },
+      onWarning(message) {
+        log.write(`warning: ${message}`);
+        io.err(`warning: ${message}`);
+      },
+    };
+
+    const started = new Date();
+    const budget = makeBudget({
+      maxPackets: settings.maxPackets, alreadySent: flags.all ? alreadyAcknowledged : 0,
+      maxDurationSeconds: settings.maxDuration, until,
     });
+    const base = { notifier: client, gate: new Pacer(settings.delay * 1000), observer, budget, ...(io.signal ? { signal: io.signal } : {}) };
+    const iterator = stream[Symbol.asyncIterator]();
+    let outcome: RunOutcome = { sent: 0, counts: emptyCounts(), stop: null };
+    let canaryStop: StopReason | null = null;
+
+    if (flags.canary) {
+      if (!pool) throw new InputError('--canary watches the packet in the database: configure it (DB_HOST or --db-url)');
+      let canaryResult: PacketResult | null = null;
+      const first = await runPackets({
+        ...base,
+        packets: borrow(iterator, 1),
+        observer: { ...observer, onPacket(r) { canaryResult = r; observer.onPacket(r); } },
+      });
+      outcome = first;
+      if (canaryResult && !first.stop) {
+        io.err('canary: watching its row until it moves past securezone...');
+        const verdict = await watchCanary(pool, settings.dbSchema, canaryResult, {
+          timeoutMs: settings.canaryTimeout * 1000,
+          ...(io.signal ? { signal: io.signal } : {}),
+        });
+        journal.append({ t: 'note', at: new Date().toISOString(), message: `canary: ${verdict.ok ? 'passed' : 'FAILED'}: ${verdict.detail}` });
+        io.err(`canary ${verdict.ok ? 'passed' : 'FAILED'}: ${verdict.detail}`);
+        if (!verdict.ok) {
+          if (verdict.hint) io.err(`  likely cause: ${verdict.hint}`);
+          canaryStop = { kind: 'canary_failed', message: `canary failed: ${verdict.detail}${verdict.hint ? `; likely cause: ${verdict.hint}` : ''}` };
+        }
+      }
+    }
+    if (!canaryStop && !outcome.stop) {
+      const rest = await runPackets({ ...base, packets: borrow(iterator, Infinity) });
+      outcome = { sent: outcome.sent + rest.sent, counts: addCounts(outcome.counts, rest.counts), stop: rest.stop };
+    } else {
+      await iterator.return?.();
+    }
+    if (canaryStop) outcome = { ...outcome, stop: canaryStop };
+    progress.stop();
+
+    const finished = new Date();
+    const summary: RunSummary = {
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      durationMs: finished.getTime() - started.getTime(),
+      sent: outcome.sent,
+      counts: outcome.counts,
+      duplicatesSkipped: skipped.duplicates,
+      rowsSkipped: skipped.rows,
+      alreadyDone: skipped.alreadyDone,
+      batches: skipped.batches,
+      stop: outcome.stop,
+      exitCode: exitCodeOf(outcome, skipped.rows),
+    };
+    journal.append({ t: 'end', at: finished.toISOString(), exitCode: summary.exitCode, stop: summary.stop?.message ?? null });
+    writeFileSync(run.summaryPath, JSON.stringify({ runId: run.id, ...summary }, null, 2) + '\n');
     if (summary.sent === 0 && !summary.stop) io.err('nothing to do: no packet matched');
     log.write(summaryText(summary));
-    io.out(settings.json ? JSON.stringify(summaryJson(summary)) : summaryText(summary));
-    if (!settings.json) io.out(`  log                 ${log.lastLog} (all runs: ${log.outLog})`);
+    io.out(settings.json ? JSON.stringify({ ...summaryJson(summary), runId: run.id }) : summaryText(summary));
+    if (!settings.json) {
+      io.out(`  run                 ${run.id} (journal ${run.journalPath})`);
+      io.out(`  log                 ${log.lastLog} (all runs: ${log.outLog})`);
+    }
+    if (summary.stop && summary.stop.kind !== 'canary_failed') {
+      io.err(`to continue this run: reprocess --resume ${run.id}${settings.runsDir !== 'reprocess-runs' ? ` --runs-dir ${settings.runsDir}` : ''} (with the same environment)`);
+    }
     return summary.exitCode;
   } catch (err) {
     return reportFailure(err, io);
   } finally {
+    progress?.stop();
+    journal?.close();
     await client?.close().catch(() => undefined);
     await pool?.end().catch(() => undefined);
   }
 }
 
-interface OpenedSource {
-  stream(onRowSkipped: () => void): AsyncIterable<Packet>;
-  duplicates: number;
+function addCounts(a: RunOutcome['counts'], b: RunOutcome['counts']): RunOutcome['counts'] {
+  const out = { ...a };
+  for (const k of Object.keys(b) as (keyof typeof b)[]) out[k] += b[k];
+  return out;
 }
 
-async function openSource(mode: Mode, flags: RunFlags, s: Settings, pool: pg.Pool | null, io: Io): Promise<OpenedSource> {
+/** Lends up to `max` items of a shared iterator; the runner closing its view does not close the source. */
+function borrow<T>(iterator: AsyncIterator<T>, max: number): AsyncIterable<T> {
+  let taken = 0;
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: async () => (taken++ < max ? iterator.next() : { done: true, value: undefined }),
+      return: async () => ({ done: true, value: undefined }),
+    }),
+  };
+}
+
+interface OpenedSource {
+  stream(onRowSkipped: () => void, seen: ReadonlySet<string>, onBatch: () => void): AsyncIterable<Packet>;
+  duplicates: number;
+  /** How many packets the run will take at most, for the progress bar (may be slow: not awaited before sending). */
+  count?: () => Promise<number>;
+}
+
+async function openSource(
+  mode: Mode, flags: RunFlags, s: Settings, pool: pg.Pool | null, io: Io, remaining: number, done: ReadonlySet<string>,
+): Promise<OpenedSource> {
   if (mode === 'file' || mode === 'registration') {
     const loaded = await withDb(s, () => mode === 'file'
       ? loadPacketsFromFile(flags.file!, pool, s.dbSchema)
       : loadPacketsFromArg(flags.registration!, pool, s.dbSchema));
     if (loaded.duplicates > 0) io.err(`warning: ${loaded.duplicates} duplicate entr${loaded.duplicates === 1 ? 'y' : 'ies'} in the input; each packet is sent once`);
-    const limited = loaded.packets.slice(0, s.limit);
-    if (limited.length < loaded.packets.length) io.err(`note: --limit ${s.limit}: taking the first ${s.limit} of ${loaded.packets.length} packets`);
+    const pending = loaded.packets.filter((p) => !done.has(p.workflowInstanceId.toLowerCase())).length;
+    if (remaining < pending) io.err(`note: --limit ${s.limit}: taking ${remaining} of the ${pending} packets still to send`);
     return {
       duplicates: 0,
-      async *stream() { yield* limited; },
+      count: async () => Math.min(pending, remaining),
+      async *stream() { yield* loaded.packets; },
     };
   }
   const db = pool!;
@@ -162,7 +375,7 @@ async function openSource(mode: Mode, flags: RunFlags, s: Settings, pool: pg.Poo
     await withDb(s, () => db.query('SELECT 1'));
     return {
       duplicates: 0,
-      stream: (onRowSkipped) => guardDb(s, customQueryPackets(db, s.queryFile!, s.limit, (reason) => {
+      stream: (onRowSkipped) => guardDb(s, customQueryPackets(db, s.queryFile!, Infinity, (reason) => {
         onRowSkipped();
         io.err(`warning: ${reason}; skipped`);
       })),
@@ -170,7 +383,42 @@ async function openSource(mode: Mode, flags: RunFlags, s: Settings, pool: pg.Poo
   }
   const cutoff = await withDb(s, () => utcCutoff(db, s.olderThan));
   const criteria = criteriaOf(s, cutoff);
-  return { duplicates: 0, stream: () => guardDb(s, eligiblePackets(db, s.dbSchema, criteria, s.limit)) };
+  const count = async () => {
+    const n = await countEligible(db, s.dbSchema, criteria);
+    return flags.all ? (s.maxPackets ? Math.min(n, s.maxPackets) : n) : Math.min(n, remaining);
+  };
+  if (flags.all) {
+    const criteriaForBatch = async () => criteriaOf(s, await utcCutoff(db, s.olderThan));
+    return {
+      duplicates: 0,
+      count,
+      stream: (_onRowSkipped, seen, onBatch) => guardDb(s, allEligiblePackets(db, s.dbSchema, criteriaForBatch, s.limit, seen, (batch) => {
+        onBatch();
+        io.err(`batch ${batch}: up to ${s.limit} packets`);
+      })),
+    };
+  }
+  // Unbounded here: the run takes `remaining` after the filters, and the pages are only read as it goes.
+  return { duplicates: 0, count, stream: () => guardDb(s, eligiblePackets(db, s.dbSchema, criteria, Infinity)) };
+}
+
+async function dryRun(mode: Mode, flags: RunFlags, s: Settings, pool: pg.Pool | null, io: Io): Promise<number> {
+  const { buildDbDryRun, buildListDryRun, renderDryRun } = await import('../report/dryRun.js');
+  let report;
+  if (mode === 'db') {
+    if (s.queryFile) throw new InputError('--dry-run with --query-file: run the query yourself; the breakdown covers the built-in selection');
+    const db = pool!;
+    const criteria = criteriaOf(s, await withDb(s, () => utcCutoff(db, s.olderThan)));
+    report = await withDb(s, () => buildDbDryRun(db, s.dbSchema, criteria, s.limit, 10));
+  } else {
+    const loaded = await withDb(s, () => mode === 'file'
+      ? loadPacketsFromFile(flags.file!, pool, s.dbSchema)
+      : loadPacketsFromArg(flags.registration!, pool, s.dbSchema));
+    const criteria = pool ? criteriaOf(s, await withDb(s, () => utcCutoff(pool, s.olderThan))) : null;
+    report = await withDb(s, () => buildListDryRun(pool, s.dbSchema, loaded.packets, criteria, 10, s.limit));
+  }
+  io.out(s.json ? JSON.stringify(report) : renderDryRun(report));
+  return 0;
 }
 
 /** Turns connection failures and a missing table into clear errors (exit 3 / exit 2). */

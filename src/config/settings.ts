@@ -61,6 +61,13 @@ export const SETTINGS = [
   { key: 'queryFile', flag: '--query-file <path>', env: 'REPROCESS_QUERY_FILE', describe: 'custom SELECT returning reg_id, process, workflow_instance_id [, iteration, source]; runs READ ONLY', schema: z.string().min(1).optional() },
   { key: 'delay', flag: '--delay <seconds>', env: 'REPROCESS_DELAY', describe: 'seconds between the starts of two notifications, decimals and 0 allowed (default 1)', schema: num(z.number().min(0)).default(1) },
   { key: 'logDir', flag: '--log-dir <dir>', env: 'REPROCESS_LOG_DIR', describe: 'where out.log (all runs) and last.log (this run) go (default ./reprocess-logs)', schema: z.string().min(1).default('reprocess-logs') },
+  { key: 'runsDir', flag: '--runs-dir <dir>', env: 'REPROCESS_RUNS_DIR', describe: 'where each run keeps its journal and summary, for --resume, runs, report and verify (default ./reprocess-runs)', schema: z.string().min(1).default('reprocess-runs') },
+  { key: 'canaryTimeout', flag: '--canary-timeout <age>', env: 'REPROCESS_CANARY_TIMEOUT', describe: 'how long --canary waits for its packet to move past securezone, e.g. 90s, 5m (default 2m)', schema: duration.default('2m') },
+  { key: 'maxPackets', flag: '--max-packets <n>', env: 'REPROCESS_MAX_PACKETS', describe: 'stop after sending this many packets in all (with --all)', schema: num(z.number().int().min(1)).optional() },
+  { key: 'maxDuration', flag: '--max-duration <age>', env: 'REPROCESS_MAX_DURATION', describe: 'stop taking new packets after this long, e.g. 6h', schema: duration.optional() },
+  { key: 'until', flag: '--until <time>', env: 'REPROCESS_UNTIL', describe: 'stop taking new packets at this local clock time (HH:MM, e.g. 05:30 for a night window) or ISO date-time', schema: z.string().regex(/^(\d{1,2}:\d{2}|\d{4}-\d{2}-\d{2}T.+)$/, 'expected HH:MM or an ISO date-time').optional() },
+  { key: 'progressInterval', flag: '--progress-interval <age>', env: 'REPROCESS_PROGRESS_INTERVAL', describe: 'when stderr is not a terminal, print a progress line this often (default 30s; 0 = never)', schema: duration.default('30s') },
+  { key: 'shard', flag: '--shard <k/n>', env: 'REPROCESS_SHARD', describe: 'scale-out: take only the packets of shard k of n (by workflow id), e.g. 1/4', schema: z.string().regex(/^\d+\/\d+$/, 'expected K/N, e.g. 1/4').optional() },
   { key: 'json', flag: '--json', env: 'REPROCESS_JSON', describe: 'print JSON lines instead of text', schema: bool.default(false) },
 ] as const satisfies readonly Setting[];
 

@@ -12,13 +12,17 @@ export interface PacketResult {
   startedAt: string;
 }
 
-/** Why a run ended before its source was exhausted. */
-export type StopReason =
-  | { kind: 'forbidden'; message: string }
-  | { kind: 'unauthorized'; message: string }
-  | { kind: 'auth_failed'; message: string }
-  | { kind: 'unreachable'; message: string }
-  | { kind: 'interrupted'; message: string };
+/** Ends that mean carrying on would only repeat the same failure: exit code 3. */
+export type FatalStopKind = 'forbidden' | 'unauthorized' | 'auth_failed' | 'unreachable';
+/** Ends the operator asked for (Ctrl-C, a packet or time budget) or a failed canary. */
+export type PlannedStopKind = 'interrupted' | 'max_packets' | 'max_duration' | 'until' | 'canary_failed';
+
+export interface StopReason {
+  kind: FatalStopKind | PlannedStopKind;
+  message: string;
+}
+
+export const FATAL_STOPS: ReadonlySet<StopReason['kind']> = new Set(['forbidden', 'unauthorized', 'auth_failed', 'unreachable']);
 
 export interface RunSummary {
   startedAt: string;
@@ -28,11 +32,16 @@ export interface RunSummary {
   counts: Record<NotifyOutcome, number>;
   duplicatesSkipped: number;
   rowsSkipped: number;
+  /** Packets not sent because an earlier run (resume) or batch of this run already had them. */
+  alreadyDone: number;
+  batches: number;
   stop: StopReason | null;
   exitCode: 0 | 1 | 3;
 }
 
 export interface RunObserver {
+  /** Called just before a packet is sent (the journal records it and flushes). */
+  onSend?(packet: Packet): void;
   onPacket(result: PacketResult): void;
   onWarning(message: string): void;
 }

@@ -73,7 +73,7 @@ export async function runSimulatorCommand(opts: SimulatorCommandOptions, io: Com
       embedded = await startEmbeddedPostgres();
       pool = createPool({ url: embedded.url, max: 10, applicationName: 'mosip-simulator' });
       await createSchema(pool, schema);
-      dbDescription = `embedded in-memory PostgreSQL at ${embedded.url}, schema ${schema} (empty; seed it with the seed command)`;
+      dbDescription = `embedded in-memory PostgreSQL at ${embedded.url}, schema ${schema} (empty: seed it with the seed command and --db-url ${embedded.url})`;
     }
     const simulator = await startSimulator({
       host: opts.host, port, db: pool, schema, tokenLifetimeSeconds, routingEnabled: opts.routing ?? true,
@@ -118,7 +118,7 @@ export async function seedCommand(opts: SeedCommandOptions, io: CommandIo = defa
   const url = requireDbUrl(opts);
   const count = integerOption('count', opts.count, 1, 50_000_000);
   const seed = integerOption('seed', opts.seed ?? 1, 0, 2 ** 32 - 1);
-  const pool = createPool({ url, max: 1 });
+  const pool = createPool({ url, max: 4 });
   try {
     await createSchema(pool, schema);
     const started = Date.now();

@@ -36,8 +36,6 @@ export interface StageResult {
   path: StagePath;
   /** The body's workflowInstanceId when it is a string, for per-packet counts. */
   workflowInstanceId: string | null;
-  /** Whether the registration row and a registration_transaction row were written (committed). */
-  dbWritten: boolean;
   forwarded: ForwardedMessage | null;
 }
 
@@ -73,11 +71,11 @@ export async function processNotification(deps: StageDeps, rawBody: string): Pro
     obj = bodyAsJson(rawBody);
   } catch (error) {
     if (!(error instanceof RouteFailure)) throw error;
-    return { replyMessage: error.replyMessage, path: 'bad_body', workflowInstanceId: null, dbWritten: false, forwarded: null };
+    return { replyMessage: error.replyMessage, path: 'bad_body', workflowInstanceId: null, forwarded: null };
   }
   const workflowInstanceId = typeof obj?.workflowInstanceId === 'string' ? obj.workflowInstanceId : null;
-  const result = (path: StagePath, replyMessage: string | null, dbWritten = false, forwarded: ForwardedMessage | null = null): StageResult =>
-    ({ replyMessage, path, workflowInstanceId, dbWritten, forwarded });
+  const result = (path: StagePath, replyMessage: string | null, forwarded: ForwardedMessage | null = null): StageResult =>
+    ({ replyMessage, path, workflowInstanceId, forwarded });
 
   let message: NotificationMessage;
   try {
@@ -97,7 +95,7 @@ export async function processNotification(deps: StageDeps, rawBody: string): Pro
   if (decision === null) return result('row_not_found', null); // updateRegistrationStatus(null) NPEs
 
   const ridText = message.rid ?? 'null';
-  if (!decision.isValid) return result(decision.path, notUploadedMessage(ridText), true);
+  if (!decision.isValid) return result(decision.path, notUploadedMessage(ridText));
 
   // sendMessage() runs after process() returned, so the row is already committed when it throws.
   let forwarded: ForwardedMessage | null = null;
@@ -110,10 +108,10 @@ export async function processNotification(deps: StageDeps, rawBody: string): Pro
       deps.send(forwarded);
     } catch (error) {
       const replyMessage = error instanceof RouteFailure ? error.replyMessage : (error as Error).message;
-      return result('forward_failed', replyMessage, true);
+      return result('forward_failed', replyMessage);
     }
   }
-  return result('forwarded', forwardedReplyText(ridText), true, forwarded);
+  return result('forwarded', forwardedReplyText(ridText), forwarded);
 }
 
 /** processURL's reads, in its order: a null iteration NPEs in setIteration(int) before any lookup. */

@@ -19,6 +19,8 @@ export interface SeedOptions {
   seed?: number;
   /** Rows per INSERT. Default 5000. */
   chunkSize?: number;
+  /** Chunk inserts in flight at once (each takes a pool connection when db is a pool). Default 3. */
+  parallelism?: number;
   onProgress?: (inserted: number, total: number) => void;
 }
 
@@ -53,20 +55,36 @@ export async function seedScenario(db: Queryable, schema: string, options: SeedO
   const now = options.now ?? new Date();
   const seed = options.seed ?? 1;
   const chunkSize = options.chunkSize ?? 5000;
+  const parallelism = options.parallelism ?? 3;
   const generator = new ScenarioGenerator(new SeededRandom(seed), now);
   const summary = emptySummary(seed, now);
 
-  for (let start = 0; start < options.count; start += chunkSize) {
-    const rows: RegistrationRowInput[] = [];
-    for (let index = start; index < Math.min(options.count, start + chunkSize); index++) {
-      const { row, duplicate } = generator.row(index);
-      rows.push(row);
-      tally(summary, row, duplicate, now);
-    }
+  // Generation stays sequential (it is what makes a seed repeatable); inserts overlap with it and, on a pool,
+  // with each other. The oldest insert is awaited once `parallelism` are in flight.
+  const inFlight: Promise<void>[] = [];
+  const insertChunk = async (rows: RegistrationRowInput[]): Promise<void> => {
     const inserted = await insertRegistrations(db, schema, rows, { chunkSize });
     summary.registrations += inserted.registrations;
     summary.syncRows += inserted.syncRows;
     options.onProgress?.(summary.registrations, options.count);
+  };
+  try {
+    for (let start = 0; start < options.count; start += chunkSize) {
+      const rows: RegistrationRowInput[] = [];
+      for (let index = start; index < Math.min(options.count, start + chunkSize); index++) {
+        const { row, duplicate } = generator.row(index);
+        rows.push(row);
+        tally(summary, row, duplicate, now);
+      }
+      if (inFlight.length >= parallelism) await inFlight.shift();
+      const insert = insertChunk(rows);
+      insert.catch(() => undefined); // a failure is rethrown when awaited, not reported as unhandled meanwhile
+      inFlight.push(insert);
+    }
+  } finally {
+    const settled = await Promise.allSettled(inFlight);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
   return summary;
 }

@@ -36,6 +36,35 @@ export async function* eligiblePackets(
   }
 }
 
+/**
+ * --all: batches of `batchSize` until no eligible packet remains. Each batch is a fresh pass over the table
+ * (with a fresh age cutoff, as running the guide's script again would) that takes only workflow ids not yet
+ * `seen` in this run, so a packet whose row stays eligible (a `null` reply) is never sent twice.
+ */
+export async function* allEligiblePackets(
+  pool: pg.Pool, schema: string, criteriaForBatch: () => Promise<EligibilityCriteria>, batchSize: number,
+  seen: ReadonlySet<string>, onBatch: (batch: number) => void, pageSize = PAGE_SIZE,
+): AsyncGenerator<Packet, void, void> {
+  for (let batch = 1; ; batch++) {
+    const criteria = await criteriaForBatch();
+    let taken = 0;
+    let after = '';
+    while (taken < batchSize) {
+      const page = await selectEligiblePage(pool, schema, criteria, after, pageSize);
+      if (page.length === 0) break;
+      after = page[page.length - 1]!.workflow_instance_id;
+      for (const row of page) {
+        if (seen.has(row.workflow_instance_id.toLowerCase())) continue;
+        if (taken === 0) onBatch(batch);
+        yield rowToPacket(row, `db batch ${batch}`);
+        taken += 1;
+        if (taken >= batchSize) break;
+      }
+    }
+    if (taken === 0) return;
+  }
+}
+
 /** Packets from --query-file, at most `limit`; the query runs READ ONLY. Rows missing a key column are reported via onSkip. */
 export async function* customQueryPackets(
   pool: pg.Pool, queryFile: string, limit: number, onSkip: (reason: string) => void,

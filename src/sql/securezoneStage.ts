@@ -3,6 +3,7 @@
 // `timestamp without time zone`, computed by the database so the session TimeZone cannot skew them.
 import type { Queryable } from '../db/queryable.js';
 import { quoteSchema } from './ident.js';
+import { NOW_UTC } from './utcText.js';
 
 /** The registration row fields the stage reads. */
 export interface StageRegistration {
@@ -100,18 +101,18 @@ export function securezoneStageQueries(schema: string) {
       (id, reg_id, trn_type_code, remarks, parent_regtrn_id, ref_id, ref_id_type, status_code, sub_status_code,
        lang_code, status_comment, cr_by, cr_dtimes, upd_by, upd_dtimes, is_deleted, del_dtimes)
     VALUES ($1, $2, $3, 'updated registration status record', $4, $5, 'updated registration record', $6, $7,
-       'eng', $8, 'MOSIP_SYSTEM', now() AT TIME ZONE 'UTC', 'MOSIP_SYSTEM', now() AT TIME ZONE 'UTC', NULL, NULL)`;
+       'eng', $8, 'MOSIP_SYSTEM', ${NOW_UTC}, 'MOSIP_SYSTEM', ${NOW_UTC}, NULL, NULL)`;
   // status_code, reg_process_retry_count and trn_retry_count are deliberately absent: this path keeps them.
   const rewriteLatest = `UPDATE ${s}.registration SET
       latest_trn_id = $2::varchar,
       latest_trn_type_code = $3::varchar,
       latest_trn_status_code = $4::varchar,
-      latest_trn_dtimes = now() AT TIME ZONE 'UTC',
+      latest_trn_dtimes = ${NOW_UTC},
       reg_stage_name = $5::varchar,
       status_comment = $6::varchar,
       last_success_stage_name = CASE WHEN $4::varchar IN ('SUCCESS', 'PROCESSED') THEN $5::varchar
                                      ELSE last_success_stage_name END,
-      upd_dtimes = now() AT TIME ZONE 'UTC',
+      upd_dtimes = ${NOW_UTC},
       del_dtimes = NULL
     WHERE workflow_instance_id = $1`;
 

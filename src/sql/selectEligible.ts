@@ -37,7 +37,11 @@ export async function utcCutoff(db: Queryable, olderThanSeconds: number): Promis
   return rows[0]!.cutoff;
 }
 
-function whereClause(first: number): string {
+/**
+ * The selection's conditions on `registration` (unqualified column names), with bound parameters numbered from
+ * `$first`; pair it with whereValues(). Shared with the dry-run's breakdown so both always select the same rows.
+ */
+export function whereClause(first: number): string {
   const p = (n: number) => `$${first + n}`;
   return `latest_trn_status_code = ANY(${p(0)}::text[])
     AND reg_process_retry_count <= ${p(1)}
@@ -46,7 +50,8 @@ function whereClause(first: number): string {
     AND (${p(4)}::text[] IS NULL OR latest_trn_type_code = ANY(${p(4)}::text[]))`;
 }
 
-function whereValues(c: EligibilityCriteria): unknown[] {
+/** The five values whereClause() binds, in its parameter order. */
+export function whereValues(c: EligibilityCriteria): unknown[] {
   return [c.trnStatuses, c.maxRetries, c.cutoffUtc, c.excludeStatuses, c.stages];
 }
 

@@ -1,7 +1,8 @@
 // `npm test`: starts the database the suite runs on, then node's test runner over dist/test/*.test.js.
 // - DATABASE_URL given: use it.
 // - PostgreSQL installed (initdb/pg_ctl): a real throw-away server (what CI uses).
-// - Neither: embedded PGlite over the wire protocol; tests that need a real server process skip, saying why.
+// - Neither (or TEST_BACKEND=pglite): embedded PGlite over the wire protocol; tests that need a real server
+//   process skip, saying why.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -26,7 +27,7 @@ if (url) {
   backend = 'real';
   console.log(`Test database: DATABASE_URL (${new URL(url).host})`);
 } else {
-  const binDir = findPostgresBinDir();
+  const binDir = process.env.TEST_BACKEND === 'pglite' ? null : findPostgresBinDir();
   if (binDir) {
     const pg = await startRealPostgres(binDir);
     url = pg.url;
@@ -39,7 +40,7 @@ if (url) {
     const embedded = await startEmbeddedPostgres();
     url = embedded.url;
     backend = 'pglite';
-    console.log('Test database: embedded PGlite (PostgreSQL is not installed here); tests that need a real server process will skip');
+    console.log(`Test database: embedded PGlite (${process.env.TEST_BACKEND === 'pglite' ? 'TEST_BACKEND=pglite' : 'PostgreSQL is not installed here'}); tests that need a real server process will skip`);
     cleanup = () => embedded.stop();
   }
 }

@@ -1,0 +1,81 @@
+// Where runs live: one directory per run under the runs directory, holding run.json (what was asked, with
+// secrets removed), journal.jsonl (what happened, append-only) and summary.json (written at the end).
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { InputError } from '../errors.js';
+import { Journal } from './journal.js';
+
+export interface RunMeta {
+  id: string;
+  createdAt: string;
+  /** The command line's own flags (source, mode, settings given as flags); never a secret. */
+  flags: Record<string, unknown>;
+  configFile: string | null;
+  /** The resolved settings with secrets replaced. */
+  settings: Record<string, unknown>;
+  /** e.g. "db (APPROACH 1)", "file registrations.txt". */
+  source: string;
+  /** Times this run was resumed. */
+  resumes: string[];
+}
+
+export interface RunHandle {
+  id: string;
+  dir: string;
+  meta: RunMeta;
+  journalPath: string;
+  summaryPath: string;
+  openJournal(): Journal;
+  saveMeta(): void;
+}
+
+const ID_PATTERN = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
+
+function newRunId(at: Date): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  const stamp = `${p(at.getUTCFullYear(), 4)}${p(at.getUTCMonth() + 1)}${p(at.getUTCDate())}-${p(at.getUTCHours())}${p(at.getUTCMinutes())}${p(at.getUTCSeconds())}`;
+  return `${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+function handle(dir: string, meta: RunMeta): RunHandle {
+  const metaPath = join(dir, 'run.json');
+  return {
+    id: meta.id,
+    dir,
+    meta,
+    journalPath: join(dir, 'journal.jsonl'),
+    summaryPath: join(dir, 'summary.json'),
+    openJournal: () => new Journal(join(dir, 'journal.jsonl')),
+    saveMeta() {
+      // Write-then-rename, so a crash never leaves a half-written run.json.
+      writeFileSync(metaPath + '.tmp', JSON.stringify(meta, null, 2) + '\n');
+      renameSync(metaPath + '.tmp', metaPath);
+    },
+  };
+}
+
+export function createRun(runsDir: string, meta: Omit<RunMeta, 'id' | 'createdAt' | 'resumes'>): RunHandle {
+  const createdAt = new Date();
+  const id = newRunId(createdAt);
+  const dir = join(resolve(runsDir), id);
+  mkdirSync(dir, { recursive: true });
+  const run = handle(dir, { id, createdAt: createdAt.toISOString(), resumes: [], ...meta });
+  run.saveMeta();
+  return run;
+}
+
+export function openRun(runsDir: string, id: string): RunHandle {
+  if (!ID_PATTERN.test(id)) throw new InputError(`"${id}" is not a run id (they look like 20261123-181500-1a2b); \`reprocess runs\` lists them`);
+  const dir = join(resolve(runsDir), id);
+  const metaPath = join(dir, 'run.json');
+  if (!existsSync(metaPath)) throw new InputError(`no run ${id} in ${resolve(runsDir)}; \`reprocess runs\` lists them (see --runs-dir)`);
+  return handle(dir, JSON.parse(readFileSync(metaPath, 'utf8')) as RunMeta);
+}
+
+/** Run ids in the runs directory, oldest first. */
+export function listRunIds(runsDir: string): string[] {
+  const abs = resolve(runsDir);
+  if (!existsSync(abs)) return [];
+  return readdirSync(abs).filter((name) => ID_PATTERN.test(name) && existsSync(join(abs, name, 'run.json'))).sort();
+}

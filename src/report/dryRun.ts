@@ -1,0 +1,400 @@
+// `--dry-run`: what a run would do, without sending anything or fetching a token. One plain-data report (what
+// `--json` prints as one document) built from read-only SQL (src/sql/breakdown.ts), and its terminal rendering.
+//
+// Every breakdown (byStage, byProcess, byStatus, byAge) sums to `matched`. For --db the breakdowns cover every
+// matched row, not only the `willTake` the limit lets through. For a list, packets whose workflow id has no
+// active row are counted in the row-based breakdowns under NO_ACTIVE_ROW (age bucket 'no_row'), and byProcess
+// counts the process each packet will be SENT with, which is what MOSIP routes by.
+import type pg from 'pg';
+import type { Packet } from '../domain/packet.js';
+import {
+  AGE_BUCKETS, eligibleBreakdown, eligibleSample, lookupListedRows, nowUtcText,
+  type AgeBucket, type AgeCount, type ListedRow, type ProcessCount, type SampleRow, type StageCount, type StatusCount,
+} from '../sql/breakdown.js';
+import { inReadOnlySnapshot } from '../sql/readOnlySnapshot.js';
+import type { EligibilityCriteria } from '../sql/selectEligible.js';
+import { cell, percent, plural, renderTable } from './table.js';
+
+export type { AgeCount, ProcessCount, SampleRow, StageCount, StatusCount } from '../sql/breakdown.js';
+
+/** The key packets without an active row are counted under in byStage and byStatus. */
+export const NO_ACTIVE_ROW = '(no active row)';
+export type DryRunAgeBucket = AgeBucket | 'no_row';
+
+export const AGE_LABELS: Record<DryRunAgeBucket, string> = {
+  lt_1d: '< 1 d',
+  '1d_7d': '1-7 d',
+  '7d_30d': '7-30 d',
+  gt_30d: '> 30 d',
+  none: 'none (NULL)',
+  no_row: NO_ACTIVE_ROW,
+};
+
+export type DryRunWarningCode =
+  | 'not_found' | 'inactive' | 'not_eligible' | 'no_sync_row' | 'rid_mismatch' | 'process_mismatch' | 'duplicate'
+  | 'not_checked';
+
+export interface DryRunWarning {
+  code: DryRunWarningCode;
+  /** How many packets (rows) it concerns. */
+  count: number;
+  message: string;
+  /** The first few concerned packets ("<origin>: <workflow id> ..."); empty for --db, which fetches no rows. */
+  examples: string[];
+}
+
+export interface DryRunReport {
+  kind: 'dry-run';
+  /** 'db': the --db selection; 'list': packets from --file or --registration. */
+  source: 'db' | 'list';
+  /** false for a list when no database is configured: only the packets themselves are shown. */
+  checkedAgainstDb: boolean;
+  /** UTC time (ISO) the database state and the ages refer to; null without a database. */
+  asOfUtc: string | null;
+  /** The selection's criteria (for a list: what eligibility was checked against); null without a database. */
+  criteria: EligibilityCriteria | null;
+  /** Packets the selection matches (a list: distinct packets listed), not capped by the limit. */
+  matched: number;
+  limit: number;
+  /** What this run would send: min(limit, matched). */
+  willTake: number;
+  /** latest_trn_type_code x latest_trn_status_code, count descending; null without a database. */
+  byStage: StageCount[] | null;
+  byProcess: ProcessCount[];
+  /** status_code, count descending; null without a database. */
+  byStatus: StatusCount[] | null;
+  /** Age of latest_trn_dtimes, in bucket order (every bucket present); null without a database. */
+  byAge: AgeCount<DryRunAgeBucket>[] | null;
+  /** The first packets the run would send, in sending order (at most the sample size and willTake). */
+  sample: SampleRow[];
+  warnings: DryRunWarning[];
+}
+
+export const DEFAULT_SAMPLE_SIZE = 10;
+/** Workflow ids per lookup statement. */
+export const LOOKUP_BATCH_SIZE = 1000;
+const EXAMPLES_PER_WARNING = 5;
+
+/** --db: counts and breakdowns of the selection, aggregated in the database, plus the first rows it would send. */
+export async function buildDbDryRun(
+  pool: pg.Pool, schema: string, criteria: EligibilityCriteria, limit: number, sampleSize = DEFAULT_SAMPLE_SIZE,
+): Promise<DryRunReport> {
+  const { breakdown, sample } = await inReadOnlySnapshot(pool, async (db) => ({
+    breakdown: await eligibleBreakdown(db, schema, criteria),
+    sample: await eligibleSample(db, schema, criteria, Math.min(sampleSize, limit)),
+  }));
+  const warnings: DryRunWarning[] = [];
+  if (breakdown.inactive > 0) {
+    warnings.push({
+      code: 'inactive', count: breakdown.inactive, examples: [],
+      message: `${plural(breakdown.inactive, 'matched row is', 'matched rows are')} inactive or deleted: the securezone stage does not find them (reply null, nothing changes)`,
+    });
+  }
+  if (breakdown.withoutSyncRow > 0) {
+    warnings.push({
+      code: 'no_sync_row', count: breakdown.withoutSyncRow, examples: [],
+      message: `${plural(breakdown.withoutSyncRow, 'matched row has', 'matched rows have')} no registration_list (sync) row: the stage fails them (RPR-SEZ-001)`,
+    });
+  }
+  return {
+    kind: 'dry-run',
+    source: 'db',
+    checkedAgainstDb: true,
+    asOfUtc: breakdown.asOfUtc,
+    criteria,
+    matched: breakdown.matched,
+    limit,
+    willTake: Math.min(limit, breakdown.matched),
+    byStage: sortStages(breakdown.byStage),
+    byProcess: byCountThenKey(breakdown.byProcess, (e) => e.process),
+    byStatus: byCountThenKey(breakdown.byStatus, (e) => e.statusCode),
+    byAge: AGE_BUCKETS.map((bucket) => ({ bucket, count: breakdown.byAge.find((a) => a.bucket === bucket)?.count ?? 0 })),
+    sample,
+    warnings,
+  };
+}
+
+/**
+ * --file / --registration: the same report for the rows the packets name (looked up by workflow id in batches),
+ * with warnings for packets the stage will not find, will refuse, or that the --db criteria would not select.
+ * `pool` null (no database configured): only the count, the processes and a sample of the packets themselves.
+ * `criteria` is required with a pool (eligibility is checked against it).
+ */
+export async function buildListDryRun(
+  pool: pg.Pool | null, schema: string, packets: readonly Packet[], criteria: EligibilityCriteria | null,
+  limit: number, sampleSize = DEFAULT_SAMPLE_SIZE,
+): Promise<DryRunReport> {
+  const { unique, duplicates } = distinctByWorkflowId(packets);
+  const willTake = Math.min(limit, unique.length);
+  const sampleCount = Math.min(sampleSize, willTake);
+  const byProcess = new Tally<ProcessCount>();
+  for (const p of unique) byProcess.add([p.process], () => ({ process: p.process, count: 0 }));
+  const base = {
+    kind: 'dry-run' as const, source: 'list' as const, matched: unique.length, limit, willTake,
+    byProcess: byCountThenKey(byProcess.list(), (e) => e.process),
+  };
+  const warnings = new WarningList();
+  for (const p of duplicates) warnings.add('duplicate', `${p.origin}: ${p.workflowInstanceId}`);
+
+  if (pool === null) {
+    warnings.addMany('not_checked', unique.length, []);
+    return {
+      ...base, checkedAgainstDb: false, asOfUtc: null, criteria: null, byStage: null, byStatus: null, byAge: null,
+      sample: unique.slice(0, sampleCount).map((p) => sampleOf(p, null)),
+      warnings: warnings.list(),
+    };
+  }
+  if (criteria === null) throw new Error('buildListDryRun: criteria are required when a database is given');
+
+  const stages = new Tally<StageCount>();
+  const statuses = new Tally<StatusCount>();
+  const ages = new Map<DryRunAgeBucket, number>();
+  const notSelectedReasons = new Map<string, number>();
+  const sample: SampleRow[] = [];
+
+  const asOfUtc = await inReadOnlySnapshot(pool, async (db) => {
+    for (let start = 0; start < unique.length; start += LOOKUP_BATCH_SIZE) {
+      const batch = unique.slice(start, start + LOOKUP_BATCH_SIZE);
+      const rows = await lookupListedRows(db, schema, batch.map((p) => p.workflowInstanceId), criteria);
+      const rowOf = new Map(rows.map((r) => [r.workflow_instance_id, r]));
+      batch.forEach((packet, i) => {
+        const found = rowOf.get(packet.workflowInstanceId);
+        const row = found?.active ? found : null;
+        if (start + i < sampleCount) sample.push(sampleOf(packet, row));
+        const where = `${packet.origin}: ${packet.workflowInstanceId}`;
+        if (!row) {
+          warnings.add(found ? 'inactive' : 'not_found', where);
+          stages.add([NO_ACTIVE_ROW], () => ({ typeCode: NO_ACTIVE_ROW, statusCode: NO_ACTIVE_ROW, count: 0 }));
+          statuses.add([NO_ACTIVE_ROW], () => ({ statusCode: NO_ACTIVE_ROW, count: 0 }));
+          ages.set('no_row', (ages.get('no_row') ?? 0) + 1);
+          return;
+        }
+        stages.add([row.latest_trn_type_code, row.latest_trn_status_code],
+          () => ({ typeCode: row.latest_trn_type_code, statusCode: row.latest_trn_status_code, count: 0 }));
+        statuses.add([row.status_code], () => ({ statusCode: row.status_code, count: 0 }));
+        ages.set(row.age, (ages.get(row.age) ?? 0) + 1);
+        if (!row.eligible) {
+          const reasons = notSelectedBecause(row, criteria);
+          for (const reason of reasons) notSelectedReasons.set(reason, (notSelectedReasons.get(reason) ?? 0) + 1);
+          warnings.add('not_eligible', `${where} (${reasons.join(', ')})`);
+        }
+        if (!row.synced) warnings.add('no_sync_row', where);
+        // The stage compares the RID case-insensitively and routes by the reg_type it is sent.
+        if (row.reg_id.toLowerCase() !== packet.rid.toLowerCase()) warnings.add('rid_mismatch', `${where} (listed ${packet.rid}, row ${row.reg_id})`);
+        if (row.process !== packet.process) warnings.add('process_mismatch', `${where} (listed ${packet.process}, row ${row.process})`);
+      });
+    }
+    return nowUtcText(db);
+  });
+
+  const ageBuckets: DryRunAgeBucket[] = [...AGE_BUCKETS, ...(ages.has('no_row') ? ['no_row' as const] : [])];
+  return {
+    ...base, checkedAgainstDb: true, asOfUtc, criteria,
+    byStage: sortStages(stages.list()),
+    byStatus: byCountThenKey(statuses.list(), (e) => e.statusCode),
+    byAge: ageBuckets.map((bucket) => ({ bucket, count: ages.get(bucket) ?? 0 })),
+    sample,
+    warnings: warnings.list(notSelectedReasons),
+  };
+}
+
+/** Why the --db selection would not take this (active) row; the SQL decides eligibility, this only explains it. */
+export function notSelectedBecause(row: ListedRow, c: EligibilityCriteria): string[] {
+  const reasons: string[] = [];
+  if (row.status_code !== null && c.excludeStatuses.includes(row.status_code)) reasons.push(`status_code ${row.status_code}`);
+  if (row.latest_trn_status_code === null || !c.trnStatuses.includes(row.latest_trn_status_code)) {
+    reasons.push(`latest_trn_status_code ${cell(row.latest_trn_status_code)}`);
+  }
+  if (row.reg_process_retry_count === null) reasons.push('reg_process_retry_count NULL');
+  else if (row.reg_process_retry_count > c.maxRetries) reasons.push(`reg_process_retry_count > ${c.maxRetries}`);
+  if (row.latest_trn_dtimes === null) reasons.push('latest_trn_dtimes NULL');
+  else if (!row.beforeCutoff) reasons.push('latest_trn_dtimes too recent');
+  if (c.stages !== null && (row.latest_trn_type_code === null || !c.stages.includes(row.latest_trn_type_code))) {
+    reasons.push(`latest_trn_type_code ${cell(row.latest_trn_type_code)} not in the stage list`);
+  }
+  return reasons.length > 0 ? reasons : ['other'];
+}
+
+function sampleOf(p: Packet, row: ListedRow | null): SampleRow {
+  return {
+    reg_id: p.rid,
+    workflow_instance_id: p.workflowInstanceId,
+    process: p.process,
+    status_code: row?.status_code ?? null,
+    latest_trn_type_code: row?.latest_trn_type_code ?? null,
+    latest_trn_status_code: row?.latest_trn_status_code ?? null,
+    latest_trn_dtimes: row?.latest_trn_dtimes ?? null,
+    reg_process_retry_count: row?.reg_process_retry_count ?? null,
+    iteration: p.iteration,
+    source: p.source,
+  };
+}
+
+function distinctByWorkflowId(packets: readonly Packet[]): { unique: Packet[]; duplicates: Packet[] } {
+  const seen = new Set<string>();
+  const unique: Packet[] = [];
+  const duplicates: Packet[] = [];
+  for (const p of packets) {
+    if (seen.has(p.workflowInstanceId)) duplicates.push(p);
+    else {
+      seen.add(p.workflowInstanceId);
+      unique.push(p);
+    }
+  }
+  return { unique, duplicates };
+}
+
+/** Counts entries by a composite key (nulls included). */
+class Tally<T extends { count: number }> {
+  private readonly entries = new Map<string, T>();
+
+  add(key: unknown[], make: () => T): void {
+    const k = JSON.stringify(key);
+    let entry = this.entries.get(k);
+    if (!entry) {
+      entry = make();
+      this.entries.set(k, entry);
+    }
+    entry.count += 1;
+  }
+
+  list(): T[] {
+    return [...this.entries.values()];
+  }
+}
+
+const WARNING_ORDER: readonly DryRunWarningCode[] = [
+  'not_found', 'inactive', 'rid_mismatch', 'no_sync_row', 'not_eligible', 'process_mismatch', 'duplicate', 'not_checked',
+];
+
+/** Collects warnings per code: a count and the first few examples. */
+class WarningList {
+  private readonly byCode = new Map<DryRunWarningCode, { count: number; examples: string[] }>();
+
+  add(code: DryRunWarningCode, example: string): void {
+    this.addMany(code, 1, [example]);
+  }
+
+  addMany(code: DryRunWarningCode, count: number, examples: string[]): void {
+    const w = this.byCode.get(code) ?? { count: 0, examples: [] };
+    w.count += count;
+    for (const e of examples) if (w.examples.length < EXAMPLES_PER_WARNING) w.examples.push(e);
+    this.byCode.set(code, w);
+  }
+
+  list(notSelectedReasons = new Map<string, number>()): DryRunWarning[] {
+    return WARNING_ORDER.flatMap((code) => {
+      const w = this.byCode.get(code);
+      return w && w.count > 0 ? [{ code, count: w.count, message: listWarningMessage(code, w.count, notSelectedReasons), examples: w.examples }] : [];
+    });
+  }
+}
+
+function listWarningMessage(code: DryRunWarningCode, n: number, notSelectedReasons: Map<string, number>): string {
+  const packets = plural(n, 'packet');
+  switch (code) {
+    case 'not_found': return `${packets} name a workflow id with no registration row: the stage replies null and changes nothing`;
+    case 'inactive': return `${packets} name an inactive or deleted row: the stage does not find it (reply null, nothing changes)`;
+    case 'rid_mismatch': return `${packets} list a RID other than the row's reg_id: the stage refuses them ("has not been uploaded")`;
+    case 'no_sync_row': return `${packets} have no registration_list (sync) row: the stage fails them (RPR-SEZ-001)`;
+    case 'not_eligible': {
+      const reasons = [...notSelectedReasons.entries()].sort((a, b) => b[1] - a[1]).map(([r, k]) => `${r}: ${k}`).join('; ');
+      // Contract section 5: the stage does not check status_code, so such packets re-run the whole pipeline.
+      return `${packets} would NOT be selected by the --db criteria, yet will be sent and re-run the pipeline (${reasons})`;
+    }
+    case 'process_mismatch': return `${packets} list a process other than the row's: MOSIP routes by the process sent`;
+    case 'duplicate': return `${plural(n, 'entry', 'entries')} repeat a workflow id already listed: each packet is sent once`;
+    case 'not_checked': return `no database configured: the ${packets} were not checked (stage, status, age and eligibility unknown)`;
+  }
+}
+
+function byCountThenKey<T extends { count: number }>(entries: T[], key: (e: T) => string | null): T[] {
+  return [...entries].sort((a, b) => b.count - a.count || compareKeys(key(a), key(b)));
+}
+
+function sortStages(entries: StageCount[]): StageCount[] {
+  return [...entries].sort((a, b) => b.count - a.count || compareKeys(a.typeCode, b.typeCode) || compareKeys(a.statusCode, b.statusCode));
+}
+
+/** NULL last, otherwise alphabetical: a stable order for equal counts. */
+function compareKeys(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return a < b ? -1 : 1;
+}
+
+// ---- rendering ---------------------------------------------------------------------------------------------
+
+/** The report as aligned text tables for a terminal. */
+export function renderDryRun(r: DryRunReport): string {
+  const out: string[] = ['DRY RUN: nothing is sent and no token is fetched.', ''];
+  out.push(r.source === 'db' ? 'Selection (--db)' : 'Packets listed (--file / --registration)');
+  if (r.criteria && r.source === 'db') out.push(...criteriaLines(r.criteria));
+  if (r.criteria && r.source === 'list') out.push(`  eligibility checked against the --db criteria (latest_trn_dtimes < ${r.criteria.cutoffUtc} UTC, ...)`);
+  if (r.asOfUtc) out.push(`  database state as of  ${r.asOfUtc}`);
+  out.push(`  matched    ${String(r.matched).padStart(9)}  ${r.source === 'db' ? 'rows (all of them, not capped by --limit)' : 'distinct packets'}`);
+  out.push(`  will take  ${String(r.willTake).padStart(9)}  (--limit ${r.limit}${r.willTake < r.matched ? `; ${r.matched - r.willTake} left for later runs` : ''})`);
+
+  const total = r.matched;
+  const countCells = (n: number) => [String(n), percent(n, total)];
+  if (r.byStage) {
+    out.push('', 'By stage (latest_trn_type_code x latest_trn_status_code)');
+    out.push(...renderTable(
+      [{ header: 'LATEST_TRN_TYPE_CODE' }, { header: 'LATEST_TRN_STATUS_CODE' }, { header: 'COUNT', align: 'right' }, { header: '%', align: 'right' }],
+      r.byStage.map((e) => e.typeCode === NO_ACTIVE_ROW ? [NO_ACTIVE_ROW, '', ...countCells(e.count)] : [cell(e.typeCode), cell(e.statusCode), ...countCells(e.count)]),
+    ));
+  }
+  out.push('', r.source === 'db' ? 'By process' : 'By process (as it will be sent)');
+  out.push(...renderTable(
+    [{ header: 'PROCESS' }, { header: 'COUNT', align: 'right' }, { header: '%', align: 'right' }],
+    r.byProcess.map((e) => [cell(e.process), ...countCells(e.count)]),
+  ));
+  if (r.byStatus) {
+    out.push('', 'By status_code');
+    out.push(...renderTable(
+      [{ header: 'STATUS_CODE' }, { header: 'COUNT', align: 'right' }, { header: '%', align: 'right' }],
+      r.byStatus.map((e) => [cell(e.statusCode), ...countCells(e.count)]),
+    ));
+  }
+  if (r.byAge) {
+    out.push('', `By age of latest_trn_dtimes${r.asOfUtc ? ` (UTC, as of ${r.asOfUtc})` : ''}`);
+    out.push(...renderTable(
+      [{ header: 'AGE' }, { header: 'COUNT', align: 'right' }, { header: '%', align: 'right' }],
+      r.byAge.map((e) => [AGE_LABELS[e.bucket], ...countCells(e.count)]),
+    ));
+  }
+  out.push('', r.sample.length > 0 ? `Sample: the first ${plural(r.sample.length, 'packet')} the run would send` : 'Sample: nothing would be sent');
+  if (r.sample.length > 0) {
+    out.push(...renderTable(
+      [
+        { header: 'REG_ID' }, { header: 'WORKFLOW_INSTANCE_ID' }, { header: 'PROCESS' }, { header: 'STATUS_CODE' },
+        { header: 'LATEST_TRN_TYPE' }, { header: 'LATEST_TRN_STATUS' }, { header: 'LATEST_TRN_DTIMES (UTC)' },
+        { header: 'RETRIES', align: 'right' }, { header: 'ITER', align: 'right' }, { header: 'SOURCE' },
+      ],
+      r.sample.map((s) => [
+        s.reg_id, s.workflow_instance_id, s.process, cell(s.status_code), cell(s.latest_trn_type_code),
+        cell(s.latest_trn_status_code), cell(s.latest_trn_dtimes), cell(s.reg_process_retry_count), cell(s.iteration), cell(s.source),
+      ]),
+    ));
+  }
+  if (r.warnings.length > 0) {
+    out.push('', 'Warnings');
+    for (const w of r.warnings) {
+      out.push(`  ! ${w.message}`);
+      for (const e of w.examples) out.push(`      ${e}`);
+      if (w.count > w.examples.length && w.examples.length > 0) out.push(`      ... and ${w.count - w.examples.length} more`);
+    }
+  }
+  return out.join('\n');
+}
+
+function criteriaLines(c: EligibilityCriteria): string[] {
+  return [
+    `  latest_trn_status_code IN (${c.trnStatuses.join(', ')})`,
+    `  reg_process_retry_count <= ${c.maxRetries}`,
+    `  latest_trn_dtimes < ${c.cutoffUtc} (UTC)`,
+    `  status_code NOT IN (${c.excludeStatuses.join(', ')})`,
+    c.stages === null ? '  latest_trn_type_code: any (APPROACH 1)' : `  latest_trn_type_code IN (${c.stages.join(', ')}) (APPROACH 2)`,
+  ];
+}
