@@ -86,19 +86,43 @@ test('each reply class: not uploaded (duplicate), null (unknown workflow id), st
   }
 });
 
-test('an expired token is replaced: one re-authentication, then the packet goes through', async () => {
+test('the token is refreshed before it expires, read from the JWT exp', async () => {
   const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], tokenLifetimeSeconds: 1 });
   const c = client(sim.url);
   try {
     assert.equal((await c.notify(await packetRow())).outcome, 'forwarded');
-    await new Promise((r) => setTimeout(r, 2100));
+    await new Promise((r) => setTimeout(r, 1200));
     const r = await c.notify(await packetRow());
     assert.equal(r.outcome, 'forwarded');
-    assert.equal(r.attempts, 2);
+    assert.equal(r.attempts, 1, 'no 401 was needed');
     assert.equal(c.authentications, 2);
+    assert.equal(sim.stats().outcomes.unauthorized, 0);
   } finally {
     await c.close();
     await sim.close();
+  }
+});
+
+test('a 401 makes the client authenticate again and retry once', async () => {
+  // The client holds a token the server no longer accepts: the simulator restarted with new signing keys.
+  const first = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }] });
+  const port = first.port;
+  const c = client(first.url);
+  try {
+    await c.authenticate();
+    await first.close();
+    const second = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], port });
+    try {
+      const r = await c.notify(await packetRow());
+      assert.equal(r.outcome, 'forwarded');
+      assert.equal(r.attempts, 2);
+      assert.equal(c.authentications, 2);
+      assert.equal(second.stats().outcomes.unauthorized, 1);
+    } finally {
+      await second.close();
+    }
+  } finally {
+    await c.close();
   }
 });
 

@@ -21,7 +21,10 @@ import { RunLog } from '../report/logFiles.js';
 import { packetJson, packetLine, summaryJson, summaryText } from '../report/format.js';
 import { Progress } from '../report/progress.js';
 import { makeBudget, untilDeadline } from '../run/budget.js';
+import { CircuitBreaker } from '../run/breaker.js';
 import { watchCanary } from '../run/canary.js';
+import { dbDeliveryCheck } from '../run/deliveryEvidence.js';
+import { ResilientNotifier, TRANSIENT_OUTCOMES } from '../run/resilientNotifier.js';
 import { settleInDoubt } from '../run/inDoubt.js';
 import { emptyCounts, exitCodeOf, runPackets, type RunOutcome } from '../run/runner.js';
 import type { PacketResult, RunObserver, RunSummary, StopReason } from '../run/types.js';
@@ -95,6 +98,7 @@ function checkSettings(flags: RunFlags, s: Settings, mode: Mode): void {
   }
   if (flags.all && mode !== 'db') throw new InputError('--all runs batches of the database selection; with --file or --registration every listed packet is sent anyway');
   if (flags.all && s.queryFile) throw new InputError('--all re-runs the built-in selection; it does not apply to --query-file');
+  if (s.rate !== undefined && s.delay !== 1) throw new InputError('give --rate or --delay, not both (--rate R is --delay 1/R)');
   if (flags.dryRun) return; // a dry run needs neither server nor secret
   if (!s.server) throw new InputError('no MOSIP server: give --server <url>, REPROCESS_SERVER, or "server:" in the config file');
   if (!s.clientSecret) throw new InputError('no client secret: set REGPROC_CLIENT_PWD (or clientSecret in the config file)');
@@ -160,9 +164,10 @@ export async function runCommand(givenFlags: RunFlags, io: Io): Promise<number> 
     if (flags.dryRun) return await dryRun(mode, flags, settings, pool, io);
 
     // Everything that can be checked is checked before the first packet is sent.
+    // Acknowledged = the stage gave a definitive answer. A 5xx or lost reply is not one: a resume sends it again.
     const done = new Set<string>();
-    const alreadyAcknowledged = replayed?.results.size ?? 0;
-    for (const wf of replayed?.results.keys() ?? []) done.add(wf);
+    for (const [wf, r] of replayed?.results ?? []) if (!TRANSIENT_OUTCOMES.has(r.outcome)) done.add(wf);
+    const alreadyAcknowledged = done.size;
     for (const wf of replayed?.settled ?? []) done.add(wf);
     const remaining = Math.max(0, settings.limit - (flags.all ? 0 : alreadyAcknowledged));
     const source = await openSource(mode, flags, settings, pool, io, remaining, done);
@@ -256,7 +261,17 @@ export async function runCommand(givenFlags: RunFlags, io: Io): Promise<number> 
       maxPackets: settings.maxPackets, alreadySent: flags.all ? alreadyAcknowledged : 0,
       maxDurationSeconds: settings.maxDuration, until,
     });
-    const base = { notifier: client, gate: new Pacer(settings.delay * 1000), observer, budget, ...(io.signal ? { signal: io.signal } : {}) };
+    const breaker = new CircuitBreaker({
+      window: 20, minSamples: 5, failureRate: settings.breakerThreshold,
+      cooldownMs: settings.breakerCooldown * 1000, patienceMs: settings.breakerPatience * 1000,
+    }, (message) => { log.write(message); io.err(message); });
+    const notifier = new ResilientNotifier(client, breaker, { retries: settings.retries, baseDelayMs: 500, maxDelayMs: 15_000 },
+      pool ? dbDeliveryCheck(pool, settings.dbSchema) : null, io.signal);
+    const intervalMs = settings.rate !== undefined ? 1000 / settings.rate : settings.delay * 1000;
+    const base = {
+      notifier, gate: new Pacer(intervalMs), observer, budget, concurrency: settings.concurrency,
+      ...(io.signal ? { signal: io.signal } : {}),
+    };
     const iterator = stream[Symbol.asyncIterator]();
     let outcome: RunOutcome = { sent: 0, counts: emptyCounts(), stop: null };
     let canaryStop: StopReason | null = null;

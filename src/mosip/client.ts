@@ -42,6 +42,17 @@ export interface NotifyResult {
 
 const MAX_REPLY_CHARS = 500;
 
+/** exp and iat of a JWT (ms), read without verifying it: only to know when to fetch a new one. */
+export function jwtTimes(token: string): { expiresAt: number; issuedAt: number | null } | null {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown; iat?: unknown };
+    if (typeof payload.exp !== 'number') return null;
+    return { expiresAt: payload.exp * 1000, issuedAt: typeof payload.iat === 'number' ? payload.iat * 1000 : null };
+  } catch {
+    return null;
+  }
+}
+
 function describeNetworkError(err: unknown): string {
   const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
   const code = e.code ?? e.cause?.code;
@@ -53,6 +64,8 @@ export class MosipClient {
   private readonly agent: Agent;
   private token: string | null = null;
   private tokenPromise: Promise<string> | null = null;
+  /** When to fetch a new token before the current one expires (ms since epoch), or null when unknown. */
+  private refreshAt: number | null = null;
   /** How many tokens this client fetched (the first, and each re-authentication). */
   authentications = 0;
 
@@ -71,7 +84,14 @@ export class MosipClient {
   authenticate(): Promise<string> {
     if (!this.tokenPromise) {
       this.tokenPromise = this.fetchToken().then(
-        (token) => { this.token = token; return token; },
+        (token) => {
+          this.token = token;
+          // Refresh ahead of expiry: 60 s before, or a tenth of the lifetime when it is short.
+          const times = jwtTimes(token);
+          const lifetime = times ? times.expiresAt - (times.issuedAt ?? Date.now()) : 0;
+          this.refreshAt = times ? times.expiresAt - Math.min(60_000, Math.max(0, lifetime) / 10) : null;
+          return token;
+        },
         (err: unknown) => { this.tokenPromise = null; throw err; },
       );
     }
@@ -121,16 +141,26 @@ export class MosipClient {
   /** Sends one notification. A 401 makes it fetch a new token and try once more. */
   async notify(packet: Packet): Promise<NotifyResult> {
     const started = performance.now();
+    if (this.token && this.refreshAt !== null && Date.now() >= this.refreshAt) this.forget(this.token);
     let token = this.token ?? (await this.authenticate());
     let result = await this.post(packet, token);
     let attempts = 1;
     if (result.outcome === 'unauthorized') {
-      if (this.token === token) { this.token = null; this.tokenPromise = null; }
+      this.forget(token);
       token = await this.authenticate();
       result = await this.post(packet, token);
       attempts = 2;
     }
     return { ...result, attempts, latencyMs: Math.round(performance.now() - started) };
+  }
+
+  /** Drops a token so the next call fetches a new one (unless another caller already replaced it). */
+  private forget(token: string): void {
+    if (this.token === token) {
+      this.token = null;
+      this.tokenPromise = null;
+      this.refreshAt = null;
+    }
   }
 
   private async post(packet: Packet, token: string): Promise<Omit<NotifyResult, 'attempts' | 'latencyMs'>> {

@@ -7,14 +7,13 @@
 import type { Queryable } from '../db/queryable.js';
 import type { SendRecord } from '../journal/records.js';
 import { rowStates } from '../sql/rowState.js';
+import { deliveryEvidence } from './deliveryEvidence.js';
 
 export interface InDoubtDecision {
   send: SendRecord;
   decision: 'delivered' | 'resend' | 'unresolved';
   detail: string;
 }
-
-const CLOCK_SKEW_MS = 2000;
 
 export async function settleInDoubt(
   db: Queryable | null, schema: string, inFlight: readonly SendRecord[], resendAll: boolean,
@@ -29,10 +28,8 @@ export async function settleInDoubt(
   const states = await rowStates(db, schema, inFlight.map((s) => s.wf));
   return inFlight.map((send): InDoubtDecision => {
     const row = states.get(send.wf.toLowerCase());
-    const sentAt = Date.parse(send.at) - CLOCK_SKEW_MS;
-    if (row?.latest_trn_dtimes && row.latest_trn_dtimes.getTime() >= sentAt) {
-      return { send, decision: 'delivered', detail: `row written after the send (${row.latest_trn_type_code} ${row.latest_trn_status_code} at ${row.latest_trn_dtimes.toISOString()})` };
-    }
+    const evidence = deliveryEvidence(row, new Date(send.at));
+    if (evidence) return { send, decision: 'delivered', detail: evidence.reply };
     return { send, decision: 'resend', detail: row ? 'row unchanged since the send' : 'no row with this workflow id' };
   });
 }

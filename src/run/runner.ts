@@ -1,8 +1,9 @@
-// The run itself: take packets from the source (already filtered), wait for the pacer and a free slot,
-// notify, record. It stops early, with a reason, when carrying on could only repeat the same failure on every
-// packet, when the operator asks, or when a budget (packets, duration, clock time) is used up.
+// The run itself: take packets from the source (already filtered), wait for a free slot and the pacer,
+// notify, record. It stops early, with a reason, on 401/403 (every packet would fail the same way), when the
+// notifier gives up on the server (circuit breaker), when the operator asks, or when a budget runs out.
 import type { Packet } from '../domain/packet.js';
 import { AuthError, type NotifyResult } from '../mosip/client.js';
+import { BreakerGaveUp } from './breaker.js';
 import { OUTCOMES, type NotifyOutcome } from '../mosip/wire.js';
 import { FATAL_STOPS, type PacketResult, type RunObserver, type StopReason } from './types.js';
 
@@ -24,8 +25,6 @@ export interface RunInput {
   concurrency?: number;
   /** Aborting stops taking new packets; those in flight finish and are recorded. */
   signal?: AbortSignal;
-  /** Consecutive 5xx/network failures after which the server is taken as down (default 5). */
-  maxConsecutiveFailures?: number;
   /** Checked before each packet: a budget that has run out (packets, duration, clock time). */
   budget?: (sentSoFar: number) => StopReason | null;
 }
@@ -36,8 +35,6 @@ export interface RunOutcome {
   stop: StopReason | null;
 }
 
-const TRANSPORT_FAILURES: ReadonlySet<NotifyOutcome> = new Set(['server_error', 'network_error']);
-
 export function emptyCounts(): Record<NotifyOutcome, number> {
   return Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<NotifyOutcome, number>;
 }
@@ -47,9 +44,7 @@ const INTERRUPTED: StopReason = { kind: 'interrupted', message: 'stopped by the 
 export async function runPackets(input: RunInput): Promise<RunOutcome> {
   const counts = emptyCounts();
   const concurrency = Math.max(1, input.concurrency ?? 1);
-  const maxFailures = input.maxConsecutiveFailures ?? 5;
   let sent = 0;
-  let consecutiveFailures = 0;
   let stop: StopReason | null = null;
   let failure: unknown = null;
   const inFlight = new Set<Promise<void>>();
@@ -63,12 +58,8 @@ export async function runPackets(input: RunInput): Promise<RunOutcome> {
       stop = { kind: 'forbidden', message: `the server answered 403 (${result.reply}): the client lacks the REGISTRATION_PROCESSOR role or its audience is not allowed` };
     } else if (result.outcome === 'unauthorized') {
       stop = { kind: 'unauthorized', message: `the server answered 401 even with a fresh token (${result.reply})` };
-    } else {
-      consecutiveFailures = TRANSPORT_FAILURES.has(result.outcome) ? consecutiveFailures + 1 : 0;
-      if (consecutiveFailures >= maxFailures) {
-        stop = { kind: 'unreachable', message: `${consecutiveFailures} notifications in a row failed (last: ${result.reply}); the server looks down` };
-      }
     }
+    // 5xx and lost replies are handled by the notifier (retries) and the circuit breaker, which stops the run.
   };
 
   const send = async (packet: Packet) => {
@@ -78,8 +69,12 @@ export async function runPackets(input: RunInput): Promise<RunOutcome> {
     } catch (err) {
       if (err instanceof AuthError) {
         if (!stop || !FATAL_STOPS.has(stop.kind)) {
-          stop = { kind: err.kind === 'refused' ? 'auth_failed' : 'unreachable', message: err.message };
+          stop = { kind: err.kind === 'refused' ? 'auth_failed' : 'unreachable', message: `cannot get a new token: ${err.message}` };
         }
+      } else if (err instanceof BreakerGaveUp) {
+        stop ??= { kind: 'unreachable', message: err.message };
+      } else if ((err as Error).name === 'AbortError') {
+        stop ??= INTERRUPTED; // Ctrl-C while it waited for the breaker; the packet was not sent
       } else {
         failure ??= err;
       }

@@ -1,0 +1,111 @@
+// A circuit breaker over the notification outcomes. When too many of the recent sends failed in transit
+// (5xx, no reply), it opens: no packet is sent for a cooldown, then a single probe goes out. A good probe
+// closes it and the run resumes; a bad one opens it again. If it stays open past its patience the run stops,
+// so a cluster that goes down mid-run costs a handful of packets, not the batch.
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface BreakerSettings {
+  /** How many recent outcomes are judged. */
+  window: number;
+  /** Open when at least this share of the window failed (0..1). */
+  failureRate: number;
+  /** ...and at least this many outcomes are in the window. */
+  minSamples: number;
+  cooldownMs: number;
+  /** Give up when it has been open this long in one stretch. */
+  patienceMs: number;
+}
+
+export class BreakerGaveUp extends Error {
+  override name = 'BreakerGaveUp';
+}
+
+type State = 'closed' | 'open' | 'half_open';
+
+export class CircuitBreaker {
+  private state: State = 'closed';
+  private outcomes: boolean[] = [];
+  private openedAt = 0;
+  private reopenAt = 0;
+  private probeInFlight = false;
+  private waiters: (() => void)[] = [];
+  /** How many times it opened, for the summary. */
+  trips = 0;
+
+  constructor(private readonly settings: BreakerSettings, private readonly onChange?: (message: string) => void) {}
+
+  get current(): State {
+    return this.state;
+  }
+
+  /** Waits until a send may go. Throws BreakerGaveUp when the server stayed down past the patience. */
+  async permit(signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+      if (this.state === 'closed') return;
+      const now = Date.now();
+      if (now - this.openedAt >= this.settings.patienceMs) {
+        throw new BreakerGaveUp(`the server kept failing for ${Math.round((now - this.openedAt) / 1000)} s (circuit breaker open ${this.trips} time(s)); stopping instead of burning through packets`);
+      }
+      if (this.state === 'open' && now >= this.reopenAt) {
+        this.state = 'half_open';
+        this.onChange?.('circuit breaker: probing with one packet');
+      }
+      if (this.state === 'half_open' && !this.probeInFlight) {
+        this.probeInFlight = true;
+        return;
+      }
+      // Wait for the cooldown to end or for the probe's verdict, whichever comes first.
+      const wait = this.state === 'open' ? Math.max(10, this.reopenAt - now) : 1000;
+      const local = new AbortController();
+      const onAbort = () => local.abort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        await Promise.race([
+          sleep(wait, undefined, { signal: local.signal }).catch(() => undefined),
+          new Promise<void>((resolve) => this.waiters.push(resolve)),
+        ]);
+      } finally {
+        local.abort(); // no timer outlives the wait
+        signal?.removeEventListener('abort', onAbort);
+      }
+    }
+  }
+
+  /** Records a send's outcome: `ok` is any answer from the stage, false a 5xx or no reply. */
+  record(ok: boolean): void {
+    if (this.state === 'half_open' && this.probeInFlight) {
+      this.probeInFlight = false;
+      if (ok) {
+        this.state = 'closed';
+        this.outcomes = [];
+        this.onChange?.('circuit breaker: the probe went through; resuming');
+      } else {
+        this.open('the probe failed too');
+      }
+      this.wake();
+      return;
+    }
+    this.outcomes.push(ok);
+    if (this.outcomes.length > this.settings.window) this.outcomes.shift();
+    if (this.state !== 'closed') return;
+    const failures = this.outcomes.filter((o) => !o).length;
+    if (this.outcomes.length >= this.settings.minSamples && failures / this.outcomes.length >= this.settings.failureRate) {
+      this.openedAt = Date.now();
+      this.trips += 1;
+      this.open(`${failures} of the last ${this.outcomes.length} sends failed`);
+    }
+  }
+
+  private open(why: string): void {
+    this.state = 'open';
+    this.reopenAt = Date.now() + this.settings.cooldownMs;
+    this.onChange?.(`circuit breaker open: ${why}; pausing ${Math.round(this.settings.cooldownMs / 1000)} s before a probe`);
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+}
