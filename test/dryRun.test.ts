@@ -143,7 +143,7 @@ test('--db: counts equal a direct count over the guide\'s conditions, every brea
     assert.equal(r.matched, 12);
     assert.equal(r.willTake, 12);
     assertSumsToMatched(r);
-    assert.deepEqual(ageCounts(r), { lt_1d: 2, '1d_7d': 2 + 5, '7d_30d': 2, gt_30d: 2, none: 0 });
+    assert.deepEqual(ageCounts(r), { lt_1d: 2, '1d_7d': 2 + 4, '7d_30d': 2, gt_30d: 2, none: 0 });
     assert.deepEqual(r.byAge!.map((a) => a.bucket), ['lt_1d', '1d_7d', '7d_30d', 'gt_30d', 'none']);
 
     // Each breakdown equals the direct GROUP BY, sorted by count descending.
@@ -158,7 +158,7 @@ test('--db: counts equal a direct count over the guide\'s conditions, every brea
       const counts = list.map((e) => e.count);
       assert.deepEqual(counts, [...counts].sort((a, b) => b - a));
     }
-    assert.deepEqual(r.byStage![0], { typeCode: 'UPLOAD_PACKET', statusCode: 'SUCCESS', count: 8 });
+    assert.deepEqual(r.byStage![0], { typeCode: 'UPLOAD_PACKET', statusCode: 'SUCCESS', count: 7 });
 
     // What MOSIP would do with some matched rows.
     const codes = Object.fromEntries(r.warnings.map((w) => [w.code, w.count]));
@@ -221,10 +221,10 @@ test('the report is one clean JSON document and renders as aligned tables', asyn
       assert.ok(text.includes(heading), `has "${heading}"`);
     }
     assert.match(text, /latest_trn_dtimes < \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ \(UTC\)/);
-    assert.match(text, /\n {2}UPLOAD_PACKET +SUCCESS +8 +66\.7%\n/);
-    assert.match(text, /\n {2}1-7 d +7 +58\.3%\n/);
+    assert.match(text, /\n {2}UPLOAD_PACKET +SUCCESS +7 +58\.3%\n/);
+    assert.match(text, /\n {2}1-7 d +6 +50\.0%\n/);
     assert.match(text, /matched\s+12\s/);
-    assert.match(text, /2 matched rows are inactive or deleted/);
+    assert.match(text, /2 matched rows inactive or deleted/);
     // Columns line up: every line of the stage table has its COUNT column ending at the same offset.
     const lines = text.split('\n');
     const start = lines.findIndex((l) => l.includes('LATEST_TRN_TYPE_CODE'));
@@ -274,7 +274,7 @@ test('--file/--registration: breakdown of the named rows, and warnings for what 
 
   await withRows(rows, async () => {
     const before = await tableState();
-    const r = await buildListDryRun(db.pool, db.schema, packets, await criteria(), 1000);
+    const r = await buildListDryRun(db.pool, db.schema, packets, await criteria(), 10, 1000);
     assert.equal(r.source, 'list');
     assert.equal(r.checkedAgainstDb, true);
     assert.equal(r.matched, 11, 'distinct packets');
@@ -286,29 +286,29 @@ test('--file/--registration: breakdown of the named rows, and warnings for what 
     });
     const warning = (code: string) => r.warnings.find((w) => w.code === code)!;
     assert.deepEqual(warning('not_found').examples, [`list.txt:11: ${missingWf}`]);
-    assert.match(warning('not_eligible').message, /would NOT be selected.*status_code PROCESSED: 1/);
+    assert.match(warning('not_eligible').message, /4 packets that the --db criteria would NOT select.*status_code PROCESSED: 1/);
     assert.match(warning('not_eligible').message, /latest_trn_dtimes too recent: 1/);
     assert.match(warning('not_eligible').message, /latest_trn_dtimes NULL: 1/);
     assert.ok(warning('not_eligible').examples.some((e) => e.includes(at('failed').workflowInstanceId) && e.includes('status_code FAILED')));
     assert.ok(warning('duplicate').examples[0]!.startsWith('list.txt:12: '));
 
-    assert.deepEqual(ageCounts(r), { lt_1d: 1, '1d_7d': 6, '7d_30d': 1, gt_30d: 0, none: 1, no_row: 3 });
+    assert.deepEqual(ageCounts(r), { lt_1d: 1, '1d_7d': 5, '7d_30d': 1, gt_30d: 0, none: 1, no_row: 3 });
     assert.equal(r.byStatus!.find((s) => s.statusCode === NO_ACTIVE_ROW)!.count, 3);
-    assert.deepEqual(r.byProcess, [{ process: 'NEW', count: 9 }, { process: 'UPDATE', count: 2 }], 'the process each packet is sent with');
+    assert.deepEqual(r.byProcess, [{ process: 'NEW', count: 10 }, { process: 'UPDATE', count: 1 }], 'the process each packet is sent with');
 
     assert.equal(r.sample.length, 10);
     assert.deepEqual(r.sample.map((s) => s.workflow_instance_id), packets.slice(0, 10).map((p) => p.workflowInstanceId));
     assert.equal(r.sample[1]!.status_code, 'PROCESSED');
     assert.equal(r.sample[3]!.status_code, null, 'inactive: no row the stage would see');
 
-    const limited = await buildListDryRun(db.pool, db.schema, packets, await criteria(), 4, 10);
+    const limited = await buildListDryRun(db.pool, db.schema, packets, await criteria(), 10, 4);
     assert.equal(limited.willTake, 4);
     assert.equal(limited.sample.length, 4);
     assert.equal(limited.matched, 11);
 
     const text = renderDryRun(r);
     assert.match(text, /By process \(as it will be sent\)/);
-    assert.match(text, /1 packet name a workflow id with no registration row|1 packet names? a workflow id/);
+    assert.match(text, /! 1 packet without a registration row for the workflow id: the stage replies null/);
     assert.ok(text.includes(`list.txt:11: ${missingWf}`));
     assert.ok(text.includes(NO_ACTIVE_ROW));
     assert.equal(await tableState(), before, 'the dry-run changed nothing');
@@ -322,7 +322,7 @@ test('--file: lookups are batched; 2,500 listed packets are all accounted for', 
     iteration: 1, source: null, origin: `list.txt:${1501 + i}`,
   }))];
   await withRows(rows, async () => {
-    const r = await buildListDryRun(db.pool, db.schema, packets, await criteria(), 1000);
+    const r = await buildListDryRun(db.pool, db.schema, packets, await criteria(), 10, 1000);
     assert.equal(r.matched, 2500);
     assert.equal(r.willTake, 1000);
     assertSumsToMatched(r);
@@ -334,7 +334,7 @@ test('--file: lookups are batched; 2,500 listed packets are all accounted for', 
 
 test('--file without a database: the count, the processes and a sample of the packets themselves', async () => {
   const packets = [row({ label: 'a' }), row({ label: 'b', process: 'LOST' }), row({ label: 'c' })].map((r, i) => packetOf(r, {}, i + 1));
-  const r = await buildListDryRun(null, 'regprc', packets, null, 2, 10);
+  const r = await buildListDryRun(null, 'regprc', packets, null, 10, 2);
   assert.equal(r.checkedAgainstDb, false);
   assert.equal(r.matched, 3);
   assert.equal(r.willTake, 2);

@@ -87,13 +87,13 @@ export async function buildDbDryRun(
   if (breakdown.inactive > 0) {
     warnings.push({
       code: 'inactive', count: breakdown.inactive, examples: [],
-      message: `${plural(breakdown.inactive, 'matched row is', 'matched rows are')} inactive or deleted: the securezone stage does not find them (reply null, nothing changes)`,
+      message: `${plural(breakdown.inactive, 'matched row')} inactive or deleted: the securezone stage does not find them (reply null, nothing changes)`,
     });
   }
   if (breakdown.withoutSyncRow > 0) {
     warnings.push({
       code: 'no_sync_row', count: breakdown.withoutSyncRow, examples: [],
-      message: `${plural(breakdown.withoutSyncRow, 'matched row has', 'matched rows have')} no registration_list (sync) row: the stage fails them (RPR-SEZ-001)`,
+      message: `${plural(breakdown.withoutSyncRow, 'matched row')} without a registration_list (sync) row: the stage fails them (RPR-SEZ-001)`,
     });
   }
   return {
@@ -118,28 +118,28 @@ export async function buildDbDryRun(
  * --file / --registration: the same report for the rows the packets name (looked up by workflow id in batches),
  * with warnings for packets the stage will not find, will refuse, or that the --db criteria would not select.
  * `pool` null (no database configured): only the count, the processes and a sample of the packets themselves.
- * `criteria` is required with a pool (eligibility is checked against it).
+ * `criteria` is required with a pool (eligibility is checked against it). Note the argument order: sampleSize,
+ * then limit (buildDbDryRun takes limit, then sampleSize).
  */
 export async function buildListDryRun(
   pool: pg.Pool | null, schema: string, packets: readonly Packet[], criteria: EligibilityCriteria | null,
-  limit: number, sampleSize = DEFAULT_SAMPLE_SIZE,
+  sampleSize: number, limit: number,
 ): Promise<DryRunReport> {
   const { unique, duplicates } = distinctByWorkflowId(packets);
   const willTake = Math.min(limit, unique.length);
   const sampleCount = Math.min(sampleSize, willTake);
   const byProcess = new Tally<ProcessCount>();
   for (const p of unique) byProcess.add([p.process], () => ({ process: p.process, count: 0 }));
-  const base = {
-    kind: 'dry-run' as const, source: 'list' as const, matched: unique.length, limit, willTake,
-    byProcess: byCountThenKey(byProcess.list(), (e) => e.process),
-  };
+  const processes = byCountThenKey(byProcess.list(), (e) => e.process);
   const warnings = new WarningList();
   for (const p of duplicates) warnings.add('duplicate', `${p.origin}: ${p.workflowInstanceId}`);
 
   if (pool === null) {
     warnings.addMany('not_checked', unique.length, []);
     return {
-      ...base, checkedAgainstDb: false, asOfUtc: null, criteria: null, byStage: null, byStatus: null, byAge: null,
+      kind: 'dry-run', source: 'list', checkedAgainstDb: false, asOfUtc: null, criteria: null,
+      matched: unique.length, limit, willTake,
+      byStage: null, byProcess: processes, byStatus: null, byAge: null,
       sample: unique.slice(0, sampleCount).map((p) => sampleOf(p, null)),
       warnings: warnings.list(),
     };
@@ -189,8 +189,10 @@ export async function buildListDryRun(
 
   const ageBuckets: DryRunAgeBucket[] = [...AGE_BUCKETS, ...(ages.has('no_row') ? ['no_row' as const] : [])];
   return {
-    ...base, checkedAgainstDb: true, asOfUtc, criteria,
+    kind: 'dry-run', source: 'list', checkedAgainstDb: true, asOfUtc, criteria,
+    matched: unique.length, limit, willTake,
     byStage: sortStages(stages.list()),
+    byProcess: processes,
     byStatus: byCountThenKey(statuses.list(), (e) => e.statusCode),
     byAge: ageBuckets.map((bucket) => ({ bucket, count: ages.get(bucket) ?? 0 })),
     sample,
@@ -293,18 +295,18 @@ class WarningList {
 function listWarningMessage(code: DryRunWarningCode, n: number, notSelectedReasons: Map<string, number>): string {
   const packets = plural(n, 'packet');
   switch (code) {
-    case 'not_found': return `${packets} name a workflow id with no registration row: the stage replies null and changes nothing`;
-    case 'inactive': return `${packets} name an inactive or deleted row: the stage does not find it (reply null, nothing changes)`;
-    case 'rid_mismatch': return `${packets} list a RID other than the row's reg_id: the stage refuses them ("has not been uploaded")`;
-    case 'no_sync_row': return `${packets} have no registration_list (sync) row: the stage fails them (RPR-SEZ-001)`;
+    case 'not_found': return `${packets} without a registration row for the workflow id: the stage replies null and changes nothing`;
+    case 'inactive': return `${packets} whose row is inactive or deleted: the stage does not find it (reply null, nothing changes)`;
+    case 'rid_mismatch': return `${packets} listed with a RID other than the row's reg_id: the stage refuses them ("has not been uploaded")`;
+    case 'no_sync_row': return `${packets} without a registration_list (sync) row: the stage fails them (RPR-SEZ-001)`;
     case 'not_eligible': {
       const reasons = [...notSelectedReasons.entries()].sort((a, b) => b[1] - a[1]).map(([r, k]) => `${r}: ${k}`).join('; ');
       // Contract section 5: the stage does not check status_code, so such packets re-run the whole pipeline.
-      return `${packets} would NOT be selected by the --db criteria, yet will be sent and re-run the pipeline (${reasons})`;
+      return `${packets} that the --db criteria would NOT select, yet will be sent and re-run the pipeline (${reasons})`;
     }
-    case 'process_mismatch': return `${packets} list a process other than the row's: MOSIP routes by the process sent`;
-    case 'duplicate': return `${plural(n, 'entry', 'entries')} repeat a workflow id already listed: each packet is sent once`;
-    case 'not_checked': return `no database configured: the ${packets} were not checked (stage, status, age and eligibility unknown)`;
+    case 'process_mismatch': return `${packets} listed with a process other than the row's: MOSIP routes by the process sent`;
+    case 'duplicate': return `${plural(n, 'entry', 'entries')} repeating a workflow id already listed: each packet is sent once`;
+    case 'not_checked': return `${packets} not checked: no database configured (stage, status, age and eligibility unknown)`;
   }
 }
 
@@ -330,8 +332,8 @@ function compareKeys(a: string | null, b: string | null): number {
 export function renderDryRun(r: DryRunReport): string {
   const out: string[] = ['DRY RUN: nothing is sent and no token is fetched.', ''];
   out.push(r.source === 'db' ? 'Selection (--db)' : 'Packets listed (--file / --registration)');
-  if (r.criteria && r.source === 'db') out.push(...criteriaLines(r.criteria));
-  if (r.criteria && r.source === 'list') out.push(`  eligibility checked against the --db criteria (latest_trn_dtimes < ${r.criteria.cutoffUtc} UTC, ...)`);
+  if (r.criteria && r.source === 'list') out.push('  rows checked against the --db criteria:');
+  if (r.criteria) out.push(...criteriaLines(r.criteria));
   if (r.asOfUtc) out.push(`  database state as of  ${r.asOfUtc}`);
   out.push(`  matched    ${String(r.matched).padStart(9)}  ${r.source === 'db' ? 'rows (all of them, not capped by --limit)' : 'distinct packets'}`);
   out.push(`  will take  ${String(r.willTake).padStart(9)}  (--limit ${r.limit}${r.willTake < r.matched ? `; ${r.matched - r.willTake} left for later runs` : ''})`);

@@ -10,7 +10,8 @@
 //   4. rejected_duplicate latest SECUREZONE_NOTIFICATION + REJECTED
 //   5. failed             latest_trn_status_code FAILED, ERROR, REPROCESS_FAILED or REJECTED; or status_code
 //                         FAILED, REPROCESS_FAILED or REJECTED set by the workflow engine (latest type
-//                         INTERNAL_WORKFLOW_ACTION or PACKET_REPROCESS)
+//                         INTERNAL_WORKFLOW_ACTION: complete-as-failed / complete-as-rejected). The reprocessor's
+//                         REPROCESS_FAILED sets the latest status too, so the first half covers it.
 //   6. reprocess          latest_trn_status_code REPROCESS, or status_code REPROCESS set by the workflow engine
 //                         (mark-as-reprocess: INTERNAL_WORKFLOW_ACTION)
 //   7. at_securezone      latest SECUREZONE_NOTIFICATION (normally SUCCESS): accepted, never left the stage
@@ -44,8 +45,8 @@ const NEEDS_NO_ATTENTION: ReadonlySet<VerifyClass> = new Set(['moved_on', 'proce
 const SECUREZONE = 'SECUREZONE_NOTIFICATION';
 const FAILED_TRN_STATUSES = new Set(['FAILED', 'ERROR', 'REPROCESS_FAILED', 'REJECTED']);
 const FAILED_STATUS_CODES = new Set(['FAILED', 'REPROCESS_FAILED', 'REJECTED']);
-/** Latest transaction types the workflow engine writes when it sets status_code (contract section 4). */
-const WORKFLOW_ENGINE_TYPES = new Set(['INTERNAL_WORKFLOW_ACTION', 'PACKET_REPROCESS']);
+/** The latest transaction type the workflow engine writes when it sets status_code (contract section 4). */
+const WORKFLOW_ACTION = 'INTERNAL_WORKFLOW_ACTION';
 
 /** One packet a run notified, as the run's journal recorded it. */
 export interface VerifyEntry {
@@ -111,11 +112,11 @@ export function classifyPacket(row: PacketRowNow | null): VerifyClass {
   if (!row.writtenSinceSend) return 'untouched';
   const type = row.latestTrnTypeCode;
   const trn = row.latestTrnStatusCode;
-  const setByEngine = type !== null && WORKFLOW_ENGINE_TYPES.has(type);
+  const setByEngine = type === WORKFLOW_ACTION;
   if (type === SECUREZONE && trn === 'REJECTED') return 'rejected_duplicate';
   if (trn !== null && FAILED_TRN_STATUSES.has(trn)) return 'failed';
   if (setByEngine && row.statusCode !== null && FAILED_STATUS_CODES.has(row.statusCode)) return 'failed';
-  if (trn === 'REPROCESS' || (type === 'INTERNAL_WORKFLOW_ACTION' && row.statusCode === 'REPROCESS')) return 'reprocess';
+  if (trn === 'REPROCESS' || (setByEngine && row.statusCode === 'REPROCESS')) return 'reprocess';
   if (type === SECUREZONE) return 'at_securezone';
   return 'moved_on';
 }
