@@ -2,74 +2,28 @@
 // database. Exit codes, what is sent, pacing, and that no secret reaches any output or file.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { makeRid } from '../src/domain/rid.js';
 import { startSimulator } from '../src/sim/server.js';
 import { insertRegistrations, type RegistrationRowInput } from '../src/sql/registrationRows.js';
 import { freePort } from '../src/embedded/pglite.js';
+import { allText, runCli as runCliBinary, type CliRun } from './harness/cli.js';
+import { stuckRow } from './harness/rows.js';
 import { freshSchema, TEST_DB_URL, type TestSchema } from './harness/db.js';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'reprocess.js');
 const CLIENT_SECRET = 'Cl13nt-S3cret-do-not-print';
 const DB_PASSWORD = 'Db-Pa55word-do-not-print';
 let db: TestSchema;
-let seq = 0;
 before(async () => { db = await freshSchema('run'); });
 after(async () => { await db.drop(); });
 
-interface Run { code: number; stdout: string; stderr: string; logDir: string }
-
-function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const logDir = mkdtempSync(join(tmpdir(), 'reprocess-logs-'));
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args, '--log-dir', logDir, '--runs-dir', join(logDir, 'runs')], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        REGPROC_CLIENT_PWD: CLIENT_SECRET,
-        REPROCESS_DB_URL: TEST_DB_URL,
-        DB_PWD: DB_PASSWORD,
-        DB_SCHEMA: db.schema,
-        ...env,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, logDir }));
+function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCliBinary(args, {
+    env: { REGPROC_CLIENT_PWD: CLIENT_SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_PWD: DB_PASSWORD, DB_SCHEMA: db.schema, ...env },
   });
-}
-
-/** Everything the run wrote: stdout, stderr, logs, and every file of its run directory. */
-function allText(run: Run): string {
-  const files = readdirSync(run.logDir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => readFileSync(join(e.parentPath ?? e.path, e.name), 'utf8'));
-  return run.stdout + run.stderr + files.join('\n');
-}
-
-function stuckRow(over: Partial<RegistrationRowInput> = {}): RegistrationRowInput {
-  const now = Date.now();
-  return {
-    regId: makeRid(10005, 10006, ++seq, new Date(now - 5 * 86_400_000)),
-    workflowInstanceId: randomUUID(),
-    process: 'NEW',
-    statusCode: 'PROCESSING',
-    latestTrnTypeCode: 'UPLOAD_PACKET',
-    latestTrnStatusCode: 'SUCCESS',
-    latestTrnDtimes: new Date(now - 2 * 86_400_000),
-    regProcessRetryCount: 0,
-    regStageName: 'PacketUploaderStage',
-    source: 'REGISTRATION_CLIENT',
-    iteration: 1,
-    crDtimes: new Date(now - 4 * 86_400_000),
-    ...over,
-  };
 }
 
 async function scenario(rows: RegistrationRowInput[]): Promise<void> {

@@ -9,32 +9,17 @@ import { startSimulator } from '../src/sim/server.js';
 import { insertRegistrations, type RegistrationRowInput } from '../src/sql/registrationRows.js';
 import { freePort } from '../src/embedded/pglite.js';
 import { freshSchema, type TestSchema } from './harness/db.js';
+import { packetOf, stuckRow } from './harness/rows.js';
 
 const SECRET = 'client-secret-for-tests';
 let db: TestSchema;
-let seq = 0;
 before(async () => { db = await freshSchema('cli'); });
 after(async () => { await db.drop(); });
 
 async function packetRow(over: Partial<RegistrationRowInput> = {}): Promise<Packet> {
-  const now = Date.now();
-  const r: RegistrationRowInput = {
-    regId: makeRid(10002, 10003, ++seq, new Date(now - 5 * 86_400_000)),
-    workflowInstanceId: randomUUID(),
-    process: 'NEW',
-    statusCode: 'PROCESSING',
-    latestTrnTypeCode: 'UPLOAD_PACKET',
-    latestTrnStatusCode: 'SUCCESS',
-    latestTrnDtimes: new Date(now - 2 * 86_400_000),
-    regProcessRetryCount: 0,
-    regStageName: 'PacketUploaderStage',
-    source: 'REGISTRATION_CLIENT',
-    iteration: 1,
-    crDtimes: new Date(now - 4 * 86_400_000),
-    ...over,
-  };
+  const r = stuckRow(over);
   await insertRegistrations(db.pool, db.schema, [r]);
-  return { rid: r.regId, process: r.process, workflowInstanceId: r.workflowInstanceId, iteration: r.iteration ?? 1, source: r.source ?? null, origin: 'test' };
+  return packetOf(r);
 }
 
 function client(url: string, over: Partial<ConstructorParameters<typeof MosipClient>[0]> = {}): MosipClient {

@@ -15,30 +15,15 @@ import { countEligible, utcCutoff, type EligibilityCriteria } from '../src/sql/s
 import { criteriaOf } from '../src/cli/runCommand.js';
 import { loadSettings } from '../src/config/load.js';
 import { freshSchema, TEST_DB_URL, type TestSchema } from './harness/db.js';
+import { stuckRow } from './harness/rows.js';
 
 const DAY = 86_400_000;
 let db: TestSchema;
-let seq = 0;
 before(async () => { db = await freshSchema('sel'); });
 after(async () => { await db.drop(); });
 
 function row(over: Partial<RegistrationRowInput> & { label: string }): RegistrationRowInput & { label: string } {
-  const now = Date.now();
-  return {
-    regId: makeRid(10001, 10001, ++seq, new Date(now - 3 * DAY)),
-    workflowInstanceId: randomUUID(),
-    process: 'NEW',
-    statusCode: 'PROCESSING',
-    latestTrnTypeCode: 'UPLOAD_PACKET',
-    latestTrnStatusCode: 'SUCCESS',
-    latestTrnDtimes: new Date(now - 2 * DAY),
-    regProcessRetryCount: 0,
-    regStageName: 'PacketUploaderStage',
-    source: 'REGISTRATION_CLIENT',
-    iteration: 1,
-    crDtimes: new Date(now - 3 * DAY),
-    ...over,
-  };
+  return { ...stuckRow(), ...over };
 }
 
 async function selected(criteria: EligibilityCriteria, limit = 1_000_000, pageSize?: number): Promise<string[]> {

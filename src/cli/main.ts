@@ -38,6 +38,8 @@ export function buildProgram(): Command {
   const program = new Command('reprocess')
     .description('Restart stuck MOSIP registration packets through the securezone notification stage (MOSIP 1.2.0.1).')
     .showHelpAfterError()
+    // Subcommands (sim, runs, report, verify) have options of the same names; theirs must win after their name.
+    .enablePositionalOptions()
     .option('--db', 'select packets from the registration table (the guide\'s query; see --approach)')
     .option('--file <path>', 'packets from a file: one RID per line, "rid, process, workflowInstanceId" lines, or CSV with a header')
     .option('--registration <packet>', 'one packet: "rid, process, workflowInstanceId" or a RID (repeatable)', collect)
