@@ -398,6 +398,7 @@ async function openSource(
   }
   const cutoff = await withDb(s, () => utcCutoff(db, s.olderThan));
   const criteria = criteriaOf(s, cutoff);
+  const reconnect = { onRetry: (message: string) => io.err(`warning: ${message}`) };
   const count = async () => {
     const n = await countEligible(db, s.dbSchema, criteria);
     return flags.all ? (s.maxPackets ? Math.min(n, s.maxPackets) : n) : Math.min(n, remaining);
@@ -410,11 +411,11 @@ async function openSource(
       stream: (_onRowSkipped, seen, onBatch) => guardDb(s, allEligiblePackets(db, s.dbSchema, criteriaForBatch, s.limit, seen, (batch) => {
         onBatch();
         io.err(`batch ${batch}: up to ${s.limit} packets`);
-      })),
+      }, undefined, reconnect)),
     };
   }
   // Unbounded here: the run takes `remaining` after the filters, and the pages are only read as it goes.
-  return { duplicates: 0, count, stream: () => guardDb(s, eligiblePackets(db, s.dbSchema, criteria, Infinity)) };
+  return { duplicates: 0, count, stream: () => guardDb(s, eligiblePackets(db, s.dbSchema, criteria, Infinity, undefined, reconnect)) };
 }
 
 async function dryRun(mode: Mode, flags: RunFlags, s: Settings, pool: pg.Pool | null, io: Io): Promise<number> {

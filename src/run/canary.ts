@@ -3,6 +3,7 @@
 // the packet then moved on to a later stage. Only then does the run continue.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queryable } from '../db/queryable.js';
+import { withReconnect } from '../db/reconnect.js';
 import { transactionsSince } from '../sql/rowState.js';
 import { utcTimestampText } from '../sql/registrationRows.js';
 import type { PacketResult } from './types.js';
@@ -43,7 +44,7 @@ export async function watchCanary(db: Queryable, schema: string, result: PacketR
   const pollMs = options.pollMs ?? 1000;
   let acceptedAt: number | null = null;
   for (;;) {
-    const trns = await transactionsSince(db, schema, packet.rid, since);
+    const trns = await withReconnect(() => transactionsSince(db, schema, packet.rid, since));
     const szIndex = trns.findIndex((t) => t.trn_type_code === SECUREZONE && t.status_code === 'SUCCESS');
     if (szIndex >= 0) {
       acceptedAt ??= Date.now();

@@ -1,6 +1,7 @@
 // Source of packets from the registration table: the guide's selection, or an operator's custom query.
 import type pg from 'pg';
 import { readFileSync } from 'node:fs';
+import { withReconnect, type ReconnectOptions } from '../db/reconnect.js';
 import type { Packet } from '../domain/packet.js';
 import { InputError } from '../errors.js';
 import { REQUIRED_COLUMNS, readOnlyRows, type CustomQueryRow } from '../sql/customQuery.js';
@@ -21,12 +22,12 @@ export function rowToPacket(row: EligibleRow, origin: string): Packet {
 
 /** Eligible packets, at most `limit`, fetched a page at a time in workflow id order. */
 export async function* eligiblePackets(
-  pool: pg.Pool, schema: string, criteria: EligibilityCriteria, limit: number, pageSize = PAGE_SIZE,
+  pool: pg.Pool, schema: string, criteria: EligibilityCriteria, limit: number, pageSize = PAGE_SIZE, reconnect: ReconnectOptions = {},
 ): AsyncGenerator<Packet, void, void> {
   let after = '';
   let taken = 0;
   while (taken < limit) {
-    const page = await selectEligiblePage(pool, schema, criteria, after, Math.min(pageSize, limit - taken));
+    const page = await withReconnect(() => selectEligiblePage(pool, schema, criteria, after, Math.min(pageSize, limit - taken)), reconnect);
     for (const row of page) {
       yield rowToPacket(row, 'db');
       taken += 1;
@@ -43,14 +44,14 @@ export async function* eligiblePackets(
  */
 export async function* allEligiblePackets(
   pool: pg.Pool, schema: string, criteriaForBatch: () => Promise<EligibilityCriteria>, batchSize: number,
-  seen: ReadonlySet<string>, onBatch: (batch: number) => void, pageSize = PAGE_SIZE,
+  seen: ReadonlySet<string>, onBatch: (batch: number) => void, pageSize = PAGE_SIZE, reconnect: ReconnectOptions = {},
 ): AsyncGenerator<Packet, void, void> {
   for (let batch = 1; ; batch++) {
-    const criteria = await criteriaForBatch();
+    const criteria = await withReconnect(criteriaForBatch, reconnect);
     let taken = 0;
     let after = '';
     while (taken < batchSize) {
-      const page = await selectEligiblePage(pool, schema, criteria, after, pageSize);
+      const page = await withReconnect(() => selectEligiblePage(pool, schema, criteria, after, pageSize), reconnect);
       if (page.length === 0) break;
       after = page[page.length - 1]!.workflow_instance_id;
       for (const row of page) {
