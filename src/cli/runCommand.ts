@@ -321,6 +321,7 @@ export async function runCommand(givenFlags: RunFlags, io: Io): Promise<number> 
       batches: skipped.batches,
       stop: outcome.stop,
       exitCode: exitCodeOf(outcome, skipped.rows),
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     };
     journal.append({ t: 'end', at: finished.toISOString(), exitCode: summary.exitCode, stop: summary.stop?.message ?? null });
     writeFileSync(run.summaryPath, JSON.stringify({ runId: run.id, ...summary }, null, 2) + '\n');

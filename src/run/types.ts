@@ -37,6 +37,8 @@ export interface RunSummary {
   batches: number;
   stop: StopReason | null;
   exitCode: 0 | 1 | 3;
+  /** Peak resident memory of the process, MB (it must stay flat however large the table). */
+  peakRssMb: number;
 }
 
 export interface RunObserver {

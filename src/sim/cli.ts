@@ -7,9 +7,12 @@ import { InputError, UnreachableError } from '../errors.js';
 import { AUTH_PATH, NOTIFICATION_PATH } from '../mosip/wire.js';
 import { isValidSchemaName } from '../sql/ident.js';
 import { createSchema } from '../sql/schema.js';
+import {
+  describeFaults, FaultSettingsError, parseFaultPatch, parseMillisText, parseRangeText, parseRateText, type FaultSettings,
+} from './faults.js';
 import { DEFAULT_CLIENT_ID } from './options.js';
 import { seedScenario, type SeedSummary } from './seed.js';
-import { HEALTH_PATH, startSimulator, STATS_PATH } from './server.js';
+import { FAULTS_PATH, HEALTH_PATH, startSimulator, STATS_PATH } from './server.js';
 import { waitForStopSignal } from './signals.js';
 
 /** Where output goes and where the secret may come from; tests pass their own. */
@@ -43,6 +46,81 @@ export interface SimulatorCommandOptions extends DbCommandOptions {
   clientId?: string;
   /** The client secret; default: the REGPROC_CLIENT_PWD environment variable. */
   secret?: string;
+  /** Fault injection (faults.ts), as given on the command line; none by default. */
+  faults?: FaultFlags;
+}
+
+/** The --fault-* flags, as text (numbers are accepted too). */
+export interface FaultFlags {
+  /** --fault-seed <n>. */
+  seed?: string | number;
+  /** --fault-5xx-rate <rate>: "0.1" or "10%". */
+  serverErrorRate?: string | number;
+  /** --fault-5xx-status <code> (default 503). */
+  serverErrorStatus?: string | number;
+  /** --fault-5xx-body plain|html. */
+  serverErrorBody?: string;
+  /** --fault-slow-ms <ms>: a fixed delay. */
+  slowMs?: string | number;
+  /** --fault-slow <min-max>: a random delay in ms (added to --fault-slow-ms). */
+  slowRange?: string;
+  /** --fault-slow-rate <rate> (default 1). */
+  slowRate?: string | number;
+  /** --fault-drop-rate <rate>. */
+  dropRate?: string | number;
+  /** --fault-drop-mode before|after (default after). */
+  dropMode?: string;
+  /** --fault-token-uses <n>. */
+  tokenUses?: string | number;
+  /** --fault-token-max-age <seconds>. */
+  tokenMaxAge?: string | number;
+  /** --fault-403-rate <rate|all>. */
+  forbiddenRate?: string | number;
+  /** --fault-down-after <n requests>. */
+  downAfter?: string | number;
+  /** --fault-down-for <duration>: "10s", "500ms", "2m" (a bare number is ms). */
+  downFor?: string | number;
+  /** --fault-down-mode refuse|503 (default refuse). */
+  downMode?: string;
+}
+
+/** Turns the --fault-* flags into checked fault settings; undefined when none was given. */
+export function faultSettingsFromFlags(flags: FaultFlags | undefined): FaultSettings | undefined {
+  if (!flags || Object.values(flags).every((v) => v === undefined)) return undefined;
+  const text = (v: string | number) => String(v);
+  const whole = (flag: string, v: string | number) => {
+    const n = Number(v);
+    if (String(v).trim() === '' || !Number.isInteger(n)) throw new FaultSettingsError(`${flag} must be a whole number, got ${v}`);
+    return n;
+  };
+  try {
+    const raw: Record<string, unknown> = {};
+    if (flags.seed !== undefined) raw.seed = whole('--fault-seed', flags.seed);
+    if (flags.serverErrorRate !== undefined) raw.serverErrorRate = parseRateText('--fault-5xx-rate', text(flags.serverErrorRate));
+    if (flags.serverErrorStatus !== undefined) raw.serverErrorStatus = whole('--fault-5xx-status', flags.serverErrorStatus);
+    if (flags.serverErrorBody !== undefined) raw.serverErrorBody = flags.serverErrorBody;
+    if (flags.slowMs !== undefined) raw.slowMs = parseMillisText('--fault-slow-ms', text(flags.slowMs));
+    if (flags.slowRange !== undefined) raw.slowRangeMs = parseRangeText('--fault-slow', flags.slowRange);
+    if (flags.slowRate !== undefined) raw.slowRate = parseRateText('--fault-slow-rate', text(flags.slowRate));
+    if (flags.dropRate !== undefined) raw.dropRate = parseRateText('--fault-drop-rate', text(flags.dropRate));
+    if (flags.dropMode !== undefined) raw.dropMode = flags.dropMode;
+    if (flags.tokenUses !== undefined) raw.tokenMaxUses = whole('--fault-token-uses', flags.tokenUses);
+    if (flags.tokenMaxAge !== undefined) raw.tokenMaxAgeSeconds = whole('--fault-token-max-age', flags.tokenMaxAge);
+    if (flags.forbiddenRate !== undefined) raw.forbiddenRate = parseRateText('--fault-403-rate', text(flags.forbiddenRate), true);
+    if (flags.downFor !== undefined) {
+      const down: Record<string, unknown> = { durationMs: parseMillisText('--fault-down-for', text(flags.downFor)) };
+      if (flags.downAfter !== undefined) down.startAfterRequests = whole('--fault-down-after', flags.downAfter);
+      if (flags.downMode !== undefined) down.mode = flags.downMode;
+      raw.down = down;
+    } else if (flags.downAfter !== undefined || flags.downMode !== undefined) {
+      throw new FaultSettingsError('--fault-down-after and --fault-down-mode need --fault-down-for (how long it stays down)');
+    }
+    // The same checks as the control endpoint; the patch has no nulls, so it is plain settings.
+    return parseFaultPatch(raw) as FaultSettings;
+  } catch (error) {
+    if (error instanceof FaultSettingsError) throw new InputError(`fault injection: ${error.message}`);
+    throw error;
+  }
 }
 
 export interface SeedCommandOptions extends DbCommandOptions {
@@ -60,6 +138,7 @@ export async function runSimulatorCommand(opts: SimulatorCommandOptions, io: Com
   const secret = opts.secret ?? io.env[SECRET_ENV];
   if (!secret) throw new InputError(`no client secret: pass --secret or set ${SECRET_ENV}`);
   const secretOrigin = opts.secret ? 'given with --secret' : `read from ${SECRET_ENV}`;
+  const faults = faultSettingsFromFlags(opts.faults);
 
   let embedded: EmbeddedPostgres | undefined;
   let pool: pg.Pool | undefined;
@@ -77,7 +156,7 @@ export async function runSimulatorCommand(opts: SimulatorCommandOptions, io: Com
     }
     const simulator = await startSimulator({
       host: opts.host, port, db: pool, schema, tokenLifetimeSeconds, routingEnabled: opts.routing ?? true,
-      clients: [{ clientId, secret }],
+      clients: [{ clientId, secret }], faults,
     });
     io.out(`MOSIP simulator listening on ${simulator.url}`);
     io.out(`  authmanager:    POST ${simulator.url}${AUTH_PATH} (appId regproc)`);
@@ -87,6 +166,8 @@ export async function runSimulatorCommand(opts: SimulatorCommandOptions, io: Com
     io.out(`  database:       ${dbDescription}`);
     io.out(`  routing:        securezone.routing.enabled=${opts.routing ?? true}`);
     io.out(`  token lifetime: ${tokenLifetimeSeconds} s`);
+    io.out(`  faults:         ${describeFaults(simulator.faults())}`);
+    io.out(`  fault control:  GET/POST ${simulator.url}${FAULTS_PATH} (JSON, e.g. {"serverErrorRate":0.1} or {"clear":true})`);
     io.out('Stop with Ctrl-C.');
     await (io.untilStopped ?? waitForStopSignal());
     await simulator.close();

@@ -2,6 +2,7 @@
 // deployment (../shared/mosip-contract.md sections 1 and 2).
 import type pg from 'pg';
 import { REQUIRED_ROLE } from '../mosip/wire.js';
+import type { FaultSettings } from './faults.js';
 import type { ForwardedMessage } from './forwarding.js';
 
 /** A Keycloak service-account client the authmanager accepts. */
@@ -45,6 +46,8 @@ export interface SimulatorOptions {
   onForward?: (message: ForwardedMessage) => void | Promise<void>;
   /** How many forwarded messages stats() keeps (the total is always counted). Default 100000. */
   forwardedLogLimit?: number;
+  /** Faults to inject from the start (faults.ts); none by default. Changeable while running. */
+  faults?: FaultSettings;
 }
 
 /** mosip.kernel.auth.appid-realm-map of application-default: every listed appId maps to realm 'mosip'. */

@@ -2,7 +2,7 @@
 // offline validation; contract section 1 "Authentication and authorisation").
 import { AUTH_FAILED, errorEnvelope, FORBIDDEN, REQUIRED_ROLE, tokenFromCookieHeader, type ErrorEnvelope } from '../mosip/wire.js';
 import { asText } from './javaJson.js';
-import type { TokenAuthority } from './tokens.js';
+import type { TokenAuthority, TokenClaims } from './tokens.js';
 
 export type AdapterResult =
   | { kind: 'authenticated'; token: string }
@@ -13,30 +13,37 @@ export type AdapterResult =
 
 const AUTH_HEADER = 'Authorization=';
 
+/** An extra check of a token that passed validation (fault injection: worn-out tokens); false answers 401. */
+export type TokenGate = (claims: TokenClaims) => boolean;
+
 export function authenticateNotification(
   cookieHeader: string | undefined, rawBody: string, tokens: TokenAuthority, allowedAudiences: ReadonlySet<string>,
+  gate?: TokenGate,
 ): AdapterResult {
   // Only a Cookie header that contains `Authorization=` is read; `Authorization: Bearer` is ignored.
   const token = cookieHeader?.includes(AUTH_HEADER) ? tokenFromCookieHeader(cookieHeader) : '';
-  if (!token) return reject(401, AUTH_FAILED, rawBody);
+  if (!token) return adapterRejection(401, AUTH_FAILED, rawBody);
 
   const check = tokens.check(token, allowedAudiences);
   switch (check.kind) {
     case 'not_a_jwt':
       return { kind: 'route_failure', message: check.exceptionMessage };
     case 'invalid':
-      return reject(401, AUTH_FAILED, rawBody);
+      return adapterRejection(401, AUTH_FAILED, rawBody);
     case 'audience_not_allowed':
-      return reject(403, FORBIDDEN, rawBody);
+      return adapterRejection(403, FORBIDDEN, rawBody);
     case 'valid': {
+      // Like expiry, checked before the role.
+      if (gate && !gate(check.claims)) return adapterRejection(401, AUTH_FAILED, rawBody);
       // The token's roles must contain the required role exactly.
       const roles = check.claims.realm_access?.roles ?? [];
-      return roles.includes(REQUIRED_ROLE) ? { kind: 'authenticated', token } : reject(403, FORBIDDEN, rawBody);
+      return roles.includes(REQUIRED_ROLE) ? { kind: 'authenticated', token } : adapterRejection(403, FORBIDDEN, rawBody);
     }
   }
 }
 
-function reject(status: 401 | 403, error: { errorCode: string; message: string }, rawBody: string): AdapterResult {
+/** The 401/403 the adapter writes, echoing id and version from the body (also used for injected 403s). */
+export function adapterRejection(status: 401 | 403, error: { errorCode: string; message: string }, rawBody: string): AdapterResult {
   // sendErrors copies id and version from the request body; the securezone body has neither, so both are "".
   const envelope = errorEnvelope(error.errorCode, error.message);
   const body = parseObject(rawBody);

@@ -1,10 +1,11 @@
 // What the simulator saw: per-route request counts, token issuing, notifications per packet, reply outcomes and
 // the messages it put on the (simulated) Kafka bus. Tests use it to prove e.g. "notified exactly once".
 import type { NotifyOutcome } from '../mosip/wire.js';
+import { emptyFaultCounts, type FaultCounts, type FaultKind } from './faults.js';
 import type { ForwardedMessage } from './forwarding.js';
 import type { StagePath } from './securezoneStage.js';
 
-export type RouteName = 'authenticate' | 'notification' | 'health' | 'certs' | 'stats' | 'other';
+export type RouteName = 'authenticate' | 'notification' | 'health' | 'certs' | 'stats' | 'faults' | 'other';
 
 /** The outcomes a reply from this server can classify as (wire.classifyReply). */
 export type ReplyOutcome = Exclude<NotifyOutcome, 'network_error'>;
@@ -23,6 +24,8 @@ export interface SimulatorStats {
   /** Messages sent to Kafka (only while routing is enabled); the oldest are dropped past the log limit. */
   forwarded: ForwardedMessage[];
   forwardedTotal: number;
+  /** Requests each injected fault affected (faults.ts); all 0 without fault injection. */
+  faults: FaultCounts;
 }
 
 type LiveStats = Omit<SimulatorStats, 'notificationsByWorkflowId'> & { notificationsByWorkflowId: Map<string, number> };
@@ -60,6 +63,10 @@ export class StatsRecorder {
     if (log.length > this.forwardedLogLimit + Math.max(1000, this.forwardedLogLimit / 10)) log.splice(0, log.length - this.forwardedLogLimit);
   }
 
+  fault(kind: FaultKind): void {
+    this.stats.faults[kind] += 1;
+  }
+
   reset(): void {
     this.stats = emptyStats();
   }
@@ -76,18 +83,20 @@ export class StatsRecorder {
       stagePaths: { ...s.stagePaths },
       forwarded: s.forwarded.slice(Math.max(0, s.forwarded.length - this.forwardedLogLimit)),
       forwardedTotal: s.forwardedTotal,
+      faults: { ...s.faults },
     };
   }
 }
 
 function emptyStats(): LiveStats {
   return {
-    requests: { authenticate: 0, notification: 0, health: 0, certs: 0, stats: 0, other: 0 },
+    requests: { authenticate: 0, notification: 0, health: 0, certs: 0, stats: 0, faults: 0, other: 0 },
     auth: { successes: 0, failures: 0 },
     notificationsByWorkflowId: new Map(),
     outcomes: { forwarded: 0, not_uploaded: 0, not_found: 0, stage_error: 0, unauthorized: 0, forbidden: 0, server_error: 0 },
     stagePaths: {},
     forwarded: [],
     forwardedTotal: 0,
+    faults: emptyFaultCounts(),
   };
 }
