@@ -24,7 +24,7 @@ import { makeBudget, untilDeadline } from '../run/budget.js';
 import { CircuitBreaker } from '../run/breaker.js';
 import { watchCanary } from '../run/canary.js';
 import { dbDeliveryCheck } from '../run/deliveryEvidence.js';
-import { ResilientNotifier, TRANSIENT_OUTCOMES } from '../run/resilientNotifier.js';
+import { isTransient, ResilientNotifier } from '../run/resilientNotifier.js';
 import { settleInDoubt } from '../run/inDoubt.js';
 import { emptyCounts, exitCodeOf, runPackets, type RunOutcome } from '../run/runner.js';
 import type { PacketResult, RunObserver, RunSummary, StopReason } from '../run/types.js';
@@ -166,7 +166,7 @@ export async function runCommand(givenFlags: RunFlags, io: Io): Promise<number> 
     // Everything that can be checked is checked before the first packet is sent.
     // Acknowledged = the stage gave a definitive answer. A 5xx or lost reply is not one: a resume sends it again.
     const done = new Set<string>();
-    for (const [wf, r] of replayed?.results ?? []) if (!TRANSIENT_OUTCOMES.has(r.outcome)) done.add(wf);
+    for (const [wf, r] of replayed?.results ?? []) if (!isTransient(r)) done.add(wf);
     const alreadyAcknowledged = done.size;
     for (const wf of replayed?.settled ?? []) done.add(wf);
     const remaining = Math.max(0, settings.limit - (flags.all ? 0 : alreadyAcknowledged));
@@ -321,6 +321,10 @@ export async function runCommand(givenFlags: RunFlags, io: Io): Promise<number> 
       batches: skipped.batches,
       stop: outcome.stop,
       exitCode: exitCodeOf(outcome, skipped.rows),
+      resilience: {
+        retries: notifier.retriesMade, settledFromDb: notifier.settledFromDb, breakerTrips: breaker.trips,
+        reauthentications: client.authentications - 1,
+      },
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     };
     journal.append({ t: 'end', at: finished.toISOString(), exitCode: summary.exitCode, stop: summary.stop?.message ?? null });
@@ -332,6 +336,7 @@ export async function runCommand(givenFlags: RunFlags, io: Io): Promise<number> 
       io.out(`  run                 ${run.id} (journal ${run.journalPath})`);
       io.out(`  log                 ${log.lastLog} (all runs: ${log.outLog})`);
     }
+    if (summary.stop) io.err(`stopped: ${summary.stop.message}`);
     if (summary.stop && summary.stop.kind !== 'canary_failed') {
       io.err(`to continue this run: reprocess --resume ${run.id}${settings.runsDir !== 'reprocess-runs' ? ` --runs-dir ${settings.runsDir}` : ''} (with the same environment)`);
     }

@@ -38,6 +38,13 @@ export function registerSimCommands(program: Command, stdio: () => Io): void {
     .option('--fault-down-after <n>', 'fault: let n authenticate/notification requests through before going down')
     .option('--fault-down-mode <mode>', 'fault: refuse (default: close the connection at once) or 503 while down')
     .option('--fault-seed <n>', 'fault: seed of the fault decisions, for a repeatable run (default 1)')
+    // The simulated 1.2.0.1 pipeline behind the stage (src/sim/pipeline.ts).
+    .option('--pipeline', 'move forwarded packets through the 1.2.0.1 stages in the database (UPLOAD_PACKET ... PRINT_SERVICE), ending PROCESSED, FAILED or REPROCESS')
+    .option('--pipeline-latency <ms>', 'pipeline: time each stage takes, in ms (default 200)')
+    .option('--pipeline-capacity <n>', 'pipeline: packets per second it admits, the rest queue; 0 = no limit (default 20)')
+    .option('--pipeline-failure-rate <p>', 'pipeline: probability that a stage step fails, 0 to 1 (default 0)')
+    .option('--pipeline-failure-mode <mode>', 'pipeline: how a step fails: FAILED (complete-as-failed), REPROCESS (mark-as-reprocess, default) or mixed')
+    .option('--pipeline-seed <n>', 'pipeline: seed of the failure draws, for a repeatable run (default: random, printed)')
     .action(async (opts: Record<string, unknown>) => run((io) => runSimulatorCommand({
       port: opts.port as string | undefined,
       host: opts.host as string | undefined,
@@ -62,6 +69,14 @@ export function registerSimCommands(program: Command, stdio: () => Io): void {
         downFor: opts.faultDownFor as string | undefined,
         downAfter: opts.faultDownAfter as string | undefined,
         downMode: opts.faultDownMode as string | undefined,
+      },
+      pipeline: {
+        enabled: opts.pipeline as boolean | undefined,
+        latency: opts.pipelineLatency as string | undefined,
+        capacity: opts.pipelineCapacity as string | undefined,
+        failureRate: opts.pipelineFailureRate as string | undefined,
+        failureMode: opts.pipelineFailureMode as string | undefined,
+        seed: opts.pipelineSeed as string | undefined,
       },
     }, { out: io.out, env: io.env })));
   sim

@@ -38,8 +38,11 @@ export function createPool(settings: DbSettings): pg.Pool {
     application_name: settings.applicationName ?? 'mosip-reprocess',
     connectionTimeoutMillis: 15_000,
   });
-  // An idle client that loses its connection must not crash the process; the next query reconnects.
+  // A connection lost while idle (pool 'error') or while checked out between two queries of a transaction
+  // (client 'error', which pg emits with no listener of its own) must not crash the process: the query in
+  // progress fails, the broken client is dropped on release, and the next query opens a new connection.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => { client.on('error', () => undefined); });
   return pool;
 }
 

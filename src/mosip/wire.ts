@@ -156,3 +156,12 @@ export function classifyReply(status: number, body: string, rid: string): Notify
 /** The authmanager's success response (contract section 2); the token itself is only in the headers. */
 export const AUTH_SUCCESS_STATUS = 'Success';
 export const AUTH_SUCCESS_MESSAGE = 'Clientid and Token combination had been validated successfully';
+
+/**
+ * A stage error whose text says the stage could not reach its own database (Hibernate's connection failure,
+ * MOSIP's RPR-RGS-001 "Unable to Access Registration Table"): nothing was committed, and it is worth retrying
+ * like a 5xx. Other stage errors are deterministic and are not retried.
+ */
+export function isTransientStageError(reply: string): boolean {
+  return /JDBCConnectionException|Unable to acquire JDBC Connection|Unable to Access Registration Table|TablenotAccessibleException/i.test(reply);
+}

@@ -51,6 +51,10 @@ export function summaryText(s: RunSummary): string {
   if (s.duplicatesSkipped > 0) lines.push(`  duplicates skipped  ${s.duplicatesSkipped} (same workflow id listed twice; sent once)`);
   if (s.rowsSkipped > 0) lines.push(`  rows skipped        ${s.rowsSkipped} (missing reg_id, process or workflow id)`);
   lines.push(`  duration            ${seconds.toFixed(1)} s${s.sent > 0 && seconds > 0 ? `, ${(s.sent / seconds).toFixed(2)} packets/s` : ''}`);
+  const r = s.resilience;
+  if (r.retries + r.settledFromDb + r.breakerTrips + r.reauthentications > 0) {
+    lines.push(`  resilience          ${r.retries} retries, ${r.settledFromDb} lost replies settled from the database, ${r.breakerTrips} circuit breaker trips, ${r.reauthentications} new tokens`);
+  }
   lines.push(`  peak memory         ${s.peakRssMb} MB`);
   if (s.stop) lines.push(`  STOPPED: ${s.stop.message}`);
   lines.push(`  exit code           ${s.exitCode}`);

@@ -5,11 +5,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Packet } from '../domain/packet.js';
 import type { NotifyResult } from '../mosip/client.js';
-import type { NotifyOutcome } from '../mosip/wire.js';
+import { isTransientStageError, type NotifyOutcome } from '../mosip/wire.js';
 import type { CircuitBreaker } from './breaker.js';
 import type { Notifier } from './runner.js';
 
 export const TRANSIENT_OUTCOMES: ReadonlySet<NotifyOutcome> = new Set(['server_error', 'network_error']);
+
+/** Worth another attempt: a 5xx, no reply, or a stage that could not reach its database. */
+export function isTransient(result: Pick<NotifyResult, 'outcome' | 'reply'>): boolean {
+  return TRANSIENT_OUTCOMES.has(result.outcome) || (result.outcome === 'stage_error' && isTransientStageError(result.reply));
+}
 
 export interface RetrySettings {
   /** Extra attempts after the first (0 = no retries). */
@@ -47,10 +52,19 @@ export class ResilientNotifier implements Notifier {
       await this.breaker.permit(this.signal);
       const attemptStart = new Date();
       const result = await this.inner.notify(packet);
-      const transient = TRANSIENT_OUTCOMES.has(result.outcome);
+      const transient = isTransient(result);
       this.breaker.record(!transient);
       const total = { ...result, attempts: attempt + result.attempts - 1, latencyMs: Math.round(performance.now() - started) };
       if (!transient) return total;
+      // Wait first, then ask the database: a request that timed out on our side may still be running there.
+      const last = attempt > this.retry.retries || this.signal?.aborted;
+      if (!last) {
+        try {
+          await sleep(backoffMs(attempt, this.retry), undefined, this.signal ? { signal: this.signal } : undefined);
+        } catch {
+          return total;
+        }
+      }
       if (this.deliveryCheck) {
         const seen = await this.deliveryCheck(packet, attemptStart).catch(() => null);
         if (seen) {
@@ -58,13 +72,8 @@ export class ResilientNotifier implements Notifier {
           return { ...total, outcome: seen.outcome, reply: `${seen.reply} (reply lost: ${result.reply})` };
         }
       }
-      if (attempt > this.retry.retries || this.signal?.aborted) return total;
+      if (last) return total;
       this.retriesMade += 1;
-      try {
-        await sleep(backoffMs(attempt, this.retry), undefined, this.signal ? { signal: this.signal } : undefined);
-      } catch {
-        return total;
-      }
     }
   }
 }

@@ -37,6 +37,8 @@ export interface RunSummary {
   batches: number;
   stop: StopReason | null;
   exitCode: 0 | 1 | 3;
+  /** Extra attempts after 5xx or lost replies; lost replies settled from the database; circuit breaker trips. */
+  resilience: { retries: number; settledFromDb: number; breakerTrips: number; reauthentications: number };
   /** Peak resident memory of the process, MB (it must stay flat however large the table). */
   peakRssMb: number;
 }

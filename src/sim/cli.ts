@@ -11,6 +11,8 @@ import {
   describeFaults, FaultSettingsError, parseFaultPatch, parseMillisText, parseRangeText, parseRateText, type FaultSettings,
 } from './faults.js';
 import { DEFAULT_CLIENT_ID } from './options.js';
+import { DEFAULT_STAGES, PIPELINE_DEFAULTS, startPipeline, type PipelineModel } from './pipeline.js';
+import { describePipeline, parsePipelineSettings } from '../demo/pipelineOptions.js';
 import { seedScenario, type SeedSummary } from './seed.js';
 import { FAULTS_PATH, HEALTH_PATH, startSimulator, STATS_PATH } from './server.js';
 import { waitForStopSignal } from './signals.js';
@@ -48,6 +50,24 @@ export interface SimulatorCommandOptions extends DbCommandOptions {
   secret?: string;
   /** Fault injection (faults.ts), as given on the command line; none by default. */
   faults?: FaultFlags;
+  /** The simulated 1.2.0.1 pipeline behind the stage (pipeline.ts); off by default. */
+  pipeline?: PipelineFlags;
+}
+
+/** --pipeline and the --pipeline-* flags, as text (numbers are accepted too). */
+export interface PipelineFlags {
+  /** --pipeline: forwarded packets move through the stages in the database. */
+  enabled?: boolean;
+  /** --pipeline-latency <ms> per stage (default 200). */
+  latency?: string | number;
+  /** --pipeline-capacity <packets/s>, 0 = no limit (default 20). */
+  capacity?: string | number;
+  /** --pipeline-failure-rate <p> per stage step (default 0). */
+  failureRate?: string | number;
+  /** --pipeline-failure-mode FAILED|REPROCESS|mixed (default REPROCESS). */
+  failureMode?: string;
+  /** --pipeline-seed <n> (default: random, printed). */
+  seed?: string | number;
 }
 
 /** The --fault-* flags, as text (numbers are accepted too). */
@@ -123,6 +143,27 @@ export function faultSettingsFromFlags(flags: FaultFlags | undefined): FaultSett
   }
 }
 
+/** Turns --pipeline and the --pipeline-* flags into pipeline options; undefined without --pipeline. */
+export function pipelineSettingsFromFlags(flags: PipelineFlags | undefined): ReturnType<typeof parsePipelineSettings> | undefined {
+  if (!flags) return undefined;
+  const given = (['latency', 'capacity', 'failureRate', 'failureMode', 'seed'] as const).filter((k) => flags[k] !== undefined);
+  if (!flags.enabled) {
+    if (given.length > 0) throw new InputError('the --pipeline-* options set up the pipeline model: add --pipeline');
+    return undefined;
+  }
+  return parsePipelineSettings(
+    flags,
+    {
+      latency: PIPELINE_DEFAULTS.stageLatencyMs, capacity: PIPELINE_DEFAULTS.capacityPerSecond, failureRate: PIPELINE_DEFAULTS.failureRate,
+      failureMode: PIPELINE_DEFAULTS.failureMode, seed: Math.floor(Math.random() * 2 ** 32),
+    },
+    {
+      latency: '--pipeline-latency', capacity: '--pipeline-capacity', failureRate: '--pipeline-failure-rate',
+      failureMode: '--pipeline-failure-mode', seed: '--pipeline-seed',
+    },
+  );
+}
+
 export interface SeedCommandOptions extends DbCommandOptions {
   count: number | string;
   /** PRNG seed. Default 1. */
@@ -139,9 +180,11 @@ export async function runSimulatorCommand(opts: SimulatorCommandOptions, io: Com
   if (!secret) throw new InputError(`no client secret: pass --secret or set ${SECRET_ENV}`);
   const secretOrigin = opts.secret ? 'given with --secret' : `read from ${SECRET_ENV}`;
   const faults = faultSettingsFromFlags(opts.faults);
+  const pipelineSettings = pipelineSettingsFromFlags(opts.pipeline);
 
   let embedded: EmbeddedPostgres | undefined;
   let pool: pg.Pool | undefined;
+  let pipeline: PipelineModel | undefined;
   try {
     let dbDescription: string;
     if (opts.dbUrl) {
@@ -154,9 +197,10 @@ export async function runSimulatorCommand(opts: SimulatorCommandOptions, io: Com
       await createSchema(pool, schema);
       dbDescription = `embedded in-memory PostgreSQL at ${embedded.url}, schema ${schema} (empty: seed it with the seed command and --db-url ${embedded.url})`;
     }
+    if (pipelineSettings) pipeline = startPipeline({ pool, schema, ...pipelineSettings });
     const simulator = await startSimulator({
       host: opts.host, port, db: pool, schema, tokenLifetimeSeconds, routingEnabled: opts.routing ?? true,
-      clients: [{ clientId, secret }], faults,
+      clients: [{ clientId, secret }], faults, ...(pipeline ? { onForward: pipeline.onForward } : {}),
     });
     io.out(`MOSIP simulator listening on ${simulator.url}`);
     io.out(`  authmanager:    POST ${simulator.url}${AUTH_PATH} (appId regproc)`);
@@ -168,11 +212,21 @@ export async function runSimulatorCommand(opts: SimulatorCommandOptions, io: Com
     io.out(`  token lifetime: ${tokenLifetimeSeconds} s`);
     io.out(`  faults:         ${describeFaults(simulator.faults())}`);
     io.out(`  fault control:  GET/POST ${simulator.url}${FAULTS_PATH} (JSON, e.g. {"serverErrorRate":0.1} or {"clear":true})`);
+    io.out(`  pipeline:       ${pipelineSettings
+      ? `${describePipeline(pipelineSettings, DEFAULT_STAGES.length)}${opts.routing === false ? ' (idle: with routing disabled nothing is forwarded to it)' : ''}`
+      : 'off (forwarded packets stay at SECUREZONE_NOTIFICATION; --pipeline moves them through the 1.2.0.1 stages)'}`);
     io.out('Stop with Ctrl-C.');
     await (io.untilStopped ?? waitForStopSignal());
     await simulator.close();
+    if (pipeline) {
+      const p = pipeline.stats();
+      await pipeline.stop();
+      io.out(`  pipeline: ${p.accepted} packets received, ${p.completed} PROCESSED, ${p.failed} FAILED, ${p.reprocess} REPROCESS, `
+        + `${p.backlog + p.inFlight} still in flight (dropped), ${p.superseded} superseded, ${p.dbErrors} database errors`);
+    }
     io.out('MOSIP simulator stopped.');
   } finally {
+    await pipeline?.stop();
     await pool?.end();
     await embedded?.stop();
   }

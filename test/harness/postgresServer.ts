@@ -4,7 +4,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { freePort } from '../../src/embedded/pglite.js';
 
 export interface RealPostgres {
@@ -40,6 +40,16 @@ function runAs(user: string | null, command: string, args: string[]): void {
   }
 }
 
+/**
+ * Restarts the harness's server (same data dir, same port: pg_ctl reuses postmaster.opts), as a failover or
+ * maintenance restart would. Test files reach it through TEST_PG_BIN_DIR and TEST_PG_DATA_DIR.
+ */
+export function restartPostgres(binDir: string, dataDir: string): void {
+  const user = process.getuid?.() === 0 ? 'postgres' : null;
+  // -l: the server must not inherit our pipes, or the call would wait for it to exit.
+  runAs(user, join(binDir, 'pg_ctl'), ['-D', dataDir, '-l', join(dirname(dataDir), 'server.log'), '-m', 'fast', '-w', '-t', '60', 'restart']);
+}
+
 export async function startRealPostgres(binDir: string): Promise<RealPostgres> {
   const asRoot = process.getuid?.() === 0;
   const user = asRoot ? 'postgres' : null;
@@ -63,10 +73,7 @@ export async function startRealPostgres(binDir: string): Promise<RealPostgres> {
     port,
     version,
     dataDir,
-    restart() {
-      runAs(user, pgCtl, ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
-      start();
-    },
+    restart: () => restartPostgres(binDir, dataDir),
     stop() {
       try {
         runAs(user, pgCtl, ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
