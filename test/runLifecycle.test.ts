@@ -195,3 +195,46 @@ test('verify classifies what became of each forwarded packet', async () => {
     await pipeline.stop();
   }
 });
+
+test('kill -9 at several points, then --resume: every packet is processed exactly once', async () => {
+  const rows = Array.from({ length: 60 }, () => stuckRow());
+  await scenario(rows);
+  // Slow replies keep several requests in flight, so the kills land between a send and its reply too.
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], faults: { slowRangeMs: [20, 150], seed: 5 } });
+  const killAfter = (results: number): Partial<CliOptions> => ({
+    onSpawn(child, output) {
+      const timer = setInterval(() => {
+        if ((output.stdout().match(/"type":"packet"/g) ?? []).length >= results) {
+          clearInterval(timer);
+          child.kill('SIGKILL');
+        }
+      }, 5);
+      child.on('exit', () => clearInterval(timer));
+    },
+  });
+  try {
+    const args = ['--delay', '0', '--concurrency', '4', '--json'];
+    const first = await runCli(['--db', ...args, '--server', sim.url], killAfter(10));
+    assert.equal(first.code, 137, 'killed');
+    const id = runIdOf(first);
+    const resume = (over: Partial<CliOptions> = {}) => runCli(['--resume', id, ...args], { logDir: first.logDir, ...over });
+    await new Promise((r) => setTimeout(r, 400)); // requests already at the server finish, as they would in real life
+    const second = await resume(killAfter(15));
+    assert.equal(second.code, 137, 'killed again');
+    await new Promise((r) => setTimeout(r, 400));
+    const third = await resume();
+    assert.equal(third.code, 0, third.stderr);
+
+    const journal = readFileSync(join(first.runsDir, id, 'journal.jsonl'), 'utf8');
+    const inDoubt = (journal.match(/"t":"in_doubt"/g) ?? []).length;
+    console.log(`# kill -9 twice: ${inDoubt} packets were in doubt on resume`);
+    const { rows: committed } = await db.pool.query<{ packets: number; once: number }>(
+      `SELECT count(*)::int AS packets, count(*) FILTER (WHERE n = 1)::int AS once FROM (
+         SELECT reg_id, count(*) AS n FROM "${db.schema}".registration_transaction
+          WHERE trn_type_code = 'SECUREZONE_NOTIFICATION' GROUP BY reg_id) t`);
+    assert.deepEqual(committed[0], { packets: 60, once: 60 }, 'the stage processed each packet exactly once');
+    assertEachOnce(sim, rows);
+  } finally {
+    await sim.close();
+  }
+});
