@@ -2,7 +2,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { makeRid } from '../src/domain/rid.js';
 import type { Packet } from '../src/domain/packet.js';
 import { AuthError, MosipClient } from '../src/mosip/client.js';
 import { startSimulator } from '../src/sim/server.js';

@@ -2,12 +2,10 @@
 // the READ ONLY custom query.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPool } from '../src/db/connect.js';
-import { makeRid } from '../src/domain/rid.js';
 import { InputError } from '../src/errors.js';
 import { customQueryPackets, eligiblePackets } from '../src/source/dbSource.js';
 import { insertRegistrations, type RegistrationRowInput } from '../src/sql/registrationRows.js';

@@ -23,7 +23,7 @@ export class Progress {
   private timer: NodeJS.Timeout | null = null;
   private drawn = false;
 
-  constructor(private readonly sink: ProgressSink, private total: number | null, private readonly intervalMs: number) {
+  constructor(private readonly sink: ProgressSink, private total: number | null, intervalMs: number) {
     if (!sink.isTTY && intervalMs > 0) {
       this.timer = setInterval(() => this.sink.write(this.line() + '\n'), intervalMs);
       this.timer.unref();
