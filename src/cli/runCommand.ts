@@ -226,10 +226,14 @@ export async function runCommand(givenFlags: RunFlags, io: Io): Promise<number> 
     const stream = flags.all ? filtered : take(filtered, remaining);
 
     progress = new Progress({ isTTY: Boolean(io.stderrIsTTY), write: (t) => (io.progress ?? io.err)(t) }, null, settings.progressInterval * 1000);
-    if (source.count) {
-      const p = progress;
-      source.count().then((n) => p.setTotal(n), () => undefined);
-    }
+    // The total is for the progress bar only: count after the first packet, so it never delays the first one.
+    let counting = !source.count;
+    const startCount = () => {
+      if (counting) return;
+      counting = true;
+      const p = progress!;
+      source.count!().then((n) => p.setTotal(n), () => undefined);
+    };
     const j = journal;
     const observer: RunObserver = {
       onSend(packet) {
@@ -249,6 +253,7 @@ export async function runCommand(givenFlags: RunFlags, io: Io): Promise<number> 
         progress?.clear();
         io.out(settings.json ? JSON.stringify(packetJson(result)) : line);
         progress?.record(result.outcome);
+        startCount();
       },
       onWarning(message) {
         log.write(`warning: ${message}`);
