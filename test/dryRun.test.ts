@@ -10,6 +10,7 @@ import { eligiblePackets } from '../src/source/dbSource.js';
 import { inReadOnlySnapshot } from '../src/sql/readOnlySnapshot.js';
 import { insertRegistrations, type RegistrationRowInput } from '../src/sql/registrationRows.js';
 import { utcCutoff, type EligibilityCriteria } from '../src/sql/selectEligible.js';
+import { stuckRow } from './harness/rows.js';
 import { freshSchema, type TestSchema } from './harness/db.js';
 
 const MIN = 60_000;
@@ -23,21 +24,8 @@ after(async () => { await db.drop(); });
 type LabelledRow = RegistrationRowInput & { label: string };
 
 function row(over: Partial<RegistrationRowInput> & { label: string }): LabelledRow {
-  const now = Date.now();
-  return {
-    regId: makeRid(10001, 10002, ++seq, new Date(now - 40 * DAY)),
-    workflowInstanceId: randomUUID(),
-    process: 'NEW',
-    statusCode: 'PROCESSING',
-    latestTrnTypeCode: 'UPLOAD_PACKET',
-    latestTrnStatusCode: 'SUCCESS',
-    latestTrnDtimes: new Date(now - 2 * DAY),
-    regProcessRetryCount: 0,
-    regStageName: 'PacketUploaderStage',
-    iteration: 1,
-    crDtimes: new Date(now - 40 * DAY),
-    ...over,
-  };
+  const old = new Date(Date.now() - 40 * DAY);
+  return { ...stuckRow({ regId: makeRid(10001, 10002, ++seq, old), crDtimes: old }), ...over };
 }
 
 async function withRows<T>(rows: LabelledRow[], fn: () => Promise<T>): Promise<T> {

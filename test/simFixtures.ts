@@ -1,7 +1,7 @@
 // Helpers for the simulator tests. They talk plain fetch and parse headers by hand, so the wire format is pinned
 // independently of src/mosip/wire.ts and of our client.
 import { randomUUID } from 'node:crypto';
-import { makeRid } from '../src/domain/rid.js';
+import { stuckRow as baseStuckRow } from './harness/rows.js';
 import type { RegistrationRowInput } from '../src/sql/registrationRows.js';
 
 export const SECRET = 'S1mulat0r-Secret-never-printed';
@@ -54,29 +54,15 @@ export function notify(baseUrl: string, jwt: string, body: unknown, headers: Rec
   return post(baseUrl + NOTIFY, body, { cookie: `Authorization=${jwt}`, ...headers });
 }
 
-let sequence = 0;
-
-/** A packet stuck for two days in the uploader, with its sync row. */
+/** A packet stuck for two days in the uploader, with its sync row (the shared test row, fully filled in). */
 export function stuckRow(over: Partial<RegistrationRowInput> = {}): RegistrationRowInput {
-  const now = Date.now();
-  return {
-    regId: makeRid(10001, 10002, ++sequence, new Date(now - 5 * DAY_MS)),
-    workflowInstanceId: randomUUID(),
-    process: 'NEW',
-    statusCode: 'PROCESSING',
+  return baseStuckRow({
     statusComment: 'Packet uploaded to file system',
     latestTrnId: randomUUID(),
-    latestTrnTypeCode: 'UPLOAD_PACKET',
-    latestTrnStatusCode: 'SUCCESS',
-    latestTrnDtimes: new Date(now - 2 * DAY_MS),
     regProcessRetryCount: 3,
-    regStageName: 'PacketUploaderStage',
     lastSuccessStageName: 'PacketUploaderStage',
-    source: 'REGISTRATION_CLIENT',
-    iteration: 1,
-    crDtimes: new Date(now - 4 * DAY_MS),
     ...over,
-  };
+  });
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
