@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { SETTINGS } from '../config/settings.js';
 import { runCommand, type Io } from './runCommand.js';
+import { registerDemoCommand } from './demoCommand.js';
 import { registerRunsCommands } from './runsCommands.js';
 import { registerSimCommands } from './simCommands.js';
 
@@ -64,6 +65,7 @@ Exit codes: 0 every packet forwarded, 1 some were not, 2 bad input or config (no
   });
   registerRunsCommands(program, stdio);
   registerSimCommands(program, stdio);
+  registerDemoCommand(program, stdio);
   return program;
 }
 

@@ -143,11 +143,13 @@ function prepare(flags: RunFlags, io: Io): Prepared {
 }
 
 /** Runs the whole command and returns the exit code. Never throws for expected failures. */
-export async function runCommand(givenFlags: RunFlags, io: Io): Promise<number> {
+export async function runCommand(givenFlags: RunFlags, rawIo: Io): Promise<number> {
   let pool: pg.Pool | null = null;
   let client: MosipClient | null = null;
   let journal: Journal | null = null;
   let progress: Progress | null = null;
+  // A line on stderr first clears the progress bar drawn there, so the two never run into each other.
+  const io: Io = { ...rawIo, err: (line) => { progress?.clear(); rawIo.err(line); } };
   try {
     const { settings, origins, flags, run: resumed, replayed } = prepare(givenFlags, io);
     const mode = modeOf(flags, settings);

@@ -1,7 +1,7 @@
 // The embedded default: PGlite (PostgreSQL compiled to WASM) served over the PostgreSQL wire protocol, so the
 // normal `pg` code path runs against it unchanged. Nothing to install.
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import type { PGlite } from '@electric-sql/pglite';
+import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { createServer } from 'node:net';
 
 export interface EmbeddedPostgres {
@@ -25,6 +25,9 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 }
 
 export async function startEmbeddedPostgres(options: { dataDir?: string; port?: number } = {}): Promise<EmbeddedPostgres> {
+  // Loaded on demand: PGlite's WASM is heavy, and every `reprocess` invocation would otherwise pay for it.
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
   const dataDir = options.dataDir ?? 'memory://';
   const db = await PGlite.create(dataDir);
   const port = options.port ?? (await freePort());
