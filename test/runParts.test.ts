@@ -1,6 +1,10 @@
-// The run's small parts in isolation: circuit breaker, retry backoff, budgets, shards, progress.
+// The run's small parts in isolation: circuit breaker, retry backoff, budgets, shards, progress, run listing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRun, listRunIds } from '../src/journal/runStore.js';
 import { BreakerGaveUp, CircuitBreaker } from '../src/run/breaker.js';
 import { backoffMs, ResilientNotifier } from '../src/run/resilientNotifier.js';
 import { makeBudget, untilDeadline } from '../src/run/budget.js';
@@ -114,4 +118,14 @@ test('progress: a line at a steady interval when not a terminal, a redrawn bar o
   bar.record('forwarded');
   bar.stop();
   assert.match(drawn[0]!, /\[######------------------\] progress 1\/4/);
+});
+
+test('runs are listed in the order they were created, even several in one second', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'reprocess-runs-'));
+  const made: string[] = [];
+  for (let i = 0; i < 8; i++) {
+    made.push(createRun(dir, { flags: {}, configFile: null, settings: {}, source: `run ${i}` }).id);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  assert.deepEqual(listRunIds(dir), made);
 });

@@ -73,9 +73,13 @@ export function openRun(runsDir: string, id: string): RunHandle {
   return handle(dir, JSON.parse(readFileSync(metaPath, 'utf8')) as RunMeta);
 }
 
-/** Run ids in the runs directory, oldest first. */
+/** Run ids in the runs directory, oldest first (by creation time: ids made in the same second do not sort). */
 export function listRunIds(runsDir: string): string[] {
   const abs = resolve(runsDir);
   if (!existsSync(abs)) return [];
-  return readdirSync(abs).filter((name) => ID_PATTERN.test(name) && existsSync(join(abs, name, 'run.json'))).sort();
+  return readdirSync(abs)
+    .filter((name) => ID_PATTERN.test(name) && existsSync(join(abs, name, 'run.json')))
+    .map((id) => ({ id, createdAt: (JSON.parse(readFileSync(join(abs, id, 'run.json'), 'utf8')) as RunMeta).createdAt }))
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))
+    .map((r) => r.id);
 }
