@@ -94,6 +94,18 @@ async function rawCeiling(simUrl: string, packets: { rid: string; process: strin
   return result.requests.average;
 }
 
+const NOTES = [
+  'How to read it:',
+  '- "First notification" counts from the process start (Node itself, settings, database, token, run directory)',
+  '  to the first packet line; the selection reads keyset pages of 500, so it does not grow with the table.',
+  '- Peak RSS is the tool\'s own `maxRSS` after 5,000 packets; the same on both tables means memory is flat.',
+  '- The ceiling is what the simulator and PostgreSQL can take on this machine for the same notifications.',
+  '  On 2 cores the simulator, PostgreSQL, the tool and the load generator share the CPU, so the figures move',
+  '  by ±20 % from run to run; the ratios are taken within one run for that reason.',
+  '- Each packet costs the tool a journal line flushed to disk before it is sent (fdatasync).',
+  '',
+];
+
 const ratio = (a: number, b: number) => (b === 0 ? 'n/a' : (a / b).toFixed(2));
 
 async function main(): Promise<void> {
@@ -158,6 +170,7 @@ async function main(): Promise<void> {
       `| raw HTTP ceiling (autocannon, 32 connections, 10 s, same endpoint and work) | ${ceiling.toFixed(0)} req/s | 1.00 | |`,
       `| pacing: 60 packets at --delay 1, first to last start | ${span.toFixed(2)} s | ${ratio(span, 59)} × the 59 s expected | 1.00 |`,
       '',
+      ...NOTES,
     ];
     writeFileSync(join(ROOT, 'BENCHMARKS.md'), lines.join('\n'));
     log(lines.join('\n'));
