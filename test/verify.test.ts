@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { makeRid } from '../src/domain/rid.js';
 import { classifyPacket, renderVerify, verifyPackets, VERIFY_CLASSES, type VerifyClass, type VerifyEntry } from '../src/report/verify.js';
-import { insertRegistrations, utcTimestampText, type RegistrationRowInput } from '../src/sql/registrationRows.js';
+import { insertRegistrations, type RegistrationRowInput } from '../src/sql/registrationRows.js';
+import { utcTimestampText } from '../src/sql/utcText.js';
 import { freshSchema, type TestSchema } from './harness/db.js';
 
 const SECOND = 1000;

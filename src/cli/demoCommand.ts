@@ -1,6 +1,7 @@
 // `reprocess demo`: parsing only; the demo itself is src/demo/demo.ts.
 import type { Command } from 'commander';
 import { DEMO_DEFAULTS, runDemo } from '../demo/demo.js';
+import { interruptSignal } from './interrupt.js';
 import { reportFailure, type Io } from './runCommand.js';
 
 /** Adds the `demo` subcommand. `stdio` gives the console Io (its env is NOT passed to the demo's runs). */
@@ -23,7 +24,7 @@ export function registerDemoCommand(program: Command, stdio: (signal?: AbortSign
     .option('--verbose', 'print every packet line of the batches')
     .option('--dir <path>', `where the demo's timestamped directory goes (default ${d.dir}, git-ignored)`)
     .action(async (opts: Record<string, unknown>) => {
-      const { signal, dispose } = interruptSignal();
+      const { signal, dispose } = interruptSignal('stopping the demo: finishing the packet in flight, then cleaning up');
       const io = stdio(signal);
       try {
         const result = await runDemo({
@@ -53,23 +54,4 @@ export function registerDemoCommand(program: Command, stdio: (signal?: AbortSign
         dispose();
       }
     });
-}
-
-/** First Ctrl-C: the current run finishes its packet, then the demo cleans up. Second: leave at once. */
-function interruptSignal(): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) process.exit(130);
-    process.stderr.write('\nstopping the demo: finishing the packet in flight, then cleaning up (Ctrl-C again to leave now)\n');
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return {
-    signal: controller.signal,
-    dispose() {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
 }

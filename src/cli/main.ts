@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { SETTINGS } from '../config/settings.js';
 import { runCommand, type Io } from './runCommand.js';
 import { registerDemoCommand } from './demoCommand.js';
+import { interruptSignal } from './interrupt.js';
 import { registerRunsCommands } from './runsCommands.js';
 import { registerSimCommands } from './simCommands.js';
 
@@ -15,22 +16,6 @@ function stdio(signal?: AbortSignal): Io {
     env: process.env,
     ...(signal ? { signal } : {}),
   };
-}
-
-/**
- * First Ctrl-C: stop taking packets, finish those in flight, write the journal and summary. Second: leave at
- * once; the journal stays consistent because every record is written whole and flushed before the next step.
- */
-function interruptSignal(): AbortSignal {
-  const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) process.exit(130);
-    process.stderr.write('\nstopping: no new packets; finishing those in flight (Ctrl-C again to leave now)\n');
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return controller.signal;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -61,7 +46,8 @@ Secrets come from the environment (or the config file), never from flags:
 Exit codes: 0 every packet forwarded, 1 some were not, 2 bad input or config (nothing sent),
             3 database, server or authentication unreachable or refused.`);
   program.action(async (flags: Record<string, unknown>) => {
-    process.exitCode = await runCommand(flags, stdio(interruptSignal()));
+    const { signal } = interruptSignal('stopping: no new packets; finishing those in flight, then writing the journal and summary');
+    process.exitCode = await runCommand(flags, stdio(signal));
   });
   registerRunsCommands(program, stdio);
   registerSimCommands(program, stdio);

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queryable } from '../db/queryable.js';
 import { withReconnect } from '../db/reconnect.js';
 import { transactionsSince } from '../sql/rowState.js';
-import { utcTimestampText } from '../sql/registrationRows.js';
+import { utcTimestampText } from '../sql/utcText.js';
 import type { PacketResult } from './types.js';
 
 export interface CanaryOptions {

@@ -10,6 +10,7 @@
 import type pg from 'pg';
 import type { Queryable } from '../db/queryable.js';
 import { quoteSchema } from './ident.js';
+import { NOW_UTC } from './utcText.js';
 
 /** What one stage step writes. */
 export interface PipelineStepWrite {
@@ -79,13 +80,13 @@ export function pipelineStageQueries(schema: string) {
       latest_trn_id = $4::varchar,
       latest_trn_type_code = $5::varchar,
       latest_trn_status_code = $6::varchar,
-      latest_trn_dtimes = now() AT TIME ZONE 'UTC',
+      latest_trn_dtimes = ${NOW_UTC},
       reg_stage_name = $7::varchar,
       status_comment = $8::varchar,
       last_success_stage_name = CASE WHEN $6::varchar IN ('SUCCESS', 'PROCESSED') THEN $7::varchar
                                      ELSE last_success_stage_name END,
       upd_by = 'MOSIP_SYSTEM',
-      upd_dtimes = now() AT TIME ZONE 'UTC',
+      upd_dtimes = ${NOW_UTC},
       del_dtimes = NULL
     WHERE workflow_instance_id = $1 AND latest_trn_id IS NOT DISTINCT FROM $2::varchar
       AND is_deleted = false AND is_active = true
@@ -95,7 +96,7 @@ export function pipelineStageQueries(schema: string) {
       (id, reg_id, trn_type_code, remarks, parent_regtrn_id, ref_id, ref_id_type, status_code, sub_status_code,
        lang_code, status_comment, cr_by, cr_dtimes, upd_by, upd_dtimes, is_deleted, del_dtimes)
     VALUES ($1, $2, $3, 'updated registration status record', $4, $2, 'updated registration record', $5, $6,
-       'eng', $7, 'MOSIP_SYSTEM', now() AT TIME ZONE 'UTC', 'MOSIP_SYSTEM', now() AT TIME ZONE 'UTC', NULL, NULL)`;
+       'eng', $7, 'MOSIP_SYSTEM', ${NOW_UTC}, 'MOSIP_SYSTEM', ${NOW_UTC}, NULL, NULL)`;
 
   async function write(
     db: Queryable, workflowInstanceId: string, expectedLatestTrnId: string | null, w: PipelineStepWrite,

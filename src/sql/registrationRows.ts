@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/queryable.js';
 import { quoteSchema } from './ident.js';
+import { utcTimestampText } from './utcText.js';
 
 export interface RegistrationRowInput {
   regId: string;
@@ -59,10 +60,6 @@ export function usualSourceFor(process: string): string {
   return 'REGISTRATION_CLIENT';
 }
 
-/** `timestamp without time zone` text of a UTC instant, so the session TimeZone plays no part. */
-export function utcTimestampText(at: Date): string {
-  return at.toISOString().replace('T', ' ').replace('Z', '');
-}
 
 export async function insertRegistrations(
   db: Queryable, schema: string, rows: readonly RegistrationRowInput[], options: { chunkSize?: number } = {},

@@ -2,6 +2,7 @@
 // production table of millions of rows is never held in memory and no transaction stays open during the run.
 import type { Queryable } from '../db/queryable.js';
 import { quoteSchema } from './ident.js';
+import { NOW_UTC } from './utcText.js';
 
 export interface EligibilityCriteria {
   /** latest_trn_status_code IN (...) */
@@ -31,7 +32,7 @@ export interface EligibleRow {
  */
 export async function utcCutoff(db: Queryable, olderThanSeconds: number): Promise<string> {
   const { rows } = await db.query<{ cutoff: string }>(
-    `SELECT to_char((now() AT TIME ZONE 'UTC') - make_interval(secs => $1::float8), 'YYYY-MM-DD HH24:MI:SS.US') AS cutoff`,
+    `SELECT to_char(${NOW_UTC} - make_interval(secs => $1::float8), 'YYYY-MM-DD HH24:MI:SS.US') AS cutoff`,
     [olderThanSeconds],
   );
   return rows[0]!.cutoff;

@@ -8,3 +8,8 @@ export function isoUtcText(expression: string): string {
 
 /** SQL expression: now, as the UTC wall-clock time MOSIP would write. Constant within one transaction. */
 export const NOW_UTC = `(now() AT TIME ZONE 'UTC')`;
+
+/** `timestamp without time zone` text of a UTC instant, so the session TimeZone plays no part. */
+export function utcTimestampText(at: Date): string {
+  return at.toISOString().replace('T', ' ').replace('Z', '');
+}

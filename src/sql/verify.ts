@@ -3,8 +3,7 @@
 // passed as a UTC timestamp: the database compares its microsecond timestamps exactly.
 import type { Queryable } from '../db/queryable.js';
 import { quoteSchema } from './ident.js';
-import { utcTimestampText } from './registrationRows.js';
-import { isoUtcText } from './utcText.js';
+import { isoUtcText, utcTimestampText } from './utcText.js';
 
 export interface SentPacketKey {
   workflowInstanceId: string;
