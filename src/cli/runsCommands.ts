@@ -10,7 +10,8 @@ import { OUTCOMES } from '../mosip/wire.js';
 import { emptyCounts } from '../run/runner.js';
 import { summaryText } from '../report/format.js';
 import type { RunSummary } from '../run/types.js';
-import { dbSettingsOf, reportFailure, type Io } from './runCommand.js';
+import { dbSettingsOf } from './packetSource.js';
+import { reportFailure, type Io } from './runCommand.js';
 
 interface RunState {
   run: RunHandle;

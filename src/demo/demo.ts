@@ -23,7 +23,8 @@ import { seedScenario, type SeedSummary } from '../sim/seed.js';
 import { startSimulator, type RunningSimulator, type SimulatorStats } from '../sim/server.js';
 import { createSchema } from '../sql/schema.js';
 import { countEligible, utcCutoff } from '../sql/selectEligible.js';
-import { criteriaOf, runCommand, type Io, type RunFlags } from '../cli/runCommand.js';
+import { criteriaOf } from '../cli/packetSource.js';
+import { runCommand, type Io, type RunFlags } from '../cli/runCommand.js';
 import { describePipeline, numberOption, parsePipelineSettings, type PipelineSettings } from './pipelineOptions.js';
 import { renderBeforeAfter, takeSnapshot, type Snapshot } from './snapshot.js';
 
