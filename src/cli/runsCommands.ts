@@ -96,7 +96,7 @@ export function registerRunsCommands(program: Command, stdio: () => Io): void {
     .option('--json', 'print JSON')
     .action((id: string, opts: { runsDir?: string; config?: string; json?: boolean }) => guarded((io) => showReport(io, id, opts))());
   program.command('verify')
-    .description('for every packet a run forwarded, look at its row now: moved on, still at securezone, rejected, failed, processed')
+    .description('for every packet a run notified, look at its row now: moved on, processed, still at securezone, rejected, failed, untouched')
     .argument('<run-id>')
     .option('--runs-dir <dir>', 'runs directory (default ./reprocess-runs)')
     .option('--config <file>', 'YAML config file (database settings)')
