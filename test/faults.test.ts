@@ -7,7 +7,7 @@ import type { FaultSettings } from '../src/sim/faults.js';
 import { startSimulator, type RunningSimulator } from '../src/sim/server.js';
 import { insertRegistrations, type RegistrationRowInput } from '../src/sql/registrationRows.js';
 import { restartPostgres } from './harness/postgresServer.js';
-import { jsonLines, runCli, type CliRun } from './harness/cli.js';
+import { jsonLines, runCli, runIdOf, type CliRun } from './harness/cli.js';
 import { freshSchema, NEEDS_REAL_SERVER, TEST_DB_URL, type TestSchema } from './harness/db.js';
 import { stuckRow } from './harness/rows.js';
 
@@ -20,29 +20,58 @@ after(async () => { await db.drop(); });
 
 interface Summary { sent: number; durationMs: number; counts: Record<string, number>; stop: { kind: string } | null; resilience: Record<string, number> }
 
-async function freshRows(): Promise<void> {
+async function freshRows(count: number): Promise<void> {
   await db.pool.query(`TRUNCATE "${db.schema}".registration, "${db.schema}".registration_list, "${db.schema}".registration_transaction`);
-  rows = Array.from({ length: PACKETS }, () => stuckRow());
+  rows = Array.from({ length: count }, () => stuckRow());
   await insertRegistrations(db.pool, db.schema, rows);
 }
 
-async function underFaults(name: string, faults: FaultSettings, extraArgs: string[] = [], during?: (sim: RunningSimulator) => void): Promise<{ run: CliRun; summary: Summary; sim: RunningSimulator }> {
-  await freshRows();
+const TRANSIENT = ['server_error', 'network_error'];
+
+/** Adds a resumed run's summary to the first: packets that failed in transit were sent again by the resume. */
+function merge(first: Summary, next: Summary): Summary {
+  const counts = { ...first.counts };
+  for (const t of TRANSIENT) counts[t] = 0;
+  for (const [k, n] of Object.entries(next.counts)) counts[k] = (counts[k] ?? 0) + n;
+  const resilience = { ...first.resilience };
+  for (const [k, n] of Object.entries(next.resilience)) resilience[k] = (resilience[k] ?? 0) + n;
+  return { sent: first.sent + next.sent, durationMs: first.durationMs + next.durationMs, counts, stop: next.stop, resilience };
+}
+
+/**
+ * Runs --all under the faults. Retries are bounded, so at a high fault rate a packet can still end with a
+ * 5xx; it is not lost: it is journaled as a transient failure and `--resume` sends it again, as an operator
+ * would. The figures cover the run and its resumes together.
+ */
+async function underFaults(
+  name: string, faults: FaultSettings, extraArgs: string[] = [], during?: (sim: RunningSimulator) => void, packets = PACKETS,
+): Promise<{ run: CliRun; summary: Summary; sim: RunningSimulator }> {
+  await freshRows(packets);
   const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], faults });
-  try {
-    during?.(sim);
-    const run = await runCli(['--db', '--all', '--limit', '1000', '--delay', '0', '--concurrency', '8', '--retries', '5',
-      '--breaker-cooldown', '1s', '--breaker-patience', '60s', '--timeout', '10', '--json', '--server', sim.url, ...extraArgs], {
-      env: { REGPROC_CLIENT_PWD: SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: db.schema },
-    });
+  const env = { REGPROC_CLIENT_PWD: SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: db.schema };
+  const summaryOf = (run: CliRun) => {
     const summary = jsonLines(run.stdout).find((l) => l.type === 'summary') as unknown as Summary | undefined;
     assert.ok(summary, `no summary: ${run.stderr}`);
+    return summary;
+  };
+  try {
+    during?.(sim);
+    let run = await runCli(['--db', '--all', '--limit', '1000', '--delay', '0', '--concurrency', '8', '--retries', '5',
+      '--breaker-cooldown', '1s', '--breaker-patience', '60s', '--timeout', '10', '--json', '--server', sim.url, ...extraArgs], { env });
+    let summary = summaryOf(run);
+    let resumes = 0;
+    while (run.code === 1 && TRANSIENT.some((t) => (summary.counts[t] ?? 0) > 0) && resumes < 3) {
+      resumes += 1;
+      run = await runCli(['--resume', runIdOf(run), '--json'], { env, logDir: run.logDir });
+      summary = merge(summary, summaryOf(run));
+    }
     const f = sim.stats().faults as unknown as Record<string, number>;
     const injected = Object.entries(f).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
     const r = summary.resilience;
     console.log(`# ${name}: ${summary.sent} packets in ${(summary.durationMs / 1000).toFixed(1)} s `
       + `(${(summary.sent / (summary.durationMs / 1000)).toFixed(0)}/s), forwarded ${summary.counts.forwarded}; injected: ${injected}; `
-      + `${r.retries} retries, ${r.settledFromDb} lost replies settled from the DB, ${r.breakerTrips} breaker trips, ${r.reauthentications} new tokens`);
+      + `${r.retries} retries, ${r.settledFromDb} lost replies settled from the DB, ${r.breakerTrips} breaker trips, ${r.reauthentications} new tokens`
+      + `${resumes ? `; ${resumes} resume(s) for packets that ended in a 5xx` : ''}`);
     return { run, summary, sim };
   } finally {
     await sim.close();
@@ -71,10 +100,19 @@ async function assertExactlyOnce(sim: RunningSimulator, summary: Summary, stageD
 }
 
 test('5xx replies (20 %): retried until they go through', async () => {
-  const { run, summary, sim } = await underFaults('5xx 20%', { serverErrorRate: 0.2, seed: 11 });
+  const { run, summary, sim } = await underFaults('5xx 20%', { serverErrorRate: 0.2, seed: 11 }, ['--breaker-threshold', '0.8']);
   assert.equal(run.code, 0, run.stderr);
   assert.equal(summary.counts.forwarded, PACKETS);
   assert.ok(summary.resilience.retries! > 0);
+  await assertExactlyOnce(sim, summary);
+});
+
+test('packets that still end in a 5xx after their retries are not lost: --resume sends them again', async () => {
+  const { run, summary, sim } = await underFaults('5xx 25%, 1 retry, then resume', { serverErrorRate: 0.25, seed: 21 },
+    ['--retries', '1', '--breaker-threshold', '0.9'], undefined, 400);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, /resumed/);
+  assert.equal(summary.counts.forwarded, 400);
   await assertExactlyOnce(sim, summary);
 });
 
