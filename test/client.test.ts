@@ -79,7 +79,8 @@ test('the token is refreshed before it expires, read from the JWT exp', async ()
     const r = await c.notify(await packetRow());
     assert.equal(r.outcome, 'forwarded');
     assert.equal(r.attempts, 1, 'no 401 was needed');
-    assert.equal(c.authentications, 2);
+    // At least one new token (two when the first was issued at the end of its second: exp has 1 s resolution).
+    assert.ok(c.authentications >= 2, `authentications: ${c.authentications}`);
     assert.equal(sim.stats().outcomes.unauthorized, 0);
   } finally {
     await c.close();
