@@ -91,6 +91,23 @@ test('--canary stops the run when routing is disabled: forwarded, but never left
   }
 });
 
+test('--canary stops the run when the packet leaves securezone but the next stage fails it', async () => {
+  const rows = Array.from({ length: 4 }, () => stuckRow());
+  await scenario(rows);
+  const pipeline = startPipeline({ pool: db.pool, schema: db.schema, stageLatencyMs: 10, capacityPerSecond: Infinity, failureRate: 1, failureMode: 'FAILED', seed: 2 });
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], onForward: pipeline.onForward });
+  try {
+    const run = await runCli(['--db', '--canary', '--canary-timeout', '20s', '--delay', '0', '--server', sim.url]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /canary FAILED: .*left securezone but UPLOAD_PACKET ended FAILED/);
+    assert.match(run.stderr, /a later stage is failing/);
+    assert.equal(totalNotifications(sim), 1, 'only the canary was sent');
+  } finally {
+    await sim.close();
+    await pipeline.stop();
+  }
+});
+
 test('--all runs batches until nothing is left and never re-sends a workflow id whose reply was null', async () => {
   // Inactive rows are selected by the guide's query but the stage cannot find them: `null`, row untouched,
   // still eligible for every later batch.

@@ -4,7 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queryable } from '../db/queryable.js';
 import { withReconnect } from '../db/reconnect.js';
-import { transactionsSince } from '../sql/rowState.js';
+import { rowStates, transactionsSince } from '../sql/rowState.js';
 import { utcTimestampText } from '../sql/utcText.js';
 import type { PacketResult } from './types.js';
 
@@ -39,25 +39,29 @@ export async function watchCanary(db: Queryable, schema: string, result: PacketR
         : 'fix what the reply says before sending more',
     };
   }
-  const since = utcTimestampText(new Date(Date.parse(result.startedAt) - (options.clockSkewMs ?? 2000)));
+  const sinceMs = Date.parse(result.startedAt) - (options.clockSkewMs ?? 2000);
+  const since = utcTimestampText(new Date(sinceMs));
   const deadline = Date.now() + options.timeoutMs;
   const pollMs = options.pollMs ?? 1000;
   let acceptedAt: number | null = null;
   for (;;) {
+    // registration_transaction has no workflow id, so the securezone record is found by RID; whether the
+    // packet moved on is read from its own row (by workflow id), so another instance of the RID cannot pass it.
     const trns = await withReconnect(() => transactionsSince(db, schema, packet.rid, since));
-    const szIndex = trns.findIndex((t) => t.trn_type_code === SECUREZONE && t.status_code === 'SUCCESS');
-    if (szIndex >= 0) {
+    const accepted = trns.some((t) => t.trn_type_code === SECUREZONE && t.status_code === 'SUCCESS');
+    if (accepted) {
       acceptedAt ??= Date.now();
-      const later = trns.slice(szIndex + 1).find((t) => t.trn_type_code !== SECUREZONE);
-      if (later) {
-        if (FAILED_STATUSES.has(later.status_code)) {
+      const row = (await withReconnect(() => rowStates(db, schema, [packet.workflowInstanceId]))).get(packet.workflowInstanceId.toLowerCase());
+      const movedOn = row?.latest_trn_dtimes && row.latest_trn_dtimes.getTime() >= sinceMs && row.latest_trn_type_code !== SECUREZONE;
+      if (row && movedOn) {
+        if (FAILED_STATUSES.has(row.latest_trn_status_code ?? '') || ['FAILED', 'REJECTED'].includes(row.status_code)) {
           return {
             ok: false,
-            detail: `the canary packet ${packet.rid} left securezone but ${later.trn_type_code} ended ${later.status_code} (${later.sub_status_code})`,
+            detail: `the canary packet ${packet.rid} left securezone but ${row.latest_trn_type_code} ended ${row.latest_trn_status_code} (status_code ${row.status_code})`,
             hint: 'a later stage is failing: look at that stage before reprocessing more packets',
           };
         }
-        return { ok: true, detail: `the canary packet ${packet.rid} passed securezone and moved on to ${later.trn_type_code} (${later.status_code})` };
+        return { ok: true, detail: `the canary packet ${packet.rid} passed securezone and moved on to ${row.latest_trn_type_code} (${row.latest_trn_status_code})` };
       }
       options.onProgress?.(`canary ${packet.rid}: securezone recorded SUCCESS; waiting for it to move on`);
     } else {
