@@ -255,3 +255,32 @@ test('kill -9 at several points, then --resume: every packet is processed exactl
     await sim.close();
   }
 });
+
+test('a resumed run keeps to its --limit, counting the in-doubt packets the database shows delivered', async () => {
+  const rows = Array.from({ length: 12 }, () => stuckRow());
+  await scenario(rows);
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], faults: { slowMs: 150, seed: 9 } });
+  try {
+    const args = ['--db', '--limit', '6', '--delay', '0', '--concurrency', '3', '--json', '--server', sim.url];
+    const first = await runCli(args, {
+      onSpawn(child, output) {
+        const timer = setInterval(() => {
+          if ((output.stdout().match(/"type":"packet"/g) ?? []).length >= 1) {
+            clearInterval(timer);
+            child.kill('SIGKILL');
+          }
+        }, 5);
+        child.on('exit', () => clearInterval(timer));
+      },
+    });
+    assert.equal(first.code, 137);
+    await new Promise((r) => setTimeout(r, 400));
+    const second = await runCli(['--resume', runIdOf(first), '--json'], { logDir: first.logDir });
+    assert.equal(second.code, 0, second.stderr);
+    const notified = Object.values(perPacket(sim)).filter((n) => n > 0).length;
+    assert.equal(notified, 6, 'exactly --limit packets in the whole run');
+    assert.ok(Object.values(perPacket(sim)).every((n) => n === 1));
+  } finally {
+    await sim.close();
+  }
+});

@@ -149,7 +149,9 @@ export async function runCommand(givenFlags: RunFlags, rawIo: Io): Promise<numbe
     for (const [wf, r] of replayed?.results ?? []) if (!isTransient(r)) done.add(wf);
     const alreadyAcknowledged = done.size;
     for (const wf of replayed?.settled ?? []) done.add(wf);
-    const remaining = Math.max(0, settings.limit - (flags.all ? 0 : alreadyAcknowledged));
+    // --limit is the whole run's size: a resume takes only what the earlier attempts left (in-doubt packets an
+    // earlier resume settled count as taken too).
+    const remaining = Math.max(0, settings.limit - (flags.all ? 0 : alreadyAcknowledged + (replayed?.settled.size ?? 0)));
     const source = await openSource(mode, flags, settings, pool, io, remaining, done);
 
     client = new MosipClient({
@@ -178,12 +180,16 @@ export async function runCommand(givenFlags: RunFlags, rawIo: Io): Promise<numbe
     io.err(`run ${run.id} ${resumed ? 'resumed' : 'started'}: ${sourceText}; journal ${run.journalPath}`);
     if (settings.insecure) io.err('warning: --insecure: the server certificate is NOT verified');
 
-    // A resumed run first settles the packets whose reply never came.
+    // A resumed run first settles the packets whose reply never came; those not sent again count as done.
+    let settledInDoubt = 0;
     if (replayed && replayed.inFlight.size > 0) {
       const decisions = await withDb(settings, () => settleInDoubt(pool, settings.dbSchema, [...replayed.inFlight.values()], Boolean(flags.resendInDoubt)));
       for (const d of decisions) {
         journal.append({ t: 'in_doubt', at: new Date().toISOString(), wf: d.send.wf, rid: d.send.rid, decision: d.decision, detail: d.detail });
-        if (d.decision !== 'resend') done.add(d.send.wf.toLowerCase());
+        if (d.decision !== 'resend') {
+          done.add(d.send.wf.toLowerCase());
+          settledInDoubt += 1;
+        }
         io.err(`in doubt: ${d.send.rid} ${d.send.wf} (sent ${d.send.at}, no reply journaled): ${d.decision === 'resend' ? 'will be sent again' : d.decision === 'delivered' ? 'delivered, not sent again' : 'NOT sent again'}; ${d.detail}`);
       }
     }
@@ -203,7 +209,7 @@ export async function runCommand(givenFlags: RunFlags, rawIo: Io): Promise<numbe
       shard,
     );
     // --limit is the whole run's size (minus what a resumed run already did); with --all it is the batch size.
-    const stream = flags.all ? filtered : take(filtered, remaining);
+    const stream = flags.all ? filtered : take(filtered, remaining - settledInDoubt);
 
     progress = new Progress({ isTTY: Boolean(io.stderrIsTTY), write: (t) => (io.progress ?? io.err)(t) }, null, settings.progressInterval * 1000);
     // The total is for the progress bar only: count after the first packet, so it never delays the first one.
