@@ -10,6 +10,7 @@
 import type pg from 'pg';
 import type { Queryable } from '../db/queryable.js';
 import { quoteSchema } from './ident.js';
+import { statusTransactionInserter } from './statusTransaction.js';
 import { NOW_UTC } from './utcText.js';
 
 /** What one stage step writes. */
@@ -92,11 +93,7 @@ export function pipelineStageQueries(schema: string) {
       AND is_deleted = false AND is_active = true
     RETURNING reg_id`;
 
-  const insertTransaction = `INSERT INTO ${s}.registration_transaction
-      (id, reg_id, trn_type_code, remarks, parent_regtrn_id, ref_id, ref_id_type, status_code, sub_status_code,
-       lang_code, status_comment, cr_by, cr_dtimes, upd_by, upd_dtimes, is_deleted, del_dtimes)
-    VALUES ($1, $2, $3, 'updated registration status record', $4, $2, 'updated registration record', $5, $6,
-       'eng', $7, 'MOSIP_SYSTEM', ${NOW_UTC}, 'MOSIP_SYSTEM', ${NOW_UTC}, NULL, NULL)`;
+  const insertTransaction = statusTransactionInserter(schema);
 
   async function write(
     db: Queryable, workflowInstanceId: string, expectedLatestTrnId: string | null, w: PipelineStepWrite,
@@ -107,9 +104,10 @@ export function pipelineStageQueries(schema: string) {
     ]);
     const regId = updated.rows[0]?.reg_id;
     if (regId === undefined) return null;
-    await db.query(insertTransaction, [
-      w.transactionId, regId, w.trnTypeCode, expectedLatestTrnId, w.trnStatusCode, w.subStatusCode, w.statusComment,
-    ]);
+    await insertTransaction(db, {
+      id: w.transactionId, regId, trnTypeCode: w.trnTypeCode, parentRegtrnId: expectedLatestTrnId,
+      statusCode: w.trnStatusCode, subStatusCode: w.subStatusCode, statusComment: w.statusComment, refId: regId,
+    });
     return { workflowInstanceId, regId, parentTrnId: expectedLatestTrnId, transactionId: w.transactionId };
   }
 

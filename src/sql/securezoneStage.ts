@@ -3,6 +3,7 @@
 // `timestamp without time zone`, computed by the database so the session TimeZone cannot skew them.
 import type { Queryable } from '../db/queryable.js';
 import { quoteSchema } from './ident.js';
+import { statusTransactionInserter, type StatusTransaction } from './statusTransaction.js';
 import { NOW_UTC } from './utcText.js';
 
 /** The registration row fields the stage reads. */
@@ -25,17 +26,8 @@ export interface StageSyncRow {
 }
 
 /** The registration_transaction row updateRegistrationStatus inserts. */
-export interface StageTransaction {
-  id: string;
-  regId: string;
-  parentRegtrnId: string | null;
-  trnTypeCode: string;
-  statusCode: string | null;
-  /** NOT NULL in the DDL; MOSIP leaves it null on the mismatch and exception paths, and the insert then fails. */
-  subStatusCode: string | null;
-  statusComment: string | null;
-  refId: string;
-}
+/** The transaction row of a stage step (the same row every stage writes). */
+export type StageTransaction = StatusTransaction;
 
 /** What updateRegistrationStatus(dto, ..., updateStatusCode=false) rewrites on the registration row. */
 export interface LatestTransactionUpdate {
@@ -97,11 +89,7 @@ export function securezoneStageQueries(schema: string) {
     ) AS duplicate`;
   const earlierForRegId = earlierInGroup('l.reg_id = $1 AND l.additional_info_req_id IS NULL');
   const earlierForAdditionalInfoReqId = earlierInGroup('l.additional_info_req_id = $1');
-  const insertTransaction = `INSERT INTO ${s}.registration_transaction
-      (id, reg_id, trn_type_code, remarks, parent_regtrn_id, ref_id, ref_id_type, status_code, sub_status_code,
-       lang_code, status_comment, cr_by, cr_dtimes, upd_by, upd_dtimes, is_deleted, del_dtimes)
-    VALUES ($1, $2, $3, 'updated registration status record', $4, $5, 'updated registration record', $6, $7,
-       'eng', $8, 'MOSIP_SYSTEM', ${NOW_UTC}, 'MOSIP_SYSTEM', ${NOW_UTC}, NULL, NULL)`;
+  const insertTransaction = statusTransactionInserter(schema);
   // status_code, reg_process_retry_count and trn_retry_count are deliberately absent: this path keeps them.
   const rewriteLatest = `UPDATE ${s}.registration SET
       latest_trn_id = $2::varchar,
@@ -152,11 +140,7 @@ export function securezoneStageQueries(schema: string) {
       return rows[0]?.duplicate === true;
     },
 
-    async insertTransaction(db: Queryable, t: StageTransaction): Promise<void> {
-      await db.query(insertTransaction, [
-        t.id, t.regId, t.trnTypeCode, t.parentRegtrnId, t.refId, t.statusCode, t.subStatusCode, t.statusComment,
-      ]);
-    },
+    insertTransaction,
 
     async rewriteLatestTransaction(db: Queryable, u: LatestTransactionUpdate): Promise<void> {
       await db.query(rewriteLatest, [
