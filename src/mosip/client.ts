@@ -121,14 +121,8 @@ export class MosipClient {
     const token = tokenFromSetCookie(headers['set-cookie']);
     if (status === 200 && token) return token;
     // Error replies carry a MOSIP envelope; keep only codes and messages (they never echo the secret).
-    let detail = `HTTP ${status}`;
-    try {
-      const body = JSON.parse(text) as { errors?: { errorCode?: string; message?: string }[] | null };
-      const errors = body.errors ?? [];
-      if (errors.length > 0) detail += ': ' + errors.map((e) => `${e.errorCode ?? '?'} ${e.message ?? ''}`.trim()).join('; ');
-    } catch {
-      // not JSON
-    }
+    const errors = envelopeErrors(text);
+    const detail = errors ? `HTTP ${status}: ${errors}` : `HTTP ${status}`;
     if (status === 500 && /401/.test(detail)) {
       throw new AuthError(`authmanager refused client "${this.settings.clientId}" (wrong secret or unknown client): ${detail}`, 'refused');
     }
@@ -187,14 +181,19 @@ export class MosipClient {
   }
 }
 
-function summariseError(status: number, text: string): string {
+/** The codes and messages of a MOSIP error envelope ("KER-ATH-401 Authentication Failed"), or null. */
+function envelopeErrors(text: string): string | null {
   try {
     const body = JSON.parse(text) as { errors?: { errorCode?: string; message?: string }[] | null };
     if (body.errors && body.errors.length > 0) {
-      return `HTTP ${status}: ` + body.errors.map((e) => `${e.errorCode ?? '?'} ${e.message ?? ''}`.trim()).join('; ');
+      return body.errors.map((e) => `${e.errorCode ?? '?'} ${e.message ?? ''}`.trim()).join('; ');
     }
   } catch {
     // not JSON
   }
-  return `HTTP ${status}: ${text.trim()}`;
+  return null;
+}
+
+function summariseError(status: number, text: string): string {
+  return `HTTP ${status}: ${envelopeErrors(text) ?? text.trim()}`;
 }
