@@ -10,8 +10,7 @@
 import type pg from 'pg';
 import type { Queryable } from '../db/queryable.js';
 import { quoteSchema } from './ident.js';
-import { statusTransactionInserter } from './statusTransaction.js';
-import { NOW_UTC } from './utcText.js';
+import { latestTransactionAssignments, statusTransactionInserter } from './statusTransaction.js';
 
 /** What one stage step writes. */
 export interface PipelineStepWrite {
@@ -78,17 +77,8 @@ export function pipelineStageQueries(schema: string) {
   // (complete-as-processed, complete-as-failed, mark-as-reprocess).
   const advance = `UPDATE ${s}.registration SET
       status_code = COALESCE($3::varchar, status_code),
-      latest_trn_id = $4::varchar,
-      latest_trn_type_code = $5::varchar,
-      latest_trn_status_code = $6::varchar,
-      latest_trn_dtimes = ${NOW_UTC},
-      reg_stage_name = $7::varchar,
-      status_comment = $8::varchar,
-      last_success_stage_name = CASE WHEN $6::varchar IN ('SUCCESS', 'PROCESSED') THEN $7::varchar
-                                     ELSE last_success_stage_name END,
       upd_by = 'MOSIP_SYSTEM',
-      upd_dtimes = ${NOW_UTC},
-      del_dtimes = NULL
+      ${latestTransactionAssignments({ id: '$4', type: '$5', status: '$6', stage: '$7', comment: '$8' })}
     WHERE workflow_instance_id = $1 AND latest_trn_id IS NOT DISTINCT FROM $2::varchar
       AND is_deleted = false AND is_active = true
     RETURNING reg_id`;

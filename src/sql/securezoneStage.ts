@@ -3,8 +3,7 @@
 // `timestamp without time zone`, computed by the database so the session TimeZone cannot skew them.
 import type { Queryable } from '../db/queryable.js';
 import { quoteSchema } from './ident.js';
-import { statusTransactionInserter, type StatusTransaction } from './statusTransaction.js';
-import { NOW_UTC } from './utcText.js';
+import { latestTransactionAssignments, statusTransactionInserter, type StatusTransaction } from './statusTransaction.js';
 
 /** The registration row fields the stage reads. */
 export interface StageRegistration {
@@ -92,16 +91,7 @@ export function securezoneStageQueries(schema: string) {
   const insertTransaction = statusTransactionInserter(schema);
   // status_code, reg_process_retry_count and trn_retry_count are deliberately absent: this path keeps them.
   const rewriteLatest = `UPDATE ${s}.registration SET
-      latest_trn_id = $2::varchar,
-      latest_trn_type_code = $3::varchar,
-      latest_trn_status_code = $4::varchar,
-      latest_trn_dtimes = ${NOW_UTC},
-      reg_stage_name = $5::varchar,
-      status_comment = $6::varchar,
-      last_success_stage_name = CASE WHEN $4::varchar IN ('SUCCESS', 'PROCESSED') THEN $5::varchar
-                                     ELSE last_success_stage_name END,
-      upd_dtimes = ${NOW_UTC},
-      del_dtimes = NULL
+      ${latestTransactionAssignments({ id: '$2', type: '$3', status: '$4', stage: '$5', comment: '$6' })}
     WHERE workflow_instance_id = $1`;
 
   return {

@@ -26,3 +26,20 @@ export function statusTransactionInserter(schema: string): (db: Queryable, t: St
     await db.query(sql, [t.id, t.regId, t.trnTypeCode, t.parentRegtrnId, t.refId, t.statusCode, t.subStatusCode, t.statusComment]);
   };
 }
+
+/**
+ * The registration columns updateRegistrationStatus rewrites with each transaction, as SQL assignments over
+ * the given parameter placeholders (e.g. '$2'). last_success_stage_name moves only on SUCCESS or PROCESSED.
+ */
+export function latestTransactionAssignments(p: { id: string; type: string; status: string; stage: string; comment: string }): string {
+  return `latest_trn_id = ${p.id}::varchar,
+      latest_trn_type_code = ${p.type}::varchar,
+      latest_trn_status_code = ${p.status}::varchar,
+      latest_trn_dtimes = ${NOW_UTC},
+      reg_stage_name = ${p.stage}::varchar,
+      status_comment = ${p.comment}::varchar,
+      last_success_stage_name = CASE WHEN ${p.status}::varchar IN ('SUCCESS', 'PROCESSED') THEN ${p.stage}::varchar
+                                     ELSE last_success_stage_name END,
+      upd_dtimes = ${NOW_UTC},
+      del_dtimes = NULL`;
+}
