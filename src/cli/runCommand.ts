@@ -359,6 +359,15 @@ function borrow<T>(iterator: AsyncIterator<T>, max: number): AsyncIterable<T> {
   };
 }
 
+/** Runs a subcommand's work, turning an expected failure into its message and exit code. */
+export async function runReported(io: Io, work: (io: Io) => unknown): Promise<void> {
+  try {
+    await work(io);
+  } catch (err) {
+    process.exitCode = reportFailure(err, io);
+  }
+}
+
 export function reportFailure(err: unknown, io: Io): number {
   if (err instanceof InputError) {
     io.err(`error: ${err.message}`);

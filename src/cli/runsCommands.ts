@@ -11,7 +11,7 @@ import { emptyCounts } from '../run/runner.js';
 import { summaryText } from '../report/format.js';
 import type { RunSummary } from '../run/types.js';
 import { dbSettingsOf } from './packetSource.js';
-import { reportFailure, type Io } from './runCommand.js';
+import { runReported, type Io } from './runCommand.js';
 
 interface RunState {
   run: RunHandle;
@@ -74,14 +74,7 @@ export function showReport(io: Io, id: string, opts: { runsDir?: string; config?
 }
 
 export function registerRunsCommands(program: Command, stdio: () => Io): void {
-  const guarded = (work: (io: Io) => Promise<unknown> | unknown) => async () => {
-    const io = stdio();
-    try {
-      await work(io);
-    } catch (err) {
-      process.exitCode = reportFailure(err, io);
-    }
-  };
+  const guarded = (work: (io: Io) => unknown) => () => runReported(stdio(), work);
   program.command('runs')
     .description('list the runs kept in the runs directory, newest last')
     .option('--runs-dir <dir>', 'runs directory (default ./reprocess-runs)')

@@ -1,17 +1,10 @@
 // `reprocess sim ...`: the MOSIP simulator and its database helpers. Parsing only; the work is in src/sim.
 import type { Command } from 'commander';
 import { createSchemaCommand, runSimulatorCommand, seedCommand } from '../sim/cli.js';
-import { reportFailure, type Io } from './runCommand.js';
+import { runReported, type Io } from './runCommand.js';
 
 export function registerSimCommands(program: Command, stdio: () => Io): void {
-  const run = async (work: (io: Io) => Promise<unknown>) => {
-    const io = stdio();
-    try {
-      await work(io);
-    } catch (err) {
-      process.exitCode = reportFailure(err, io);
-    }
-  };
+  const run = (work: (io: Io) => Promise<unknown>) => runReported(stdio(), work);
   const sim = program
     .command('sim')
     .description('run the MOSIP simulator (authmanager + securezone notification) against a PostgreSQL database, for rehearsals and tests')
