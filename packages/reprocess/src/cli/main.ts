@@ -1,0 +1,84 @@
+// The `reprocess` command line: parses flags and hands over to the commands. No logic lives here.
+import { Command, Option } from 'commander';
+import { SETTINGS } from '../config/settings.js';
+import { runCommand, type Io } from './runCommand.js';
+import { interruptSignal } from './interrupt.js';
+import { registerRunsCommands } from './runsCommands.js';
+
+function stdio(signal?: AbortSignal): Io {
+  return {
+    out: (line) => process.stdout.write(line + '\n'),
+    err: (line) => process.stderr.write(line + '\n'),
+    progress: (text) => process.stderr.write(text),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+    env: process.env,
+    ...(signal ? { signal } : {}),
+  };
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function buildProgram(): Command {
+  const program = new Command('reprocess')
+    .description('Restart stuck MOSIP registration packets through the securezone notification stage (MOSIP 1.2.0.1).')
+    .showHelpAfterError()
+    // Subcommands (sim, runs, report, verify) have options of the same names; theirs must win after their name.
+    .enablePositionalOptions()
+    .option('--db', 'select packets from the registration table (the guide\'s query; see --approach)')
+    .option('--file <path>', 'packets from a file: one RID per line, "rid, process, workflowInstanceId" lines, or CSV with a header')
+    .option('--registration <packet>', 'one packet: "rid, process, workflowInstanceId" or a RID (repeatable)', collect)
+    .option('--config <file>', 'YAML file with any of the settings below (flags win, then env, then file)')
+    .option('--dry-run', 'send nothing: show how many packets match, breakdowns by stage, process, status and age, and a sample')
+    .option('--canary', 'send one packet first and watch the database until it has moved past securezone; continue only then')
+    .option('--all', 'run batches of --limit until no eligible packet remains (each workflow id at most once per run)')
+    .option('--resume <run-id>', 'continue a stopped or crashed run without re-sending what it already sent')
+    .option('--resend-in-doubt', 'on --resume, send again the packets whose reply never came (default: decided from the database)');
+  for (const s of SETTINGS) {
+    if (!('flag' in s)) continue;
+    program.addOption(new Option(s.flag, `${s.describe} [env ${s.env}]`));
+  }
+  program.addHelpText('after', `
+Secrets come from the environment (or the config file), never from flags:
+  REGPROC_CLIENT_PWD   client secret of --client-id
+  DB_PWD               database password
+Exit codes: 0 every packet forwarded, 1 some were not, 2 bad input or config (nothing sent),
+            3 database, server or authentication unreachable or refused.`);
+  program.action(async (flags: Record<string, unknown>) => {
+    const { signal } = interruptSignal('stopping: no new packets; finishing those in flight, then writing the journal and summary');
+    process.exitCode = await runCommand(flags, stdio(signal));
+  });
+  registerRunsCommands(program, stdio);
+  return program;
+}
+
+interface SimulatorCommands {
+  registerSimCommands(program: Command, stdio: (signal?: AbortSignal) => Io): void;
+  registerDemoCommand(program: Command, stdio: (signal?: AbortSignal) => Io): void;
+}
+
+/** The simulator and demo live in their own package, loaded only for `sim` and `demo` (a production install may lack it). */
+async function loadSimulator(): Promise<SimulatorCommands | null> {
+  const name = '@mosip-reprocess/simulator/cli/commands.js';
+  try {
+    return (await import(name)) as SimulatorCommands;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes('@mosip-reprocess/simulator')) return null;
+    throw err;
+  }
+}
+
+const program = buildProgram();
+const wanted = process.argv[2];
+if (wanted === 'sim' || wanted === 'demo') {
+  const simulator = await loadSimulator();
+  if (!simulator) {
+    process.stderr.write(`error: \`reprocess ${wanted}\` needs the simulator package (@mosip-reprocess/simulator), which this installation does not have; run it from the repository after \`npm ci\`\n`);
+    process.exit(2);
+  }
+  simulator.registerSimCommands(program, stdio);
+  simulator.registerDemoCommand(program, stdio);
+} else {
+  program.command('sim').description('the MOSIP simulator for rehearsals (`reprocess sim --help`; needs the simulator package)');
+  program.command('demo').description('the whole job on an embedded database and a simulated MOSIP (`reprocess demo --help`; needs the simulator package)');
+}
+await program.parseAsync(process.argv);

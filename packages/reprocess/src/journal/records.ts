@@ -1,0 +1,56 @@
+// What a run's journal holds: one JSON object per line, appended and flushed to disk before the run moves on.
+// A `send` is written before the notification goes out and a `result` after the reply, so after a crash the
+// journal tells exactly which packets were acknowledged and which were in flight.
+import type { NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
+
+export interface SendRecord {
+  t: 'send';
+  at: string;
+  wf: string;
+  rid: string;
+  process: string;
+  iteration: number;
+  source: string | null;
+  origin: string;
+  attempt: number;
+}
+
+export interface ResultRecord {
+  t: 'result';
+  at: string;
+  wf: string;
+  rid: string;
+  attempt: number;
+  outcome: NotifyOutcome;
+  http: number | null;
+  reply: string;
+  latencyMs: number;
+  /** The time the send started (ISO), for verification against latest_trn_dtimes. */
+  startedAt: string;
+}
+
+/** A packet sent before a crash whose reply never came, settled on resume by the documented rule. */
+export interface InDoubtRecord {
+  t: 'in_doubt';
+  at: string;
+  wf: string;
+  rid: string;
+  /** delivered: the database shows the stage handled it after the send; resend: it did not (or --resend-in-doubt). */
+  decision: 'delivered' | 'resend' | 'unresolved';
+  detail: string;
+}
+
+export interface NoteRecord {
+  t: 'note';
+  at: string;
+  message: string;
+}
+
+export interface EndRecord {
+  t: 'end';
+  at: string;
+  exitCode: number;
+  stop: string | null;
+}
+
+export type JournalRecord = SendRecord | ResultRecord | InDoubtRecord | NoteRecord | EndRecord;

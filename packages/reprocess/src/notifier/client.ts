@@ -1,0 +1,199 @@
+// The MOSIP client: a client token from authmanager and the securezone notification, over keep-alive
+// connections. Every wire detail comes from ./wire.ts. Tokens never leave this module except in the Cookie header.
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'undici';
+import type { Packet } from '../domain/packet.js';
+import {
+  AUTH_PATH, NOTIFICATION_PATH, authCookie, authRequestBody, classifyReply, decodeReply, notificationBody,
+  tokenFromSetCookie, type NotifyOutcome,
+} from '@mosip-reprocess/contract/wire.js';
+
+export interface ClientSettings {
+  server: string;
+  authServer?: string | undefined;
+  clientId: string;
+  clientSecret: string;
+  appId: string;
+  timeoutSeconds: number;
+  caFile?: string | undefined;
+  insecure: boolean;
+  /** Keep-alive connections per origin. */
+  connections?: number;
+}
+
+/** Why a token could not be had. Always fatal for a run: every notification would fail the same way. */
+export class AuthError extends Error {
+  override name = 'AuthError';
+  constructor(message: string, readonly kind: 'refused' | 'unreachable' | 'unexpected') {
+    super(message);
+  }
+}
+
+export interface NotifyResult {
+  outcome: NotifyOutcome;
+  /** HTTP status of the last attempt, or null when there was no reply. */
+  httpStatus: number | null;
+  /** The reply decoded to text (the 200 body's string, 'null', or an error summary). Never holds a token. */
+  reply: string;
+  latencyMs: number;
+  /** 1, or 2 when a 401 made the client authenticate again and retry. */
+  attempts: number;
+}
+
+const MAX_REPLY_CHARS = 500;
+
+/** exp and iat of a JWT (ms), read without verifying it: only to know when to fetch a new one. */
+export function jwtTimes(token: string): { expiresAt: number; issuedAt: number | null } | null {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown; iat?: unknown };
+    if (typeof payload.exp !== 'number') return null;
+    return { expiresAt: payload.exp * 1000, issuedAt: typeof payload.iat === 'number' ? payload.iat * 1000 : null };
+  } catch {
+    return null;
+  }
+}
+
+function describeNetworkError(err: unknown): string {
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = e.code ?? e.cause?.code;
+  const message = e.cause?.message ?? e.message ?? String(err);
+  return code ? `${code}: ${message}` : message;
+}
+
+export class MosipClient {
+  private readonly agent: Agent;
+  private token: string | null = null;
+  private tokenPromise: Promise<string> | null = null;
+  /** When to fetch a new token before the current one expires (ms since epoch), or null when unknown. */
+  private refreshAt: number | null = null;
+  /** How many tokens this client fetched (the first, and each re-authentication). */
+  authentications = 0;
+
+  constructor(private readonly settings: ClientSettings) {
+    const ca = settings.caFile ? readFileSync(settings.caFile) : undefined;
+    this.agent = new Agent({
+      connections: settings.connections ?? 8,
+      keepAliveTimeout: 30_000,
+      headersTimeout: settings.timeoutSeconds * 1000,
+      bodyTimeout: settings.timeoutSeconds * 1000,
+      connect: { rejectUnauthorized: !settings.insecure, ...(ca ? { ca } : {}), timeout: settings.timeoutSeconds * 1000 },
+    });
+  }
+
+  /** Fetches a client token (shared by concurrent callers). Throws AuthError. */
+  authenticate(): Promise<string> {
+    if (!this.tokenPromise) {
+      this.tokenPromise = this.fetchToken().then(
+        (token) => {
+          this.token = token;
+          // Refresh ahead of expiry: 60 s before, or a tenth of the lifetime when it is short.
+          const times = jwtTimes(token);
+          const lifetime = times ? times.expiresAt - (times.issuedAt ?? Date.now()) : 0;
+          this.refreshAt = times ? times.expiresAt - Math.min(60_000, Math.max(0, lifetime) / 10) : null;
+          return token;
+        },
+        (err: unknown) => { this.tokenPromise = null; throw err; },
+      );
+    }
+    return this.tokenPromise;
+  }
+
+  private async fetchToken(): Promise<string> {
+    const base = this.settings.authServer ?? this.settings.server;
+    const url = base + AUTH_PATH;
+    this.authentications += 1;
+    let status: number;
+    let headers: Record<string, string | string[] | undefined>;
+    let text: string;
+    try {
+      const res = await request(url, {
+        method: 'POST',
+        dispatcher: this.agent,
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(authRequestBody(this.settings.clientId, this.settings.clientSecret, this.settings.appId)),
+      });
+      status = res.statusCode;
+      headers = res.headers;
+      text = await res.body.text();
+    } catch (err) {
+      throw new AuthError(`cannot reach authmanager at ${url}: ${describeNetworkError(err)}`, 'unreachable');
+    }
+    const token = tokenFromSetCookie(headers['set-cookie']);
+    if (status === 200 && token) return token;
+    // Error replies carry a MOSIP envelope; keep only codes and messages (they never echo the secret).
+    const errors = envelopeErrors(text);
+    const detail = errors ? `HTTP ${status}: ${errors}` : `HTTP ${status}`;
+    if (status === 500 && /401/.test(detail)) {
+      throw new AuthError(`authmanager refused client "${this.settings.clientId}" (wrong secret or unknown client): ${detail}`, 'refused');
+    }
+    if (status === 200) {
+      throw new AuthError(`authmanager gave no token for client "${this.settings.clientId}" app "${this.settings.appId}": ${detail}`, 'refused');
+    }
+    throw new AuthError(`authmanager at ${url} failed: ${detail}`, status >= 500 ? 'unreachable' : 'unexpected');
+  }
+
+  /** Sends one notification. A 401 makes it fetch a new token and try once more. */
+  async notify(packet: Packet): Promise<NotifyResult> {
+    const started = performance.now();
+    if (this.token && this.refreshAt !== null && Date.now() >= this.refreshAt) this.forget(this.token);
+    let token = this.token ?? (await this.authenticate());
+    let result = await this.post(packet, token);
+    let attempts = 1;
+    if (result.outcome === 'unauthorized') {
+      this.forget(token);
+      token = await this.authenticate();
+      result = await this.post(packet, token);
+      attempts = 2;
+    }
+    return { ...result, attempts, latencyMs: Math.round(performance.now() - started) };
+  }
+
+  /** Drops a token so the next call fetches a new one (unless another caller already replaced it). */
+  private forget(token: string): void {
+    if (this.token === token) {
+      this.token = null;
+      this.tokenPromise = null;
+      this.refreshAt = null;
+    }
+  }
+
+  private async post(packet: Packet, token: string): Promise<Omit<NotifyResult, 'attempts' | 'latencyMs'>> {
+    const url = this.settings.server + NOTIFICATION_PATH;
+    try {
+      const res = await request(url, {
+        method: 'POST',
+        dispatcher: this.agent,
+        headers: { 'content-type': 'application/json', cookie: authCookie(token) },
+        body: JSON.stringify(notificationBody(packet)),
+      });
+      const text = await res.body.text();
+      const outcome = classifyReply(res.statusCode, text, packet.rid);
+      const reply = res.statusCode === 200 ? String(decodeReply(text)) : summariseError(res.statusCode, text);
+      // Defence in depth: a reply must never carry our token into a log or journal.
+      return { outcome, httpStatus: res.statusCode, reply: reply.split(token).join('<token>').slice(0, MAX_REPLY_CHARS) };
+    } catch (err) {
+      return { outcome: 'network_error', httpStatus: null, reply: describeNetworkError(err).slice(0, MAX_REPLY_CHARS) };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+/** The codes and messages of a MOSIP error envelope ("KER-ATH-401 Authentication Failed"), or null. */
+function envelopeErrors(text: string): string | null {
+  try {
+    const body = JSON.parse(text) as { errors?: { errorCode?: string; message?: string }[] | null };
+    if (body.errors && body.errors.length > 0) {
+      return body.errors.map((e) => `${e.errorCode ?? '?'} ${e.message ?? ''}`.trim()).join('; ');
+    }
+  } catch {
+    // not JSON
+  }
+  return null;
+}
+
+function summariseError(status: number, text: string): string {
+  return `HTTP ${status}: ${envelopeErrors(text) ?? text.trim()}`;
+}

@@ -1,0 +1,120 @@
+// The run itself: take packets from the source (already filtered), wait for a free slot and the pacer,
+// notify, record. It stops early, with a reason, on 401/403 (every packet would fail the same way), when the
+// notifier gives up on the server (circuit breaker), when the operator asks, or when a budget runs out.
+import type { Packet } from '../domain/packet.js';
+import { AuthError, type NotifyResult } from '../notifier/client.js';
+import { BreakerGaveUp } from '../notifier/breaker.js';
+import { OUTCOMES, type NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
+import { FATAL_STOPS, type PacketResult, type RunObserver, type StopReason } from './types.js';
+
+export interface Notifier {
+  notify(packet: Packet): Promise<NotifyResult>;
+}
+
+/** Decides when the next send may start (the pacer, or a rate limiter). */
+export interface Gate {
+  wait(signal?: AbortSignal): Promise<void>;
+}
+
+export interface RunInput {
+  packets: AsyncIterable<Packet>;
+  notifier: Notifier;
+  gate: Gate;
+  observer: RunObserver;
+  /** Notifications in flight at once (default 1). */
+  concurrency?: number;
+  /** Aborting stops taking new packets; those in flight finish and are recorded. */
+  signal?: AbortSignal;
+  /** Checked before each packet: a budget that has run out (packets, duration, clock time). */
+  budget?: (sentSoFar: number) => StopReason | null;
+}
+
+export interface RunOutcome {
+  sent: number;
+  counts: Record<NotifyOutcome, number>;
+  stop: StopReason | null;
+}
+
+export function emptyCounts(): Record<NotifyOutcome, number> {
+  return Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<NotifyOutcome, number>;
+}
+
+const INTERRUPTED: StopReason = { kind: 'interrupted', message: 'stopped by the operator' };
+
+export async function runPackets(input: RunInput): Promise<RunOutcome> {
+  const counts = emptyCounts();
+  const concurrency = Math.max(1, input.concurrency ?? 1);
+  let sent = 0;
+  let stop: StopReason | null = null;
+  let failure: unknown = null;
+  const inFlight = new Set<Promise<void>>();
+
+  const record = (packet: Packet, startedAt: string, result: NotifyResult) => {
+    counts[result.outcome] += 1;
+    const full: PacketResult = { packet, startedAt, ...result };
+    input.observer.onPacket(full);
+    if (stop && FATAL_STOPS.has(stop.kind)) return;
+    if (result.outcome === 'forbidden') {
+      stop = { kind: 'forbidden', message: `the server answered 403 (${result.reply}): the client lacks the REGISTRATION_PROCESSOR role or its audience is not allowed` };
+    } else if (result.outcome === 'unauthorized') {
+      stop = { kind: 'unauthorized', message: `the server answered 401 even with a fresh token (${result.reply})` };
+    }
+    // 5xx and lost replies are handled by the notifier (retries) and the circuit breaker, which stops the run.
+  };
+
+  const send = async (packet: Packet) => {
+    const startedAt = new Date().toISOString();
+    try {
+      record(packet, startedAt, await input.notifier.notify(packet));
+    } catch (err) {
+      if (err instanceof AuthError) {
+        if (!stop || !FATAL_STOPS.has(stop.kind)) {
+          stop = { kind: err.kind === 'refused' ? 'auth_failed' : 'unreachable', message: `cannot get a new token: ${err.message}` };
+        }
+      } else if (err instanceof BreakerGaveUp) {
+        stop ??= { kind: 'unreachable', message: err.message };
+      } else if ((err as Error).name === 'AbortError') {
+        stop ??= INTERRUPTED; // Ctrl-C while it waited for the breaker; the packet was not sent
+      } else {
+        failure ??= err;
+      }
+    }
+  };
+
+  const iterator = input.packets[Symbol.asyncIterator]();
+  try {
+    while (!stop && !failure) {
+      if (input.signal?.aborted) { stop = INTERRUPTED; break; }
+      const budgetStop = input.budget?.(sent);
+      if (budgetStop) { stop = budgetStop; break; }
+      const next = await iterator.next();
+      if (next.done) break;
+      while (inFlight.size >= concurrency) await Promise.race(inFlight);
+      if (stop || failure) break;
+      try {
+        await input.gate.wait(input.signal);
+      } catch {
+        stop = INTERRUPTED;
+        break;
+      }
+      if (stop) break;
+      const packet = next.value;
+      input.observer.onSend?.(packet);
+      sent += 1;
+      const task: Promise<void> = send(packet).finally(() => inFlight.delete(task));
+      inFlight.add(task);
+    }
+  } finally {
+    await Promise.allSettled(inFlight);
+    await iterator.return?.();
+  }
+  if (failure) throw failure;
+  return { sent, counts, stop };
+}
+
+/** 3 for a fatal stop; 0 when every packet sent was forwarded and nothing was left undone; 1 otherwise. */
+export function exitCodeOf(outcome: RunOutcome, rowsSkipped: number): 0 | 1 | 3 {
+  if (outcome.stop && FATAL_STOPS.has(outcome.stop.kind)) return 3;
+  const planned = outcome.stop === null || ['max_packets', 'max_duration', 'until'].includes(outcome.stop.kind);
+  return planned && outcome.counts.forwarded === outcome.sent && rowsSkipped === 0 ? 0 : 1;
+}

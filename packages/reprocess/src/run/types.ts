@@ -1,0 +1,51 @@
+import type { Packet } from '../domain/packet.js';
+import type { NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
+
+export interface PacketResult {
+  packet: Packet;
+  outcome: NotifyOutcome;
+  httpStatus: number | null;
+  reply: string;
+  latencyMs: number;
+  attempts: number;
+  /** ISO time the send started. */
+  startedAt: string;
+}
+
+/** Ends that mean carrying on would only repeat the same failure: exit code 3. */
+export type FatalStopKind = 'forbidden' | 'unauthorized' | 'auth_failed' | 'unreachable';
+/** Ends the operator asked for (Ctrl-C, a packet or time budget) or a failed canary. */
+export type PlannedStopKind = 'interrupted' | 'max_packets' | 'max_duration' | 'until' | 'canary_failed';
+
+export interface StopReason {
+  kind: FatalStopKind | PlannedStopKind;
+  message: string;
+}
+
+export const FATAL_STOPS: ReadonlySet<StopReason['kind']> = new Set(['forbidden', 'unauthorized', 'auth_failed', 'unreachable']);
+
+export interface RunSummary {
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  sent: number;
+  counts: Record<NotifyOutcome, number>;
+  duplicatesSkipped: number;
+  rowsSkipped: number;
+  /** Packets not sent because an earlier run (resume) or batch of this run already had them. */
+  alreadyDone: number;
+  batches: number;
+  stop: StopReason | null;
+  exitCode: 0 | 1 | 3;
+  /** Extra attempts after 5xx or lost replies; lost replies settled from the database; circuit breaker trips. */
+  resilience: { retries: number; settledFromDb: number; breakerTrips: number; reauthentications: number };
+  /** Peak resident memory of the process, MB (it must stay flat however large the table). */
+  peakRssMb: number;
+}
+
+export interface RunObserver {
+  /** Called just before a packet is sent (the journal records it and flushes). */
+  onSend?(packet: Packet): void;
+  onPacket(result: PacketResult): void;
+  onWarning(message: string): void;
+}

@@ -1,0 +1,73 @@
+// `reprocess verify`: the current registration row of each notified packet, one batch of workflow ids per
+// statement. Whether the row was written since the send is decided here, in SQL, against the send's start time
+// passed as a UTC timestamp: the database compares its microsecond timestamps exactly.
+import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
+import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
+import { isoUtcText, utcTimestampText } from '@mosip-reprocess/contract/sql/utcText.js';
+
+export interface SentPacketKey {
+  workflowInstanceId: string;
+  /** When the send started (the journal's startedAt). */
+  startedAt: Date;
+}
+
+/** A packet's row now. */
+export interface PacketRowNow {
+  regId: string;
+  statusCode: string | null;
+  latestTrnTypeCode: string | null;
+  latestTrnStatusCode: string | null;
+  regStageName: string | null;
+  /** ISO UTC text, or null. */
+  latestTrnDtimes: string | null;
+  /** is_active = true AND is_deleted = false: the row MOSIP's stages look up. */
+  active: boolean;
+  /** latest_trn_dtimes >= the send's start (false when NULL): something wrote the row since the send. */
+  writtenSinceSend: boolean;
+}
+
+interface Row {
+  ord: string;
+  reg_id: string;
+  status_code: string | null;
+  latest_trn_type_code: string | null;
+  latest_trn_status_code: string | null;
+  reg_stage_name: string | null;
+  latest_trn_dtimes: string | null;
+  active: boolean;
+  written_since_send: boolean;
+}
+
+/**
+ * The rows of a batch of sent packets, aligned with the input: null where no row has that workflow id.
+ * The `= ANY($1)` keeps the access on the primary key whatever plan the join gets.
+ */
+export async function rowsNowForSentPackets(
+  db: Queryable, schema: string, sent: readonly SentPacketKey[],
+): Promise<(PacketRowNow | null)[]> {
+  const result: (PacketRowNow | null)[] = sent.map(() => null);
+  if (sent.length === 0) return result;
+  const { rows } = await db.query<Row>(
+    `SELECT e.ord, r.reg_id, r.status_code, r.latest_trn_type_code, r.latest_trn_status_code, r.reg_stage_name,
+            ${isoUtcText('r.latest_trn_dtimes')} AS latest_trn_dtimes,
+            coalesce(r.is_active = true AND r.is_deleted = false, false) AS active,
+            coalesce(r.latest_trn_dtimes >= e.started_at, false) AS written_since_send
+       FROM unnest($1::varchar[], $2::timestamp[]) WITH ORDINALITY AS e(wf, started_at, ord)
+       JOIN ${quoteSchema(schema)}.registration r ON r.workflow_instance_id = e.wf
+      WHERE r.workflow_instance_id = ANY($1::varchar[])`,
+    [sent.map((s) => s.workflowInstanceId), sent.map((s) => utcTimestampText(s.startedAt))],
+  );
+  for (const r of rows) {
+    result[Number(r.ord) - 1] = {
+      regId: r.reg_id,
+      statusCode: r.status_code,
+      latestTrnTypeCode: r.latest_trn_type_code,
+      latestTrnStatusCode: r.latest_trn_status_code,
+      regStageName: r.reg_stage_name,
+      latestTrnDtimes: r.latest_trn_dtimes,
+      active: r.active,
+      writtenSinceSend: r.written_since_send,
+    };
+  }
+  return result;
+}

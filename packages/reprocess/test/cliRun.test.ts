@@ -1,0 +1,195 @@
+// The `reprocess` command end to end: the real binary in a child process, the simulator over HTTP, a real
+// database. Exit codes, what is sent, pacing, and that no secret reaches any output or file.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeRid } from '@mosip-reprocess/contract/rid.js';
+import { startSimulator } from '@mosip-reprocess/simulator/sim/server.js';
+import { insertRegistrations, type RegistrationRowInput } from '@mosip-reprocess/simulator/sql/registrationRows.js';
+import { freePort } from '@mosip-reprocess/simulator/embedded/pglite.js';
+import { allText, runCli as runCliBinary, type CliRun } from '@mosip-reprocess/testkit/cli.js';
+import { stuckRow } from '@mosip-reprocess/testkit/rows.js';
+import { freshSchema, TEST_DB_URL, type TestSchema } from '@mosip-reprocess/testkit/db.js';
+
+const CLIENT_SECRET = 'Cl13nt-S3cret-do-not-print';
+const DB_PASSWORD = 'Db-Pa55word-do-not-print';
+let db: TestSchema;
+before(async () => { db = await freshSchema('run'); });
+after(async () => { await db.drop(); });
+
+function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCliBinary(args, {
+    env: { REGPROC_CLIENT_PWD: CLIENT_SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_PWD: DB_PASSWORD, DB_SCHEMA: db.schema, ...env },
+  });
+}
+
+async function scenario(rows: RegistrationRowInput[]): Promise<void> {
+  await db.pool.query(`TRUNCATE "${db.schema}".registration, "${db.schema}".registration_list, "${db.schema}".registration_transaction`);
+  await insertRegistrations(db.pool, db.schema, rows);
+}
+
+async function withSim<T>(fn: (url: string, sim: Awaited<ReturnType<typeof startSimulator>>) => Promise<T>, roles?: string[]): Promise<T> {
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: CLIENT_SECRET, ...(roles ? { roles } : {}) }] });
+  try {
+    return await fn(sim.url, sim);
+  } finally {
+    await sim.close();
+  }
+}
+
+/** Notification requests the simulator received, authenticated or not. */
+const notifications = (sim: Awaited<ReturnType<typeof startSimulator>>) => sim.stats().requests.notification ?? 0;
+
+test('--db sends every eligible packet once, exits 0, and logs to out.log and last.log', async () => {
+  const eligible = [stuckRow(), stuckRow({ process: 'UPDATE', source: 'RESIDENT', iteration: 2 }), stuckRow({ source: null })];
+  await scenario([...eligible, stuckRow({ statusCode: 'PROCESSED' }), stuckRow({ regProcessRetryCount: 501 })]);
+  await withSim(async (url, sim) => {
+    const run = await runCli(['--db', '--server', url, '--delay', '0']);
+    assert.equal(run.code, 0, run.stderr);
+    for (const r of eligible) {
+      assert.match(run.stdout, new RegExp(`${r.regId}\\s+${r.workflowInstanceId}\\s+\\w+\\s+forwarded`));
+      assert.equal(sim.stats().notificationsByWorkflowId[r.workflowInstanceId], 1);
+    }
+    assert.equal(notifications(sim), 3);
+    assert.match(run.stdout, /forwarded\s+3/);
+    const last = readFileSync(join(run.logDir, 'last.log'), 'utf8');
+    assert.match(last, /^run \d{8}-\d{6}-[0-9a-f]{4} started/);
+    assert.equal(last.split('forwarded  (HTTP 200').length - 1, 3);
+    assert.ok(readFileSync(join(run.logDir, 'out.log'), 'utf8').includes(last.trim()));
+  });
+});
+
+test('--limit 1 sends exactly one packet (the guide\'s "try one first")', async () => {
+  await scenario([stuckRow(), stuckRow(), stuckRow()]);
+  await withSim(async (url, sim) => {
+    const run = await runCli(['--db', '--server', url, '--delay', '0', '--limit', '1']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(notifications(sim), 1);
+  });
+});
+
+test('a packet that is not forwarded makes the exit code 1; --json gives one JSON object per line', async () => {
+  const first = stuckRow({ crDtimes: new Date(Date.now() - 10 * 86_400_000) });
+  const duplicate = stuckRow({ regId: first.regId });
+  await scenario([first, duplicate]);
+  await withSim(async (url) => {
+    const run = await runCli(['--db', '--server', url, '--delay', '0', '--json']);
+    assert.equal(run.code, 1, run.stderr);
+    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const outcomes = lines.filter((l) => l.type === 'packet').map((l) => l.outcome).sort();
+    assert.deepEqual(outcomes, ['forwarded', 'not_uploaded']);
+    const summary = lines.find((l) => l.type === 'summary') as { counts: Record<string, number>; exitCode: number };
+    assert.equal(summary.counts.forwarded, 1);
+    assert.equal(summary.counts.not_uploaded, 1);
+    assert.equal(summary.exitCode, 1);
+  });
+});
+
+test('403 stops the run after the first packet with exit code 3', async () => {
+  await scenario([stuckRow(), stuckRow(), stuckRow()]);
+  await withSim(async (url, sim) => {
+    const run = await runCli(['--db', '--server', url, '--delay', '0']);
+    assert.equal(run.code, 3);
+    assert.match(run.stdout + run.stderr, /REGISTRATION_PROCESSOR/);
+    assert.equal(notifications(sim), 1);
+  }, ['SOME_OTHER_ROLE']);
+});
+
+test('bad input exits 2 and sends nothing', async () => {
+  await scenario([stuckRow()]);
+  await withSim(async (url, sim) => {
+    const dir = mkdtempSync(join(tmpdir(), 'reprocess-in-'));
+    const file = join(dir, 'rids.txt');
+    writeFileSync(file, `${makeRid(10001, 10001, 1, new Date('2024-01-01T00:00:00Z'))}, NEW, ${randomUUID()}\n1234, NEW, ${randomUUID()}\n`);
+    const bad = await runCli(['--file', file, '--server', url]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, new RegExp(`${file.replace(/[.]/g, '\\.')}:2`));
+    assert.match(bad.stderr, /nothing was sent/);
+
+    const noSecret = await runCli(['--db', '--server', url], { REGPROC_CLIENT_PWD: '' });
+    assert.equal(noSecret.code, 2);
+    assert.match(noSecret.stderr, /REGPROC_CLIENT_PWD/);
+
+    const twoSources = await runCli(['--db', '--file', file, '--server', url]);
+    assert.equal(twoSources.code, 2);
+    const stagesWithout2 = await runCli(['--db', '--stages', 'X_STAGE', '--server', url]);
+    assert.equal(stagesWithout2.code, 2);
+    const badDelay = await runCli(['--db', '--delay', 'soon', '--server', url]);
+    assert.equal(badDelay.code, 2);
+    assert.match(badDelay.stderr, /--delay/);
+
+    assert.equal(Object.values(sim.stats().requests).reduce((a, b) => a + b, 0), 0);
+  });
+});
+
+test('unreachable database, server or wrong secret exit 3', async () => {
+  await scenario([stuckRow()]);
+  const deadPort = await freePort();
+  await withSim(async (url, sim) => {
+    const noDb = await runCli(['--db', '--server', url], { REPROCESS_DB_URL: `postgres://postgres@127.0.0.1:${deadPort}/x` });
+    assert.equal(noDb.code, 3);
+    assert.match(noDb.stderr, /cannot reach the database/);
+
+    const noServer = await runCli(['--db', '--server', `http://127.0.0.1:${deadPort}`]);
+    assert.equal(noServer.code, 3);
+    assert.match(noServer.stderr + noServer.stdout, /ECONNREFUSED/);
+
+    const wrongSecret = await runCli(['--db', '--server', url], { REGPROC_CLIENT_PWD: 'not-the-secret' });
+    assert.equal(wrongSecret.code, 3);
+    assert.equal(notifications(sim), 0);
+  });
+});
+
+test('--file with MOSIP\'s quoted format and --registration both go through', async () => {
+  const a = stuckRow();
+  const b = stuckRow({ process: 'LOST' });
+  await scenario([a, b]);
+  await withSim(async (url, sim) => {
+    const dir = mkdtempSync(join(tmpdir(), 'reprocess-in-'));
+    const file = join(dir, 'rids.txt');
+    writeFileSync(file, `# from the wiki\r\n'${a.regId}', 'NEW', '${a.workflowInstanceId}'\r\n\r\n${b.regId}\r\n`);
+    const run = await runCli(['--file', file, '--server', url, '--delay', '0']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(sim.stats().notificationsByWorkflowId[a.workflowInstanceId], 1);
+    assert.equal(sim.stats().notificationsByWorkflowId[b.workflowInstanceId], 1);
+
+    const one = await runCli(['--registration', `${a.regId}, NEW, ${a.workflowInstanceId}`, '--server', url, '--delay', '0']);
+    assert.equal(one.code, 0, one.stderr);
+    assert.equal(sim.stats().notificationsByWorkflowId[a.workflowInstanceId], 2);
+  });
+});
+
+test('pacing is start-to-start: 5 packets at --delay 0.3 start 0.3 s apart', async () => {
+  await scenario(Array.from({ length: 5 }, () => stuckRow()));
+  await withSim(async (url) => {
+    const run = await runCli(['--db', '--server', url, '--delay', '0.3', '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const starts = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; startedAt?: string })
+      .filter((l) => l.type === 'packet').map((l) => Date.parse(l.startedAt!));
+    assert.equal(starts.length, 5);
+    for (let i = 1; i < starts.length; i++) {
+      const gap = starts[i]! - starts[i - 1]!;
+      assert.ok(gap >= 280 && gap <= 450, `gap ${i}: ${gap} ms`);
+    }
+  });
+});
+
+test('no secret reaches stdout, stderr or the log files, whatever happens', async () => {
+  await scenario([stuckRow(), stuckRow({ withoutSyncRow: true })]);
+  await withSim(async (url) => {
+    const runs = [
+      await runCli(['--db', '--server', url, '--delay', '0']),
+      await runCli(['--db', '--server', url, '--delay', '0', '--json']),
+      await runCli(['--db', '--server', url], { REGPROC_CLIENT_PWD: 'Wr0ng-S3cret-do-not-print' }),
+      await runCli(['--db', '--server', url, '--delay', 'x']),
+    ];
+    for (const run of runs) {
+      const text = allText(run);
+      assert.doesNotMatch(text, /Cl13nt-S3cret|Db-Pa55word|Wr0ng-S3cret/);
+      assert.doesNotMatch(text, /eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/, 'no JWT');
+    }
+  });
+});

@@ -1,0 +1,152 @@
+// Our MOSIP client against the simulator over real HTTP: every reply class, re-authentication, 403.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { Packet } from '../src/domain/packet.js';
+import { AuthError, MosipClient } from '../src/notifier/client.js';
+import { startSimulator } from '@mosip-reprocess/simulator/sim/server.js';
+import { insertRegistrations, type RegistrationRowInput } from '@mosip-reprocess/simulator/sql/registrationRows.js';
+import { freePort } from '@mosip-reprocess/simulator/embedded/pglite.js';
+import { freshSchema, type TestSchema } from '@mosip-reprocess/testkit/db.js';
+import { packetOf, stuckRow } from '@mosip-reprocess/testkit/rows.js';
+
+const SECRET = 'client-secret-for-tests';
+let db: TestSchema;
+before(async () => { db = await freshSchema('cli'); });
+after(async () => { await db.drop(); });
+
+async function packetRow(over: Partial<RegistrationRowInput> = {}): Promise<Packet> {
+  const r = stuckRow(over);
+  await insertRegistrations(db.pool, db.schema, [r]);
+  return packetOf(r);
+}
+
+function client(url: string, over: Partial<ConstructorParameters<typeof MosipClient>[0]> = {}): MosipClient {
+  return new MosipClient({ server: url, clientId: 'mosip-regproc-client', clientSecret: SECRET, appId: 'regproc', timeoutSeconds: 5, insecure: false, ...over });
+}
+
+test('a stuck packet is forwarded, with its real process, iteration and source', async () => {
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }] });
+  const c = client(sim.url);
+  try {
+    const p = await packetRow({ process: 'UPDATE', iteration: 2, source: 'RESIDENT' });
+    const r = await c.notify(p);
+    assert.equal(r.outcome, 'forwarded');
+    assert.equal(r.httpStatus, 200);
+    assert.equal(r.attempts, 1);
+    const forwarded = sim.stats().forwarded.find((m) => m.message.workflowInstanceId === p.workflowInstanceId);
+    assert.ok(forwarded, 'a Kafka message was sent');
+    assert.equal(forwarded.topic, 'securezone-notification-update-bus-out');
+    assert.equal(forwarded.message.reg_type, 'UPDATE');
+    assert.equal(forwarded.message.iteration, 2);
+    assert.equal(forwarded.message.source, 'RESIDENT');
+    const row = await db.pool.query(`SELECT latest_trn_type_code, latest_trn_status_code FROM "${db.schema}".registration WHERE workflow_instance_id = $1`, [p.workflowInstanceId]);
+    assert.deepEqual(row.rows[0], { latest_trn_type_code: 'SECUREZONE_NOTIFICATION', latest_trn_status_code: 'SUCCESS' });
+  } finally {
+    await c.close();
+    await sim.close();
+  }
+});
+
+test('each reply class: not uploaded (duplicate), null (unknown workflow id), stage error (no sync row)', async () => {
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }] });
+  const c = client(sim.url);
+  try {
+    const old = new Date(Date.now() - 10 * 86_400_000);
+    const first = await packetRow({ crDtimes: old });
+    const dup = await packetRow({ regId: first.rid });
+    assert.equal((await c.notify(dup)).outcome, 'not_uploaded');
+
+    const unknown = { ...(await packetRow()), workflowInstanceId: randomUUID() };
+    const r = await c.notify(unknown);
+    assert.equal(r.outcome, 'not_found');
+    assert.equal(r.reply, 'null');
+
+    const noSync = await packetRow({ withoutSyncRow: true });
+    assert.equal((await c.notify(noSync)).outcome, 'stage_error');
+  } finally {
+    await c.close();
+    await sim.close();
+  }
+});
+
+test('the token is refreshed before it expires, read from the JWT exp', async () => {
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], tokenLifetimeSeconds: 1 });
+  const c = client(sim.url);
+  try {
+    assert.equal((await c.notify(await packetRow())).outcome, 'forwarded');
+    await new Promise((r) => setTimeout(r, 1200));
+    const r = await c.notify(await packetRow());
+    assert.equal(r.outcome, 'forwarded');
+    assert.equal(r.attempts, 1, 'no 401 was needed');
+    // At least one new token (two when the first was issued at the end of its second: exp has 1 s resolution).
+    assert.ok(c.authentications >= 2, `authentications: ${c.authentications}`);
+    assert.equal(sim.stats().outcomes.unauthorized, 0);
+  } finally {
+    await c.close();
+    await sim.close();
+  }
+});
+
+test('a 401 makes the client authenticate again and retry once', async () => {
+  // The client holds a token the server no longer accepts: the simulator restarted with new signing keys.
+  const first = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }] });
+  const port = first.port;
+  const c = client(first.url);
+  try {
+    await c.authenticate();
+    await first.close();
+    const second = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], port });
+    try {
+      const r = await c.notify(await packetRow());
+      assert.equal(r.outcome, 'forwarded');
+      assert.equal(r.attempts, 2);
+      assert.equal(c.authentications, 2);
+      assert.equal(second.stats().outcomes.unauthorized, 1);
+    } finally {
+      await second.close();
+    }
+  } finally {
+    await c.close();
+  }
+});
+
+test('403 when the client lacks the REGISTRATION_PROCESSOR role', async () => {
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET, roles: ['REGISTRATION_ADMIN'] }] });
+  const c = client(sim.url);
+  try {
+    const r = await c.notify(await packetRow());
+    assert.equal(r.outcome, 'forbidden');
+    assert.equal(r.httpStatus, 403);
+    assert.match(r.reply, /KER-ATH-403/);
+  } finally {
+    await c.close();
+    await sim.close();
+  }
+});
+
+test('a wrong secret is an authentication refusal, with no secret in the message', async () => {
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }] });
+  const c = client(sim.url, { clientSecret: 'wrong-secret-value' });
+  try {
+    await assert.rejects(c.notify(await packetRow()), (err: unknown) => {
+      assert.ok(err instanceof AuthError);
+      assert.equal(err.kind, 'refused');
+      assert.doesNotMatch(err.message, /wrong-secret-value|client-secret-for-tests/);
+      return true;
+    });
+    const badApp = client(sim.url, { appId: 'nosuchapp' });
+    await assert.rejects(badApp.authenticate(), /KER-ATH-026/);
+    await badApp.close();
+  } finally {
+    await c.close();
+    await sim.close();
+  }
+});
+
+test('no server listening: authentication is unreachable', async () => {
+  const port = await freePort();
+  const c = client(`http://127.0.0.1:${port}`);
+  await assert.rejects(c.authenticate(), (err: unknown) => err instanceof AuthError && err.kind === 'unreachable' && /ECONNREFUSED/.test(err.message));
+  await c.close();
+});

@@ -1,0 +1,286 @@
+// Safe operations on a live system: dry run, canary, --all, Ctrl-C, resume and verify, with the real binary,
+// the simulator over HTTP and a real database.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startPipeline } from '@mosip-reprocess/simulator/sim/pipeline.js';
+import { startSimulator, type RunningSimulator } from '@mosip-reprocess/simulator/sim/server.js';
+import { insertRegistrations, type RegistrationRowInput } from '@mosip-reprocess/simulator/sql/registrationRows.js';
+import { jsonLines, runCli as runCliBinary, runIdOf, type CliOptions, type CliRun } from '@mosip-reprocess/testkit/cli.js';
+import { freshSchema, TEST_DB_URL, type TestSchema } from '@mosip-reprocess/testkit/db.js';
+import { stuckRow } from '@mosip-reprocess/testkit/rows.js';
+
+const SECRET = 'lifecycle-secret';
+let db: TestSchema;
+before(async () => { db = await freshSchema('life'); });
+after(async () => { await db.drop(); });
+
+function runCli(args: string[], over: Partial<CliOptions> = {}): Promise<CliRun> {
+  return runCliBinary(args, { ...over, env: { REGPROC_CLIENT_PWD: SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: db.schema, ...over.env } });
+}
+
+async function scenario(rows: RegistrationRowInput[]): Promise<void> {
+  await db.pool.query(`TRUNCATE "${db.schema}".registration, "${db.schema}".registration_list, "${db.schema}".registration_transaction`);
+  await insertRegistrations(db.pool, db.schema, rows);
+}
+
+const totalNotifications = (sim: RunningSimulator) => sim.stats().requests.notification ?? 0;
+const perPacket = (sim: RunningSimulator) => sim.stats().notificationsByWorkflowId;
+
+function assertEachOnce(sim: RunningSimulator, rows: RegistrationRowInput[]): void {
+  const counts = perPacket(sim);
+  const wrong = rows.filter((r) => counts[r.workflowInstanceId] !== 1).map((r) => `${r.workflowInstanceId}: ${counts[r.workflowInstanceId] ?? 0}`);
+  assert.deepEqual(wrong, [], 'every packet notified exactly once');
+}
+
+test('--dry-run sends nothing, authenticates nowhere, and its count equals a direct SQL count', async () => {
+  const rows = [
+    ...Array.from({ length: 12 }, () => stuckRow()),
+    ...Array.from({ length: 3 }, () => stuckRow({ latestTrnTypeCode: 'QUALITY_CHECK', process: 'UPDATE' })),
+    stuckRow({ statusCode: 'PROCESSED' }), stuckRow({ regProcessRetryCount: 900 }), stuckRow({ latestTrnDtimes: new Date() }),
+  ];
+  await scenario(rows);
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }] });
+  try {
+    const run = await runCli(['--db', '--dry-run', '--json', '--limit', '5', '--server', sim.url]);
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as { matched: number; willTake: number; byProcess: { process: string; count: number }[] };
+    const direct = await db.pool.query(`SELECT count(*)::int AS n FROM "${db.schema}".registration WHERE latest_trn_status_code IN ('SUCCESS', 'REPROCESS', 'IN_PROGRESS') AND reg_process_retry_count <= 500 AND latest_trn_dtimes < (NOW() AT TIME ZONE 'UTC') - INTERVAL '1 DAY' AND status_code NOT IN ('PROCESSED', 'FAILED', 'REJECTED')`);
+    assert.equal(report.matched, direct.rows[0].n);
+    assert.equal(report.matched, 15);
+    assert.equal(report.willTake, 5);
+    assert.equal(Object.values(sim.stats().requests).reduce((a, b) => a + b, 0), 0, 'the simulator received nothing');
+
+    const text = await runCli(['--db', '--dry-run'], { env: { REGPROC_CLIENT_PWD: '' } });
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /QUALITY_CHECK/);
+  } finally {
+    await sim.close();
+  }
+});
+
+test('--canary passes when the packet moves on, then the rest is sent', async () => {
+  const rows = Array.from({ length: 6 }, () => stuckRow());
+  await scenario(rows);
+  const pipeline = startPipeline({ pool: db.pool, schema: db.schema, stageLatencyMs: 20, capacityPerSecond: Infinity, seed: 1 });
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], onForward: pipeline.onForward });
+  try {
+    const run = await runCli(['--db', '--canary', '--canary-timeout', '20s', '--delay', '0', '--server', sim.url]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /canary passed/);
+    assertEachOnce(sim, rows);
+  } finally {
+    await sim.close();
+    await pipeline.stop();
+  }
+});
+
+test('--canary stops the run when routing is disabled: forwarded, but never left securezone', async () => {
+  const rows = Array.from({ length: 5 }, () => stuckRow());
+  await scenario(rows);
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], routingEnabled: false });
+  try {
+    const run = await runCli(['--db', '--canary', '--canary-timeout', '2s', '--delay', '0', '--server', sim.url]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /canary FAILED/);
+    assert.match(run.stderr, /securezone\.routing\.enabled/);
+    assert.equal(totalNotifications(sim), 1, 'only the canary was sent');
+  } finally {
+    await sim.close();
+  }
+});
+
+test('--canary stops the run when the packet leaves securezone but the next stage fails it', async () => {
+  const rows = Array.from({ length: 4 }, () => stuckRow());
+  await scenario(rows);
+  const pipeline = startPipeline({ pool: db.pool, schema: db.schema, stageLatencyMs: 10, capacityPerSecond: Infinity, failureRate: 1, failureMode: 'FAILED', seed: 2 });
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], onForward: pipeline.onForward });
+  try {
+    const run = await runCli(['--db', '--canary', '--canary-timeout', '20s', '--delay', '0', '--server', sim.url]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /canary FAILED: .*left securezone but UPLOAD_PACKET ended FAILED/);
+    assert.match(run.stderr, /a later stage is failing/);
+    assert.equal(totalNotifications(sim), 1, 'only the canary was sent');
+  } finally {
+    await sim.close();
+    await pipeline.stop();
+  }
+});
+
+test('--all runs batches until nothing is left and never re-sends a workflow id whose reply was null', async () => {
+  // Inactive rows are selected by the guide's query but the stage cannot find them: `null`, row untouched,
+  // still eligible for every later batch.
+  const inactive = Array.from({ length: 3 }, () => stuckRow({ isActive: false }));
+  const rows = [...Array.from({ length: 7 }, () => stuckRow()), ...inactive];
+  await scenario(rows);
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }] });
+  try {
+    const run = await runCli(['--db', '--all', '--limit', '2', '--delay', '0', '--json', '--server', sim.url]);
+    assert.equal(run.code, 1, run.stderr); // the null replies are not "forwarded"
+    assertEachOnce(sim, rows);
+    const summary = jsonLines(run.stdout).find((l) => l.type === 'summary') as { sent: number; batches: number; counts: Record<string, number> };
+    assert.equal(summary.sent, 10);
+    assert.equal(summary.counts.not_found, 3);
+    assert.ok(summary.batches >= 5, `batches: ${summary.batches}`);
+    assert.match(run.stderr, /batch 1: up to 2 packets/);
+  } finally {
+    await sim.close();
+  }
+});
+
+test('--max-packets stops an --all run at the budget', async () => {
+  const rows = Array.from({ length: 9 }, () => stuckRow());
+  await scenario(rows);
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }] });
+  try {
+    const run = await runCli(['--db', '--all', '--limit', '2', '--max-packets', '5', '--delay', '0', '--server', sim.url]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(totalNotifications(sim), 5);
+  } finally {
+    await sim.close();
+  }
+});
+
+test('Ctrl-C writes a consistent journal and summary; --resume sends the rest exactly once', async () => {
+  const rows = Array.from({ length: 12 }, () => stuckRow());
+  await scenario(rows);
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }] });
+  try {
+    const first = await runCli(['--db', '--delay', '0.15', '--server', sim.url], {
+      onSpawn(child, output) {
+        const timer = setInterval(() => {
+          if ((output.stdout().match(/forwarded/g) ?? []).length >= 3) {
+            clearInterval(timer);
+            child.kill('SIGINT');
+          }
+        }, 20);
+      },
+    });
+    assert.equal(first.code, 1, first.stderr);
+    const id = runIdOf(first);
+    assert.match(first.stderr, new RegExp(`reprocess --resume ${id}`));
+    const journal = readFileSync(join(first.runsDir, id, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { t: string; wf?: string });
+    const sends = journal.filter((r) => r.t === 'send').map((r) => r.wf);
+    const results = journal.filter((r) => r.t === 'result').map((r) => r.wf);
+    assert.deepEqual(results.sort(), sends.sort(), 'every send has its result');
+    assert.equal(journal.at(-1)!.t, 'end');
+    assert.ok(sends.length >= 3 && sends.length < 12, `sent ${sends.length}`);
+    const summary = JSON.parse(readFileSync(join(first.runsDir, id, 'summary.json'), 'utf8')) as { stop: { kind: string } };
+    assert.equal(summary.stop.kind, 'interrupted');
+
+    const second = await runCli(['--resume', id, '--delay', '0'], { logDir: first.logDir });
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stderr, /already acknowledged/);
+    assertEachOnce(sim, rows);
+
+    const report = await runCli(['report', id], { logDir: first.logDir });
+    assert.equal(report.code, 0, report.stderr);
+    assert.match(report.stdout, /forwarded/);
+    const runs = await runCli(['runs', '--json'], { logDir: first.logDir });
+    const listed = JSON.parse(runs.stdout) as { runId: string; status: string; counts: Record<string, number> }[];
+    assert.equal(listed.find((r) => r.runId === id)?.counts.forwarded, 12);
+  } finally {
+    await sim.close();
+  }
+});
+
+test('verify classifies what became of each forwarded packet', async () => {
+  const rows = Array.from({ length: 8 }, () => stuckRow());
+  await scenario(rows);
+  const pipeline = startPipeline({ pool: db.pool, schema: db.schema, stageLatencyMs: 5, capacityPerSecond: Infinity, seed: 3 });
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], onForward: pipeline.onForward });
+  try {
+    const run = await runCli(['--db', '--delay', '0', '--limit', '5', '--server', sim.url]);
+    assert.equal(run.code, 0, run.stderr);
+    await pipeline.drain(20_000);
+    const verify = await runCli(['verify', runIdOf(run), '--json'], { logDir: run.logDir });
+    assert.equal(verify.code, 0, verify.stderr);
+    const report = JSON.parse(verify.stdout) as { total: number; counts: Record<string, number> };
+    assert.equal(report.total, 5);
+    assert.equal(report.counts.processed, 5);
+
+    sim.setRoutingEnabled(false);
+    const stuck = await runCli(['--db', '--delay', '0', '--server', sim.url]);
+    assert.equal(stuck.code, 0, stuck.stderr);
+    const verify2 = await runCli(['verify', runIdOf(stuck), '--json'], { logDir: stuck.logDir });
+    const report2 = JSON.parse(verify2.stdout) as { counts: Record<string, number>; attention: unknown[] };
+    assert.equal(report2.counts.at_securezone, 3);
+    assert.equal(report2.attention.length, 3);
+  } finally {
+    await sim.close();
+    await pipeline.stop();
+  }
+});
+
+test('kill -9 at several points, then --resume: every packet is processed exactly once', async () => {
+  const rows = Array.from({ length: 60 }, () => stuckRow());
+  await scenario(rows);
+  // Slow replies keep several requests in flight, so the kills land between a send and its reply too.
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], faults: { slowRangeMs: [20, 150], seed: 5 } });
+  const killAfter = (results: number): Partial<CliOptions> => ({
+    onSpawn(child, output) {
+      const timer = setInterval(() => {
+        if ((output.stdout().match(/"type":"packet"/g) ?? []).length >= results) {
+          clearInterval(timer);
+          child.kill('SIGKILL');
+        }
+      }, 5);
+      child.on('exit', () => clearInterval(timer));
+    },
+  });
+  try {
+    const args = ['--delay', '0', '--concurrency', '4', '--json'];
+    const first = await runCli(['--db', ...args, '--server', sim.url], killAfter(10));
+    assert.equal(first.code, 137, 'killed');
+    const id = runIdOf(first);
+    const resume = (over: Partial<CliOptions> = {}) => runCli(['--resume', id, ...args], { logDir: first.logDir, ...over });
+    await new Promise((r) => setTimeout(r, 400)); // requests already at the server finish, as they would in real life
+    const second = await resume(killAfter(15));
+    assert.equal(second.code, 137, 'killed again');
+    await new Promise((r) => setTimeout(r, 400));
+    const third = await resume();
+    assert.equal(third.code, 0, third.stderr);
+
+    const journal = readFileSync(join(first.runsDir, id, 'journal.jsonl'), 'utf8');
+    const inDoubt = (journal.match(/"t":"in_doubt"/g) ?? []).length;
+    console.log(`# kill -9 twice: ${inDoubt} packets were in doubt on resume`);
+    const { rows: committed } = await db.pool.query<{ packets: number; once: number }>(
+      `SELECT count(*)::int AS packets, count(*) FILTER (WHERE n = 1)::int AS once FROM (
+         SELECT reg_id, count(*) AS n FROM "${db.schema}".registration_transaction
+          WHERE trn_type_code = 'SECUREZONE_NOTIFICATION' GROUP BY reg_id) t`);
+    assert.deepEqual(committed[0], { packets: 60, once: 60 }, 'the stage processed each packet exactly once');
+    assertEachOnce(sim, rows);
+  } finally {
+    await sim.close();
+  }
+});
+
+test('a resumed run keeps to its --limit, counting the in-doubt packets the database shows delivered', async () => {
+  const rows = Array.from({ length: 12 }, () => stuckRow());
+  await scenario(rows);
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], faults: { slowMs: 150, seed: 9 } });
+  try {
+    const args = ['--db', '--limit', '6', '--delay', '0', '--concurrency', '3', '--json', '--server', sim.url];
+    const first = await runCli(args, {
+      onSpawn(child, output) {
+        const timer = setInterval(() => {
+          if ((output.stdout().match(/"type":"packet"/g) ?? []).length >= 1) {
+            clearInterval(timer);
+            child.kill('SIGKILL');
+          }
+        }, 5);
+        child.on('exit', () => clearInterval(timer));
+      },
+    });
+    assert.equal(first.code, 137);
+    await new Promise((r) => setTimeout(r, 400));
+    const second = await runCli(['--resume', runIdOf(first), '--json'], { logDir: first.logDir });
+    assert.equal(second.code, 0, second.stderr);
+    const notified = Object.values(perPacket(sim)).filter((n) => n > 0).length;
+    assert.equal(notified, 6, 'exactly --limit packets in the whole run');
+    assert.ok(Object.values(perPacket(sim)).every((n) => n === 1));
+  } finally {
+    await sim.close();
+  }
+});

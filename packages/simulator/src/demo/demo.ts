@@ -1,0 +1,435 @@
+// `reprocess demo`: the whole job on this machine, with nothing to install. An embedded PostgreSQL (PGlite, data
+// under .demo/<timestamp>/), the regprc tables with a post-migration backlog, the MOSIP simulator with the
+// 1.2.0.1 pipeline model behind it, and then the REAL run path (runCommand, in-process) in the order the guide and
+// an SRE use it: dry run, canary (--limit 1), batches (--all); then where the packets ended up.
+//
+// Only the pace is scaled: --delay and the stage latencies are milliseconds instead of seconds and minutes, and
+// the demo says so. Nothing outside 127.0.0.1 is contacted, and the caller's environment (DB_*, REPROCESS_*) is
+// not read: the runs get a clean environment holding only the demo's own, random client secret.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type pg from 'pg';
+import { loadSettings } from 'mosip-reprocess/config/load.js';
+import { createPool } from 'mosip-reprocess/db/connect.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../embedded/pglite.js';
+import { InputError } from 'mosip-reprocess/errors.js';
+import { listRunIds, openRun } from 'mosip-reprocess/journal/runStore.js';
+import { OUTCOMES } from '@mosip-reprocess/contract/wire.js';
+import type { RunSummary } from 'mosip-reprocess/run/types.js';
+import { DEFAULT_STAGES, startPipeline, type FailureMode, type PipelineModel, type PipelineStats } from '../sim/pipeline.js';
+import { seedScenario, type SeedSummary } from '../sim/seed.js';
+import { startSimulator, type RunningSimulator, type SimulatorStats } from '../sim/server.js';
+import { createSchema } from '@mosip-reprocess/contract/schema.js';
+import { countEligible, utcCutoff } from 'mosip-reprocess/sql/selectEligible.js';
+import { criteriaOf } from 'mosip-reprocess/cli/packetSource.js';
+import { runCommand, type Io, type RunFlags } from 'mosip-reprocess/cli/runCommand.js';
+import { describePipeline, numberOption, parsePipelineSettings, type PipelineSettings } from './pipelineOptions.js';
+import { renderBeforeAfter, takeSnapshot, type Snapshot } from './snapshot.js';
+
+/** What the user may set; strings come from the command line. */
+export interface DemoOptions {
+  /** Registration rows to seed. Default 2000. */
+  packets?: number | string;
+  /** Seconds between notifications (the guide's 1 s, scaled). Default 0.005. */
+  delay?: number | string;
+  /** --limit of each --all batch. Default 500. */
+  batchSize?: number | string;
+  /** ms per pipeline stage. Default 20. */
+  pipelineLatency?: number | string;
+  /** Packets per second the pipeline admits (0 = no limit). Default 500. */
+  pipelineCapacity?: number | string;
+  /** Probability that one pipeline stage step fails. Default 0.01 (about 1 packet in 10 fails somewhere). */
+  failureRate?: number | string;
+  /** FAILED, REPROCESS or mixed. Default mixed. */
+  failureMode?: string;
+  /** Seed of the backlog and of the pipeline's failure draws. Default 1. */
+  seed?: number | string;
+  /** Seconds to wait for the pipeline to empty before the "after" table. Default 30. */
+  drainTimeout?: number | string;
+  /** Keep the database files (default: removed at the end; journal and logs are always kept). */
+  keep?: boolean;
+  /** Print every packet line of the batches (default: the first few and the packets not forwarded). */
+  verbose?: boolean;
+  /** Parent of the demo's timestamped directory. Default .demo (git-ignored). */
+  dir?: string;
+  /** Keep the database in memory instead of under the demo directory. */
+  inMemory?: boolean;
+  /** The client secret (tests, to prove it is never printed or written). Default: random. Not a CLI option. */
+  secret?: string;
+}
+
+export const DEMO_DEFAULTS = Object.freeze({
+  packets: 2000,
+  delay: 0.005,
+  batchSize: 500,
+  pipelineLatency: 20,
+  pipelineCapacity: 500,
+  failureRate: 0.01,
+  failureMode: 'mixed' as FailureMode,
+  seed: 1,
+  drainTimeout: 30,
+  dir: '.demo',
+});
+
+/** The delay the guide (and the tool's default) uses, for the "scaled" message. */
+const GUIDE_DELAY_SECONDS = 1;
+const SCHEMA = 'regprc';
+const SHOWN_FORWARDED_LINES = 3;
+const SHOWN_OTHER_LINES = 10;
+
+/** Where the demo prints; the CLI passes the console. */
+export interface DemoIo {
+  out(line: string): void;
+  err(line: string): void;
+  /** The runs' progress bar (stderr). */
+  progress?(text: string): void;
+  stderrIsTTY?: boolean;
+  /** Ctrl-C: the current run stops taking packets, then the demo cleans up and ends. */
+  signal?: AbortSignal;
+}
+
+export interface DemoResult {
+  /** 0: ran through, canary passed, pipeline drained; 1: the canary failed, a run stopped, or it did not drain. */
+  exitCode: number;
+  dir: string;
+  runsDir: string;
+  logDir: string;
+  /** The kept database directory; null when it was in memory or removed at the end. */
+  dataDir: string | null;
+  simulatorUrl: string;
+  /** The simulator's port (closed by the time runDemo resolves). */
+  simulatorPort: number;
+  /** The embedded PostgreSQL's URL (stopped by the time runDemo resolves). */
+  databaseUrl: string;
+  seeded: SeedSummary;
+  /** Rows the guide's APPROACH 1 query selected before the runs (the dry run's "matched"). */
+  eligibleBefore: number;
+  /** Rows it still selects afterwards (inactive rows: the stage cannot find them, so they stay). */
+  eligibleAfter: number;
+  dryRunExitCode: number;
+  canary: { exitCode: number; passed: boolean; summary: RunSummary | null } | null;
+  batches: { exitCode: number; summary: RunSummary | null } | null;
+  drained: boolean;
+  before: Snapshot;
+  after: Snapshot;
+  pipeline: PipelineStats;
+  simulator: SimulatorStats;
+  durationMs: number;
+}
+
+interface Resolved {
+  packets: number;
+  delay: number;
+  batchSize: number;
+  pipeline: PipelineSettings & { seed: number };
+  seed: number;
+  drainTimeoutMs: number;
+  keep: boolean;
+  verbose: boolean;
+  dir: string;
+  inMemory: boolean;
+}
+
+export function resolveDemoOptions(o: DemoOptions): Resolved {
+  const seed = numberOption('--seed', o.seed ?? DEMO_DEFAULTS.seed, 0, 2 ** 32 - 1, 'random seed', true);
+  const pipeline = parsePipelineSettings(
+    { latency: o.pipelineLatency, capacity: o.pipelineCapacity, failureRate: o.failureRate, failureMode: o.failureMode },
+    {
+      latency: DEMO_DEFAULTS.pipelineLatency, capacity: DEMO_DEFAULTS.pipelineCapacity, failureRate: DEMO_DEFAULTS.failureRate,
+      failureMode: DEMO_DEFAULTS.failureMode,
+    },
+    { latency: '--pipeline-latency', capacity: '--pipeline-capacity', failureRate: '--failure-rate', failureMode: '--failure-mode', seed: '--seed' },
+  );
+  return {
+    packets: numberOption('--packets', o.packets ?? DEMO_DEFAULTS.packets, 1, 1_000_000, 'registration rows', true),
+    delay: numberOption('--delay', o.delay ?? DEMO_DEFAULTS.delay, 0, 60, 'seconds between notifications'),
+    batchSize: numberOption('--batch-size', o.batchSize ?? DEMO_DEFAULTS.batchSize, 1, 1_000_000, 'packets per batch', true),
+    pipeline: { ...pipeline, seed },
+    seed,
+    drainTimeoutMs: 1000 * numberOption('--drain-timeout', o.drainTimeout ?? DEMO_DEFAULTS.drainTimeout, 0, 3600, 'seconds'),
+    keep: Boolean(o.keep),
+    verbose: Boolean(o.verbose),
+    dir: o.dir ?? DEMO_DEFAULTS.dir,
+    inMemory: Boolean(o.inMemory),
+  };
+}
+
+/**
+ * Runs the demo and resolves once everything it started is stopped (simulator, pipeline, pools, PGlite).
+ * Throws InputError for bad options (before anything starts); other failures propagate after the cleanup.
+ */
+export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoResult> {
+  const o = resolveDemoOptions(options);
+  const started = performance.now();
+  const say = (line = '') => io.out(line);
+  const shown = (p: string) => relative(process.cwd(), p) || '.';
+
+  const dir = makeDemoDir(o.dir);
+  const runsDir = join(dir, 'runs');
+  const logDir = join(dir, 'logs');
+  const dataDir = o.inMemory ? null : join(dir, 'pgdata');
+  // The demo's own client secret: random, known only to the simulator and the runs' environment, never printed.
+  const secret = options.secret ?? randomBytes(24).toString('base64url');
+
+  let embedded: EmbeddedPostgres | undefined;
+  let pool: pg.Pool | undefined;
+  let simulator: RunningSimulator | undefined;
+  let pipeline: PipelineModel | undefined;
+  let result: DemoResult | undefined;
+  try {
+    say('mosip-reprocess demo: the whole reprocessing job, against an embedded database and a simulated MOSIP 1.2.0.1.');
+    say('Everything runs in this process on 127.0.0.1: nothing else is contacted, and DB_* / REPROCESS_* variables are ignored.');
+    say();
+
+    // 1. Database.
+    embedded = await startEmbeddedPostgres(dataDir ? { dataDir } : {});
+    pool = createPool({ url: embedded.url, max: 6, applicationName: 'mosip-reprocess-demo' });
+    await createSchema(pool, SCHEMA);
+    say(`[1/6] PostgreSQL: embedded PGlite on ${embedded.url}, ${dataDir ? `data in ${shown(dataDir)}` : 'in memory'}; the ${SCHEMA} tables created.`);
+
+    // 2. Backlog.
+    const seedStarted = performance.now();
+    const seeded = await seedScenario(pool, SCHEMA, { count: o.packets, seed: o.seed });
+    const db = pool;
+    // The guide's APPROACH 1 with the tool's defaults: what the dry run counts and the batches select.
+    const defaults = loadSettings({ flags: {}, env: {} }).settings;
+    const eligible = async () => countEligible(db, SCHEMA, criteriaOf(defaults, await utcCutoff(db, defaults.olderThan)));
+    const before = await takeSnapshot(pool, SCHEMA);
+    const eligibleBefore = await eligible();
+    say(`[2/6] Seeded ${seeded.registrations} registrations as an upgrade from 1.1.5 to 1.2.0.1 leaves them (seed ${o.seed}, ${seconds(performance.now() - seedStarted)}):`);
+    say(`      stuck in 1.2.0.1 stages and in 1.1.5 ones (QUALITY_CHECK, OSI_VALIDATE, MANUAL_VERIFICATION); ${count(seeded.byStatusCode, 'PROCESSED')} PROCESSED,`);
+    say(`      ${count(seeded.byStatusCode, 'FAILED')} FAILED, ${count(seeded.byStatusCode, 'REJECTED')} REJECTED; ${seeded.touchedLastDay} touched in the last day, `
+      + `${seeded.retryCountOver500} over the retry limit,`);
+    say(`      ${seeded.migrated} migrated from 1.1.5 (source NULL), ${seeded.duplicates} duplicate resends, ${seeded.inactive} inactive.`);
+    say(`      The guide's APPROACH 1 query selects ${eligibleBefore} of them.`);
+
+    // 3. MOSIP side.
+    pipeline = startPipeline({
+      pool, schema: SCHEMA, stageLatencyMs: o.pipeline.stageLatencyMs, capacityPerSecond: o.pipeline.capacityPerSecond,
+      failureRate: o.pipeline.failureRate, failureMode: o.pipeline.failureMode, seed: o.pipeline.seed, maxConcurrentDbWork: 2,
+    });
+    simulator = await startSimulator({
+      db: pool, schema: SCHEMA, routingEnabled: true, clients: [{ secret }], onForward: pipeline.onForward, forwardedLogLimit: 1000,
+    });
+    say(`[3/6] MOSIP simulator on ${simulator.url}: authmanager and the securezone notification stage (routing enabled),`);
+    say(`      and behind it the 1.2.0.1 pipeline: ${describePipeline(o.pipeline, DEFAULT_STAGES.length)}.`);
+    say(`      Its client secret was made at random for this demo and reaches the runs as REGPROC_CLIENT_PWD; it is never printed.`);
+    say(`      SCALED FOR THE DEMO: delay scaled from ${GUIDE_DELAY_SECONDS} s to ${formatDelay(o.delay)} for the demo (at ${GUIDE_DELAY_SECONDS} s, ${eligibleBefore} packets take ${duration(eligibleBefore * GUIDE_DELAY_SECONDS)});`);
+    say(`      each pipeline stage takes ${o.pipeline.stageLatencyMs} ms instead of seconds to minutes.`);
+
+    // The real run path, in-process, with a clean environment.
+    const common: RunFlags = {
+      db: true, dbUrl: embedded.url, schema: SCHEMA, runsDir, logDir,
+      progressInterval: io.stderrIsTTY ? '30s' : '5s',
+    };
+    const command = (flags: string) => `      $ reprocess --db ${flags}\n        (+ --db-url <embedded>, --runs-dir and --log-dir under ${shown(dir)})`;
+    const runIo = (filter: LineFilter | null): Io => ({
+      out: (line) => { if (!filter || filter.keep(line)) io.out(indent(line)); },
+      err: (line) => io.err(indent(line)),
+      env: { REGPROC_CLIENT_PWD: secret },
+      stderrIsTTY: Boolean(io.stderrIsTTY),
+      ...(io.progress ? { progress: io.progress } : {}),
+      ...(io.signal ? { signal: io.signal } : {}),
+    });
+    const paced = { server: simulator.url, delay: o.delay };
+
+    say();
+    say('[4/6] Dry run: what would be sent; nothing is.');
+    say(command(`--dry-run --limit ${o.batchSize}`));
+    const dryRunExitCode = await runCommand({ ...common, dryRun: true, limit: o.batchSize }, runIo(null));
+
+    let canary: DemoResult['canary'] = null;
+    let batches: DemoResult['batches'] = null;
+    let stopped: string | null = dryRunExitCode === 0 ? null : `the dry run failed (exit code ${dryRunExitCode})`;
+
+    if (!stopped && !io.signal?.aborted) {
+      say();
+      say('[5/6] Canary, the guide\'s "reprocess just one packet first": send one, watch its row until it moves past securezone.');
+      say(command(`--canary --limit 1 --server ${simulator.url} --delay ${o.delay}`));
+      const exitCode = await runCommand({ ...common, ...paced, canary: true, limit: 1, canaryTimeout: '30s' }, runIo(null));
+      const summary = latestSummary(runsDir);
+      const passed = exitCode === 0 && summary !== null && summary.stop === null && summary.sent === 1;
+      canary = { exitCode, passed, summary };
+      if (!passed) stopped = `the canary did not pass (exit code ${exitCode}); an operator stops here, and so does the demo`;
+    }
+
+    if (!stopped && !io.signal?.aborted) {
+      say();
+      say(`[6/6] Batches of ${o.batchSize} until no eligible packet is left (the guide: "run the script as many times as needed").`);
+      say(command(`--all --limit ${o.batchSize} --server ${simulator.url} --delay ${o.delay}`));
+      const filter = o.verbose ? null : new LineFilter();
+      const exitCode = await runCommand({ ...common, ...paced, all: true, limit: o.batchSize }, runIo(filter));
+      const summary = latestSummary(runsDir);
+      batches = { exitCode, summary };
+      if (filter && filter.hidden > 0) {
+        say(`      (${filter.hidden} more packet lines not shown; all are in ${shown(join(logDir, 'last.log'))}; --verbose prints them)`);
+      }
+      if (summary?.stop) stopped = `the batch run stopped: ${summary.stop.message}`;
+      else if (exitCode === 1) {
+        say('      Exit code 1 is expected here: like a real backlog, this one holds duplicate resends (the stage refuses them)');
+        say('      and inactive rows (the stage does not find them). Every other packet was forwarded.');
+      }
+    }
+
+    // Let the pipeline finish what it was given, then look at the table again.
+    let drained = true;
+    const waiting = pipeline.stats();
+    if (waiting.backlog + waiting.inFlight > 0) {
+      say();
+      say(`Waiting for the pipeline to move its last ${waiting.backlog + waiting.inFlight} packets (at most ${Math.round(o.drainTimeoutMs / 1000)} s)...`);
+      // Ctrl-C ends the wait too (stop() below then settles the pending drain and its timer).
+      drained = await Promise.race([pipeline.drain(o.drainTimeoutMs), whenAborted(io.signal)]);
+      if (!drained) say(`      It did not empty in time: the "after" column counts the packets still in flight where they are now.`);
+    }
+    const after = await takeSnapshot(pool, SCHEMA);
+    const eligibleAfter = await eligible();
+    const p = pipeline.stats();
+
+    say();
+    for (const line of renderBeforeAfter(before, after)) say(line);
+    say();
+    for (const line of renderOutcome(canary?.summary ?? null, batches?.summary ?? null, p, eligibleBefore, eligibleAfter)) say(line);
+    if (stopped) {
+      say();
+      say(`The demo stopped early: ${stopped}.`);
+    } else if (io.signal?.aborted) {
+      say();
+      say('The demo was interrupted.');
+    }
+    result = {
+      exitCode: stopped || io.signal?.aborted || !drained ? 1 : 0,
+      dir, runsDir, logDir, dataDir, simulatorUrl: simulator.url, simulatorPort: simulator.port, databaseUrl: embedded.url, seeded, eligibleBefore,
+      eligibleAfter, dryRunExitCode, canary, batches, drained, before, after, pipeline: p, simulator: simulator.stats(), durationMs: 0,
+    };
+    return result;
+  } finally {
+    // Everything this function started is stopped, whatever happened; the process then exits by itself.
+    await simulator?.close().catch(() => undefined);
+    await pipeline?.stop().catch(() => undefined);
+    await pool?.end().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    let dataKept = dataDir !== null && existsSync(dataDir);
+    const dataSize = dataKept ? directorySize(dataDir!) : 0;
+    if (dataKept && !o.keep) {
+      rmSync(dataDir!, { recursive: true, force: true });
+      dataKept = false;
+    }
+    if (result) {
+      result.dataDir = dataKept ? dataDir : null;
+      result.durationMs = performance.now() - started;
+    }
+    say();
+    say('Where everything went:');
+    say(`  journal of each run  ${shown(runsDir)}   (npx reprocess runs --runs-dir ${shown(runsDir)}; then report <run-id>)`);
+    say(`  logs                 ${shown(join(logDir, 'out.log'))} (every run), ${shown(join(logDir, 'last.log'))} (the last run)`);
+    say(`  database             ${dataKept ? `${shown(dataDir!)} (${megabytes(dataSize)}, a PGlite data directory, kept by --keep)`
+      : dataDir ? `${shown(dataDir)} removed (${megabytes(dataSize)}); --keep keeps it` : 'in memory, gone'}`);
+    say(`  simulator, pipeline, database: stopped.${result ? ` The demo took ${seconds(result.durationMs)}.` : ''}`);
+  }
+}
+
+/** Shows the first few forwarded packet lines and the others (up to a cap); counts what it hides. */
+class LineFilter {
+  hidden = 0;
+  private forwarded = 0;
+  private other = 0;
+
+  keep(line: string): boolean {
+    // packetLine(): "<time>  <rid>  <workflow id>  <process>  <outcome>  (HTTP ...". Anything else is kept.
+    const packet = /^\d{4}-\d{2}-\d{2}T\S+ {2}\S+ {2}\S+ {2}\S+ {2}(\w+) {2}\(/.exec(line);
+    if (!packet) return true;
+    const keep = packet[1] === 'forwarded' ? this.forwarded++ < SHOWN_FORWARDED_LINES : this.other++ < SHOWN_OTHER_LINES;
+    if (!keep) this.hidden += 1;
+    return keep;
+  }
+}
+
+function renderOutcome(
+  canary: RunSummary | null, batches: RunSummary | null, p: PipelineStats, eligibleBefore: number, eligibleAfter: number,
+): string[] {
+  const sent = (canary?.sent ?? 0) + (batches?.sent ?? 0);
+  const counts = Object.fromEntries(OUTCOMES.map((o) => [o, (canary?.counts[o] ?? 0) + (batches?.counts[o] ?? 0)])) as Record<string, number>;
+  const lines = ['What happened to the packets:'];
+  lines.push(`  selected by the query      ${pad(eligibleBefore)}`);
+  lines.push(`  sent                       ${pad(sent)}  (canary ${canary?.sent ?? 0}; batches ${batches?.sent ?? 0}, in ${batches?.batches ?? 0} batch${batches?.batches === 1 ? '' : 'es'})`);
+  lines.push(`  forwarded by securezone    ${pad(counts.forwarded ?? 0)}`);
+  if (counts.not_uploaded) lines.push(`  refused as duplicates      ${pad(counts.not_uploaded)}  latest status REJECTED (RPR-SEZ-002); status_code unchanged`);
+  if (counts.not_found) lines.push(`  not found (inactive rows)  ${pad(counts.not_found)}  the stage does not see inactive rows; they stay selected`);
+  for (const o of OUTCOMES) {
+    if (!['forwarded', 'not_uploaded', 'not_found'].includes(o) && counts[o]) lines.push(`  ${o.padEnd(25)}  ${pad(counts[o]!)}`);
+  }
+  lines.push('  the forwarded packets, in the pipeline:');
+  lines.push(`    ended PROCESSED          ${pad(p.completed)}  through all ${DEFAULT_STAGES.length} stages, the last one PrintingStage`);
+  lines.push(`    ended FAILED             ${pad(p.failed)}  complete-as-failed at a stage`);
+  lines.push(`    ended REPROCESS          ${pad(p.reprocess)}  mark-as-reprocess: MOSIP's automated reprocessor retries them`);
+  lines.push(`    still in the pipeline    ${pad(p.backlog + p.inFlight)}`);
+  if (p.superseded || p.dbErrors) {
+    lines.push(`    stopped otherwise        ${pad(p.superseded + p.dbErrors)}  (row moved underneath: ${p.superseded}; database errors: ${p.dbErrors})`);
+  }
+  lines.push(`  selected by the query now  ${pad(eligibleAfter)}${eligibleAfter > 0 ? '  (inactive rows: no notification can move them)' : ''}`);
+  return lines;
+}
+
+function whenAborted(signal: AbortSignal | undefined): Promise<false> {
+  return new Promise((resolve) => {
+    if (!signal) return;
+    if (signal.aborted) resolve(false);
+    else signal.addEventListener('abort', () => resolve(false), { once: true });
+  });
+}
+
+function latestSummary(runsDir: string): RunSummary | null {
+  const ids = listRunIds(runsDir);
+  const id = ids[ids.length - 1];
+  if (!id) return null;
+  const run = openRun(runsDir, id);
+  return existsSync(run.summaryPath) ? JSON.parse(readFileSync(run.summaryPath, 'utf8')) as RunSummary : null;
+}
+
+/** <parent>/<UTC yyyymmdd-hhmmss>, made fresh (with a suffix when two demos start in the same second). */
+function makeDemoDir(parent: string): string {
+  const at = new Date();
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  const stamp = `${p(at.getUTCFullYear(), 4)}${p(at.getUTCMonth() + 1)}${p(at.getUTCDate())}-${p(at.getUTCHours())}${p(at.getUTCMinutes())}${p(at.getUTCSeconds())}`;
+  try {
+    mkdirSync(resolve(parent), { recursive: true });
+  } catch (err) {
+    throw new InputError(`cannot create the demo directory ${resolve(parent)}: ${(err as Error).message}`);
+  }
+  for (let i = 1; i <= 100; i++) {
+    const dir = resolve(parent, i === 1 ? stamp : `${stamp}-${i}`);
+    try {
+      mkdirSync(dir);
+      return dir;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new InputError(`cannot create the demo directory ${dir}: ${(err as Error).message}`);
+    }
+  }
+  throw new InputError(`cannot create a fresh demo directory under ${resolve(parent)}`);
+}
+
+function directorySize(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) total += statSync(join(entry.parentPath ?? entry.path, entry.name)).size;
+  }
+  return total;
+}
+
+const indent = (text: string) => text.split('\n').map((l) => (l ? `      ${l}` : l)).join('\n');
+const pad = (n: number) => String(n).padStart(6);
+const count = (counts: Record<string, number>, key: string) => counts[key] ?? 0;
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const megabytes = (bytes: number) => `${Math.max(1, Math.round(bytes / 1024 / 1024))} MB`;
+
+function formatDelay(s: number): string {
+  return s >= 1 ? `${s} s` : `${Number((s * 1000).toFixed(3))} ms`;
+}
+
+function duration(totalSeconds: number): string {
+  const h = Math.floor(totalSeconds / 3600);
+  const m = Math.round((totalSeconds % 3600) / 60);
+  return h > 0 ? `${h} h ${m} min` : `${Math.max(1, m)} min`;
+}

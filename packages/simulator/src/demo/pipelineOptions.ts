@@ -1,0 +1,77 @@
+// Command-line values for the simulated 1.2.0.1 pipeline (src/sim/pipeline.ts), shared by `reprocess demo` and
+// `reprocess sim --pipeline`: parsed and checked here, so both commands accept and reject the same values.
+import { InputError } from 'mosip-reprocess/errors.js';
+import type { FailureMode } from '../sim/pipeline.js';
+
+/** What a user types (commander hands strings; the demo's defaults are numbers). */
+export interface PipelineCliInput {
+  /** ms each stage takes before its step is written. */
+  latency?: number | string | undefined;
+  /** Packets per second the pipeline admits; 0 or "unlimited" = no limit. */
+  capacity?: number | string | undefined;
+  /** Probability (0..1) that one stage step fails. */
+  failureRate?: number | string | undefined;
+  /** FAILED, REPROCESS or mixed. */
+  failureMode?: string | undefined;
+  /** Seed of the failure draws. */
+  seed?: number | string | undefined;
+}
+
+/** The checked values, ready for startPipeline (one latency and one failure rate for every stage). */
+export interface PipelineSettings {
+  stageLatencyMs: number;
+  /** Infinity: no admission limit. */
+  capacityPerSecond: number;
+  failureRate: number;
+  failureMode: FailureMode;
+  /** undefined: a random seed. */
+  seed: number | undefined;
+}
+
+export const FAILURE_MODES: readonly FailureMode[] = ['FAILED', 'REPROCESS', 'mixed'];
+
+/**
+ * Checks and converts the values; `defaults` fill what is not given. `flags` name the options in error messages
+ * (each command has its own flag names).
+ */
+export function parsePipelineSettings(
+  input: PipelineCliInput,
+  defaults: { latency: number; capacity: number; failureRate: number; failureMode: FailureMode; seed?: number },
+  flags: { latency: string; capacity: string; failureRate: string; failureMode: string; seed: string },
+): PipelineSettings {
+  const stageLatencyMs = numberOption(flags.latency, input.latency ?? defaults.latency, 0, 3_600_000, 'ms per stage');
+  const capacityRaw = input.capacity ?? defaults.capacity;
+  const unlimited = capacityRaw === 'unlimited' || capacityRaw === Infinity || Number(capacityRaw) === 0;
+  const capacityPerSecond = unlimited
+    ? Infinity
+    : numberOption(flags.capacity, capacityRaw, 0.001, 1_000_000, 'packets per second, 0 = no limit');
+  const failureRate = numberOption(flags.failureRate, input.failureRate ?? defaults.failureRate, 0, 1, 'a probability per stage');
+  const modeText = input.failureMode ?? defaults.failureMode;
+  const failureMode = FAILURE_MODES.find((m) => m.toLowerCase() === String(modeText).toLowerCase());
+  if (!failureMode) throw new InputError(`${flags.failureMode} must be one of ${FAILURE_MODES.join(', ')}, got ${modeText}`);
+  const seedRaw = input.seed ?? defaults.seed;
+  const seed = seedRaw === undefined ? undefined : numberOption(flags.seed, seedRaw, 0, 2 ** 32 - 1, 'random seed', true);
+  return { stageLatencyMs, capacityPerSecond, failureRate, failureMode, seed };
+}
+
+/** e.g. "10 stages x 20 ms, admits up to 500 packets/s, each stage step fails with probability 0.01 (as FAILED or REPROCESS)". */
+export function describePipeline(p: PipelineSettings, stageCount: number): string {
+  const capacity = p.capacityPerSecond === Infinity ? 'no admission limit' : `admits up to ${formatNumber(p.capacityPerSecond)} packets/s`;
+  const failures = p.failureRate > 0
+    ? `each stage step fails with probability ${p.failureRate} (as ${p.failureMode === 'mixed' ? 'FAILED or REPROCESS' : p.failureMode})`
+    : 'no failures';
+  return `${stageCount} stages x ${formatNumber(p.stageLatencyMs)} ms, ${capacity}, ${failures}${p.seed === undefined ? '' : `, seed ${p.seed}`}`;
+}
+
+/** A number from a flag or a default, within [min, max]; InputError (exit code 2) otherwise. */
+export function numberOption(name: string, value: number | string, min: number, max: number, what: string, integer = false): number {
+  const n = typeof value === 'number' ? value : value.trim() === '' ? NaN : Number(value);
+  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    throw new InputError(`${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max} (${what}), got ${value}`);
+  }
+  return n;
+}
+
+function formatNumber(n: number): string {
+  return Number.isInteger(n) ? String(n) : String(Number(n.toFixed(3)));
+}

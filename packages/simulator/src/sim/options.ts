@@ -1,0 +1,95 @@
+// What a simulator run is configured with, and the defaults that make it behave like a MOSIP 1.2.0.1
+// deployment (../shared/mosip-contract.md sections 1 and 2).
+import type pg from 'pg';
+import { REQUIRED_ROLE } from '@mosip-reprocess/contract/wire.js';
+import type { FaultSettings } from './faults.js';
+import type { ForwardedMessage } from './forwarding.js';
+
+/** A Keycloak service-account client the authmanager accepts. */
+export interface SimClient {
+  clientId: string;
+  secret: string;
+  /** realm_access.roles in the issued token. */
+  roles: string[];
+}
+
+export interface SimClientInput {
+  /** Default 'mosip-regproc-client'. */
+  clientId?: string;
+  secret: string;
+  /** Default ['REGISTRATION_PROCESSOR']. */
+  roles?: string[];
+}
+
+export interface SimulatorOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** The regprc database: a pool from createPool (not closed by the simulator) ... */
+  db?: pg.Pool;
+  /** ... or a URL, for which the simulator opens and closes its own pool. */
+  dbUrl?: string;
+  /** Default 'regprc'. */
+  schema?: string;
+  /** JWT lifetime: Keycloak realm mosip accessTokenLifespan, 86400 s (contract section 2). */
+  tokenLifetimeSeconds?: number;
+  /** securezone.routing.enabled: gates only the HTTP path's Kafka send (contract section 1). Default true. */
+  routingEnabled?: boolean;
+  /** At least one client; each needs a secret. */
+  clients: SimClientInput[];
+  /** appIds the authmanager maps to a realm (mosip.kernel.auth.appid-realm-map); others get KER-ATH-026. */
+  appIds?: string[];
+  /** auth.server.admin.allowed.audience: token aud/azp values the securezone accepts. Default: every client id. */
+  allowedAudiences?: string[];
+  /** Called for every message the stage would put on Kafka (only while routing is enabled). */
+  onForward?: (message: ForwardedMessage) => void | Promise<void>;
+  /** How many forwarded messages stats() keeps (the total is always counted). Default 100000. */
+  forwardedLogLimit?: number;
+  /** Faults to inject from the start (faults.ts); none by default. Changeable while running. */
+  faults?: FaultSettings;
+}
+
+/** mosip.kernel.auth.appid-realm-map of application-default: every listed appId maps to realm 'mosip'. */
+export const DEFAULT_APP_IDS = [
+  'prereg', 'ida', 'registrationclient', 'regproc', 'partner', 'resident', 'admin', 'idrepo', 'kernel', 'pms',
+  'print', 'digitalcard', 'hotlist', 'mimoto', 'compliance', 'crvs1', 'crvs2', 'creser', 'datsha',
+];
+
+export const DEFAULT_CLIENT_ID = 'mosip-regproc-client';
+export const REALM = 'mosip';
+
+export interface ResolvedOptions {
+  host: string;
+  port: number;
+  schema: string;
+  tokenLifetimeSeconds: number;
+  routingEnabled: boolean;
+  clients: SimClient[];
+  appIds: Set<string>;
+  allowedAudiences: Set<string>;
+  forwardedLogLimit: number;
+}
+
+export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
+  if (!options.clients || options.clients.length === 0) {
+    throw new Error('the simulator needs at least one client (clientId, secret, roles)');
+  }
+  const clients = options.clients.map((c) => {
+    if (!c.secret) throw new Error(`client ${c.clientId ?? DEFAULT_CLIENT_ID} has no secret`);
+    return { clientId: c.clientId ?? DEFAULT_CLIENT_ID, secret: c.secret, roles: c.roles ?? [REQUIRED_ROLE] };
+  });
+  const lifetime = options.tokenLifetimeSeconds ?? 86400;
+  if (!Number.isFinite(lifetime) || lifetime < 0) throw new Error('tokenLifetimeSeconds must be 0 or more');
+  return {
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    schema: options.schema ?? 'regprc',
+    tokenLifetimeSeconds: lifetime,
+    routingEnabled: options.routingEnabled ?? true,
+    clients,
+    appIds: new Set(options.appIds ?? DEFAULT_APP_IDS),
+    allowedAudiences: new Set(options.allowedAudiences ?? clients.map((c) => c.clientId)),
+    forwardedLogLimit: options.forwardedLogLimit ?? 100_000,
+  };
+}

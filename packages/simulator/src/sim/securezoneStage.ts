@@ -1,0 +1,240 @@
+// SecurezoneNotificationStage.processURL + process() (MOSIP 1.2.0.1, contract section 1 "What process() does"),
+// after authentication. Each notification's reads and writes run in one transaction, so a write that fails
+// (the NOT NULL sub_status_code insert on the mismatch and exception paths) leaves the database untouched.
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { MAIN_PROCESSES } from '@mosip-reprocess/contract/enums.js';
+import { forwardedMessage as forwardedReplyText, notUploadedMessage } from '@mosip-reprocess/contract/wire.js';
+import type { SecurezoneStageQueries, StageRegistration } from '../sql/securezoneStage.js';
+import { forwardedMessage, type ForwardedMessage } from './forwarding.js';
+import { bodyAsJson, getBoolean, getInteger, getString, type JsonFields } from './javaJson.js';
+import { nullPointer, RouteFailure } from './routeFailure.js';
+
+export const STAGE_NAME = 'SecurezoneNotificationStage';
+export const TRN_TYPE_CODE = 'SECUREZONE_NOTIFICATION';
+// StatusUtil.NOTIFICATION_RECEIVED_TO_SECUREZONE and PlatformErrorMessages.RPR_SECUREZONE_DUPLICATE_PACKET.
+export const SUCCESS_SUB_STATUS = 'RPR-SEN-SUCCESS-001';
+export const SUCCESS_COMMENT = 'Notification received to securezone';
+export const DUPLICATE_COMMENT = 'Duplicate Packet against same additional info request Id.';
+
+/** Which branch of the stage a notification took (the simulator's ground truth; MOSIP's reply is coarser). */
+export type StagePath =
+  | 'forwarded'          // success: row updated, message sent if routing is enabled
+  | 'duplicate'          // an earlier packet of the same group exists: REJECTED, not uploaded
+  | 'rid_mismatch'       // row found by workflow id, but the body's rid differs
+  | 'missing_rid'        // row found, body rid null: NPE caught as RPR-SEZ-001
+  | 'no_sync_row'        // no registration_list row for the workflow id: NPE caught as RPR-SEZ-001
+  | 'row_not_found'      // no active row: the finally block NPEs, body `null`
+  | 'missing_iteration'  // iteration null or absent: NPE, body `null`
+  | 'bad_body'           // body not a JSON object or a field of the wrong JSON type
+  | 'forward_failed'     // the row was updated but the Kafka send threw (e.g. reg_type null)
+  | 'db_error';          // the database could not be reached
+
+export interface StageResult {
+  /** The reply message; the HTTP body is wire.encodeReply(replyMessage). */
+  replyMessage: string | null;
+  path: StagePath;
+  /** The body's workflowInstanceId when it is a string, for per-packet counts. */
+  workflowInstanceId: string | null;
+  forwarded: ForwardedMessage | null;
+}
+
+export interface StageDeps {
+  pool: pg.Pool;
+  queries: SecurezoneStageQueries;
+  /** securezone.routing.enabled, read per notification so it can be toggled while running. */
+  routingEnabled(): boolean;
+  /** Puts a message on the (simulated) bus; a throw is a failed send. */
+  send(message: ForwardedMessage): void;
+}
+
+interface NotificationMessage {
+  rid: string | null;
+  regType: string | null;
+  source: string | null;
+  iteration: number;
+  workflowInstanceId: string | null;
+}
+
+/** What the stage decided for a found row, and the status it writes. */
+interface Decision {
+  path: Extract<StagePath, 'forwarded' | 'duplicate' | 'rid_mismatch' | 'missing_rid' | 'no_sync_row'>;
+  isValid: boolean;
+  latestTrnStatusCode: string | null;
+  subStatusCode: string | null;
+  statusComment: string | null;
+}
+
+export async function processNotification(deps: StageDeps, rawBody: string): Promise<StageResult> {
+  let obj: JsonFields | null;
+  try {
+    obj = bodyAsJson(rawBody);
+  } catch (error) {
+    if (!(error instanceof RouteFailure)) throw error;
+    return { replyMessage: error.replyMessage, path: 'bad_body', workflowInstanceId: null, forwarded: null };
+  }
+  const workflowInstanceId = typeof obj?.workflowInstanceId === 'string' ? obj.workflowInstanceId : null;
+  const result = (path: StagePath, replyMessage: string | null, forwarded: ForwardedMessage | null = null): StageResult =>
+    ({ replyMessage, path, workflowInstanceId, forwarded });
+
+  let message: NotificationMessage;
+  try {
+    message = readMessage(obj);
+  } catch (error) {
+    if (!(error instanceof RouteFailure)) throw error;
+    // Wrong JSON types fail with a message first; the only message-less failure left is the iteration NPE.
+    return result(obj !== null && error.replyMessage === null ? 'missing_iteration' : 'bad_body', error.replyMessage);
+  }
+
+  let decision: Decision | null;
+  try {
+    decision = await decideAndRecord(deps, message);
+  } catch (error) {
+    return result(error instanceof WriteFailed ? error.path : 'db_error', failureMessageForDbError(error));
+  }
+  if (decision === null) return result('row_not_found', null); // updateRegistrationStatus(null) NPEs
+
+  const ridText = message.rid ?? 'null';
+  if (!decision.isValid) return result(decision.path, notUploadedMessage(ridText));
+
+  // sendMessage() runs after process() returned, so the row is already committed when it throws.
+  let forwarded: ForwardedMessage | null = null;
+  if (deps.routingEnabled()) {
+    try {
+      forwarded = forwardedMessage({
+        rid: message.rid, regType: message.regType, source: message.source, iteration: message.iteration,
+        workflowInstanceId: message.workflowInstanceId,
+      });
+      deps.send(forwarded);
+    } catch (error) {
+      const replyMessage = error instanceof RouteFailure ? error.replyMessage : (error as Error).message;
+      return result('forward_failed', replyMessage);
+    }
+  }
+  return result('forwarded', forwardedReplyText(ridText), forwarded);
+}
+
+/** processURL's reads, in its order: a null iteration NPEs in setIteration(int) before any lookup. */
+function readMessage(obj: JsonFields | null): NotificationMessage {
+  const rid = getString(obj, 'rid');
+  const regType = getString(obj, 'reg_type');
+  getBoolean(obj, 'isValid'); // read (and type-checked), then overwritten by the stage
+  const source = getString(obj, 'source');
+  const iteration = getInteger(obj, 'iteration');
+  if (iteration === null) throw nullPointer();
+  const workflowInstanceId = getString(obj, 'workflowInstanceId');
+  return { rid, regType, source, iteration, workflowInstanceId };
+}
+
+/**
+ * Looks the row up, runs the duplicate check, and writes the transaction row and the registration row in one
+ * transaction. Returns null when no active row matched (nothing is written).
+ */
+async function decideAndRecord(deps: StageDeps, message: NotificationMessage): Promise<Decision | null> {
+  const { queries: q } = deps;
+  const client = await deps.pool.connect().catch((error: unknown) => {
+    throw new DbUnreachable(error);
+  });
+  try {
+    await client.query('BEGIN');
+    // With a workflow id, only the workflow id is used; rid, reg_type and iteration are ignored.
+    const row = message.workflowInstanceId !== null
+      ? await q.findActiveByWorkflowId(client, message.workflowInstanceId)
+      : await q.findActiveByRegId(client, message.rid);
+    if (row === null) {
+      await client.query('ROLLBACK');
+      return null;
+    }
+    const decision = await decide(client, q, message, row);
+    const transactionId = randomUUID();
+    try {
+      await q.insertTransaction(client, {
+        id: transactionId,
+        regId: row.regId,
+        parentRegtrnId: row.latestTrnId,
+        trnTypeCode: TRN_TYPE_CODE,
+        statusCode: decision.latestTrnStatusCode,
+        subStatusCode: decision.subStatusCode,
+        statusComment: decision.statusComment,
+        refId: row.regId,
+      });
+      await q.rewriteLatestTransaction(client, {
+        workflowInstanceId: row.workflowInstanceId,
+        latestTrnId: transactionId,
+        latestTrnTypeCode: TRN_TYPE_CODE,
+        latestTrnStatusCode: decision.latestTrnStatusCode,
+        regStageName: STAGE_NAME,
+        statusComment: decision.statusComment,
+      });
+    } catch (error) {
+      throw new WriteFailed(decision.path, error);
+    }
+    await client.query('COMMIT');
+    return decision;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error instanceof WriteFailed || error instanceof DbUnreachable ? error : new DbUnreachable(error);
+  } finally {
+    client.release();
+  }
+}
+
+async function decide(
+  client: pg.PoolClient, q: SecurezoneStageQueries, message: NotificationMessage, row: StageRegistration,
+): Promise<Decision> {
+  // A failed branch keeps the status the row already had and sets no sub-status (code reading).
+  const unchanged = (path: Decision['path']): Decision => ({
+    path, isValid: false, latestTrnStatusCode: row.latestTrnStatusCode, subStatusCode: null, statusComment: row.statusComment,
+  });
+
+  // isDuplicatePacketForSameReqId: a missing sync row NPEs, caught as RPR-SEZ-001.
+  const sync = await q.findSyncRow(client, message.workflowInstanceId);
+  if (sync === null || message.workflowInstanceId === null) return unchanged('no_sync_row');
+  const isMainProcess = sync.additionalInfoReqId === null && (MAIN_PROCESSES as readonly string[]).includes(sync.process ?? '');
+  const duplicate = isMainProcess
+    ? await q.hasEarlierPacketForRegId(client, sync.regId, message.workflowInstanceId)
+    : await q.hasEarlierPacketForAdditionalInfoReqId(client, sync.additionalInfoReqId, message.workflowInstanceId);
+
+  if (duplicate) {
+    // The stage sets the success sub-status code here too, so this insert succeeds.
+    return {
+      path: 'duplicate', isValid: false, latestTrnStatusCode: 'REJECTED', subStatusCode: SUCCESS_SUB_STATUS, statusComment: DUPLICATE_COMMENT,
+    };
+  }
+  if (message.rid === null) return unchanged('missing_rid'); // rid.equalsIgnoreCase(...) NPEs
+  if (message.rid.toLowerCase() !== row.regId.toLowerCase()) return unchanged('rid_mismatch');
+  return { path: 'forwarded', isValid: true, latestTrnStatusCode: 'SUCCESS', subStatusCode: SUCCESS_SUB_STATUS, statusComment: SUCCESS_COMMENT };
+}
+
+/** The finally block's write failed: the exception leaves process() and reaches the failure handler. */
+class WriteFailed extends Error {
+  constructor(readonly path: Decision['path'], readonly reason: unknown) {
+    super('registration status update failed');
+  }
+}
+
+class DbUnreachable extends Error {
+  constructor(readonly reason: unknown) {
+    super('database unreachable');
+  }
+}
+
+/**
+ * The failure-handler text for a database failure, as Spring/Hibernate word it: a NOT NULL or other constraint
+ * violation becomes DataIntegrityViolationException, a value error DataException, and anything else (no
+ * connection) a JDBCConnectionException (code reading).
+ */
+function failureMessageForDbError(error: unknown): string {
+  const cause = error instanceof WriteFailed || error instanceof DbUnreachable ? error.reason : error;
+  const pgError = cause as { code?: unknown; column?: unknown; constraint?: unknown };
+  const code = typeof pgError.code === 'string' ? pgError.code : '';
+  if (code.startsWith('23')) {
+    const constraint = typeof pgError.column === 'string' ? pgError.column
+      : typeof pgError.constraint === 'string' ? pgError.constraint : 'null';
+    return `could not execute statement; SQL [n/a]; constraint [${constraint}]; nested exception is org.hibernate.exception.ConstraintViolationException: could not execute statement`;
+  }
+  if (code.startsWith('22')) {
+    return 'could not execute statement; SQL [n/a]; nested exception is org.hibernate.exception.DataException: could not execute statement';
+  }
+  return 'Could not open JPA EntityManager for transaction; nested exception is org.hibernate.exception.JDBCConnectionException: Unable to acquire JDBC Connection';
+}

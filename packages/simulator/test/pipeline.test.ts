@@ -1,0 +1,391 @@
+// The simulated workflow behind the securezone stage (src/sim/pipeline.ts, src/sql/pipelineStage.ts): what each
+// stage step writes, failures, capacity and backlog, stop(), and never overwriting a row that moved underneath.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { makeRid } from '@mosip-reprocess/contract/rid.js';
+import { forwardedMessage, type ForwardedMessage } from '../src/sim/forwarding.js';
+import {
+  DEFAULT_STAGES, PipelineModel, startPipeline, STAGES_WITH_VALIDATORS, type PipelineOptions, type PipelineStepEvent,
+} from '../src/sim/pipeline.js';
+import { freshSchema, type TestSchema } from '@mosip-reprocess/testkit/db.js';
+
+let db: TestSchema;
+let seq = 0;
+const running: PipelineModel[] = [];
+
+before(async () => { db = await freshSchema('pipe'); });
+after(async () => {
+  await Promise.all(running.map((m) => m.stop()));
+  await db.drop();
+});
+
+interface Forwarded {
+  rid: string;
+  workflowInstanceId: string;
+  /** The transaction the securezone stage wrote (latest_trn_id when forwarded). */
+  securezoneTrnId: string;
+}
+
+/** Registration rows as the securezone stage leaves them right after forwarding (latest SECUREZONE_NOTIFICATION/SUCCESS). */
+async function insertForwarded(n: number, over: { latestTrnTypeCode?: string; latestTrnStatusCode?: string } = {}): Promise<Forwarded[]> {
+  const rows: Forwarded[] = Array.from({ length: n }, () => ({
+    rid: makeRid(10001, 10002, ++seq, new Date(Date.UTC(2024, 0, 15, 10, 0, 0))),
+    workflowInstanceId: randomUUID(),
+    securezoneTrnId: randomUUID(),
+  }));
+  await db.pool.query(
+    `INSERT INTO "${db.schema}".registration
+       (reg_id, process, status_code, lang_code, is_active, cr_by, cr_dtimes, workflow_instance_id,
+        latest_trn_id, latest_trn_type_code, latest_trn_status_code, latest_trn_dtimes, reg_stage_name,
+        last_success_stage_name, status_comment, reg_process_retry_count, trn_retry_count, source, iteration)
+     SELECT r.reg_id, 'NEW', 'PROCESSING', 'eng', true, 'MOSIP_SYSTEM', now() AT TIME ZONE 'UTC', r.wf,
+        r.trn, $4, $5, now() AT TIME ZONE 'UTC', 'SecurezoneNotificationStage',
+        'SecurezoneNotificationStage', 'Notification received to securezone', 0, 0, 'REGISTRATION_CLIENT', 1
+     FROM unnest($1::text[], $2::text[], $3::text[]) AS r(reg_id, wf, trn)`,
+    [rows.map((r) => r.rid), rows.map((r) => r.workflowInstanceId), rows.map((r) => r.securezoneTrnId),
+      over.latestTrnTypeCode ?? 'SECUREZONE_NOTIFICATION', over.latestTrnStatusCode ?? 'SUCCESS'],
+  );
+  return rows;
+}
+
+function messageFor(p: { rid: string | null; workflowInstanceId: string | null }): ForwardedMessage {
+  return forwardedMessage({ rid: p.rid, regType: 'NEW', source: 'REGISTRATION_CLIENT', iteration: 1, workflowInstanceId: p.workflowInstanceId });
+}
+
+function pipeline(options: Omit<PipelineOptions, 'pool' | 'schema'>): PipelineModel {
+  const model = startPipeline({ pool: db.pool, schema: db.schema, seed: 1, keepProcessAlive: true, ...options });
+  running.push(model);
+  return model;
+}
+
+interface RegistrationRow {
+  reg_id: string;
+  status_code: string;
+  latest_trn_id: string | null;
+  latest_trn_type_code: string | null;
+  latest_trn_status_code: string | null;
+  latest_trn_dtimes: Date | null;
+  reg_stage_name: string | null;
+  last_success_stage_name: string | null;
+  status_comment: string | null;
+  reg_process_retry_count: number | null;
+  upd_by: string | null;
+  upd_dtimes: Date | null;
+}
+
+async function registration(workflowInstanceId: string): Promise<RegistrationRow> {
+  const { rows } = await db.pool.query<RegistrationRow>(
+    `SELECT * FROM "${db.schema}".registration WHERE workflow_instance_id = $1`, [workflowInstanceId]);
+  assert.ok(rows[0], `registration ${workflowInstanceId}`);
+  return rows[0];
+}
+
+interface TransactionRow {
+  id: string;
+  reg_id: string;
+  trn_type_code: string;
+  parent_regtrn_id: string | null;
+  status_code: string;
+  sub_status_code: string;
+  status_comment: string | null;
+  ref_id: string | null;
+  ref_id_type: string | null;
+  remarks: string | null;
+  lang_code: string;
+  cr_by: string;
+  cr_dtimes: Date;
+}
+
+/** The packet's transaction rows in chain order (following parent_regtrn_id from the securezone transaction). */
+async function transactionChain(p: Forwarded): Promise<TransactionRow[]> {
+  const { rows } = await db.pool.query<TransactionRow>(
+    `SELECT * FROM "${db.schema}".registration_transaction WHERE reg_id = $1`, [p.rid]);
+  const byParent = new Map(rows.map((r) => [r.parent_regtrn_id, r]));
+  const chain: TransactionRow[] = [];
+  for (let next = byParent.get(p.securezoneTrnId); next; next = byParent.get(next.id)) chain.push(next);
+  assert.equal(chain.length, rows.length, 'every transaction row hangs off the chain');
+  return chain;
+}
+
+async function transactionCount(): Promise<number> {
+  const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${db.schema}".registration_transaction`);
+  return rows[0]!.n;
+}
+
+const near = (d: Date | null, ms = 60_000): boolean => d !== null && Math.abs(d.getTime() - Date.now()) < ms;
+
+test('a packet with no failures goes through every stage and ends PROCESSED', async () => {
+  const [p] = await insertForwarded(1);
+  const model = pipeline({ stageLatencyMs: 5, capacityPerSecond: Infinity, failureRate: 0 });
+  model.accept(messageFor(p!));
+  assert.equal(await model.drain(10_000), true);
+
+  const row = await registration(p!.workflowInstanceId);
+  assert.equal(row.status_code, 'PROCESSED');
+  assert.equal(row.latest_trn_status_code, 'PROCESSED');
+  assert.equal(row.latest_trn_type_code, 'PRINT_SERVICE');
+  assert.equal(row.reg_stage_name, 'PrintingStage');
+  assert.equal(row.last_success_stage_name, 'PrintingStage');
+  assert.equal(row.status_comment, 'Print request submitted');
+  assert.equal(row.reg_process_retry_count, 0, 'the workflow does not count reprocessing');
+  assert.equal(row.upd_by, 'MOSIP_SYSTEM');
+  // Written as UTC wall-clock time: read back as UTC (createPool), it is close to now.
+  assert.ok(near(row.latest_trn_dtimes), `latest_trn_dtimes ${row.latest_trn_dtimes?.toISOString()} is now (UTC)`);
+  assert.ok(near(row.upd_dtimes));
+
+  const chain = await transactionChain(p!);
+  assert.deepEqual(chain.map((t) => t.trn_type_code), DEFAULT_STAGES.map((s) => s.trnTypeCode));
+  assert.deepEqual(chain.map((t) => t.trn_type_code), [
+    'UPLOAD_PACKET', 'VALIDATE_PACKET', 'PACKET_CLASSIFICATION', 'QUALITY_CLASSIFIER', 'DEMOGRAPHIC_VERIFICATION',
+    'BIOGRAPHIC_VERIFICATION', 'UIN_GENERATOR', 'BIOMETRIC_EXTRACTION', 'FINALIZATION', 'PRINT_SERVICE',
+  ]);
+  assert.deepEqual(chain.map((t) => t.status_code), [...Array(9).fill('SUCCESS'), 'PROCESSED']);
+  assert.equal(chain[0]!.parent_regtrn_id, p!.securezoneTrnId);
+  assert.equal(chain.at(-1)!.id, row.latest_trn_id);
+  assert.deepEqual(chain.map((t) => t.sub_status_code), DEFAULT_STAGES.map((s) => s.successSubStatus));
+  for (const t of chain) {
+    assert.equal(t.ref_id, p!.rid);
+    assert.equal(t.cr_by, 'MOSIP_SYSTEM');
+    assert.equal(t.lang_code, 'eng');
+    assert.equal(t.remarks, 'updated registration status record');
+    assert.equal(t.ref_id_type, 'updated registration record');
+    assert.equal(t.id.length, 36);
+    assert.ok(near(t.cr_dtimes));
+  }
+
+  const stats = model.stats();
+  assert.equal(stats.accepted, 1);
+  assert.equal(stats.completed, 1);
+  assert.equal(stats.inFlight, 0);
+  assert.equal(stats.backlog, 0);
+  assert.equal(stats.pendingTimers, 0);
+  assert.deepEqual(Object.keys(stats.perStage), DEFAULT_STAGES.map((s) => s.name));
+  for (const counts of Object.values(stats.perStage)) assert.deepEqual(counts, { current: 0, passed: 1, failed: 0, reprocess: 0, superseded: 0, dbErrors: 0 });
+  await model.stop();
+});
+
+test('the optional validators run between the packet classifier and the quality classifier', async () => {
+  const [p] = await insertForwarded(1);
+  const model = pipeline({ stages: STAGES_WITH_VALIDATORS, stageLatencyMs: 0, capacityPerSecond: Infinity });
+  model.accept(messageFor(p!));
+  assert.equal(await model.drain(10_000), true);
+  const chain = await transactionChain(p!);
+  assert.deepEqual(chain.slice(2, 8).map((t) => t.trn_type_code), [
+    'PACKET_CLASSIFICATION', 'CMD_VALIDATION', 'OPERATOR_VALIDATION', 'SUPERVISOR_VALIDATION', 'INTRODUCER_VALIDATION',
+    'QUALITY_CLASSIFIER',
+  ]);
+  assert.equal((await registration(p!.workflowInstanceId)).status_code, 'PROCESSED');
+});
+
+test('failure rate 1 stops the packet at the first stage: FAILED (complete-as-failed) or REPROCESS (mark-as-reprocess)', async () => {
+  const [f, r] = await insertForwarded(2);
+
+  const failing = pipeline({ stageLatencyMs: 0, capacityPerSecond: Infinity, failureRate: 1, failureMode: 'FAILED' });
+  failing.accept(messageFor(f!));
+  assert.equal(await failing.drain(10_000), true);
+  const failedRow = await registration(f!.workflowInstanceId);
+  assert.equal(failedRow.status_code, 'FAILED');
+  assert.equal(failedRow.latest_trn_status_code, 'FAILED');
+  assert.equal(failedRow.latest_trn_type_code, 'UPLOAD_PACKET');
+  assert.equal(failedRow.reg_stage_name, 'PacketUploaderStage');
+  assert.equal(failedRow.last_success_stage_name, 'SecurezoneNotificationStage', 'kept on failure');
+  assert.equal(failedRow.status_comment, 'Packet Upload Failed');
+  const [failedTrn, ...noMore] = await transactionChain(f!);
+  assert.equal(noMore.length, 0);
+  assert.equal(failedTrn!.status_code, 'FAILED');
+  assert.equal(failedTrn!.sub_status_code, 'RPR-PKU-FAILED-003');
+  assert.equal(failedTrn!.parent_regtrn_id, f!.securezoneTrnId);
+  assert.equal(failedRow.latest_trn_id, failedTrn!.id);
+  assert.deepEqual([failing.stats().failed, failing.stats().completed, failing.stats().perStage.PacketUploaderStage!.failed], [1, 0, 1]);
+
+  const reprocessing = pipeline({ stageLatencyMs: 0, capacityPerSecond: Infinity, failureRate: 1, failureMode: 'REPROCESS' });
+  reprocessing.accept(messageFor(r!));
+  assert.equal(await reprocessing.drain(10_000), true);
+  const reprocessRow = await registration(r!.workflowInstanceId);
+  assert.equal(reprocessRow.status_code, 'REPROCESS');
+  assert.equal(reprocessRow.latest_trn_status_code, 'REPROCESS');
+  assert.equal(reprocessRow.reg_stage_name, 'PacketUploaderStage');
+  assert.equal(reprocessRow.latest_trn_type_code, 'UPLOAD_PACKET');
+  const [reprocessTrn] = await transactionChain(r!);
+  assert.equal(reprocessTrn!.status_code, 'REPROCESS');
+  assert.equal(reprocessTrn!.sub_status_code, 'RPR-SYS-EXCEPTION-001');
+  assert.equal(reprocessing.stats().reprocess, 1);
+});
+
+test('a per-stage failure rate stops the packet in that stage', async () => {
+  const [p] = await insertForwarded(1);
+  const model = pipeline({ stageLatencyMs: 0, capacityPerSecond: Infinity, failureRate: { DemoDedupeStage: 1 }, failureMode: 'FAILED' });
+  model.accept(messageFor(p!));
+  assert.equal(await model.drain(10_000), true);
+  const row = await registration(p!.workflowInstanceId);
+  assert.deepEqual([row.status_code, row.reg_stage_name, row.latest_trn_type_code, row.last_success_stage_name],
+    ['FAILED', 'DemoDedupeStage', 'DEMOGRAPHIC_VERIFICATION', 'QualityClassifierStage']);
+  assert.equal((await transactionChain(p!)).length, 5);
+});
+
+test('the same seed gives the same outcomes for the same messages', async () => {
+  const outcomes = async (seed: number): Promise<string[]> => {
+    const packets = await insertForwarded(20);
+    const model = pipeline({
+      stages: DEFAULT_STAGES.slice(0, 3), stageLatencyMs: 0, capacityPerSecond: Infinity, failureRate: 0.3,
+      failureMode: 'mixed', seed, maxConcurrentDbWork: 4,
+    });
+    for (const p of packets) model.accept(messageFor(p));
+    assert.equal(await model.drain(10_000), true);
+    const stats = model.stats();
+    assert.equal(stats.completed + stats.failed + stats.reprocess, 20);
+    return Promise.all(packets.map(async (p) => {
+      const row = await registration(p.workflowInstanceId);
+      return `${row.status_code}@${row.reg_stage_name}`;
+    }));
+  };
+  const first = await outcomes(42);
+  const again = await outcomes(42);
+  assert.deepEqual(again, first);
+  assert.ok(first.some((o) => o.startsWith('FAILED@')) && first.some((o) => o.startsWith('REPROCESS@')), first.join(' '));
+  assert.ok(first.some((o) => o.startsWith('PROCESSED@')), first.join(' '));
+});
+
+test('above capacity a backlog forms and grows, and throughput stays near the capacity', async () => {
+  const capacity = 20;
+  const packets = await insertForwarded(90);
+  const model = pipeline({ stages: DEFAULT_STAGES.slice(0, 3), stageLatencyMs: 5, capacityPerSecond: capacity });
+
+  // 60 messages a second for 1.5 s: three times the capacity.
+  const backlogSamples: number[] = [];
+  for (let tick = 1; tick <= 15; tick++) {
+    for (const p of packets.slice((tick - 1) * 6, tick * 6)) model.accept(messageFor(p));
+    await sleep(100);
+    if (tick % 5 === 0) backlogSamples.push(model.stats().backlog);
+  }
+  assert.ok(backlogSamples[0]! < backlogSamples[1]! && backlogSamples[1]! < backlogSamples[2]!, `backlog grows: ${backlogSamples.join(', ')}`);
+  assert.ok(backlogSamples[2]! >= 30, `backlog after 1.5 s: ${backlogSamples[2]} (90 arrived, ~30 admitted)`);
+
+  // Throughput over a 2 s window while the backlog is still non-empty.
+  const before = model.stats();
+  const t0 = performance.now();
+  await sleep(2000);
+  const afterWindow = model.stats();
+  const seconds = (performance.now() - t0) / 1000;
+  const completedRate = (afterWindow.completed - before.completed) / seconds;
+  const admittedRate = (afterWindow.admitted - before.admitted) / seconds;
+  assert.ok(afterWindow.backlog > 0, 'still backlogged at the end of the window');
+  assert.ok(completedRate > capacity * 0.5 && completedRate < capacity * 1.5, `completed ${completedRate.toFixed(1)}/s vs capacity ${capacity}/s`);
+  assert.ok(admittedRate > capacity * 0.5 && admittedRate < capacity * 1.5, `admitted ${admittedRate.toFixed(1)}/s vs capacity ${capacity}/s`);
+  assert.equal(afterWindow.accepted, 90);
+  assert.equal(afterWindow.backlog + afterWindow.admitted, 90);
+  await model.stop();
+});
+
+test('stop() cancels every timer, drops the rest, and nothing changes afterwards', async () => {
+  const packets = await insertForwarded(30);
+  const model = pipeline({ stageLatencyMs: 40, capacityPerSecond: 50 });
+  for (const p of packets) model.accept(messageFor(p));
+  await sleep(300);
+  const busy = model.stats();
+  assert.ok(busy.inFlight > 0 && busy.backlog > 0 && busy.pendingTimers > 0, JSON.stringify(busy));
+
+  await model.stop();
+  const stopped = model.stats();
+  assert.equal(stopped.stopped, true);
+  assert.equal(stopped.pendingTimers, 0);
+  assert.equal(stopped.backlog, 0);
+  assert.equal(stopped.inFlight, 0);
+  assert.equal(stopped.completed + stopped.failed + stopped.reprocess + stopped.superseded + stopped.dropped, 30);
+  for (const counts of Object.values(stopped.perStage)) assert.equal(counts.current, 0);
+  assert.equal(await model.drain(1000), true, 'a stopped model is idle');
+
+  const transactions = await transactionCount();
+  model.accept(messageFor(packets[0]!)); // ignored once stopped
+  await sleep(400);
+  assert.deepEqual(model.stats(), stopped);
+  assert.equal(await transactionCount(), transactions, 'no step is written after stop()');
+});
+
+test('a row changed underneath (latest_trn_id moved on) is not overwritten', async () => {
+  const [p] = await insertForwarded(1);
+  let firstStep!: () => void;
+  const firstStepDone = new Promise<void>((resolve) => { firstStep = resolve; });
+  const events: PipelineStepEvent[] = [];
+  const model = pipeline({
+    stages: DEFAULT_STAGES.slice(0, 3), stageLatencyMs: 300, capacityPerSecond: Infinity,
+    onStep: (e) => { events.push(e); if (e.outcome === 'SUCCESS') firstStep(); },
+  });
+  model.accept(messageFor(p!));
+  await firstStepDone;
+
+  // Meanwhile the automated reprocessor picks the packet up (contract section 4).
+  const reprocessTrnId = randomUUID();
+  await db.pool.query(
+    `UPDATE "${db.schema}".registration SET latest_trn_id = $2, latest_trn_type_code = 'PACKET_REPROCESS',
+       latest_trn_status_code = 'REPROCESS', status_comment = 'Reprocess Completed',
+       reg_process_retry_count = reg_process_retry_count + 1, latest_trn_dtimes = now() AT TIME ZONE 'UTC'
+     WHERE workflow_instance_id = $1`, [p!.workflowInstanceId, reprocessTrnId]);
+  assert.equal(await model.drain(5000), true);
+
+  const row = await registration(p!.workflowInstanceId);
+  assert.deepEqual(
+    [row.latest_trn_id, row.latest_trn_type_code, row.latest_trn_status_code, row.reg_stage_name, row.status_code, row.reg_process_retry_count],
+    [reprocessTrnId, 'PACKET_REPROCESS', 'REPROCESS', 'PacketUploaderStage', 'PROCESSING', 1]);
+  const chain = await transactionChain(p!);
+  assert.deepEqual(chain.map((t) => t.trn_type_code), ['UPLOAD_PACKET'], 'only the step before the change was written');
+  const stats = model.stats();
+  assert.equal(stats.superseded, 1);
+  assert.equal(stats.perStage.PacketValidatorStage!.superseded, 1);
+  assert.deepEqual(events.map((e) => `${e.stage}:${e.outcome}`), ['PacketUploaderStage:SUCCESS', 'PacketValidatorStage:superseded']);
+});
+
+test('a row that is not as the securezone stage left it is not started; a repeated message runs once', async () => {
+  const [moved] = await insertForwarded(1, { latestTrnTypeCode: 'PACKET_REPROCESS', latestTrnStatusCode: 'REPROCESS' });
+  const [twice, byRid] = await insertForwarded(2);
+  const model = pipeline({ stages: DEFAULT_STAGES.slice(0, 3), stageLatencyMs: 0, capacityPerSecond: Infinity });
+  model.accept(messageFor(moved!));
+  model.accept(messageFor({ rid: '10001100020000120240115100000', workflowInstanceId: randomUUID() })); // no such row
+  model.accept(messageFor(twice!));
+  model.accept(messageFor(twice!));
+  model.accept(messageFor({ rid: byRid!.rid, workflowInstanceId: null })); // looked up by reg_id, as the stage does
+  model.accept({ topic: 'securezone-notification-new-bus-out', key: null, message: { ...messageFor(twice!).message, rid: null, workflowInstanceId: null } });
+  assert.equal(await model.drain(10_000), true);
+
+  const movedRow = await registration(moved!.workflowInstanceId);
+  assert.deepEqual([movedRow.latest_trn_id, movedRow.latest_trn_type_code], [moved!.securezoneTrnId, 'PACKET_REPROCESS']);
+  assert.equal((await transactionChain(moved!)).length, 0);
+
+  assert.equal((await registration(twice!.workflowInstanceId)).status_code, 'PROCESSED');
+  assert.equal((await transactionChain(twice!)).length, 3, 'one chain, not two');
+  assert.equal((await registration(byRid!.workflowInstanceId)).status_code, 'PROCESSED');
+
+  const stats = model.stats();
+  assert.deepEqual([stats.accepted, stats.completed, stats.superseded, stats.ignored], [6, 2, 3, 1]);
+});
+
+test('a database error stops the packet without an unhandled rejection', async () => {
+  const [p] = await insertForwarded(1);
+  const events: PipelineStepEvent[] = [];
+  const model = startPipeline({
+    pool: db.pool, schema: 'no_such_schema_here', stageLatencyMs: 0, capacityPerSecond: Infinity, onStep: (e) => events.push(e),
+  });
+  running.push(model);
+  model.accept(messageFor(p!));
+  assert.equal(await model.drain(5000), true);
+  const stats = model.stats();
+  assert.equal(stats.dbErrors, 1);
+  assert.equal(stats.perStage.PacketUploaderStage!.dbErrors, 1);
+  assert.match(stats.lastError ?? '', /no_such_schema_here/);
+  assert.equal(events[0]?.outcome, 'db_error');
+  // The pool is still usable: the failed transaction was rolled back and its connection released.
+  assert.equal((await db.pool.query('SELECT 1 AS one')).rows[0].one, 1);
+});
+
+test('options are checked', () => {
+  const base = { pool: db.pool, schema: db.schema };
+  assert.throws(() => new PipelineModel({ ...base, failureRate: 1.5 }), /failureRate must be between 0 and 1/);
+  assert.throws(() => new PipelineModel({ ...base, stageLatencyMs: { DemoDedupe: 5 } }), /unknown stage DemoDedupe/);
+  assert.throws(() => new PipelineModel({ ...base, capacityPerSecond: 0 }), /capacityPerSecond/);
+  assert.throws(() => new PipelineModel({ ...base, maxConcurrentDbWork: 0 }), /maxConcurrentDbWork/);
+  assert.throws(() => new PipelineModel({ ...base, schema: 'Bad-Name' }), /schema name/);
+  const model = new PipelineModel({ ...base, stageLatencyMs: { '*': 10, PrintingStage: 0 } });
+  assert.equal(model.stats().pendingTimers, 0, 'an idle model holds no timer');
+});

@@ -1,0 +1,158 @@
+// Test and seed rows: the batch insert's defaults and chunking, and a seeded backlog that looks like MOSIP's
+// (valid RIDs, matching sync rows, duplicate resends the simulator rejects), repeatable from its seed.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { isUuid, ridProblem } from '@mosip-reprocess/contract/rid.js';
+import { seedScenario, type SeedSummary } from '../src/sim/seed.js';
+import { startSimulator } from '../src/sim/server.js';
+import { insertRegistrations } from '../src/sql/registrationRows.js';
+import { freshSchema, type TestSchema } from '@mosip-reprocess/testkit/db.js';
+import { DAY_MS, notify, notifyBody, SECRET, stuckRow, token } from './simFixtures.js';
+
+let rowsDb: TestSchema;
+let seeded: TestSchema;
+let summary: SeedSummary;
+const NOW = new Date('2025-03-10T08:00:00.000Z');
+const COUNT = 6000;
+
+before(async () => {
+  rowsDb = await freshSchema('simrows');
+  seeded = await freshSchema('simseed');
+  summary = await seedScenario(seeded.pool, seeded.schema, { count: COUNT, seed: 42, now: NOW, chunkSize: 1500 });
+});
+
+after(async () => {
+  await rowsDb.drop();
+  await seeded.drop();
+});
+
+test('insertRegistrations: chunks, NOT NULL defaults, UTC timestamps, and a sync row unless withoutSyncRow', async () => {
+  const crDtimes = new Date('2024-02-29T23:59:58.123Z');
+  const rows = Array.from({ length: 2345 }, (_, i) => ({
+    regId: `1000110002${String(i).padStart(5, '0')}20240229235900`,
+    workflowInstanceId: randomUUID(),
+    process: i % 2 ? 'NEW' : 'RES_UPDATE',
+    crDtimes,
+    withoutSyncRow: i % 100 === 0,
+  }));
+  const counts = await insertRegistrations(rowsDb.pool, rowsDb.schema, rows);
+  assert.deepEqual(counts, { registrations: 2345, syncRows: 2345 - 24 });
+
+  const s = `"${rowsDb.schema}"`;
+  const { rows: [sample] } = await rowsDb.pool.query(`SELECT * FROM ${s}.registration WHERE workflow_instance_id = $1`, [rows[1]!.workflowInstanceId]);
+  assert.equal(sample.status_code, 'PROCESSING');
+  assert.equal(sample.lang_code, 'eng');
+  assert.equal(sample.cr_by, 'MOSIP_SYSTEM');
+  assert.equal(sample.is_active, true);
+  assert.equal(sample.is_deleted, false);
+  assert.equal(sample.latest_trn_type_code, 'PACKET_RECEIVER');
+  assert.equal(sample.latest_trn_status_code, 'SUCCESS');
+  assert.equal(sample.reg_stage_name, 'PacketReceiverStage');
+  assert.equal(sample.reg_process_retry_count, 0);
+  assert.equal(sample.iteration, 1);
+  assert.ok(isUuid(sample.latest_trn_id));
+  assert.equal(sample.source, 'REGISTRATION_CLIENT');
+  assert.equal(sample.cr_dtimes.toISOString(), crDtimes.toISOString(), 'stored as UTC wall-clock time');
+  assert.equal(sample.latest_trn_dtimes.toISOString(), crDtimes.toISOString());
+
+  const { rows: [resident] } = await rowsDb.pool.query(`SELECT source FROM ${s}.registration WHERE workflow_instance_id = $1`, [rows[2]!.workflowInstanceId]);
+  assert.equal(resident.source, 'RESIDENT');
+  const { rows: [sync] } = await rowsDb.pool.query(`SELECT * FROM ${s}.registration_list WHERE workflow_instance_id = $1`, [rows[1]!.workflowInstanceId]);
+  assert.equal(sync.reg_id, rows[1]!.regId);
+  assert.equal(sync.process, 'NEW');
+  assert.equal(sync.additional_info_req_id, null);
+  assert.equal(sync.is_deleted, false);
+  const { rows: [missing] } = await rowsDb.pool.query(`SELECT count(*)::int AS n FROM ${s}.registration_list WHERE workflow_instance_id = $1`, [rows[0]!.workflowInstanceId]);
+  assert.equal(missing.n, 0);
+
+  await insertRegistrations(rowsDb.pool, rowsDb.schema, [stuckRow({ source: null })]);
+  const { rows: [migrated] } = await rowsDb.pool.query(`SELECT count(*)::int AS n FROM ${s}.registration WHERE source IS NULL`);
+  assert.equal(migrated.n, 1, 'an explicit null source is stored as NULL');
+});
+
+test('seedScenario: valid RIDs older than cr_dtimes, UUID workflow ids, one matching sync row per registration', async () => {
+  assert.equal(summary.registrations, COUNT);
+  assert.equal(summary.syncRows, COUNT);
+  const s = `"${seeded.schema}"`;
+  const { rows } = await seeded.pool.query(`
+    SELECT r.reg_id, r.workflow_instance_id, r.cr_dtimes, r.process, r.source, l.reg_id AS sync_reg_id,
+           l.process AS sync_process, l.source AS sync_source
+    FROM ${s}.registration r LEFT JOIN ${s}.registration_list l USING (workflow_instance_id)`);
+  assert.equal(rows.length, COUNT);
+  for (const r of rows) {
+    assert.equal(ridProblem(r.reg_id), null, r.reg_id);
+    const ts = r.reg_id.slice(15);
+    const ridTime = Date.UTC(+ts.slice(0, 4), +ts.slice(4, 6) - 1, +ts.slice(6, 8), +ts.slice(8, 10), +ts.slice(10, 12), +ts.slice(12, 14));
+    assert.ok(ridTime < r.cr_dtimes.getTime(), `RID ${r.reg_id} is not older than cr_dtimes ${r.cr_dtimes.toISOString()}`);
+    assert.ok(r.cr_dtimes.getTime() <= NOW.getTime());
+    assert.ok(isUuid(r.workflow_instance_id));
+    assert.deepEqual([r.sync_reg_id, r.sync_process, r.sync_source], [r.reg_id, r.process, r.source]);
+  }
+});
+
+test('seedScenario: the mix an upgraded deployment has, and a summary that matches the rows', async () => {
+  const s = `"${seeded.schema}"`;
+  const q = async (sql: string): Promise<number> => (await seeded.pool.query(sql)).rows[0].n;
+
+  assert.ok(summary.byProcess.NEW! > COUNT / 2, 'mostly NEW');
+  for (const process of ['UPDATE', 'LOST', 'RES_UPDATE']) assert.ok((summary.byProcess[process] ?? 0) > 0, process);
+  assert.ok(summary.byStatusCode.PROCESSING! > COUNT / 2, 'mostly PROCESSING');
+  for (const status of ['PROCESSED', 'FAILED', 'REJECTED', 'REPROCESS', 'PAUSED']) assert.ok((summary.byStatusCode[status] ?? 0) > 0, status);
+  for (const legacy of ['QUALITY_CHECK', 'OSI_VALIDATE', 'MANUAL_VERIFICATION']) assert.ok((summary.byLatestTrnTypeCode[legacy] ?? 0) > 0, legacy);
+
+  assert.equal(await q(`SELECT count(*)::int AS n FROM ${s}.registration WHERE source IS NULL`), summary.migrated);
+  assert.ok(summary.migrated > 0);
+  assert.equal(await q(`SELECT count(*)::int AS n FROM ${s}.registration WHERE reg_process_retry_count > 500`), summary.retryCountOver500);
+  assert.ok(summary.retryCountOver500 > 0);
+  const dayAgo = new Date(NOW.getTime() - DAY_MS).toISOString().replace('T', ' ').replace('Z', '');
+  assert.equal(await q(`SELECT count(*)::int AS n FROM ${s}.registration WHERE latest_trn_dtimes >= '${dayAgo}'`), summary.touchedLastDay);
+  assert.ok(summary.touchedLastDay > 0 && summary.touchedLastDay < COUNT / 4, 'some, not most, touched in the last day');
+
+  // The guide's APPROACH 1 query, with "now" pinned to the scenario's.
+  assert.equal(await q(`SELECT count(*)::int AS n FROM ${s}.registration WHERE latest_trn_status_code IN ('SUCCESS','REPROCESS','IN_PROGRESS')
+      AND reg_process_retry_count <= 500 AND latest_trn_dtimes < '${dayAgo}' AND status_code NOT IN ('PROCESSED','FAILED','REJECTED')`),
+    summary.approach1Eligible);
+
+  // Duplicates: a later active packet whose RID already has an earlier active, synced main-process packet.
+  assert.ok(summary.duplicates > 0);
+  assert.equal(await q(`SELECT count(*)::int AS n FROM ${s}.registration later WHERE EXISTS (
+      SELECT 1 FROM ${s}.registration earlier JOIN ${s}.registration_list l USING (workflow_instance_id)
+      WHERE earlier.reg_id = later.reg_id AND earlier.cr_dtimes < later.cr_dtimes AND earlier.is_active
+        AND l.additional_info_req_id IS NULL)`), summary.duplicates);
+});
+
+test('seedScenario is repeatable: the same seed and now give the same rows', async () => {
+  const again = await freshSchema('simseed2');
+  try {
+    await seedScenario(again.pool, again.schema, { count: 500, seed: 42, now: NOW });
+    const columns = 'workflow_instance_id, reg_id, process, status_code, latest_trn_dtimes, reg_process_retry_count';
+    const first = await seeded.pool.query(`SELECT ${columns} FROM "${seeded.schema}".registration`);
+    const byId = new Map(first.rows.map((r) => [r.workflow_instance_id, r]));
+    const { rows } = await again.pool.query(`SELECT ${columns} FROM "${again.schema}".registration`);
+    assert.equal(rows.length, 500);
+    for (const r of rows) assert.deepEqual(r, byId.get(r.workflow_instance_id), 'the first 500 rows of seed 42 again');
+  } finally {
+    await again.drop();
+  }
+});
+
+test('the simulator rejects a seeded duplicate and forwards its original', async () => {
+  const s = `"${seeded.schema}"`;
+  const { rows: [pair] } = await seeded.pool.query(`
+    SELECT later.reg_id, later.process, later.workflow_instance_id AS later_wf, earlier.workflow_instance_id AS earlier_wf
+    FROM ${s}.registration later JOIN ${s}.registration earlier
+      ON earlier.reg_id = later.reg_id AND earlier.cr_dtimes < later.cr_dtimes
+    WHERE later.is_active AND earlier.is_active LIMIT 1`);
+  assert.ok(pair, 'the seed made a duplicate resend');
+  const sim = await startSimulator({ db: seeded.pool, schema: seeded.schema, clients: [{ secret: SECRET }] });
+  try {
+    const jwt = await token(sim.url);
+    const later = await notify(sim.url, jwt, notifyBody({ regId: pair.reg_id, process: pair.process, workflowInstanceId: pair.later_wf }));
+    assert.equal(later.text, JSON.stringify(`Packet with registrationId '${pair.reg_id}' has not been uploaded to file System`));
+    const earlier = await notify(sim.url, jwt, notifyBody({ regId: pair.reg_id, process: pair.process, workflowInstanceId: pair.earlier_wf }));
+    assert.equal(earlier.text, JSON.stringify(`Packet with registrationId '${pair.reg_id}' has been forwarded to next stage`));
+  } finally {
+    await sim.close();
+  }
+});
