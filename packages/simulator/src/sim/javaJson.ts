@@ -78,3 +78,22 @@ export function asText(value: unknown): string {
   if (typeof value === 'object') return '';
   return String(value);
 }
+
+/**
+ * Vert.x 3.9 Json.encodePrettily (Jackson's DefaultPrettyPrinter): objects over lines indented two spaces per
+ * object level, `"key" : value`, arrays inline as `[ a, b ]` (`[ ]` when empty), nulls written.
+ */
+export function encodePrettily(value: unknown, level = 0): string {
+  if (value === null || value === undefined) return 'null';
+  if (Array.isArray(value)) {
+    return value.length === 0 ? '[ ]' : `[ ${value.map((v) => encodePrettily(v, level)).join(', ')} ]`;
+  }
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 0) return '{ }';
+    const inner = '  '.repeat(level + 1);
+    const fields = entries.map(([k, v]) => `${inner}${JSON.stringify(k)} : ${encodePrettily(v, level + 1)}`);
+    return `{\n${fields.join(',\n')}\n${'  '.repeat(level)}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -1,5 +1,7 @@
-// The auth filter MosipRouter puts before the securezone handler (kernel-auth-adapter VertxTokenValidationHelper,
-// offline validation; contract section 1 "Authentication and authorisation").
+// The auth filter MosipRouter puts before the securezone handler and the workflow action handler
+// (kernel-auth-adapter VertxTokenValidationHelper, offline validation; contract section 1 "Authentication and
+// authorisation"). The roles come from TokenValidator.getRole(url): REGISTRATION_PROCESSOR for securezone,
+// REGISTRATION_PROCESSOR or GLOBAL_ADMIN for workflowaction.
 import { AUTH_FAILED, errorEnvelope, FORBIDDEN, REQUIRED_ROLE, tokenFromCookieHeader, type ErrorEnvelope } from '@mosip-reprocess/contract/wire.js';
 import { asText } from './javaJson.js';
 import type { TokenAuthority, TokenClaims } from './tokens.js';
@@ -18,7 +20,7 @@ export type TokenGate = (claims: TokenClaims) => boolean;
 
 export function authenticateNotification(
   cookieHeader: string | undefined, rawBody: string, tokens: TokenAuthority, allowedAudiences: ReadonlySet<string>,
-  gate?: TokenGate,
+  gate?: TokenGate, requiredRoles: readonly string[] = [REQUIRED_ROLE],
 ): AdapterResult {
   // Only a Cookie header that contains `Authorization=` is read; `Authorization: Bearer` is ignored.
   const token = cookieHeader?.includes(AUTH_HEADER) ? tokenFromCookieHeader(cookieHeader) : '';
@@ -35,9 +37,9 @@ export function authenticateNotification(
     case 'valid': {
       // Like expiry, checked before the role.
       if (gate && !gate(check.claims)) return adapterRejection(401, AUTH_FAILED, rawBody);
-      // The token's roles must contain the required role exactly.
+      // The token's roles must contain one of the required roles exactly.
       const roles = check.claims.realm_access?.roles ?? [];
-      return roles.includes(REQUIRED_ROLE) ? { kind: 'authenticated', token } : adapterRejection(403, FORBIDDEN, rawBody);
+      return requiredRoles.some((role) => roles.includes(role)) ? { kind: 'authenticated', token } : adapterRejection(403, FORBIDDEN, rawBody);
     }
   }
 }

@@ -1,5 +1,5 @@
-// The MOSIP simulator: authmanager's clientidsecretkey endpoint and the securezone notification stage on one
-// node:http server, backed by a real regprc schema. Operators rehearse against it; our client's tests run
+// The MOSIP simulator: authmanager's clientidsecretkey endpoint, the securezone notification stage and the
+// workflow manager's workflow action API on one node:http server, backed by a real regprc schema. Operators rehearse against it; our client's tests run
 // against it over real HTTP. Wire details: ../shared/mosip-contract.md sections 1 and 2.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,6 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type pg from 'pg';
 import { createPool } from 'mosip-reprocess/db/connect.js';
 import { AUTH_PATH, classifyReply, encodeReply, FORBIDDEN, NOTIFICATION_PATH, SECUREZONE_SERVLET_PATH } from '@mosip-reprocess/contract/wire.js';
+import { WORKFLOW_ACTION_PATH, WORKFLOW_ACTION_ROLES } from '@mosip-reprocess/contract/workflowAction.js';
 import { securezoneStageQueries } from '../sql/securezoneStage.js';
 import { authenticateClient } from './authmanager.js';
 import {
@@ -17,6 +18,8 @@ import { BodyTooLarge, readBody, sendJson, sendReply } from './httpIo.js';
 import { REALM, resolveOptions, type SimulatorOptions } from './options.js';
 import { adapterRejection, authenticateNotification, type TokenGate } from './securezoneAuth.js';
 import { processNotification, type StageDeps } from './securezoneStage.js';
+import { encodePrettily } from './javaJson.js';
+import { processWorkflowAction } from './workflowAction.js';
 import { StatsRecorder, type ReplyOutcome, type RouteName, type SimulatorStats } from './stats.js';
 import { TokenAuthority } from './tokens.js';
 
@@ -167,6 +170,27 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
           return;
         }
         sendStageReply(res, result.replyMessage, auth.token);
+      },
+    }],
+    // The workflow manager's API (its own server on port 8023 in MOSIP; the same port here). Fault injection
+    // applies to the notification route only.
+    [WORKFLOW_ACTION_PATH, {
+      name: 'workflowAction', method: 'POST',
+      async handle(req, res) {
+        const raw = await readBody(req);
+        const auth = authenticateNotification(req.headers.cookie, raw, tokens!, opts.allowedAudiences, tokenGate, WORKFLOW_ACTION_ROLES);
+        if (auth.kind === 'rejected') {
+          sendJson(res, auth.status, auth.envelope);
+          return;
+        }
+        if (auth.kind === 'route_failure') {
+          sendReply(res, 200, STAGE_REPLY_HEADERS, encodeReply(auth.message));
+          return;
+        }
+        const result = await processWorkflowAction({ pool, schema: opts.schema }, raw);
+        stats.workflowAction(result.path, result.action, result.written.length, result.completedEvents);
+        // setResponse: 200, text/plain, Json.encodePrettily of the envelope, whatever the outcome.
+        sendReply(res, 200, { ...STAGE_REPLY_HEADERS, 'set-cookie': `Authorization=${auth.token}` }, encodePrettily(result.reply));
       },
     }],
     [HEALTH_PATH, { name: 'health', method: 'GET', async handle(_req, res) { sendJson(res, 200, { status: 'UP' }); } }],

@@ -4,8 +4,19 @@ import type { NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
 import { emptyFaultCounts, type FaultCounts, type FaultKind } from './faults.js';
 import type { ForwardedMessage } from './forwarding.js';
 import type { StagePath } from './securezoneStage.js';
+import type { WorkflowActionPath } from './workflowAction.js';
 
-export type RouteName = 'authenticate' | 'notification' | 'health' | 'certs' | 'stats' | 'faults' | 'other';
+export type RouteName = 'authenticate' | 'notification' | 'workflowAction' | 'health' | 'certs' | 'stats' | 'faults' | 'other';
+
+/** Workflow action requests that passed authentication. */
+export interface WorkflowActionStats {
+  /** By the branch the request took. */
+  paths: Partial<Record<WorkflowActionPath, number>>;
+  /** Rows written, by action. */
+  rowsByAction: Record<string, number>;
+  /** STOP_PROCESSING rows whose WorkflowCompletedEvent (WebSub) MOSIP would publish. */
+  completedEvents: number;
+}
 
 /** The outcomes a reply from this server can classify as (wire.classifyReply). */
 export type ReplyOutcome = Exclude<NotifyOutcome, 'network_error'>;
@@ -26,6 +37,7 @@ export interface SimulatorStats {
   forwardedTotal: number;
   /** Requests each injected fault affected (faults.ts); all 0 without fault injection. */
   faults: FaultCounts;
+  workflowActions: WorkflowActionStats;
 }
 
 type LiveStats = Omit<SimulatorStats, 'notificationsByWorkflowId'> & { notificationsByWorkflowId: Map<string, number> };
@@ -63,6 +75,13 @@ export class StatsRecorder {
     if (log.length > this.forwardedLogLimit + Math.max(1000, this.forwardedLogLimit / 10)) log.splice(0, log.length - this.forwardedLogLimit);
   }
 
+  workflowAction(path: WorkflowActionPath, action: string | null, rowsWritten: number, completedEvents: number): void {
+    const w = this.stats.workflowActions;
+    w.paths[path] = (w.paths[path] ?? 0) + 1;
+    if (action !== null && rowsWritten > 0) w.rowsByAction[action] = (w.rowsByAction[action] ?? 0) + rowsWritten;
+    w.completedEvents += completedEvents;
+  }
+
   fault(kind: FaultKind): void {
     this.stats.faults[kind] += 1;
   }
@@ -84,13 +103,18 @@ export class StatsRecorder {
       forwarded: s.forwarded.slice(Math.max(0, s.forwarded.length - this.forwardedLogLimit)),
       forwardedTotal: s.forwardedTotal,
       faults: { ...s.faults },
+      workflowActions: {
+        paths: { ...s.workflowActions.paths },
+        rowsByAction: { ...s.workflowActions.rowsByAction },
+        completedEvents: s.workflowActions.completedEvents,
+      },
     };
   }
 }
 
 function emptyStats(): LiveStats {
   return {
-    requests: { authenticate: 0, notification: 0, health: 0, certs: 0, stats: 0, faults: 0, other: 0 },
+    requests: { authenticate: 0, notification: 0, workflowAction: 0, health: 0, certs: 0, stats: 0, faults: 0, other: 0 },
     auth: { successes: 0, failures: 0 },
     notificationsByWorkflowId: new Map(),
     outcomes: { forwarded: 0, not_uploaded: 0, not_found: 0, stage_error: 0, unauthorized: 0, forbidden: 0, server_error: 0 },
@@ -98,5 +122,6 @@ function emptyStats(): LiveStats {
     forwarded: [],
     forwardedTotal: 0,
     faults: emptyFaultCounts(),
+    workflowActions: { paths: {}, rowsByAction: {}, completedEvents: 0 },
   };
 }

@@ -1,0 +1,25 @@
+// checkDuplicates for a sub-process packet: another synced packet with the same additional_info_req_id whose
+// active registration row was created earlier (contract section 1, 2).
+import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
+import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
+
+export async function hasEarlierPacketForAdditionalInfoReqId(
+  db: Queryable, schema: string, additionalInfoReqId: string, workflowInstanceId: string,
+): Promise<boolean> {
+  const s = quoteSchema(schema);
+  const { rows } = await db.query<{ duplicate: boolean }>(
+    `SELECT EXISTS (
+        SELECT 1
+        FROM ${s}.registration_list l
+        JOIN ${s}.registration other ON other.workflow_instance_id = l.workflow_instance_id
+        JOIN ${s}.registration cur ON cur.workflow_instance_id = $2
+        WHERE l.additional_info_req_id = $1 AND l.is_deleted = false
+          AND other.workflow_instance_id <> $2
+          AND other.is_deleted = false AND other.is_active = true
+          AND cur.is_deleted = false AND cur.is_active = true
+          AND other.cr_dtimes < cur.cr_dtimes
+      ) AS duplicate`,
+    [additionalInfoReqId, workflowInstanceId],
+  );
+  return rows[0]?.duplicate === true;
+}
