@@ -122,6 +122,41 @@ test('seedScenario: the mix an upgraded deployment has, and a summary that match
         AND l.additional_info_req_id IS NULL)`), summary.duplicates);
 });
 
+test('seedScenario: paused packets as MOSIP leaves them, some under the hotlisted-operator rule, and the guide\'s query takes them', async () => {
+  const s = `"${seeded.schema}"`;
+  const { rows } = await seeded.pool.query(`SELECT status_code, pause_rule_ids, default_resume_action, latest_trn_type_code,
+      latest_trn_status_code, reg_stage_name, status_comment, round(extract(epoch FROM resume_timestamp - latest_trn_dtimes))::int AS pause_s
+    FROM ${s}.registration WHERE status_code IN ('PAUSED', 'PAUSED_FOR_ADDITIONAL_INFO', 'RESUMABLE')`);
+  const byRule: Record<string, number> = {};
+  for (const r of rows) {
+    if (r.status_code === 'PAUSED') {
+      byRule[r.pause_rule_ids] = (byRule[r.pause_rule_ids] ?? 0) + 1;
+      assert.equal(r.latest_trn_type_code, 'INTERNAL_WORKFLOW_ACTION');
+      const hotlisted = r.pause_rule_ids.split(',').includes('HOTLISTED_OPERATOR');
+      // The longest matched pause decides: HOTLISTED_OPERATOR 432000 s then STOP_PROCESSING, PAUSE 180 s then RESUME_PROCESSING.
+      assert.equal(r.default_resume_action, hotlisted ? 'STOP_PROCESSING' : 'RESUME_PROCESSING', r.pause_rule_ids);
+      assert.equal(r.pause_s, hotlisted ? 432000 : 180);
+      assert.match(r.status_comment, /^Packet paused because of pause settings match\(.+\)$/);
+      if (r.pause_rule_ids === 'PAUSE') assert.equal(r.reg_stage_name, 'PacketClassifierStage');
+    } else if (r.status_code === 'PAUSED_FOR_ADDITIONAL_INFO') {
+      assert.deepEqual([r.pause_rule_ids, r.default_resume_action, r.latest_trn_type_code], [null, 'STOP_PROCESSING', 'INTERNAL_WORKFLOW_ACTION']);
+    } else {
+      assert.deepEqual([r.pause_rule_ids, r.default_resume_action, r.pause_s, r.latest_trn_type_code], [null, null, null, 'WORKFLOW_RESUME']);
+      assert.ok(['SUCCESS', 'REPROCESS'].includes(r.latest_trn_status_code));
+    }
+  }
+  assert.deepEqual(byRule, summary.byPauseRuleIds);
+  for (const rule of ['PAUSE', 'HOTLISTED_OPERATOR']) assert.ok((byRule[rule] ?? 0) > 0, rule);
+  for (const status of ['PAUSED_FOR_ADDITIONAL_INFO', 'RESUMABLE']) assert.ok((summary.byStatusCode[status] ?? 0) > 0, status);
+
+  const dayAgo = new Date(NOW.getTime() - DAY_MS).toISOString().replace('T', ' ').replace('Z', '');
+  const { rows: [taken] } = await seeded.pool.query(`SELECT count(*)::int AS n FROM ${s}.registration
+    WHERE latest_trn_status_code IN ('SUCCESS','REPROCESS','IN_PROGRESS') AND reg_process_retry_count <= 500
+      AND latest_trn_dtimes < '${dayAgo}' AND status_code IN ('PAUSED', 'PAUSED_FOR_ADDITIONAL_INFO', 'RESUMABLE')`);
+  assert.equal(taken.n, summary.approach1Paused);
+  assert.ok(summary.approach1Paused > rows.length / 2, 'most paused packets are what a naive re-drive would take');
+});
+
 test('seedScenario is repeatable: the same seed and now give the same rows', async () => {
   const again = await freshSchema('simseed2');
   try {

@@ -4,11 +4,16 @@
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { APPROACH1_EXCLUDED_STATUS_CODES, APPROACH1_TRN_STATUSES, MAIN_PROCESSES } from '@mosip-reprocess/contract/enums.js';
 import { makeRid } from '@mosip-reprocess/contract/rid.js';
+import {
+  PAUSE_RULES, PAUSED_STATUS_CODES, RESUME_FROM_BEGINNING_STAGE, WORKFLOW_RESUME_TRN_TYPE_CODE, workflowActionStatusComment,
+} from '@mosip-reprocess/contract/workflowAction.js';
 import { insertRegistrations, usualSourceFor, type RegistrationRowInput } from '../sql/registrationRows.js';
 import { SeededRandom } from './random.js';
 import {
-  FINISHED_TRN_TYPES, IN_FLIGHT_TRN_STATUS_WEIGHTS, IN_FLIGHT_TRN_TYPE_WEIGHTS, LEGACY_TRN_TYPES, MAX_AGE_DAYS,
-  PROCESS_WEIGHTS, RATES, RETRY_BUCKETS, STAGE_OF_TRN_TYPE, STATUS_CODE_WEIGHTS,
+  ADDITIONAL_INFO_PAUSE_SECONDS, FINISHED_TRN_TYPES, IN_FLIGHT_TRN_STATUS_WEIGHTS, IN_FLIGHT_TRN_TYPE_WEIGHTS,
+  LEGACY_TRN_TYPES, MAX_AGE_DAYS, PAUSE_RULE_DESCRIPTIONS, PAUSE_RULE_WEIGHTS, PAUSED_COMMENT,
+  PAUSED_FOR_ADDITIONAL_INFO_COMMENT, PROCESS_WEIGHTS, RATES, RESUMED_FROM_BEGINNING_RATE, RETRY_BUCKETS,
+  STAGE_OF_TRN_TYPE, STATUS_CODE_WEIGHTS,
 } from './seedProfile.js';
 
 export interface SeedOptions {
@@ -37,6 +42,10 @@ export interface SeedSummary {
   touchedLastDay: number;
   /** Rows the guide's APPROACH 1 query selects (without its LIMIT) at `now`. */
   approach1Eligible: number;
+  /** Of those, rows that are PAUSED, PAUSED_FOR_ADDITIONAL_INFO or RESUMABLE (MOSIP's reprocessor leaves them). */
+  approach1Paused: number;
+  /** PAUSED rows by pause_rule_ids. */
+  byPauseRuleIds: Record<string, number>;
   byProcess: Record<string, number>;
   byStatusCode: Record<string, number>;
   byLatestTrnStatusCode: Record<string, number>;
@@ -89,6 +98,17 @@ export async function seedScenario(db: Queryable, schema: string, options: SeedO
   return summary;
 }
 
+interface PausedState {
+  typeCode: string;
+  trnStatus: string;
+  stage: string;
+  comment: string;
+  pauseRuleIds: string | null;
+  defaultResumeAction: string | null;
+  /** resume_timestamp - latest_trn_dtimes; null: no resume_timestamp. */
+  pauseSeconds: number | null;
+}
+
 interface Received {
   regId: string;
   process: string;
@@ -128,8 +148,11 @@ class ScenarioGenerator {
     }
 
     const statusCode = rng.weighted(STATUS_CODE_WEIGHTS);
-    const { typeCode, trnStatus } = this.latestTransaction(statusCode, source === null);
-    const stage = STAGE_OF_TRN_TYPE[typeCode] ?? rng.pick(Object.values(STAGE_OF_TRN_TYPE)); // PACKET_REPROCESS keeps the stage
+    const paused = this.pausedState(statusCode);
+    const { typeCode, trnStatus } = paused ?? this.latestTransaction(statusCode, source === null);
+    // PACKET_REPROCESS keeps the stage
+    const stage = paused?.stage ?? STAGE_OF_TRN_TYPE[typeCode] ?? rng.pick(Object.values(STAGE_OF_TRN_TYPE));
+    const latestTrnMs = this.latestTransactionMs(crMs);
     const isActive = !rng.chance(RATES.inactive);
     const isMain = (MAIN_PROCESSES as readonly string[]).includes(process);
     if (!duplicate && isActive && isMain) this.remember({ regId, process, source, crMs });
@@ -142,7 +165,7 @@ class ScenarioGenerator {
       latestTrnId: rng.uuid(),
       latestTrnTypeCode: typeCode,
       latestTrnStatusCode: trnStatus,
-      latestTrnDtimes: new Date(this.latestTransactionMs(crMs)),
+      latestTrnDtimes: new Date(latestTrnMs),
       regProcessRetryCount: this.retryCount(),
       regStageName: stage,
       source,
@@ -151,7 +174,53 @@ class ScenarioGenerator {
       isActive,
       additionalInfoReqId: process === 'BIOMETRIC_CORRECTION' ? `${regId}-BIOMETRIC_CORRECTION-${rng.int(1, 3)}` : null,
     };
+    if (paused) {
+      row.statusComment = paused.comment;
+      row.pauseRuleIds = paused.pauseRuleIds;
+      row.defaultResumeAction = paused.defaultResumeAction;
+      row.resumeTimestamp = paused.pauseSeconds === null ? null : new Date(latestTrnMs + paused.pauseSeconds * SECOND);
+    }
     return { row, duplicate };
+  }
+
+  /**
+   * What WorkflowInternalActionVerticle (PAUSED, PAUSED_FOR_ADDITIONAL_INFO) or WorkflowActionService (RESUMABLE)
+   * left on the row; null for other statuses. The latest status stays one the guide's query selects.
+   */
+  private pausedState(statusCode: string): PausedState | null {
+    const { rng } = this;
+    const anyStage = () => STAGE_OF_TRN_TYPE[this.rng.weighted(IN_FLIGHT_TRN_TYPE_WEIGHTS)] ?? 'PacketClassifierStage';
+    switch (statusCode) {
+      case 'PAUSED': {
+        const ruleIds = rng.weighted(PAUSE_RULE_WEIGHTS);
+        const rules = ruleIds.split(',') as (keyof typeof PAUSE_RULES)[];
+        // The longest pause decides the resume time and action.
+        const longest = rules.map((r) => PAUSE_RULES[r]).sort((a, b) => b.pauseForSeconds - a.pauseForSeconds)[0]!;
+        return {
+          typeCode: 'INTERNAL_WORKFLOW_ACTION', trnStatus: 'SUCCESS',
+          stage: rules.includes('PAUSE') ? 'PacketClassifierStage' : anyStage(),
+          comment: `${PAUSED_COMMENT}(${rules.map((r) => PAUSE_RULE_DESCRIPTIONS[r]).join(',')})`,
+          pauseRuleIds: ruleIds, defaultResumeAction: longest.defaultResumeAction, pauseSeconds: longest.pauseForSeconds,
+        };
+      }
+      case 'PAUSED_FOR_ADDITIONAL_INFO':
+        return {
+          typeCode: 'INTERNAL_WORKFLOW_ACTION', trnStatus: 'SUCCESS', stage: anyStage(),
+          comment: PAUSED_FOR_ADDITIONAL_INFO_COMMENT, pauseRuleIds: null, defaultResumeAction: 'STOP_PROCESSING',
+          pauseSeconds: ADDITIONAL_INFO_PAUSE_SECONDS,
+        };
+      case 'RESUMABLE': {
+        const fromBeginning = rng.chance(RESUMED_FROM_BEGINNING_RATE);
+        return {
+          typeCode: WORKFLOW_RESUME_TRN_TYPE_CODE, trnStatus: fromBeginning ? 'REPROCESS' : 'SUCCESS',
+          stage: fromBeginning ? RESUME_FROM_BEGINNING_STAGE : 'PacketClassifierStage',
+          comment: workflowActionStatusComment(fromBeginning ? 'RESUME_FROM_BEGINNING' : 'RESUME_PROCESSING'),
+          pauseRuleIds: null, defaultResumeAction: null, pauseSeconds: null,
+        };
+      }
+      default:
+        return null;
+    }
   }
 
   private latestTransaction(statusCode: string, migrated: boolean): { typeCode: string; trnStatus: string } {
@@ -205,7 +274,7 @@ function ridFor(index: number, at: Date): string {
 function emptySummary(seed: number, now: Date): SeedSummary {
   return {
     registrations: 0, syncRows: 0, duplicates: 0, migrated: 0, inactive: 0, retryCountOver500: 0, touchedLastDay: 0,
-    approach1Eligible: 0, byProcess: {}, byStatusCode: {}, byLatestTrnStatusCode: {}, byLatestTrnTypeCode: {},
+    approach1Eligible: 0, approach1Paused: 0, byPauseRuleIds: {}, byProcess: {}, byStatusCode: {}, byLatestTrnStatusCode: {}, byLatestTrnTypeCode: {},
     seed, now: now.toISOString(),
   };
 }
@@ -219,6 +288,7 @@ function tally(summary: SeedSummary, row: RegistrationRowInput, duplicate: boole
   bump(summary.byStatusCode, row.statusCode);
   bump(summary.byLatestTrnStatusCode, row.latestTrnStatusCode);
   bump(summary.byLatestTrnTypeCode, row.latestTrnTypeCode);
+  if (row.statusCode === 'PAUSED') bump(summary.byPauseRuleIds, row.pauseRuleIds);
   if (duplicate) summary.duplicates += 1;
   if (row.source === null) summary.migrated += 1;
   if (row.isActive === false) summary.inactive += 1;
@@ -231,5 +301,6 @@ function tally(summary: SeedSummary, row: RegistrationRowInput, duplicate: boole
   if ((APPROACH1_TRN_STATUSES as readonly string[]).includes(row.latestTrnStatusCode ?? '') && retries <= 500
     && ltdMs < oneDayAgo && !(APPROACH1_EXCLUDED_STATUS_CODES as readonly string[]).includes(row.statusCode ?? '')) {
     summary.approach1Eligible += 1;
+    if ((PAUSED_STATUS_CODES as readonly string[]).includes(row.statusCode ?? '')) summary.approach1Paused += 1;
   }
 }

@@ -85,3 +85,28 @@ export const RETRY_BUCKETS: readonly { weight: number; min: number; max: number 
 
 /** Oldest packet age, in days. */
 export const MAX_AGE_DAYS = 540;
+
+/**
+ * Paused packets (contract section 8). PAUSED rows were paused by a rule of mosip.regproc.camelbridge.pause-settings
+ * (C l.523): "PAUSE" matches at packet-classifier-new-bus-out, HOTLISTED_OPERATOR anywhere; when both match, the
+ * longer pause (and its default action) wins. WorkflowInternalActionVerticle.processPacketForPaused writes
+ * status_code PAUSED, latest_trn_type_code INTERNAL_WORKFLOW_ACTION (latest_trn_status_code kept: the stage's
+ * SUCCESS), pause_rule_ids = the matched rule ids joined with ",", resume_timestamp = now + pauseFor and the rule's
+ * default_resume_action. The weights are ours.
+ */
+export const PAUSE_RULE_WEIGHTS = { PAUSE: 65, HOTLISTED_OPERATOR: 30, 'PAUSE,HOTLISTED_OPERATOR': 5 } as const;
+
+/** The rules' ruleDescription, which the status comment quotes. */
+export const PAUSE_RULE_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  PAUSE: 'Non resident adult applicant packet',
+  HOTLISTED_OPERATOR: 'Packet created by hotlisted operator',
+};
+
+/** PlatformSuccessMessages.PACKET_MARK_AS_PAUSED, followed by the rule descriptions in brackets. */
+export const PAUSED_COMMENT = 'Packet paused because of pause settings match';
+/** PlatformSuccessMessages.PAUSE_AND_REQUEST_ADDITIONAL_INFO (default resume action STOP_PROCESSING). */
+export const PAUSED_FOR_ADDITIONAL_INFO_COMMENT = 'packet paused and request additional info';
+/** How long a PAUSED_FOR_ADDITIONAL_INFO packet waits for the resident (ours; configured per process in MOSIP). */
+export const ADDITIONAL_INFO_PAUSE_SECONDS = 14 * 86400;
+/** Of the RESUMABLE rows (resumed, waiting for the reprocessor), those resumed from the beginning. */
+export const RESUMED_FROM_BEGINNING_RATE = 0.3;
