@@ -275,6 +275,8 @@ export async function seedCommand(opts: SeedCommandOptions, io: CommandIo = defa
     io.out(`  retry count over 500:                ${summary.retryCountOver500}`);
     io.out(`  touched in the last day:             ${summary.touchedLastDay}`);
     io.out(`  APPROACH 1 query would select:       ${summary.approach1Eligible}`);
+    io.out(`    of which paused or resumable:      ${summary.approach1Paused} (MOSIP's reprocessor leaves these alone)`);
+    io.out(`  PAUSED by pause_rule_ids: ${formatCounts(summary.byPauseRuleIds)}`);
     io.out(`  by process:     ${formatCounts(summary.byProcess)}`);
     io.out(`  by status_code: ${formatCounts(summary.byStatusCode)}`);
     return summary;
