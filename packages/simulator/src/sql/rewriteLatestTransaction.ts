@@ -1,7 +1,8 @@
 // What updateRegistrationStatus writes on the registration row with each new transaction (contract section 1,
 // "finally block", 4), for the securezone stage, the pipeline model and the workflow action service: the whole
 // row is rewritten from the DTO, so the latest-transaction columns, stage and comment always change and
-// last_success_stage_name moves only on SUCCESS or PROCESSED. Retry counts are never touched here.
+// last_success_stage_name moves only on SUCCESS or PROCESSED. trn_retry_count is never touched here,
+// reg_process_retry_count only when given (the reprocessor).
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
 import { NOW_UTC } from '@mosip-reprocess/contract/sql/utcText.js';
@@ -24,6 +25,8 @@ export interface LatestTransactionRewrite {
   statusComment: string | null;
   /** Set resume_timestamp, default_resume_action and pause_rule_ids to NULL (WorkflowActionService). */
   clearPause?: boolean;
+  /** New reg_process_retry_count (the reprocessor's attempt); undefined keeps the stored one. */
+  regProcessRetryCount?: number;
 }
 
 /** Returns the row's reg_id, or null if no active row matched (nothing written). */
@@ -43,6 +46,7 @@ export async function rewriteLatestTransaction(db: Queryable, schema: string, r:
         resume_timestamp = CASE WHEN $9::boolean THEN NULL ELSE resume_timestamp END,
         default_resume_action = CASE WHEN $9::boolean THEN NULL ELSE default_resume_action END,
         pause_rule_ids = CASE WHEN $9::boolean THEN NULL ELSE pause_rule_ids END,
+        reg_process_retry_count = COALESCE($12::smallint, reg_process_retry_count),
         upd_dtimes = ${NOW_UTC},
         del_dtimes = NULL
       WHERE workflow_instance_id = $1 AND is_deleted = false AND is_active = true
@@ -51,7 +55,7 @@ export async function rewriteLatestTransaction(db: Queryable, schema: string, r:
     [
       r.workflowInstanceId, r.statusCode ?? null, r.updBy ?? null, r.latestTrnId, r.latestTrnTypeCode,
       r.latestTrnStatusCode, r.regStageName, r.statusComment, r.clearPause === true,
-      r.expectedLatestTrnId !== undefined, r.expectedLatestTrnId ?? null,
+      r.expectedLatestTrnId !== undefined, r.expectedLatestTrnId ?? null, r.regProcessRetryCount ?? null,
     ],
   );
   return rows[0]?.reg_id ?? null;
