@@ -206,6 +206,9 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
       + `${seeded.retryCountOver500} over the retry limit,`);
     say(`      ${seeded.migrated} migrated from 1.1.5 (source NULL), ${seeded.duplicates} duplicate resends, ${seeded.inactive} inactive.`);
     say(`      The guide's APPROACH 1 query selects ${eligibleBefore} of them.`);
+    say(`      Paused: ${count(seeded.byStatusCode, 'PAUSED')} PAUSED (pause_rule_ids ${formatRules(seeded.byPauseRuleIds)}), `
+      + `${count(seeded.byStatusCode, 'PAUSED_FOR_ADDITIONAL_INFO')} PAUSED_FOR_ADDITIONAL_INFO, ${count(seeded.byStatusCode, 'RESUMABLE')} RESUMABLE;`);
+    say(`      the guide's query takes ${seeded.approach1Paused} of these, which MOSIP's own reprocessor leaves alone.`);
 
     // 3. MOSIP side.
     pipeline = startPipeline({
@@ -427,6 +430,8 @@ function directorySize(dir: string): number {
 const indent = (text: string) => text.split('\n').map((l) => (l ? `      ${l}` : l)).join('\n');
 const pad = (n: number) => String(n).padStart(6);
 const count = (counts: Record<string, number>, key: string) => counts[key] ?? 0;
+const formatRules = (counts: Record<string, number>) =>
+  Object.entries(counts).sort(([, a], [, b]) => b - a).map(([rule, n]) => `${rule} ${n}`).join(', ') || 'none';
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const megabytes = (bytes: number) => `${Math.max(1, Math.round(bytes / 1024 / 1024))} MB`;
 
