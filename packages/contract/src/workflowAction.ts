@@ -251,7 +251,12 @@ export const invalidValueMessage = (field: 'id' | 'version' | 'requesttime') => 
 
 /** What one workflow action request came to for one RID. */
 export type WorkflowActionOutcome =
-  /** the reply says processed: the row now has ACTION_STATUS_CODE (REPROCESS_FAILED if its latest status was) */
+  /**
+   * the reply says processed: the row now has ACTION_STATUS_CODE (REPROCESS_FAILED if its latest status was).
+   * MOSIP's count check can be fooled (a RID with two active rows balances a RID with none: both "succeed", the
+   * missing one silently; a RID with two active rows alone skips the PAUSED check), so send only RIDs with exactly
+   * one active row, that row PAUSED, and confirm on the rows.
+   */
   | 'applied'
   /** RPR-WAA-004 names this RID: not PAUSED; nothing of the request was written */
   | 'not_paused'

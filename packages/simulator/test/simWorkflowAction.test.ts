@@ -232,6 +232,28 @@ test('MOSIP quirk: a RID sent twice skips the PAUSED check, so a PROCESSING row 
   assert.equal(masked(reply), expectedEnvelope(`Process the workflowIds '[${processing.regId}, ${processing.regId}]' successfully`, null));
   assert.equal((await rowOf(processing.workflowInstanceId)).status_code, 'RESUMABLE');
   assert.throws(() => workflowActionRequest([processing.regId, processing.regId], 'RESUME_PROCESSING'), /twice/);
+
+  // The same with a RID that has two active rows, one of them not PAUSED: both are resumed.
+  const pausedOne = pausedRow();
+  const processingTwin = { ...stuckRow(), regId: pausedOne.regId };
+  await given(pausedOne, processingTwin);
+  const twin = await act(workflowActionRequest([pausedOne.regId], 'RESUME_PROCESSING'));
+  assert.equal(masked(twin), expectedEnvelope(`Process the workflowIds '[${pausedOne.regId}]' successfully`, null));
+  assert.equal((await rowOf(processingTwin.workflowInstanceId)).status_code, 'RESUMABLE');
+});
+
+test('MOSIP quirk: a RID with two active rows and a RID without any balance the count: both rows move, the missing RID "succeeds" too', async () => {
+  const twice = pausedRow();
+  const second = { ...pausedRow(), regId: twice.regId }; // another active workflow instance of the same RID
+  await given(twice, second);
+  const missing = '10001100020009920250101000000';
+  const reply = await act(workflowActionRequest([twice.regId, missing], 'STOP_PROCESSING'));
+  assert.equal(masked(reply), expectedEnvelope(`Process the workflowIds '[${twice.regId}, ${missing}]' successfully`, null));
+  assert.equal((await rowOf(twice.workflowInstanceId)).status_code, 'REJECTED');
+  assert.equal((await rowOf(second.workflowInstanceId)).status_code, 'REJECTED');
+  // The reply cannot tell: the classifier says applied for both, and only the rows show what happened.
+  const classified = classifyWorkflowActionReply(reply.status, reply.text, [twice.regId, missing]);
+  assert.deepEqual([...classified.outcomes.values()], ['applied', 'applied']);
 });
 
 test('request validation: RPR-WAA-000/001 for id, version, requesttime in that order; RPR-WAA-002 for unreadable bodies; RPR-WAS-000 for an unknown action; nothing written', async () => {
