@@ -52,7 +52,10 @@ test('resumed packets move on the next tick: to their stage\'s bus-out, or bus-i
   assert.equal((await post(path, workflowActionRequest([resume.regId], 'RESUME_PROCESSING'), cookie)).status, 200);
   assert.equal((await post(path, workflowActionRequest([fromBeginning.regId], 'RESUME_FROM_BEGINNING'), cookie)).status, 200);
 
-  const tick = await reprocessorTick(db.pool, db.schema);
+  // Over HTTP, as an operator rehearsing `reprocess action` would trigger it.
+  const reply = await post(`${sim.url}/sim/reprocessor-tick`, {});
+  assert.equal(reply.status, 200);
+  const tick = JSON.parse(reply.text) as Awaited<ReturnType<typeof reprocessorTick>>;
   assert.deepEqual(tick.reprocessFailed, []);
   assert.deepEqual(tick.sent.map((s) => [s.regId, s.message.topic]).sort(), [
     [resume.regId, 'packet-classifier-new-bus-out'],

@@ -20,6 +20,7 @@ import { adapterRejection, authenticateNotification, type TokenGate } from './se
 import { processNotification, type StageDeps } from './securezoneStage.js';
 import { encodePrettily } from './javaJson.js';
 import { processWorkflowAction } from './workflowAction.js';
+import { reprocessorTick, type ReprocessorSettings, type ReprocessorTickResult } from './reprocessor.js';
 import { StatsRecorder, type ReplyOutcome, type RouteName, type SimulatorStats } from './stats.js';
 import { TokenAuthority } from './tokens.js';
 
@@ -50,6 +51,11 @@ export interface RunningSimulator {
   clearFaults(): void;
   /** Goes down now for `ms`: every request but /sim/* is refused (default) or answered 503, then it recovers. */
   downFor(ms: number, mode?: DownMode): void;
+  /**
+   * One tick of MOSIP's reprocessor over the RESUMABLE packets (sim/reprocessor.ts; also POST /sim/reprocessor-tick):
+   * how packets resumed with the workflow action API move on.
+   */
+  reprocessorTick(settings?: ReprocessorSettings): Promise<ReprocessorTickResult>;
   /** Stops listening, drops open connections, and closes the pool if the simulator opened it. */
   close(): Promise<void>;
 }
@@ -58,6 +64,7 @@ export const HEALTH_PATH = `${SECUREZONE_SERVLET_PATH}/actuator/health`;
 export const CERTS_PATH = `/auth/realms/${REALM}/protocol/openid-connect/certs`;
 export const STATS_PATH = '/sim/stats';
 export const FAULTS_PATH = '/sim/faults';
+export const REPROCESSOR_TICK_PATH = '/sim/reprocessor-tick';
 
 // setResponse in MosipVerticleAPIManager: always 200, text/plain, these CORS headers.
 const STAGE_REPLY_HEADERS = {
@@ -196,6 +203,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     [HEALTH_PATH, { name: 'health', method: 'GET', async handle(_req, res) { sendJson(res, 200, { status: 'UP' }); } }],
     [CERTS_PATH, { name: 'certs', method: 'GET', async handle(_req, res) { sendJson(res, 200, tokens!.jwks()); } }],
     [STATS_PATH, { name: 'stats', method: 'GET', async handle(_req, res) { sendJson(res, 200, stats.snapshot()); } }],
+    // Runs one reprocessor tick now (MOSIP's runs every 3 minutes; the simulator only when asked).
+    [REPROCESSOR_TICK_PATH, {
+      name: 'reprocessorTick', method: 'POST',
+      async handle(req, res) {
+        await readBody(req);
+        sendJson(res, 200, await reprocessorTick(pool, opts.schema));
+      },
+    }],
     // The fault control endpoint: GET shows the settings, POST changes them (the body is a FaultPatch).
     [FAULTS_PATH, {
       name: 'faults', method: ['GET', 'POST'],
@@ -255,6 +270,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       return faults.state();
     },
     clearFaults: () => faults.clear(),
+    reprocessorTick: (settings?: ReprocessorSettings) => reprocessorTick(pool, opts.schema, settings),
     downFor: (ms: number, mode?: DownMode) => faults.downFor(ms, mode),
     close() {
       closing ??= (async () => {

@@ -6,7 +6,8 @@ import type { ForwardedMessage } from './forwarding.js';
 import type { StagePath } from './securezoneStage.js';
 import type { WorkflowActionPath } from './workflowAction.js';
 
-export type RouteName = 'authenticate' | 'notification' | 'workflowAction' | 'health' | 'certs' | 'stats' | 'faults' | 'other';
+export type RouteName =
+  | 'authenticate' | 'notification' | 'workflowAction' | 'health' | 'certs' | 'stats' | 'faults' | 'reprocessorTick' | 'other';
 
 /** Workflow action requests that passed authentication. */
 export interface WorkflowActionStats {
@@ -114,7 +115,7 @@ export class StatsRecorder {
 
 function emptyStats(): LiveStats {
   return {
-    requests: { authenticate: 0, notification: 0, workflowAction: 0, health: 0, certs: 0, stats: 0, faults: 0, other: 0 },
+    requests: { authenticate: 0, notification: 0, workflowAction: 0, health: 0, certs: 0, stats: 0, faults: 0, reprocessorTick: 0, other: 0 },
     auth: { successes: 0, failures: 0 },
     notificationsByWorkflowId: new Map(),
     outcomes: { forwarded: 0, not_uploaded: 0, not_found: 0, stage_error: 0, unauthorized: 0, forbidden: 0, server_error: 0 },
