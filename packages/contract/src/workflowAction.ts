@@ -70,6 +70,8 @@
 //   RESUME_PROCESSING) and HOTLISTED_OPERATOR (432000 s, default STOP_PROCESSING). pause_rule_ids holds the
 //   matched rule ids joined with ",".
 
+import { mosipTime } from './wire.js';
+
 export const WORKFLOW_MANAGER_SERVLET_PATH = '/registrationprocessor/v1/workflowmanager';
 export const WORKFLOW_ACTION_PATH = `${WORKFLOW_MANAGER_SERVLET_PATH}/workflowaction`;
 /** The in-cluster port of the workflow action server (bootstrap.properties). */
@@ -126,11 +128,6 @@ export interface WorkflowActionRequest {
   request: { workflowIds: string[]; workflowAction: WorkflowAction };
 }
 
-/** MOSIP's `yyyy-MM-ddTHH:mm:ss.SSSZ` UTC time, the only requesttime format the validator takes. */
-export function workflowActionTime(at: Date = new Date()): string {
-  return at.toISOString();
-}
-
 /**
  * The request body. Throws on an empty list or a RID given twice: MOSIP answers the first with an exception, and
  * a duplicate makes it skip its PAUSED check for the whole request (see above).
@@ -146,7 +143,7 @@ export function workflowActionRequest(rids: readonly string[], action: WorkflowA
   return {
     id: WORKFLOW_ACTION_REQUEST_ID,
     version: WORKFLOW_ACTION_VERSION,
-    requesttime: workflowActionTime(at),
+    requesttime: mosipTime(at), // yyyy-MM-ddTHH:mm:ss.SSSZ, the only format the validator takes
     request: { workflowIds: [...rids], workflowAction: action },
   };
 }
