@@ -10,6 +10,7 @@ import { inShard, parseShard } from '../filter/shard.js';
 import { take } from '../filter/take.js';
 import { flagAttribute, loadSettings, redactSettings } from '../config/load.js';
 import { SECRET_KEYS, SETTINGS, type Settings } from '../config/settings.js';
+import { validateBeforeRun } from '../config/validate.js';
 import type { Journal } from '../journal/journal.js';
 import { readJournal, replay, type Replayed } from '../journal/replay.js';
 import { createRun, openRun, type RunHandle } from '../journal/runStore.js';
@@ -135,6 +136,7 @@ export async function runCommand(givenFlags: RunFlags, rawIo: Io): Promise<numbe
     const shard = settings.shard ? parseShard(settings.shard) : null;
     const until = settings.until ? untilDeadline(settings.until) : undefined;
     const dbConfigured = mode === 'db' || 'dbUrl' in origins || 'dbHost' in origins;
+    validateBeforeRun({ settings, origins, dryRun: Boolean(flags.dryRun), canary: Boolean(flags.canary), dbConfigured });
     const dbSettings = dbSettingsOf(settings);
     pool = dbConfigured ? createPool(dbSettings) : null;
     const sourceText = mode === 'db'
