@@ -32,6 +32,7 @@ export function buildProgram(): Command {
     .option('--canary', 'send one packet first and watch the database until it has moved past securezone; continue only then')
     .option('--all', 'run batches of --limit until no eligible packet remains (each workflow id at most once per run)')
     .option('--resume <run-id>', 'continue a stopped or crashed run without re-sending what it already sent ("last": the newest unfinished run)')
+    .option('--run-name <name>', 'idempotent runs (e.g. a Kubernetes Job\'s pod): resume the unfinished run of this name, do nothing if it finished, else start it')
     .option('--debug', 'on an internal error (exit code 4), print its stack')
     .option('--resend-in-doubt', 'on --resume, send again the packets whose reply never came (default: decided from the database)');
   for (const s of SETTINGS) {
