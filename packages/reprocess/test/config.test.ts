@@ -191,7 +191,7 @@ test('YAML errors give line and column, the text of that line, and where an uncl
 test('up-front checks: directories that are files or lie under a file, query files without a query, a missing CA file', () => {
   const plain = yamlFile('x');
   const base = loadSettings({ flags: {}, env: {} });
-  const check = (flags: Record<string, unknown>, extra: { dryRun?: boolean; canary?: boolean; dbConfigured?: boolean } = {}) => {
+  const check = (flags: Record<string, unknown>, extra: { dryRun?: boolean } = {}) => {
     const { settings, origins } = loadSettings({ flags: { logDir: join(dir, 'logs'), runsDir: join(dir, 'runs'), ...flags }, env: {} });
     validateBeforeRun({ settings, origins, ...extra });
   };
@@ -206,7 +206,6 @@ test('up-front checks: directories that are files or lie under a file, query fil
   assert.throws(() => check({ caFile: join(dir, 'no-ca.pem') }), /--ca-file .*no-ca\.pem: cannot read it \(ENOENT\)/);
   assert.throws(() => check({ queryFile: yamlFile('  \n') }), /--query-file .*: the file is empty/);
   assert.throws(() => check({ queryFile: yamlFile('-- TODO: paste the query\n') }), /the file holds only comments, no query/);
-  assert.throws(() => check({}, { canary: true, dbConfigured: false }), /--canary watches the packet in the database/);
   assert.equal(readQueryFile(yamlFile('-- pick them\nSELECT reg_id, process, workflow_instance_id FROM regprc.registration -- all\n')).includes('SELECT'), true);
   // The origin is named as the operator gave it: an environment variable, or the default.
   const fromEnv = loadSettings({ flags: {}, env: { REPROCESS_RUNS_DIR: plain } });

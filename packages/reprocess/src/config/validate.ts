@@ -13,9 +13,6 @@ export interface RunIntent {
   origins: Record<string, string>;
   /** A dry run writes nothing: the directories are not checked. */
   dryRun?: boolean;
-  /** Whether the run has a database to use (--db, or a database configured for --file / --registration). */
-  dbConfigured?: boolean;
-  canary?: boolean;
 }
 
 /** Throws an InputError for the first thing that would make the run fail after it started creating things. */
@@ -24,9 +21,6 @@ export function validateBeforeRun(intent: RunIntent): void {
   const name = (key: string) => nameOf(key, intent.origins);
   if (s.queryFile) readQueryFile(s.queryFile, name('queryFile'));
   if (s.caFile) checkReadableFile(s.caFile, name('caFile'));
-  if (intent.canary && !intent.dbConfigured) {
-    throw new InputError('--canary watches the packet in the database: configure it (DB_HOST or --db-url)');
-  }
   if (intent.dryRun) return;
   checkUsableDir(s.runsDir, name('runsDir'));
   checkUsableDir(s.logDir, name('logDir'), ['out.log', 'last.log']);
