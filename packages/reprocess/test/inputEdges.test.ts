@@ -113,6 +113,8 @@ test('--runs-dir or --log-dir naming a file is exit 2 naming the flag; nothing i
   const cases: [string[], RegExp][] = [
     [['--runs-dir', plain, '--log-dir', logs], /--runs-dir .*plain-file: is a file, not a directory/],
     [['--log-dir', plain, '--runs-dir', runs], /--log-dir .*plain-file: is a file, not a directory/],
+    // --run-name reads the runs directory to find its run: checked before that too.
+    [['--run-name', 'night-1', '--runs-dir', plain, '--log-dir', logs], /--runs-dir .*plain-file: is a file, not a directory/],
   ];
   const results = await Promise.all(cases.map(([dirs]) => reprocess(['--db', '--server', sim.url, ...dirs])));
   for (const [i, [, message]] of cases.entries()) {

@@ -199,7 +199,8 @@ export function parseRateText(name: string, text: string, allowAll = false): num
 
 /** A duration given on the command line: "500ms", "10s", "2m", "1h"; a bare number is milliseconds. */
 export function parseMillisText(name: string, text: string): number {
-  return Math.round(named(name, text, () => parseDurationMs(text, { bareUnit: 'ms', minMs: 0, maxMs: MAX_TIMER_MS })));
+  // 24 days: under what a timer holds (MAX_TIMER_MS); the fault settings then apply their own, smaller limits.
+  return Math.round(named(name, text, () => parseDurationMs(text, { bareUnit: 'ms', minMs: 0, maxMs: Math.min(24 * 86_400_000, MAX_TIMER_MS) })));
 }
 
 /** Runs one of the product's value parsers, naming the flag when the value is refused. */
