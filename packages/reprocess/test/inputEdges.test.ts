@@ -2,8 +2,8 @@
 // by its flag, setting or file, with nothing sent and nothing created (no run directory, journal or log).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -36,9 +36,9 @@ function runCli(args: string[]): Promise<CliRun> {
 }
 
 /** The binary with exactly these flags (for tests that choose --log-dir and --runs-dir themselves). */
-function reprocess(args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
+function reprocess(args: string[], options: { uid?: number; gid?: number; cwd?: string } = {}): Promise<{ code: number; stderr: string; stdout: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env() }, cwd: dir });
+    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env() }, cwd: dir, ...options });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
@@ -129,12 +129,18 @@ test('--runs-dir or --log-dir naming a file is exit 2 naming the flag; nothing i
 });
 
 test('an unwritable --runs-dir is exit 2 naming the flag', async (t) => {
-  if (process.getuid?.() === 0) return t.skip('running as root: every directory is writable');
-  const locked = join(dir, 'locked');
-  mkdirSync(locked, { mode: 0o500 });
-  const run = await reprocess(['--db', '--server', sim.url, '--runs-dir', join(locked, 'runs'), '--log-dir', join(dir, 'l2')]);
+  // As root every directory is writable: then the binary runs as nobody (uid 65534) in a directory root owns.
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot && spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(BIN)}, 4)`], { uid: 65534, gid: 65534, cwd: tmpdir() }).status !== 0) {
+    return t.skip('running as root, and user nobody cannot read the repository to run the binary');
+  }
+  const locked = mkdtempSync(join(tmpdir(), 'reprocess-locked-'));
+  chmodSync(locked, asRoot ? 0o755 : 0o555);
+  const run = await reprocess(['--db', '--server', sim.url, '--runs-dir', join(locked, 'runs'), '--log-dir', join(locked, 'logs')],
+    asRoot ? { uid: 65534, gid: 65534, cwd: tmpdir() } : {});
   assert.equal(run.code, 2, run.stderr);
-  assert.match(run.stderr, /--runs-dir .*cannot write in .*locked/);
+  assert.match(run.stderr, /--runs-dir .*locked-.*\/runs: cannot create it, this user cannot write in .*locked-/);
+  assert.deepEqual(readdirSync(locked), []);
 });
 
 test('a --query-file that is missing or only a comment is refused before anything is created', async () => {
