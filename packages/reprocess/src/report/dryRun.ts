@@ -7,6 +7,7 @@
 // counts the process each packet will be SENT with, which is what MOSIP routes by.
 import type pg from 'pg';
 import type { Packet } from '../domain/packet.js';
+import { workflowKey } from '../domain/packetKey.js';
 import {
   AGE_BUCKETS, eligibleBreakdown, eligibleSample, lookupListedRows, nowUtcText,
   type AgeBucket, type AgeCount, type ListedRow, type ProcessCount, type SampleRow, type StageCount, type StatusCount,
@@ -237,9 +238,9 @@ function distinctByWorkflowId(packets: readonly Packet[]): { unique: Packet[]; d
   const unique: Packet[] = [];
   const duplicates: Packet[] = [];
   for (const p of packets) {
-    if (seen.has(p.workflowInstanceId)) duplicates.push(p);
+    if (seen.has(workflowKey(p.workflowInstanceId))) duplicates.push(p);
     else {
-      seen.add(p.workflowInstanceId);
+      seen.add(workflowKey(p.workflowInstanceId));
       unique.push(p);
     }
   }

@@ -3,6 +3,7 @@
 import type pg from 'pg';
 import { describeDb, type DbSettings } from '../db/connect.js';
 import type { Packet } from '../domain/packet.js';
+import { workflowKey } from '../domain/packetKey.js';
 import { APPROACH2_STAGES } from '@mosip-reprocess/contract/enums.js';
 import type { Settings } from '../config/settings.js';
 import { allEligiblePackets, customQueryPackets, eligiblePackets } from './dbSource.js';
@@ -46,7 +47,7 @@ export async function openSource(
       ? loadPacketsFromFile(flags.file!, pool, s.dbSchema)
       : loadPacketsFromArg(flags.registration!, pool, s.dbSchema));
     if (loaded.duplicates > 0) emit({ type: 'warning', message: `${loaded.duplicates} duplicate entr${loaded.duplicates === 1 ? 'y' : 'ies'} in the input; each packet is sent once` });
-    const pending = loaded.packets.filter((p) => !done.has(p.workflowInstanceId.toLowerCase())).length;
+    const pending = loaded.packets.filter((p) => !done.has(workflowKey(p.workflowInstanceId))).length;
     if (remaining < pending) emit({ type: 'note', message: `--limit ${s.limit}: taking ${remaining} of the ${pending} packets still to send` });
     return {
       duplicates: 0,
