@@ -22,7 +22,7 @@ import { makeBudget, untilDeadline } from '../run/budget.js';
 import { CircuitBreaker } from '../notifier/breaker.js';
 import { watchCanary } from '../run/canary.js';
 import { dbDeliveryCheck } from '../notifier/deliveryEvidence.js';
-import { isTransient, ResilientNotifier } from '../notifier/resilientNotifier.js';
+import { isTransient, ResilientNotifier, settleAfterMsFor } from '../notifier/resilientNotifier.js';
 import { settleInDoubt } from '../run/inDoubt.js';
 import { emptyCounts, exitCodeOf, runPackets, type RunOutcome } from '../run/runner.js';
 import type { PacketResult, RunObserver, RunSummary, StopReason } from '../run/types.js';
@@ -183,7 +183,9 @@ export async function runCommand(givenFlags: RunFlags, rawIo: Io): Promise<numbe
     // A resumed run first settles the packets whose reply never came; those not sent again count as done.
     let settledInDoubt = 0;
     if (replayed && replayed.inFlight.size > 0) {
-      const decisions = await withDb(settings, () => settleInDoubt(pool, settings.dbSchema, [...replayed.inFlight.values()], Boolean(flags.resendInDoubt)));
+      const decisions = await withDb(settings, () => settleInDoubt(pool, settings.dbSchema, [...replayed.inFlight.values()], Boolean(flags.resendInDoubt), {
+        settleAfterMs: settleAfterMsFor(settings.timeout), signal: io.signal, onWait: (m) => io.err(m),
+      }));
       for (const d of decisions) {
         journal.append({ t: 'in_doubt', at: new Date().toISOString(), wf: d.send.wf, rid: d.send.rid, decision: d.decision, detail: d.detail });
         if (d.decision !== 'resend') {
@@ -256,8 +258,12 @@ export async function runCommand(givenFlags: RunFlags, rawIo: Io): Promise<numbe
       window: 20, minSamples: 5, failureRate: settings.breakerThreshold,
       cooldownMs: settings.breakerCooldown * 1000, patienceMs: settings.breakerPatience * 1000,
     }, (message) => { log.write(message); io.err(message); });
-    const notifier = new ResilientNotifier(client, breaker, { retries: settings.retries, baseDelayMs: 500, maxDelayMs: 15_000 },
-      pool ? dbDeliveryCheck(pool, settings.dbSchema) : null, io.signal);
+    const notifier = new ResilientNotifier(client, breaker, {
+      retry: { retries: settings.retries, baseDelayMs: 500, maxDelayMs: 15_000 },
+      deliveryCheck: pool ? dbDeliveryCheck(pool, settings.dbSchema) : null,
+      settleAfterMs: settleAfterMsFor(settings.timeout),
+      signal: io.signal,
+    });
     const intervalMs = settings.rate !== undefined ? 1000 / settings.rate : settings.delay * 1000;
     const base = {
       notifier, gate: new Pacer(intervalMs), observer, budget, concurrency: settings.concurrency,
