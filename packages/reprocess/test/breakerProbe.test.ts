@@ -46,3 +46,13 @@ test('after it closed again, late failures from before the pause do not count to
   // 3 ok + 2 fresh failures = 40 % < 50 %: still closed. Had the stale failure counted, 3 of 6 = 50 % would open it.
   assert.equal(b.current, 'closed');
 });
+
+test('a closed breaker lets a send the runner already journaled go even when the run is being stopped', async () => {
+  const b = new CircuitBreaker(settings);
+  const stop = new AbortController();
+  stop.abort();
+  const permit = await b.permit(stop.signal);
+  assert.equal(permit.probe, false);
+  for (let i = 0; i < 4; i++) b.record(await b.permit(), false);
+  await assert.rejects(b.permit(stop.signal), 'an open breaker does not make a stopped run wait');
+});

@@ -11,7 +11,7 @@ import { statusTransactionInserter } from '@mosip-reprocess/simulator/sql/status
 import { freshSchema, type TestSchema } from '@mosip-reprocess/testkit/db.js';
 import { watchCanary } from '../src/run/canary.js';
 import { verifyPackets } from '../src/report/verify.js';
-import { GOOD_VERDICTS, type RowVerdict } from '../src/domain/rowVerdict.js';
+import { MOVED_ON_VERDICTS, type RowVerdict } from '../src/domain/rowVerdict.js';
 import { evidenceForSends } from '../src/notifier/deliveryEvidence.js';
 import type { PacketResult } from '../src/run/types.js';
 
@@ -40,6 +40,10 @@ const CASES: Case[] = [
     row: { statusCode: STATUS.FAILED, latestTrnTypeCode: TRN_TYPE.INTERNAL_WORKFLOW_ACTION, latestTrnStatusCode: TRN_STATUS.SUCCESS, latestTrnDtimes: later(30) } },
   { label: 'marked for reprocessing', verdict: 'reprocess',
     row: { statusCode: STATUS.REPROCESS, latestTrnTypeCode: TRN_TYPE.INTERNAL_WORKFLOW_ACTION, latestTrnStatusCode: TRN_STATUS.SUCCESS, latestTrnDtimes: later(30) } },
+  { label: 'a later stage asked for a retry', verdict: 'reprocess',
+    row: { latestTrnTypeCode: TRN_TYPE.VALIDATE_PACKET, latestTrnStatusCode: TRN_STATUS.REPROCESS, latestTrnDtimes: later(30), regStageName: 'PacketValidatorStage' } },
+  { label: 'the duplicate check rejected it', verdict: 'rejected_duplicate',
+    row: { latestTrnTypeCode: TRN_TYPE.SECUREZONE_NOTIFICATION, latestTrnStatusCode: TRN_STATUS.REJECTED, latestTrnDtimes: later(1), regStageName: 'SecurezoneNotificationStage' } },
   { label: 'never left securezone', verdict: 'at_securezone',
     row: { latestTrnTypeCode: TRN_TYPE.SECUREZONE_NOTIFICATION, latestTrnStatusCode: TRN_STATUS.SUCCESS, latestTrnDtimes: later(1), regStageName: 'SecurezoneNotificationStage' } },
 ];
@@ -59,7 +63,7 @@ function rowOf(c: Case): RegistrationRowInput {
   };
 }
 
-test('the canary passes exactly the rows verify says need no attention, a re-driven FAILED packet included', async () => {
+test('the canary passes exactly the rows verify classes moved_on, processed or reprocess, a re-driven FAILED packet included', async () => {
   const rows = CASES.map(rowOf);
   await insertRegistrations(db.pool, db.schema, rows);
   // The securezone stage's own record of accepting each send (written now, after SENT_AT).
@@ -86,7 +90,7 @@ test('the canary passes exactly the rows verify says need no attention, a re-dri
     };
     // timeoutMs 0: one look at the database, no waiting.
     const canary = await watchCanary(db.pool, db.schema, result, { timeoutMs: 0, pollMs: 1 });
-    assert.equal(canary.ok, GOOD_VERDICTS.has(c.verdict), `canary and verify agree: ${c.label}: ${canary.detail}`);
+    assert.equal(canary.ok, MOVED_ON_VERDICTS.has(c.verdict), `canary and verify agree: ${c.label}: ${canary.detail}`);
     if (c.verdict === 'failed') assert.match(canary.detail, /left securezone but .* ended/);
   }
 });

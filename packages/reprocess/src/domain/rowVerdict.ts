@@ -42,8 +42,15 @@ export const ROW_VERDICT_MEANINGS: Record<RowVerdict, string> = {
   missing: 'no active row with this workflow id',
 };
 
-/** The verdicts that need nothing more: the packet went on (or is done). The canary passes on exactly these. */
+/** The verdicts that need nothing more: the packet went on (or is done). `verify` lists every other one. */
 export const GOOD_VERDICTS: ReadonlySet<RowVerdict> = new Set(['moved_on', 'processed']);
+/**
+ * The packet left securezone and a later stage took it: the canary passes on exactly these. `reprocess` is one
+ * of them: a later stage asked for a retry, which the workflow engine makes on its own (verify still lists it,
+ * to be looked at again later). The canary fails on failed, rejected_duplicate and missing at once, and on the
+ * pending verdicts when its time is up.
+ */
+export const MOVED_ON_VERDICTS: ReadonlySet<RowVerdict> = new Set(['moved_on', 'processed', 'reprocess']);
 /** The verdicts that can still change for the better without anyone acting: the packet may yet move on. */
 export const PENDING_VERDICTS: ReadonlySet<RowVerdict> = new Set(['at_securezone', 'untouched']);
 

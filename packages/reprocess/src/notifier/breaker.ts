@@ -61,8 +61,10 @@ export class CircuitBreaker {
   /** Waits until a send may go. Throws BreakerGaveUp when the server stayed down past the patience. */
   async permit(signal?: AbortSignal): Promise<Permit> {
     for (;;) {
-      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+      // Closed: the send goes, even if the run is being stopped (the runner journaled it as sent; stopping is
+      // about not waiting, and a send journaled without its result would be left in doubt).
       if (this.state === 'closed') return { probe: false, epoch: this.epoch };
+      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
       const now = this.now();
       if (now - this.openedAt >= this.settings.patienceMs) {
         throw new BreakerGaveUp(`the server kept failing for ${Math.round((now - this.openedAt) / 1000)} s (circuit breaker open ${this.trips} time(s)); stopping instead of burning through packets`);

@@ -2,16 +2,16 @@
 // after the first packet's reply, watch the database until the securezone stage recorded SUCCESS for it and
 // the packet then moved on to a later stage. Only then does the run continue.
 // Whether it moved on is the one verdict of its row (domain/rowVerdict.ts), the same `verify` gives: the canary
-// passes exactly when verify would say the packet needs no attention (moved_on, processed), fails as soon as the
-// verdict is one that will not get better by waiting (failed, rejected_duplicate, reprocess, missing), and
-// otherwise waits. A re-driven FAILED packet keeps status_code FAILED while it moves on (stages never change
+// passes when verify would class the packet moved_on, processed or reprocess (a later stage took it; a retry it
+// asked for is the workflow engine's), fails as soon as verify would class it failed, rejected_duplicate or
+// missing, and otherwise (at_securezone, untouched) waits until its time is up. A re-driven FAILED packet keeps status_code FAILED while it moves on (stages never change
 // status_code), so that column alone never fails it.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { withReconnect } from '../db/reconnect.js';
 import { selectTransactionsSince } from '../sql/selectTransactionsSince.js';
 import { rowsNowForSentPackets } from '../sql/selectRowsSinceSend.js';
-import { CLOCK_SKEW_MS, GOOD_VERDICTS, PENDING_VERDICTS, ROW_VERDICT_MEANINGS, rowVerdict } from '../domain/rowVerdict.js';
+import { CLOCK_SKEW_MS, MOVED_ON_VERDICTS, PENDING_VERDICTS, ROW_VERDICT_MEANINGS, rowVerdict } from '../domain/rowVerdict.js';
 import { TRN_STATUS, TRN_TYPE } from '@mosip-reprocess/contract/enums.js';
 import type { PacketResult } from './types.js';
 
@@ -56,7 +56,7 @@ export async function watchCanary(db: Queryable, schema: string, result: PacketR
       acceptedAt ??= Date.now();
       const [row] = await withReconnect(() => rowsNowForSentPackets(db, schema, [{ workflowInstanceId: packet.workflowInstanceId, startedAt: since }]));
       const verdict = rowVerdict(row ?? null);
-      if (row && GOOD_VERDICTS.has(verdict)) {
+      if (row && MOVED_ON_VERDICTS.has(verdict)) {
         return { ok: true, detail: `the canary packet ${packet.rid} passed securezone and moved on to ${row.latestTrnTypeCode} (${row.latestTrnStatusCode}): ${verdict}` };
       }
       if (!PENDING_VERDICTS.has(verdict)) {
