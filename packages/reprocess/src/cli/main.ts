@@ -82,7 +82,7 @@ export function buildProgram(): Command {
     .option('--resume <run-id>', 'continue a stopped or crashed run without re-sending what it already sent ("last": the newest unfinished run)')
     .option('--run-name <name>', 'idempotent runs (e.g. a Kubernetes Job\'s pod): resume the unfinished run of this name, do nothing if it finished, else start it')
     .option('--debug', 'on an internal error (exit code 4), print its stack')
-    .option('--resend-in-doubt', 'on --resume, send again the packets whose reply never came (default: decided from the database)');
+    .option('--resend-in-doubt', 'on --resume, send again the packets whose reply never came or was left in doubt (default: decided from the database; in doubt: not sent)');
   for (const s of SETTINGS) {
     if (!('flag' in s)) continue;
     program.addOption(new Option(s.flag, `${s.describe} [env ${s.env}]`));

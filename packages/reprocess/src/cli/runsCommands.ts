@@ -54,7 +54,7 @@ function wholeRunLines(w: WholeRun): string[] {
   const lines = ['', `Whole run (${1 + w.run.meta.resumes.length} attempt(s))`, `  packets notified    ${sentOf(w)}`];
   for (const o of OUTCOMES) if (w.counts[o] > 0) lines.push(`  ${o.padEnd(18)}  ${String(w.counts[o]).padStart(6)}  ${OUTCOME_LABELS[o]}`);
   if (w.counts.delivered_on_resume > 0) lines.push(`  ${'delivered'.padEnd(18)}  ${String(w.counts.delivered_on_resume).padStart(6)}  reply lost in a crash; the database showed the stage handled it`);
-  if (w.counts.in_doubt > 0) lines.push(`  ${'in_doubt'.padEnd(18)}  ${String(w.counts.in_doubt).padStart(6)}  reply lost in a crash; no database to check, not sent again`);
+  if (w.counts.in_doubt > 0) lines.push(`  ${'in_doubt'.padEnd(18)}  ${String(w.counts.in_doubt).padStart(6)}  reply lost; the database could not say whether the stage handled it; not sent again`);
   if (w.inFlight > 0) lines.push(`  ${'sent, no reply'.padEnd(18)}  ${String(w.inFlight).padStart(6)}  settled by the next --resume`);
   return lines;
 }

@@ -18,7 +18,7 @@ import { latestUnfinishedRun, readWholeRun, type StoredSummary } from '../journa
 import { CircuitBreaker } from '../notifier/breaker.js';
 import { AuthError, MosipClient } from '../notifier/client.js';
 import { dbDeliveryCheck } from '../notifier/deliveryEvidence.js';
-import { isTransient, ResilientNotifier } from '../notifier/resilientNotifier.js';
+import { isTransient, ResilientNotifier, settleAfterMsFor } from '../notifier/resilientNotifier.js';
 import { Pacer } from '../pacer/pacer.js';
 import { packetLine, summaryText } from '../report/format.js';
 import { RunLog } from '../report/logFiles.js';
@@ -81,9 +81,12 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
       ? (settings.queryFile ? `query file ${settings.queryFile}` : `db (APPROACH ${settings.approach}${flags.all ? ', --all' : ''})`)
       : mode === 'file' ? `file ${flags.file}` : '--registration';
 
-    // Acknowledged = the stage gave a definitive answer. A 5xx or lost reply is not one: a resume sends it again.
+    // Acknowledged = the stage gave a definitive answer. A 5xx or a reply the database showed unhandled is not
+    // one: a resume sends it again. A packet left in doubt is not sent again, unless --resend-in-doubt says so.
     const done = new Set<string>();
-    for (const [wf, r] of replayed?.results ?? []) if (!isTransient(r)) done.add(wf);
+    for (const [wf, r] of replayed?.results ?? []) {
+      if (!isTransient(r) && !(flags.resendInDoubt && r.outcome === 'in_doubt')) done.add(wf);
+    }
     const alreadyAcknowledged = done.size;
     for (const wf of replayed?.settled ?? []) done.add(wf);
     // --limit is the whole run's size: a resume takes only what the earlier attempts left (in-doubt packets an
@@ -127,7 +130,10 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     // A resumed run first settles the packets whose reply never came; those not sent again count as done.
     let settledInDoubt = 0;
     if (replayed && replayed.inFlight.size > 0) {
-      const decisions = await withDb(settings, () => settleInDoubt(pool, settings.dbSchema, [...replayed.inFlight.values()], Boolean(flags.resendInDoubt)));
+      const decisions = await withDb(settings, () => settleInDoubt(pool, settings.dbSchema, [...replayed.inFlight.values()], Boolean(flags.resendInDoubt), {
+        settleAfterMs: settleAfterMsFor(settings.timeout), signal,
+        onWait: (message) => emit({ type: 'note', message }),
+      }));
       for (const d of decisions) {
         journal.append({ t: 'in_doubt', at: new Date().toISOString(), wf: d.send.wf, rid: d.send.rid, decision: d.decision, detail: d.detail });
         if (d.decision !== 'resend') {
@@ -197,8 +203,14 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
       window: 20, minSamples: 5, failureRate: settings.breakerThreshold,
       cooldownMs: settings.breakerCooldown * 1000, patienceMs: settings.breakerPatience * 1000,
     }, (message) => { log.write(message); emit({ type: 'warning', message }); });
-    const notifier = new ResilientNotifier(client, breaker, { retries: settings.retries, baseDelayMs: 500, maxDelayMs: 15_000 },
-      pool ? dbDeliveryCheck(pool, settings.dbSchema) : null, signal);
+    // A lost reply is sent again only when the database shows it unhandled 2 x --timeout after the attempt
+    // started; with no database, or a query that fails, it is left in doubt (notifier/resilientNotifier.ts).
+    const notifier = new ResilientNotifier(client, breaker, {
+      retry: { retries: settings.retries, baseDelayMs: 500, maxDelayMs: 15_000 },
+      deliveryCheck: pool ? dbDeliveryCheck(pool, settings.dbSchema) : null,
+      settleAfterMs: settleAfterMsFor(settings.timeout),
+      signal,
+    });
     const intervalMs = settings.rate !== undefined ? 1000 / settings.rate : settings.delay * 1000;
     const base = {
       notifier, gate: new Pacer(intervalMs), observer, budget, concurrency: settings.concurrency,

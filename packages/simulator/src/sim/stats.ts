@@ -20,7 +20,7 @@ export interface WorkflowActionStats {
 }
 
 /** The outcomes a reply from this server can classify as (wire.classifyReply). */
-export type ReplyOutcome = Exclude<NotifyOutcome, 'network_error'>;
+export type ReplyOutcome = Exclude<NotifyOutcome, 'network_error' | 'in_doubt'>;
 
 export interface SimulatorStats {
   /** Requests per route (RouteName keys). */
