@@ -71,6 +71,7 @@
 //   matched rule ids joined with ",".
 
 import { mosipTime } from './wire.js';
+import { STATUS, TRN_TYPE } from './enums.js';
 
 export const WORKFLOW_MANAGER_SERVLET_PATH = '/registrationprocessor/v1/workflowmanager';
 export const WORKFLOW_ACTION_PATH = `${WORKFLOW_MANAGER_SERVLET_PATH}/workflowaction`;
@@ -107,18 +108,18 @@ export function pauseRuleIdsOf(value: string | null | undefined): string[] {
 }
 
 /** The status_code values the reprocessor leaves alone and the workflow action API is about. */
-export const PAUSED_STATUS_CODES = ['PAUSED', 'PAUSED_FOR_ADDITIONAL_INFO', 'RESUMABLE'] as const;
+export const PAUSED_STATUS_CODES = [STATUS.PAUSED, STATUS.PAUSED_FOR_ADDITIONAL_INFO, STATUS.RESUMABLE] as const;
 
 /** What a successful action writes (WorkflowActionService.updateRegistrationStatus). */
-export const WORKFLOW_RESUME_TRN_TYPE_CODE = 'WORKFLOW_RESUME';
+export const WORKFLOW_RESUME_TRN_TYPE_CODE = TRN_TYPE.WORKFLOW_RESUME;
 /** StatusUtil.WORKFLOW_ACTION_SERVICE_SUCCESS. */
 export const WORKFLOW_ACTION_SUB_STATUS_CODE = 'RPR-WAS-001';
 export const workflowActionStatusComment = (action: string) => `Processed the workflow action - ${action}`;
 /** The status_code each action leaves (REPROCESS_FAILED instead for RESUME_* on a REPROCESS_FAILED row). */
 export const ACTION_STATUS_CODE: Record<WorkflowAction, string> = {
-  RESUME_PROCESSING: 'RESUMABLE',
-  RESUME_FROM_BEGINNING: 'RESUMABLE',
-  STOP_PROCESSING: 'REJECTED',
+  RESUME_PROCESSING: STATUS.RESUMABLE,
+  RESUME_FROM_BEGINNING: STATUS.RESUMABLE,
+  STOP_PROCESSING: STATUS.REJECTED,
 };
 
 export interface WorkflowActionRequest {

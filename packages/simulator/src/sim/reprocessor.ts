@@ -16,6 +16,7 @@
 // The messages are returned, not routed: the pipeline model starts from the securezone stage's output only.
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { SECUREZONE_STAGE_NAME, STATUS, TRN_STATUS, TRN_TYPE } from '@mosip-reprocess/contract/enums.js';
 import { findResumablePackets, type ResumableRegistration } from '../sql/findResumablePackets.js';
 import { insertStatusTransaction } from '../sql/insertStatusTransaction.js';
 import { rewriteLatestTransaction } from '../sql/rewriteLatestTransaction.js';
@@ -35,7 +36,7 @@ export interface ReprocessorSettings {
 export const REPROCESSOR_DEFAULTS = {
   fetchSize: 100,
   attemptCount: 20,
-  restartFromStage: 'SecurezoneNotificationStage',
+  restartFromStage: SECUREZONE_STAGE_NAME,
   restartTriggerFilter: ['DemoDedupeStage:SUCCESS', 'BioDedupeStage:*', 'UinGeneratorStage:REPROCESS'],
 } as const;
 
@@ -72,7 +73,7 @@ export async function reprocessorTick(pool: pg.Pool, schema: string, settings: R
   for (const row of await findResumablePackets(pool, schema, s.fetchSize)) {
     if (row.regProcessRetryCount === s.attemptCount) {
       await write(pool, schema, row, {
-        statusCode: 'REPROCESS_FAILED', latestTrnStatusCode: 'REPROCESS_FAILED', subStatusCode: 'RPR-RPS-FAILED-001', updBy: undefined,
+        statusCode: STATUS.REPROCESS_FAILED, latestTrnStatusCode: TRN_STATUS.REPROCESS_FAILED, subStatusCode: 'RPR-RPS-FAILED-001', updBy: undefined,
         comment: 'Reprocess count has exceeded the configured attempts',
       });
       result.reprocessFailed.push(row.workflowInstanceId);
@@ -84,10 +85,10 @@ export async function reprocessorTick(pool: pg.Pool, schema: string, settings: R
     if (!restart && row.regStageName === null) break;
     const address = restart
       ? `${messageBusAddress(s.restartFromStage)}-bus-in`
-      : `${messageBusAddress(row.regStageName!)}-${row.latestTrnStatusCode === 'SUCCESS' ? 'bus-out' : 'bus-in'}`;
+      : `${messageBusAddress(row.regStageName!)}-${row.latestTrnStatusCode === TRN_STATUS.SUCCESS ? 'bus-out' : 'bus-in'}`;
     const message = messageFor(row, address, now);
     await write(pool, schema, row, {
-      statusCode: null, latestTrnStatusCode: 'REPROCESS', updBy: 'MOSIP_SYSTEM',
+      statusCode: null, latestTrnStatusCode: TRN_STATUS.REPROCESS, updBy: 'MOSIP_SYSTEM',
       subStatusCode: restart ? 'RPR-RPS-SUCCESS-002' : 'RPR-RPS-SUCCESS-001',
       comment: restart ? 'Reprocess restart from stage Completed' : 'Reprocess Completed',
       regProcessRetryCount: (row.regProcessRetryCount ?? 0) + 1,
@@ -121,12 +122,12 @@ async function write(pool: pg.Pool, schema: string, row: ResumableRegistration, 
   try {
     await client.query('BEGIN');
     await insertStatusTransaction(client, schema, {
-      id: transactionId, regId: row.regId, parentRegtrnId: row.latestTrnId, trnTypeCode: 'PACKET_REPROCESS',
+      id: transactionId, regId: row.regId, parentRegtrnId: row.latestTrnId, trnTypeCode: TRN_TYPE.PACKET_REPROCESS,
       statusCode: w.latestTrnStatusCode, subStatusCode: w.subStatusCode, statusComment: w.comment, refId: row.regId,
     });
     await rewriteLatestTransaction(client, schema, {
       workflowInstanceId: row.workflowInstanceId, statusCode: w.statusCode, latestTrnId: transactionId,
-      latestTrnTypeCode: 'PACKET_REPROCESS', latestTrnStatusCode: w.latestTrnStatusCode, regStageName: row.regStageName,
+      latestTrnTypeCode: TRN_TYPE.PACKET_REPROCESS, latestTrnStatusCode: w.latestTrnStatusCode, regStageName: row.regStageName,
       statusComment: w.comment,
       ...(w.updBy === undefined ? {} : { updBy: w.updBy }),
       ...(w.regProcessRetryCount === undefined ? {} : { regProcessRetryCount: w.regProcessRetryCount }),

@@ -191,28 +191,28 @@ class ScenarioGenerator {
     const { rng } = this;
     const anyStage = () => STAGE_OF_TRN_TYPE[this.rng.weighted(IN_FLIGHT_TRN_TYPE_WEIGHTS)] ?? 'PacketClassifierStage';
     switch (statusCode) {
-      case 'PAUSED': {
+      case STATUS.PAUSED: {
         const ruleIds = rng.weighted(PAUSE_RULE_WEIGHTS);
         const rules = ruleIds.split(',') as (keyof typeof PAUSE_RULES)[];
         // The longest pause decides the resume time and action.
         const longest = rules.map((r) => PAUSE_RULES[r]).sort((a, b) => b.pauseForSeconds - a.pauseForSeconds)[0]!;
         return {
-          typeCode: 'INTERNAL_WORKFLOW_ACTION', trnStatus: 'SUCCESS',
+          typeCode: TRN_TYPE.INTERNAL_WORKFLOW_ACTION, trnStatus: TRN_STATUS.SUCCESS,
           stage: rules.includes('PAUSE') ? 'PacketClassifierStage' : anyStage(),
           comment: `${PAUSED_COMMENT}(${rules.map((r) => PAUSE_RULE_DESCRIPTIONS[r]).join(',')})`,
           pauseRuleIds: ruleIds, defaultResumeAction: longest.defaultResumeAction, pauseSeconds: longest.pauseForSeconds,
         };
       }
-      case 'PAUSED_FOR_ADDITIONAL_INFO':
+      case STATUS.PAUSED_FOR_ADDITIONAL_INFO:
         return {
-          typeCode: 'INTERNAL_WORKFLOW_ACTION', trnStatus: 'SUCCESS', stage: anyStage(),
+          typeCode: TRN_TYPE.INTERNAL_WORKFLOW_ACTION, trnStatus: TRN_STATUS.SUCCESS, stage: anyStage(),
           comment: PAUSED_FOR_ADDITIONAL_INFO_COMMENT, pauseRuleIds: null, defaultResumeAction: 'STOP_PROCESSING',
           pauseSeconds: ADDITIONAL_INFO_PAUSE_SECONDS,
         };
-      case 'RESUMABLE': {
+      case STATUS.RESUMABLE: {
         const fromBeginning = rng.chance(RESUMED_FROM_BEGINNING_RATE);
         return {
-          typeCode: WORKFLOW_RESUME_TRN_TYPE_CODE, trnStatus: fromBeginning ? 'REPROCESS' : 'SUCCESS',
+          typeCode: WORKFLOW_RESUME_TRN_TYPE_CODE, trnStatus: fromBeginning ? TRN_STATUS.REPROCESS : TRN_STATUS.SUCCESS,
           stage: fromBeginning ? RESUME_FROM_BEGINNING_STAGE : 'PacketClassifierStage',
           comment: workflowActionStatusComment(fromBeginning ? 'RESUME_FROM_BEGINNING' : 'RESUME_PROCESSING'),
           pauseRuleIds: null, defaultResumeAction: null, pauseSeconds: null,
@@ -288,7 +288,7 @@ function tally(summary: SeedSummary, row: RegistrationRowInput, duplicate: boole
   bump(summary.byStatusCode, row.statusCode);
   bump(summary.byLatestTrnStatusCode, row.latestTrnStatusCode);
   bump(summary.byLatestTrnTypeCode, row.latestTrnTypeCode);
-  if (row.statusCode === 'PAUSED') bump(summary.byPauseRuleIds, row.pauseRuleIds);
+  if (row.statusCode === STATUS.PAUSED) bump(summary.byPauseRuleIds, row.pauseRuleIds);
   if (duplicate) summary.duplicates += 1;
   if (row.source === null) summary.migrated += 1;
   if (row.isActive === false) summary.inactive += 1;

@@ -8,6 +8,7 @@
 // of STOP_PROCESSING, which is only counted (stats.workflowActions.completedEvents).
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { STATUS, TRN_STATUS } from '@mosip-reprocess/contract/enums.js';
 import {
   ACTION_STATUS_CODE, invalidValueMessage, isWorkflowAction, missingValueMessage, notFoundMessage, notPausedMessage,
   RESUME_FROM_BEGINNING_STAGE, WORKFLOW_ACTION_CODES, WORKFLOW_ACTION_REQUEST_ID, WORKFLOW_ACTION_SUB_STATUS_CODE,
@@ -73,7 +74,7 @@ export async function processWorkflowAction(deps: WorkflowActionDeps, rawBody: s
     }
     if (rows.length === ids.length) {
       for (const row of rows) {
-        if (row.statusCode.toUpperCase() !== 'PAUSED') {
+        if (row.statusCode.toUpperCase() !== STATUS.PAUSED) {
           throw new ActionError('RPR-WAA-004', notPausedMessage(row.regId), 'not_paused');
         }
       }
@@ -181,10 +182,10 @@ async function applyToRow(deps: WorkflowActionDeps, row: ActionRegistration, act
   let statusCode = ACTION_STATUS_CODE[action];
   let latestTrnStatusCode = row.latestTrnStatusCode;
   let regStageName = row.regStageName;
-  if (action !== 'STOP_PROCESSING' && row.latestTrnStatusCode === 'REPROCESS_FAILED') {
-    statusCode = 'REPROCESS_FAILED';
+  if (action !== 'STOP_PROCESSING' && row.latestTrnStatusCode === TRN_STATUS.REPROCESS_FAILED) {
+    statusCode = STATUS.REPROCESS_FAILED;
   } else if (action === 'RESUME_FROM_BEGINNING') {
-    latestTrnStatusCode = 'REPROCESS';
+    latestTrnStatusCode = TRN_STATUS.REPROCESS;
     regStageName = deps.resumeFromBeginningStage ?? RESUME_FROM_BEGINNING_STAGE;
   }
   const transactionId = randomUUID();
