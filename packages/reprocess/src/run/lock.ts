@@ -52,6 +52,8 @@ export interface RunLockOptions {
   heartbeatMs?: number;
   /** How long to keep trying to reconnect before giving up (default 120 s). */
   reconnectPatienceMs?: number;
+  /** Awaited before each reconnect attempt (tests use it to let another run in first). */
+  beforeReconnect?: () => Promise<void>;
 }
 
 type State = { kind: 'held' } | { kind: 'reconnecting'; since: number } | { kind: 'lost'; message: string } | { kind: 'released' };
@@ -150,6 +152,7 @@ export class RunLock {
       if (this.state.kind !== 'reconnecting') return;
       let client: pg.PoolClient | null = null;
       try {
+        await this.options.beforeReconnect?.();
         client = await this.pool.connect();
         this.client = client;
         this.watch(client);
