@@ -55,6 +55,8 @@ export interface StartRecord {
   /** Who runs it, so that a later start can tell a crashed attempt from one still running. */
   host: string;
   pid: number;
+  /** --reason, when given. */
+  reason?: string | null;
 }
 
 export interface EndRecord {

@@ -61,7 +61,7 @@ type State = { kind: 'held' } | { kind: 'reconnecting'; since: number } | { kind
 export class RunLock {
   private state: State = { kind: 'held' };
   private client: pg.PoolClient;
-  private readonly comment: string;
+  private comment: string;
   private heartbeat: NodeJS.Timeout | null = null;
   private recovering: Promise<void> | null = null;
 
@@ -93,6 +93,13 @@ export class RunLock {
       await pool.end().catch(() => undefined);
       throw err;
     }
+  }
+
+  /** Names the run in the holder's description once its id exists (the lock is taken before the run directory). */
+  async setRunId(runId: string): Promise<void> {
+    this.holder.runId = runId;
+    this.comment = holderComment(this.holder);
+    if (this.state.kind === 'held') await holdsRunLock(this.client, this.schema, this.comment).catch(() => undefined);
   }
 
   /** Non-null once the lock is lost for good: the run must not send any more. */
