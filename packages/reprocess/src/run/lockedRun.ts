@@ -1,6 +1,6 @@
 // The run lock (lock.ts) wired into a run: taken before anything is read or sent, and checked before every send.
 import { describeDb } from '../db/connect.js';
-import { dbSettingsOf } from '../source/openSource.js';
+import { dbSettingsOf, withDb } from '../source/openSource.js';
 import type { EventSink } from './events.js';
 import { RunLock } from './lock.js';
 import type { Gate } from './runner.js';
@@ -15,9 +15,9 @@ export async function takeRunLock(request: RunRequest, command: string, emit: Ev
     return null;
   }
   const db = dbSettingsOf(s);
-  return RunLock.acquire(db, s.dbSchema, `${describeDb(db)} schema ${s.dbSchema}`, {
+  return withDb(s, () => RunLock.acquire(db, s.dbSchema, `${describeDb(db)} schema ${s.dbSchema}`, {
     runId: request.resume?.run.id ?? '(new run)', command, startedAt: new Date().toISOString(), reason: s.reason ?? null,
-  }, { onEvent: (message) => emit({ type: 'warning', message }) });
+  }, { onEvent: (message) => emit({ type: 'warning', message }) }));
 }
 
 /** Waits for the pacer, then for the lock (while it is being taken again); refuses to let a send start once it is lost. */
