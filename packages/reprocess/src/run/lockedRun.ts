@@ -7,8 +7,8 @@ import type { Gate } from './runner.js';
 import type { RunRequest } from './request.js';
 import type { StopReason } from './types.js';
 
-/** The lock for the request's database and schema, or null (with a warning) when no database is configured. */
-export async function takeRunLock(request: RunRequest, command: string, emit: EventSink): Promise<RunLock | null> {
+/** The lock for the run's database and schema, or null (with a warning) when no database is configured. */
+export async function takeRunLock(request: Pick<RunRequest, 'settings' | 'dbConfigured'> & { resume?: RunRequest['resume'] }, command: string, emit: EventSink): Promise<RunLock | null> {
   const s = request.settings;
   if (!request.dbConfigured) {
     emit({ type: 'warning', message: 'no database configured: no run lock is taken, so nothing stops another run from sending the same packets at the same time' });
