@@ -21,15 +21,15 @@ let db: TestSchema;
 before(async () => { db = await freshSchema('hold'); });
 after(async () => { await db.drop(); });
 
-type Labelled = RegistrationRowInput & { label: string; pauseRuleIds?: string };
+type Labelled = RegistrationRowInput & { label: string; rule?: string };
 
 async function withRows(rows: Labelled[]): Promise<void> {
   const s = `"${db.schema}"`;
   await db.pool.query(`TRUNCATE ${s}.registration, ${s}.registration_list, ${s}.registration_transaction`);
   await insertRegistrations(db.pool, db.schema, rows);
   for (const r of rows) {
-    if (r.pauseRuleIds) {
-      await db.pool.query(`UPDATE ${s}.registration SET pause_rule_ids = $1 WHERE workflow_instance_id = $2`, [r.pauseRuleIds, r.workflowInstanceId]);
+    if (r.rule) {
+      await db.pool.query(`UPDATE ${s}.registration SET pause_rule_ids = $1 WHERE workflow_instance_id = $2`, [r.rule, r.workflowInstanceId]);
     }
   }
 }
@@ -49,8 +49,8 @@ async function selectedLabels(rows: Labelled[], c: EligibilityCriteria): Promise
 
 const rowsUnderTest = (): Labelled[] => [
   { ...stuckRow(), label: 'plain' },
-  { ...stuckRow({ statusCode: 'PAUSED' }), label: 'paused', pauseRuleIds: 'PAUSE' },
-  { ...stuckRow({ statusCode: 'PAUSED' }), label: 'hotlisted', pauseRuleIds: 'HOTLISTED_OPERATOR' },
+  { ...stuckRow({ statusCode: 'PAUSED' }), label: 'paused', rule: 'PAUSE' },
+  { ...stuckRow({ statusCode: 'PAUSED' }), label: 'hotlisted', rule: 'HOTLISTED_OPERATOR' },
   { ...stuckRow({ statusCode: 'PAUSED_FOR_ADDITIONAL_INFO' }), label: 'additional info' },
   { ...stuckRow({ statusCode: 'RESUMABLE' }), label: 'resumable' },
   { ...stuckRow({ trnRetryCount: 8 }), label: 'trn 8' },
