@@ -14,6 +14,7 @@ import { stuckRow } from '@mosip-reprocess/testkit/rows.js';
 import { freshSchema, TEST_DB_URL, type TestSchema } from '@mosip-reprocess/testkit/db.js';
 import { classifyWorkflowActionReply, WORKFLOW_ACTION_PATH } from '../src/action/contract.js';
 import { RunLock } from '../src/run/lock.js';
+import { createRun } from '../src/journal/runStore.js';
 
 const CLIENT_SECRET = 'action-secret';
 let db: TestSchema;
@@ -162,4 +163,29 @@ test('RESUME_PROCESSING and STOP_PROCESSING over HTTP: rows move, one line per R
     assert.equal(await statusOf(hot.regId), 'REJECTED');
     assert.equal(await statusOf(notPaused.regId), 'PROCESSING');
   });
+});
+
+test('--resume: RIDs an earlier attempt settled are not sent again; the action and source come from the run', async () => {
+  const a = paused('PAUSE');
+  const b = paused('PAUSE');
+  const c = paused('PAUSE');
+  await scenario([a, b, c]);
+  const logDir = mkdtempSync(join(tmpdir(), 'action-resume-'));
+  const run = createRun(join(logDir, 'runs'), {
+    flags: { workflowAction: 'RESUME_PROCESSING', db: true, pauseRule: 'PAUSE', batchSize: '10' }, configFile: null, settings: {},
+    source: 'action RESUME_PROCESSING (db, pause rule PAUSE)',
+  });
+  const journal = run.openJournal();
+  journal.append({ t: 'action_send', at: new Date().toISOString(), action: 'RESUME_PROCESSING', rids: [a.regId, b.regId] });
+  journal.append({ t: 'action_result', at: new Date().toISOString(), rid: a.regId, outcome: 'applied', http: 200, errorCode: null, message: '' });
+  journal.append({ t: 'action_result', at: new Date().toISOString(), rid: b.regId, outcome: 'server_error', http: 503, errorCode: null, message: '' });
+  journal.close();
+  const resumed = await runCliBinary(['action', 'ignored', '--resume', run.meta.id, '--dry-run'], {
+    env: { REGPROC_CLIENT_PWD: CLIENT_SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: db.schema }, logDir,
+  });
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stdout, /RESUME_PROCESSING to .*: 2 RID\(s\)/);
+  assert.doesNotMatch(resumed.stdout, new RegExp(a.regId));
+  assert.match(resumed.stdout, new RegExp(b.regId));
+  assert.match(resumed.stdout, new RegExp(c.regId));
 });

@@ -6,7 +6,7 @@ import { SECRET_KEYS, SETTINGS } from '../config/settings.js';
 import { InputError } from '../errors.js';
 import { openRun } from '../journal/runStore.js';
 import { isWorkflowAction, WORKFLOW_ACTIONS } from '../action/contract.js';
-import { checkActionRequest, planAction, runAction, type ActionRequest, type ActionSource } from '../action/runAction.js';
+import { checkActionRequest, planAction, runAction, settledRids, type ActionRequest, type ActionSource } from '../action/runAction.js';
 import { reportFailure, type Io } from './runCommand.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -74,7 +74,7 @@ export async function actionCommand(actionName: string, given: Record<string, un
     };
     checkActionRequest(request);
     if (opts.dryRun) {
-      const plan = await planAction(request);
+      const plan = await planAction(request, resume ? settledRids(resume) : new Set());
       const target = (actionServer ?? settings.server ?? '<--server>') + '/registrationprocessor/v1/workflowmanager/workflowaction';
       if (settings.json) io.out(JSON.stringify({ kind: 'action-dry-run', target, ...plan }));
       else {
