@@ -37,6 +37,10 @@ export async function runCommand(flags: RunFlags, rawIo: Io): Promise<number> {
       io.out(json ? JSON.stringify(report) : renderDryRun(report));
       return 0;
     }
+    if (request.finished) {
+      io.err(`run ${request.finished.runId} (--run-name ${request.finished.name}) has already finished: nothing to do (\`reprocess report ${request.finished.runId}\` shows it)`);
+      return 0;
+    }
     progress = new Progress({ isTTY: Boolean(io.stderrIsTTY), write: (t) => (io.progress ?? io.err)(t) }, null, request.settings.progressInterval * 1000);
     const p = progress;
     const sink: EventSink = (e) => {

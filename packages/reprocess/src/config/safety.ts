@@ -2,20 +2,16 @@
 // The rows join the one settings table (settings.ts) through safetySettings(), which takes the table's value
 // parsers so they are defined once.
 import { z } from 'zod';
+import type { NumberSpec } from './values.js';
 import { InputError } from '../errors.js';
 import { MOSIP_REPROCESS_ATTEMPT_COUNT, MOSIP_UPLOADER_MAX_RETRY, type HoldBackRules } from '../filter/holdBack.js';
 
-type Preprocessed<T extends z.ZodTypeAny> = z.ZodEffects<T, z.output<T>, unknown>;
-
-export function safetySettings(p: {
-  bool: Preprocessed<z.ZodBoolean>;
-  num: (inner: z.ZodNumber) => Preprocessed<z.ZodNumber>;
-}) {
+export function safetySettings<B extends z.ZodTypeAny, N extends z.ZodTypeAny>(p: { bool: B; num: (spec: NumberSpec) => N }) {
   return [
     { key: 'includePaused', flag: '--include-paused', env: 'REPROCESS_INCLUDE_PAUSED', describe: 'also send packets MOSIP paused (status_code PAUSED, PAUSED_FOR_ADDITIONAL_INFO, RESUMABLE); bypasses their pause rules', schema: p.bool.default(false) },
     { key: 'includeExhausted', flag: '--include-exhausted', env: 'REPROCESS_INCLUDE_EXHAUSTED', describe: 'also send packets whose retry budget is spent (MOSIP fails them on their next pass)', schema: p.bool.default(false) },
-    { key: 'uploaderMaxRetry', flag: '--uploader-max-retry <n>', env: 'REPROCESS_UPLOADER_MAX_RETRY', describe: `your registration.processor.max.retry: the packet uploader fails a packet when trn_retry_count + 1 reaches it (default ${MOSIP_UPLOADER_MAX_RETRY}, MOSIP's)`, schema: p.num(z.number().int().min(1).max(32767)).default(MOSIP_UPLOADER_MAX_RETRY) },
-    { key: 'reprocessAttemptCount', flag: '--reprocess-attempt-count <n>', env: 'REPROCESS_REPROCESS_ATTEMPT_COUNT', describe: `your registration.processor.reprocess.attempt.count: MOSIP's reprocessor fails a row whose reg_process_retry_count equals it (default ${MOSIP_REPROCESS_ATTEMPT_COUNT}, MOSIP's)`, schema: p.num(z.number().int().min(0).max(32767)).default(MOSIP_REPROCESS_ATTEMPT_COUNT) },
+    { key: 'uploaderMaxRetry', flag: '--uploader-max-retry <n>', env: 'REPROCESS_UPLOADER_MAX_RETRY', describe: `your registration.processor.max.retry: the packet uploader fails a packet when trn_retry_count + 1 reaches it (default ${MOSIP_UPLOADER_MAX_RETRY}, MOSIP's)`, schema: p.num({ min: 1, max: 32767, integer: true }).default(MOSIP_UPLOADER_MAX_RETRY) },
+    { key: 'reprocessAttemptCount', flag: '--reprocess-attempt-count <n>', env: 'REPROCESS_REPROCESS_ATTEMPT_COUNT', describe: `your registration.processor.reprocess.attempt.count: MOSIP's reprocessor fails a row whose reg_process_retry_count equals it (default ${MOSIP_REPROCESS_ATTEMPT_COUNT}, MOSIP's)`, schema: p.num({ min: 0, max: 32767, integer: true }).default(MOSIP_REPROCESS_ATTEMPT_COUNT) },
     { key: 'allowShortWindow', flag: '--allow-short-window', env: 'REPROCESS_ALLOW_SHORT_WINDOW', describe: `allow --older-than below ${MOSIP_MIN_WINDOW_SECONDS} s (MOSIP's own minimum; shorter windows re-drive packets still in ABIS or manual verification)`, schema: p.bool.default(false) },
     { key: 'reason', flag: '--reason <text>', env: 'REPROCESS_REASON', describe: 'why this run: recorded in its journal, summary and logs, and shown to a second run the lock stops', schema: z.string().trim().min(1).max(200).optional() },
   ] as const;

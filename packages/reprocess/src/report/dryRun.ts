@@ -7,6 +7,7 @@
 // counts the process each packet will be SENT with, which is what MOSIP routes by.
 import type pg from 'pg';
 import type { Packet } from '../domain/packet.js';
+import { workflowKey } from '../domain/packetKey.js';
 import { eligibleBreakdown, type AgeCount, type ProcessCount, type StageCount, type StatusCount } from '../sql/eligibleBreakdown.js';
 import { eligibleSample } from '../sql/eligibleSample.js';
 import { lookupListedRows, type ListedRow } from '../sql/lookupListedRows.js';
@@ -295,9 +296,9 @@ function distinctByWorkflowId(packets: readonly Packet[]): { unique: Packet[]; d
   const unique: Packet[] = [];
   const duplicates: Packet[] = [];
   for (const p of packets) {
-    if (seen.has(p.workflowInstanceId)) duplicates.push(p);
+    if (seen.has(workflowKey(p.workflowInstanceId))) duplicates.push(p);
     else {
-      seen.add(p.workflowInstanceId);
+      seen.add(workflowKey(p.workflowInstanceId));
       unique.push(p);
     }
   }

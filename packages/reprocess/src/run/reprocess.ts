@@ -66,6 +66,7 @@ export class RunInterrupted extends Error {
 export async function runReprocess(request: RunRequest, emit: EventSink, options: RunOptions = {}): Promise<RunResult> {
   const { settings, flags, mode } = request;
   if (flags.dryRun) throw new InputError('a dry run is dryRunReprocess(), not runReprocess()');
+  if (request.finished) throw new InputError(`run ${request.finished.runId} (--run-name ${request.finished.name}) already finished; check request.finished first`);
   const signal = options.signal;
   const shard = settings.shard ? parseShard(settings.shard) : null;
   const until = settings.until ? untilDeadline(settings.until) : undefined;
@@ -111,6 +112,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     run = request.resume?.run ?? createRun(settings.runsDir, {
       flags: flagsToKeep(flags), configFile: flags.config ?? null,
       settings: redactSettings(settings), source: sourceText,
+      ...(flags.runName !== undefined ? { name: flags.runName } : {}),
     });
     const resumed = Boolean(request.resume);
     if (resumed) {

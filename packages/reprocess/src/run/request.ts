@@ -1,15 +1,17 @@
 // A run request: where the packets come from, how the run goes, and the resolved settings. Built from the
 // command line's flags (or from code) before anything is created, sent or fetched: every check of the
 // settings happens here, so a bad value never leaves a run directory or a used token behind.
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { flagAttribute, loadSettings } from '../config/load.js';
 import { SECRET_KEYS, SETTINGS, type Settings } from '../config/settings.js';
-import { InputError } from '../errors.js';
+import { validateBeforeRun } from '../config/validate.js';
+import { InputError, UnreachableError } from '../errors.js';
 import { checkWindowFloor } from '../config/safety.js';
 import { readJournal, replay, type Replayed } from '../journal/replay.js';
-import { openRun, type RunHandle } from '../journal/runStore.js';
-import { latestUnfinishedRun } from '../journal/wholeRun.js';
+import { findRunByName, openRun, type RunHandle } from '../journal/runStore.js';
+import { latestUnfinishedRun, readWholeRun } from '../journal/wholeRun.js';
+
+const RUN_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
 /** Flags that are not settings: where packets come from and how the run goes. */
 export interface RunFlags extends Record<string, unknown> {
@@ -22,6 +24,8 @@ export interface RunFlags extends Record<string, unknown> {
   all?: boolean;
   /** A run id, or "last": the newest unfinished run in the runs directory. */
   resume?: string;
+  /** Idempotent runs: resume the unfinished run of this name, do nothing if it finished, else start it. */
+  runName?: string;
   resendInDoubt?: boolean;
 }
 
@@ -38,6 +42,8 @@ export interface RunRequest {
   dbConfigured: boolean;
   /** The run being resumed and what its journal says, or null for a new run. */
   resume: { run: RunHandle; replayed: Replayed } | null;
+  /** --run-name of a run that already finished: there is nothing to do. */
+  finished: { runId: string; name: string } | null;
 }
 
 function modeOf(flags: RunFlags, s: Settings): Mode {
@@ -70,7 +76,6 @@ function checkSettings(flags: RunFlags, s: Settings, mode: Mode, dbConfigured: b
   if (flags.canary && !dbConfigured) throw new InputError('--canary watches the packet in the database: configure it (DB_HOST or --db-url)');
   if (!s.server) throw new InputError('no MOSIP server: give --server <url>, REPROCESS_SERVER, or "server:" in the config file');
   if (!s.clientSecret) throw new InputError('no client secret: set REGPROC_CLIENT_PWD (or clientSecret in the config file)');
-  if (s.caFile && !existsSync(s.caFile)) throw new InputError(`--ca-file ${s.caFile}: no such file`);
 }
 
 /** The flags worth keeping in run.json so that --resume repeats the same run. A URL with a password is dropped. */
@@ -78,7 +83,7 @@ export function flagsToKeep(flags: RunFlags): Record<string, unknown> {
   const keep: Record<string, unknown> = {};
   const settingAttrs = new Map(SETTINGS.filter((s) => 'flag' in s).map((s) => [flagAttribute((s as { flag: string }).flag), s.key]));
   for (const [name, value] of Object.entries(flags)) {
-    if (value === undefined || ['resume', 'dryRun', 'config', 'resendInDoubt', 'debug'].includes(name)) continue;
+    if (value === undefined || ['resume', 'dryRun', 'config', 'resendInDoubt', 'debug', 'runName'].includes(name)) continue;
     const key = settingAttrs.get(name);
     if (key && SECRET_KEYS.has(key)) continue;
     keep[name] = value;
@@ -93,7 +98,22 @@ export function flagsToKeep(flags: RunFlags): Record<string, unknown> {
 export function resolveRunRequest(givenFlags: RunFlags, env: NodeJS.ProcessEnv): RunRequest {
   let flags = givenFlags;
   let resume: RunRequest['resume'] = null;
+  let finished: RunRequest['finished'] = null;
   let loaded = loadSettings({ flags, env, configFile: flags.config ?? env.REPROCESS_CONFIG });
+  // Directories and files the run needs, checked before the runs directory is even read (--run-name, --resume).
+  validateBeforeRun({ settings: loaded.settings, origins: loaded.origins, dryRun: Boolean(flags.dryRun) });
+  if (flags.runName !== undefined) {
+    if (!RUN_NAME.test(flags.runName)) throw new InputError(`--run-name "${flags.runName}": use 1 to 63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit`);
+    if (flags.resume) throw new InputError('--run-name finds its run by name: give --run-name or --resume, not both');
+    if (flags.dryRun) throw new InputError('--run-name names a run that sends; a dry run has no run to name');
+    const id = findRunByName(loaded.settings.runsDir, flags.runName);
+    if (id) {
+      const whole = readWholeRun(openRun(loaded.settings.runsDir, id));
+      if (whole.status === 'running') throw new UnreachableError(`run ${id} (--run-name ${flags.runName}) is still running on this host (pid ${whole.replayed.lastStart?.pid}); not starting it twice`);
+      if (whole.unfinished) flags = { ...flags, resume: id };
+      else finished = { runId: id, name: flags.runName };
+    }
+  }
   if (flags.resume) {
     const id = flags.resume === 'last' ? latestUnfinishedRun(loaded.settings.runsDir) : flags.resume;
     if (!id) throw new InputError(`--resume last: no unfinished run in ${loaded.settings.runsDir} (see --runs-dir; \`reprocess runs\` lists them)`);
@@ -102,13 +122,14 @@ export function resolveRunRequest(givenFlags: RunFlags, env: NodeJS.ProcessEnv):
     flags = { ...run.meta.flags, ...given, resume: id };
     const configFile = flags.config ?? run.meta.configFile ?? env.REPROCESS_CONFIG;
     loaded = loadSettings({ flags, env, configFile: configFile ?? undefined });
+    validateBeforeRun({ settings: loaded.settings, origins: loaded.origins, dryRun: Boolean(flags.dryRun) });
     resume = { run, replayed: replay(readJournal(run.journalPath)) };
   }
   const { settings, origins } = loaded;
   const mode = modeOf(flags, settings);
   const dbConfigured = mode === 'db' || 'dbUrl' in origins || 'dbHost' in origins;
   checkSettings(flags, settings, mode, dbConfigured, origins);
-  return { mode, settings, origins, flags, dbConfigured, resume };
+  return { mode, settings, origins, flags, dbConfigured, resume, finished };
 }
 
 /** What the operator types to continue a run that stopped: the run id and, always, its runs directory. */

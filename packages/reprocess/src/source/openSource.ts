@@ -3,6 +3,7 @@
 import type pg from 'pg';
 import { describeDb, type DbSettings } from '../db/connect.js';
 import type { Packet } from '../domain/packet.js';
+import { workflowKey } from '../domain/packetKey.js';
 import { APPROACH2_STAGES } from '@mosip-reprocess/contract/enums.js';
 import type { Settings } from '../config/settings.js';
 import { allEligiblePackets, customQueryPackets, eligiblePackets } from './dbSource.js';
@@ -70,7 +71,7 @@ export async function openSource(
     let held = 0;
     // Held packets are looked up (and reported by line) before the run starts, so the counts below are right.
     const kept = pool ? await withDb(s, () => keepNotHeld(loaded.packets, pool, s, rules, emit, () => { held += 1; })) : loaded.packets;
-    const pending = kept.filter((p) => !done.has(p.workflowInstanceId.toLowerCase())).length;
+    const pending = kept.filter((p) => !done.has(workflowKey(p.workflowInstanceId))).length;
     if (remaining < pending) emit({ type: 'note', message: `--limit ${s.limit}: taking ${remaining} of the ${pending} packets still to send` });
     return {
       duplicates: 0,
