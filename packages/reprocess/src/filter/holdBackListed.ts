@@ -3,6 +3,7 @@
 // skipped, unless the operator's --include-* flag takes it (then it is reported as sent anyway).
 import type pg from 'pg';
 import type { Packet } from '../domain/packet.js';
+import { workflowKey } from '../domain/packetKey.js';
 import { includedReasons, holdBackMessage, type HoldBackFacts, type HoldBackRules } from './holdBack.js';
 import { lookupHoldBack } from '../sql/lookupHoldBack.js';
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
@@ -27,9 +28,9 @@ export async function* holdBackListed(
   let batch: Packet[] = [];
   const flush = async function* (): AsyncGenerator<Packet, void, void> {
     const found = await lookupHoldBack(db, schema, batch.map((p) => p.workflowInstanceId), rules);
-    const byWf = new Map(found.map((r) => [r.workflow_instance_id, r]));
+    const byWf = new Map(found.map((r) => [workflowKey(r.workflow_instance_id), r]));
     for (const packet of batch) {
-      const row = byWf.get(packet.workflowInstanceId.toLowerCase());
+      const row = byWf.get(workflowKey(packet.workflowInstanceId));
       if (!row) {
         yield packet;
         continue;

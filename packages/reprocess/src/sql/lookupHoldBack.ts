@@ -15,17 +15,17 @@ export interface HoldBackRow {
 
 /**
  * The active rows (the ones the securezone stage finds) of these workflow ids that MOSIP would not move now,
- * with the reason. Ids with no active row, or not held, are absent. Matching is case-insensitive, like the stage's.
+ * with the reason. Ids with no active row, or not held, are absent. Matched exactly (primary key), as the stage looks them up.
  */
 export async function lookupHoldBack(
   db: Queryable, schema: string, workflowIds: readonly string[], rules: HoldBackRules,
 ): Promise<HoldBackRow[]> {
   if (workflowIds.length === 0) return [];
   const p = new Params();
-  const ids = p.add(workflowIds.map((w) => w.toLowerCase()));
+  const ids = p.add([...workflowIds]);
   const { rows } = await db.query<HoldBackRow>(
     `SELECT * FROM (
-       SELECT lower(r.workflow_instance_id) AS workflow_instance_id, ${holdBackReasonSql(p, rules)} AS reason,
+       SELECT r.workflow_instance_id, ${holdBackReasonSql(p, rules)} AS reason,
               r.status_code, r.pause_rule_ids, r.trn_retry_count, r.reg_process_retry_count
          FROM ${quoteSchema(schema)}.registration r
         WHERE r.workflow_instance_id = ANY(${ids}::varchar[])
