@@ -1,6 +1,7 @@
 // Every run setting in one table: its config-file key, flag, environment variable, type, default and
 // whether it is a secret. The CLI, the loader and the redactor all read this table.
 import { z } from 'zod';
+import { safetySettings } from './safety.js';
 import { parseDurationMs, parseNumber, parseShare, ValueProblem, type DurationSpec, type NumberSpec } from './values.js';
 
 const list = z.preprocess(
@@ -89,6 +90,7 @@ export const SETTINGS = [
   { key: 'until', flag: '--until <time>', env: 'REPROCESS_UNTIL', describe: 'stop taking new packets at this local clock time (HH:MM, e.g. 05:30 for a night window) or ISO date-time', schema: z.string().regex(/^(\d{1,2}:\d{2}|\d{4}-\d{2}-\d{2}T.+)$/, 'expected HH:MM or an ISO date-time').optional() },
   { key: 'progressInterval', flag: '--progress-interval <age>', env: 'REPROCESS_PROGRESS_INTERVAL', describe: 'when stderr is not a terminal, print a progress line this often, at most 1d (default 30s; 0 = never)', schema: age(0, DAY_MS).default('30s') },
   { key: 'shard', flag: '--shard <k/n>', env: 'REPROCESS_SHARD', describe: 'scale-out: take only the packets of shard k of n (by workflow id), e.g. 1/4', schema: z.string().regex(/^\d+\/\d+$/, 'expected K/N, e.g. 1/4').optional() },
+  ...safetySettings({ bool, num }),
   { key: 'json', flag: '--json', env: 'REPROCESS_JSON', describe: 'print JSON lines instead of text', schema: bool.default(false) },
 ] as const satisfies readonly Setting[];
 

@@ -27,6 +27,8 @@ import { makeBudget, untilDeadline } from './budget.js';
 import { watchCanary } from './canary.js';
 import type { EventSink } from './events.js';
 import { settleInDoubt } from './inDoubt.js';
+import { lockedBudget, lockedGate, takeRunLock } from './lockedRun.js';
+import type { RunLock } from './lock.js';
 import { flagsToKeep, resumeCommand, type RunRequest } from './request.js';
 import { emptyCounts, exitCodeOf, runPackets, type RunOutcome } from './runner.js';
 import type { PacketResult, RunObserver, RunSummary, StopReason } from './types.js';
@@ -74,9 +76,12 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
   let client: MosipClient | null = null;
   let journal: Journal | null = null;
   let run: RunHandle | null = null;
+  let lock: RunLock | null = null;
   let sentSoFar = 0;
   try {
     pool = request.dbConfigured ? createPool(dbSettings) : null;
+    // One run per database: taken before anything is read or sent, held to the end (src/run/lock.ts).
+    lock = await takeRunLock(request, 'run', emit);
     const sourceText = mode === 'db'
       ? (settings.queryFile ? `query file ${settings.queryFile}` : `db (APPROACH ${settings.approach}${flags.all ? ', --all' : ''})`)
       : mode === 'file' ? `file ${flags.file}` : '--registration';
@@ -119,11 +124,12 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     }
     const attempt = resumed ? Math.max(replayed?.attempts ?? 0, run.meta.resumes.length) + 1 : 1;
     journal = run.openJournal();
-    journal.append({ t: 'start', at: new Date().toISOString(), attempt, host: hostname(), pid: process.pid });
+    journal.append({ t: 'start', at: new Date().toISOString(), attempt, host: hostname(), pid: process.pid, reason: settings.reason ?? null });
     const runId = run.id;
+    await lock?.setRunId(runId);
     const resumeWith = resumeCommand(runId, settings.runsDir);
     const log = new RunLog(settings.logDir);
-    log.write(`run ${runId} ${resumed ? 'resumed' : 'started'} ${new Date().toISOString()} source=${sourceText}${pool ? ` db=${describeDb(dbSettings)}` : ''} settings=${JSON.stringify(redactSettings(settings))}`);
+    log.write(`run ${runId} ${resumed ? 'resumed' : 'started'} ${new Date().toISOString()} source=${sourceText}${pool ? ` db=${describeDb(dbSettings)}` : ''}${settings.reason ? ` reason=${JSON.stringify(settings.reason)}` : ''} settings=${JSON.stringify(redactSettings(settings))}`);
     emit({ type: 'started', runId, resumed, source: sourceText, journalPath: run.journalPath, runsDir: settings.runsDir });
     if (settings.insecure) emit({ type: 'warning', message: '--insecure: the server certificate is NOT verified' });
 
@@ -213,7 +219,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     });
     const intervalMs = settings.rate !== undefined ? 1000 / settings.rate : settings.delay * 1000;
     const base = {
-      notifier, gate: new Pacer(intervalMs), observer, budget, concurrency: settings.concurrency,
+      notifier, gate: lockedGate(new Pacer(intervalMs), lock), observer, budget: lockedBudget(budget, lock), concurrency: settings.concurrency,
       ...(signal ? { signal } : {}),
     };
     const iterator = stream[Symbol.asyncIterator]();
@@ -248,6 +254,8 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
       await iterator.return?.();
     }
     if (canaryStop) outcome = { ...outcome, stop: canaryStop };
+    const lockStop = lock?.stopMessage();
+    if (lockStop) outcome = { ...outcome, stop: { kind: 'lock_lost', message: `the run lock was lost: ${lockStop}` } };
 
     const finished = new Date();
     const summary: RunSummary = {
@@ -267,6 +275,8 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
         reauthentications: client.authentications - 1,
       },
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      reason: settings.reason ?? null,
+      heldBack: source.heldBack(),
     };
     journal.append({ t: 'end', at: finished.toISOString(), exitCode: summary.exitCode, stop: summary.stop?.message ?? null, stopKind: summary.stop?.kind ?? null });
     writeSummary(run, summary);
@@ -280,6 +290,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     if (run && sentSoFar > 0) throw new RunInterrupted(err, run.id, sentSoFar, resumeCommand(run.id, settings.runsDir));
     throw err;
   } finally {
+    await lock?.release().catch(() => undefined);
     journal?.close();
     await client?.close().catch(() => undefined);
     await pool?.end().catch(() => undefined);
