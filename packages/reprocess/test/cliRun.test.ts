@@ -1,5 +1,5 @@
 // The `reprocess` command end to end: the real binary in a child process, the simulator over HTTP, a real
-// database. Exit codes, what is sent, pacing, and that no secret reaches any output or file.
+// database. Exit codes, what is sent, that --delay paces, and that no secret reaches any output or file.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -162,18 +162,18 @@ test('--file with MOSIP\'s quoted format and --registration both go through', as
   });
 });
 
-test('pacing is start-to-start: 5 packets at --delay 0.3 start 0.3 s apart', async () => {
+test('--delay paces the sends: 5 packets at --delay 0.2 start at least 0.2 s apart on average, one at a time', async () => {
+  // The start-to-start schedule itself is pinned on a manual clock (pacer.test.ts). Here: the flag reaches the
+  // pacer. Only a lower bound, which no load can break: a send never starts before its slot.
   await scenario(Array.from({ length: 5 }, () => stuckRow()));
   await withSim(async (url) => {
-    const run = await runCli(['--db', '--server', url, '--delay', '0.3', '--json']);
+    const run = await runCli(['--db', '--server', url, '--delay', '0.2', '--json']);
     assert.equal(run.code, 0, run.stderr);
     const starts = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; startedAt?: string })
       .filter((l) => l.type === 'packet').map((l) => Date.parse(l.startedAt!));
     assert.equal(starts.length, 5);
-    for (let i = 1; i < starts.length; i++) {
-      const gap = starts[i]! - starts[i - 1]!;
-      assert.ok(gap >= 280 && gap <= 450, `gap ${i}: ${gap} ms`);
-    }
+    // Slot k starts 200 ms x k after the first; timestamps have whole milliseconds.
+    for (let i = 1; i < starts.length; i++) assert.ok(starts[i]! - starts[0]! >= 200 * i - 2, `start ${i}: ${starts[i]! - starts[0]!} ms after the first`);
   });
 });
 
