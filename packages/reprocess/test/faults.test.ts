@@ -12,5 +12,5 @@ defineFaultCases({
   downForGoodPatience: '1.5s',
   allAtOnceDownMs: 800,
   allAtOnceTokenMaxUses: 60,
-  tuning: ['--breaker-cooldown', '0.3s'],
+  tuning: ['--breaker-cooldown', '0.3s', '--retry-delay', '0.02s-0.2s'],
 });

@@ -24,6 +24,15 @@ const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
   }
   return seconds;
 });
+/** "0.5s-15s": two ages, the first at most the second, in milliseconds. */
+const delayRange = z.string().transform((v, ctx) => {
+  const [first, max, ...rest] = v.split('-').map((part) => parseDuration(part));
+  if (first == null || max == null || rest.length > 0 || first > max) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'expected two ages like 0.5s-15s (the first retry\'s, then the most), the first not above the second' });
+    return z.NEVER;
+  }
+  return { firstMs: Math.round(first * 1000), maxMs: Math.round(max * 1000) };
+});
 
 export interface Setting {
   key: string;
@@ -63,6 +72,7 @@ export const SETTINGS = [
   { key: 'rate', flag: '--rate <per-second>', env: 'REPROCESS_RATE', describe: 'packets per second (start-to-start), instead of --delay', schema: num(z.number().positive().max(10_000)).optional() },
   { key: 'concurrency', flag: '--concurrency <n>', env: 'REPROCESS_CONCURRENCY', describe: 'notifications in flight at once (default 1); pacing still applies', schema: num(z.number().int().min(1).max(256)).default(1) },
   { key: 'retries', flag: '--retries <n>', env: 'REPROCESS_RETRIES', describe: 'extra attempts for a 5xx or lost reply, with exponential backoff and jitter (default 3)', schema: num(z.number().int().min(0).max(20)).default(3) },
+  { key: 'retryDelay', flag: '--retry-delay <first-max>', env: 'REPROCESS_RETRY_DELAY', describe: 'backoff before a retry: up to <first> before the first, doubling each attempt to at most <max>, with jitter (default 0.5s-15s)', schema: delayRange.default('0.5s-15s') },
   { key: 'breakerThreshold', flag: '--breaker-threshold <share>', env: 'REPROCESS_BREAKER_THRESHOLD', describe: 'pause when this share of the last 20 sends failed in transit (default 0.5)', schema: num(z.number().gt(0).max(1)).default(0.5) },
   { key: 'breakerCooldown', flag: '--breaker-cooldown <age>', env: 'REPROCESS_BREAKER_COOLDOWN', describe: 'how long to pause before probing with one packet (default 15s)', schema: duration.default('15s') },
   { key: 'breakerPatience', flag: '--breaker-patience <age>', env: 'REPROCESS_BREAKER_PATIENCE', describe: 'stop the run when the server stays down this long (default 10m)', schema: duration.default('10m') },

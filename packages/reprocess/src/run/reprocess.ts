@@ -197,7 +197,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
       window: 20, minSamples: 5, failureRate: settings.breakerThreshold,
       cooldownMs: settings.breakerCooldown * 1000, patienceMs: settings.breakerPatience * 1000,
     }, (message) => { log.write(message); emit({ type: 'warning', message }); });
-    const notifier = new ResilientNotifier(client, breaker, { retries: settings.retries, baseDelayMs: 500, maxDelayMs: 15_000 },
+    const notifier = new ResilientNotifier(client, breaker, { retries: settings.retries, baseDelayMs: settings.retryDelay.firstMs, maxDelayMs: settings.retryDelay.maxMs },
       pool ? dbDeliveryCheck(pool, settings.dbSchema) : null, signal);
     const intervalMs = settings.rate !== undefined ? 1000 / settings.rate : settings.delay * 1000;
     const base = {
