@@ -33,7 +33,9 @@ export default async function* fileTimes(source: AsyncIterable<Event>): AsyncGen
       files.set(file, current);
       continue;
     }
-    const entry = files.get(file);
+    // Files run one at a time: a test belongs to the file running now, even when it was declared in a module
+    // that file imports (its events then name that module).
+    const entry = files.get(file) ?? current;
     if (!entry || nesting !== 0 || name === file) continue;
     if (event.type === 'test:pass') {
       if (event.data.skip !== undefined || event.data.todo !== undefined) entry.skipped += 1;

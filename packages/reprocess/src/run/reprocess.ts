@@ -30,10 +30,13 @@ import { settleInDoubt } from './inDoubt.js';
 import { flagsToKeep, resumeCommand, type RunRequest } from './request.js';
 import { emptyCounts, exitCodeOf, runPackets, type RunOutcome } from './runner.js';
 import type { PacketResult, RunObserver, RunSummary, StopReason } from './types.js';
+import type { Clock } from '../clock.js';
 
 export interface RunOptions {
   /** Aborting stops taking new packets; those in flight finish, the journal and summary are written. */
   signal?: AbortSignal;
+  /** The pacer's clock; default the system clock (tests pass a manual one). */
+  clock?: Clock;
 }
 
 export interface RunResult {
@@ -201,7 +204,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
       pool ? dbDeliveryCheck(pool, settings.dbSchema) : null, signal);
     const intervalMs = settings.rate !== undefined ? 1000 / settings.rate : settings.delay * 1000;
     const base = {
-      notifier, gate: new Pacer(intervalMs), observer, budget, concurrency: settings.concurrency,
+      notifier, gate: new Pacer(intervalMs, options.clock), observer, budget, concurrency: settings.concurrency,
       ...(signal ? { signal } : {}),
     };
     const iterator = stream[Symbol.asyncIterator]();
