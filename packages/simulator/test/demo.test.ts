@@ -21,8 +21,8 @@ import { stuckRow } from '@mosip-reprocess/testkit/rows.js';
 const SECRET = 'Demo-Secret-never-printed-4711';
 
 test('the demo re-drives every eligible packet through dry run, canary and batches, and accounts for every row', async () => {
-  // 120 rows in batches of 20 here; 300 in batches of 60 in demo.soak.ts.
-  await demoRedrivesEveryRow(120, 20);
+  // 80 rows in batches of 12 here; 300 in batches of 60 in demo.soak.ts.
+  await demoRedrivesEveryRow(80, 12);
 });
 
 test('bad demo options stop it before anything starts', async () => {
