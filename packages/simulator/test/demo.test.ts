@@ -51,7 +51,7 @@ test('sim --pipeline: packets forwarded by the standalone simulator move through
       pipeline: { enabled: true, latency: '1', capacity: '0', failureRate: '0', failureMode: 'FAILED', seed: '3' },
     }, { out: (l) => lines.push(l), env: { REGPROC_CLIENT_PWD: SECRET }, untilStopped: stopped });
     let url: string | undefined;
-    for (let i = 0; i < 200 && !url; i++) {
+    for (let i = 0; i < 2400 && !url; i++) { // up to a minute, however loaded the machine
       url = /listening on (\S+)/.exec(lines.join('\n'))?.[1];
       if (!url) await new Promise((r) => setTimeout(r, 25));
     }
@@ -67,7 +67,7 @@ test('sim --pipeline: packets forwarded by the standalone simulator move through
     const processed = async () => (await db.pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM "${db.schema}".registration WHERE status_code = 'PROCESSED' AND latest_trn_type_code = 'PRINT_SERVICE'`,
     )).rows[0]!.n;
-    for (let i = 0; i < 200 && (await processed()) < rows.length; i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 2400 && (await processed()) < rows.length; i++) await new Promise((r) => setTimeout(r, 25));
     assert.equal(await processed(), rows.length);
 
     stop();

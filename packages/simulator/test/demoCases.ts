@@ -38,7 +38,7 @@ export async function demoRedrivesEveryRow(packets: number, batchSize: number): 
   try {
     result = await runDemo({
       packets, delay: 0, batchSize, pipelineLatency: 1, pipelineCapacity: 0, failureRate: 0.02, failureMode: 'mixed',
-      seed: 1, drainTimeout: 20, dir: parent, secret: SECRET,
+      seed: 1, drainTimeout: 120, dir: parent, secret: SECRET, // the drain ends as soon as the pipeline is idle
     }, { out: (l) => lines.push(l), err: (l) => lines.push(l) });
     const output = lines.join('\n');
 
