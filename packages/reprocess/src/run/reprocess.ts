@@ -32,10 +32,13 @@ import type { RunLock } from './lock.js';
 import { flagsToKeep, resumeCommand, type RunRequest } from './request.js';
 import { emptyCounts, exitCodeOf, runPackets, type RunOutcome } from './runner.js';
 import type { PacketResult, RunObserver, RunSummary, StopReason } from './types.js';
+import type { Clock } from '../clock.js';
 
 export interface RunOptions {
   /** Aborting stops taking new packets; those in flight finish, the journal and summary are written. */
   signal?: AbortSignal;
+  /** The pacer's clock; default the system clock (tests pass a manual one). */
+  clock?: Clock;
 }
 
 export interface RunResult {
@@ -212,14 +215,14 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     // A lost reply is sent again only when the database shows it unhandled 2 x --timeout after the attempt
     // started; with no database, or a query that fails, it is left in doubt (notifier/resilientNotifier.ts).
     const notifier = new ResilientNotifier(client, breaker, {
-      retry: { retries: settings.retries, baseDelayMs: 500, maxDelayMs: 15_000 },
+      retry: { retries: settings.retries, baseDelayMs: settings.retryDelay.firstMs, maxDelayMs: settings.retryDelay.maxMs },
       deliveryCheck: pool ? dbDeliveryCheck(pool, settings.dbSchema) : null,
       settleAfterMs: settleAfterMsFor(settings.timeout),
       signal,
     });
     const intervalMs = settings.rate !== undefined ? 1000 / settings.rate : settings.delay * 1000;
     const base = {
-      notifier, gate: lockedGate(new Pacer(intervalMs), lock), observer, budget: lockedBudget(budget, lock), concurrency: settings.concurrency,
+      notifier, gate: lockedGate(new Pacer(intervalMs, options.clock), lock), observer, budget: lockedBudget(budget, lock), concurrency: settings.concurrency,
       ...(signal ? { signal } : {}),
     };
     const iterator = stream[Symbol.asyncIterator]();

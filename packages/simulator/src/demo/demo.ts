@@ -29,6 +29,7 @@ import { packetLine, summaryText } from 'mosip-reprocess/report/format.js';
 import { reportFailure } from 'mosip-reprocess/cli/runCommand.js';
 import { describePipeline, numberOption, parsePipelineSettings, type PipelineSettings } from './pipelineOptions.js';
 import { renderBeforeAfter, takeSnapshot, type Snapshot } from './snapshot.js';
+import { utcStamp } from 'mosip-reprocess/journal/runId.js';
 
 /** What the user may set; strings come from the command line. */
 export interface DemoOptions {
@@ -396,9 +397,7 @@ function whenAborted(signal: AbortSignal | undefined): Promise<false> {
 
 /** <parent>/<UTC yyyymmdd-hhmmss>, made fresh (with a suffix when two demos start in the same second). */
 function makeDemoDir(parent: string): string {
-  const at = new Date();
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  const stamp = `${p(at.getUTCFullYear(), 4)}${p(at.getUTCMonth() + 1)}${p(at.getUTCDate())}-${p(at.getUTCHours())}${p(at.getUTCMinutes())}${p(at.getUTCSeconds())}`;
+  const stamp = utcStamp(new Date());
   try {
     mkdirSync(resolve(parent), { recursive: true });
   } catch (err) {
