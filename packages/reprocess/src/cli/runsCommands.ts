@@ -1,6 +1,7 @@
 // `reprocess runs`, `reprocess report <run-id>`, `reprocess verify <run-id>`: what runs there were, what each
 // did, and whether the packets it forwarded really moved on.
 import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadSettings } from '../config/load.js';
 import { createPool } from '../db/connect.js';
@@ -82,12 +83,16 @@ export function registerRunsCommands(program: Command, stdio: () => Io): void {
     .option('--json', 'print JSON')
     .action((opts: { runsDir?: string; config?: string; json?: boolean }) => guarded((io) => listRuns(io, opts))());
   program.command('report')
-    .description("print a run's summary again")
+    .description("print a run's summary again; --html writes the morning-after report (one self-contained file), --csv one line per packet")
     .argument('<run-id>')
     .option('--runs-dir <dir>', 'runs directory (default ./reprocess-runs)')
     .option('--config <file>', 'YAML config file')
     .option('--json', 'print JSON')
-    .action((id: string, opts: { runsDir?: string; config?: string; json?: boolean }) => guarded((io) => showReport(io, id, opts))());
+    .option('--html [file]', 'write the report as one HTML file that fetches nothing (default <run dir>/report.html)')
+    .option('--csv [file]', 'write one CSV line per packet (default <run dir>/packets.csv)')
+    .option('--db-url <url>', 'with --html/--csv: read where the packets are now (or DB_HOST, DB_PORT, DB_USER, DB_PWD, DB_NAME)')
+    .option('--schema <name>', 'schema of the registration tables (default regprc)')
+    .action((id: string, opts: ReportOptions) => guarded((io) => (opts.html || opts.csv ? writeReportFiles(io, id, opts) : showReport(io, id, opts)))());
   program.command('verify')
     .description('for every packet a run notified, look at its row now: moved on, processed, still at securezone, rejected, failed, untouched')
     .argument('<run-id>')
@@ -116,5 +121,35 @@ export async function verifyRun(io: Io, id: string, opts: { runsDir?: string; co
     return 0;
   } finally {
     await pool.end();
+  }
+}
+
+interface ReportOptions { runsDir?: string; config?: string; json?: boolean; html?: string | boolean; csv?: string | boolean; dbUrl?: string; schema?: string }
+
+/** `report <run-id> --html [file] --csv [file]`: the files, and where the packets are now when a database is configured. */
+export async function writeReportFiles(io: Io, id: string, opts: ReportOptions): Promise<void> {
+  const { writeRunHtml } = await import('../report/html/buildRunReport.js');
+  const { writeRunCsv } = await import('../report/csv.js');
+  const flags: Record<string, unknown> = { ...(opts.runsDir ? { runsDir: opts.runsDir } : {}), ...(opts.dbUrl ? { dbUrl: opts.dbUrl } : {}), ...(opts.schema ? { schema: opts.schema } : {}) };
+  const { settings, origins } = loadSettings({ flags, env: io.env, configFile: opts.config ?? io.env.REPROCESS_CONFIG });
+  const run = openRun(settings.runsDir, id);
+  const pool = 'dbUrl' in origins || 'dbHost' in origins ? createPool(dbSettingsOf(settings)) : null;
+  const target = (given: string | boolean, name: string) => resolve(typeof given === 'string' ? given : join(run.dir, name));
+  const csvPath = opts.csv ? target(opts.csv, 'packets.csv') : null;
+  try {
+    if (opts.html) {
+      const path = target(opts.html, 'report.html');
+      const csvCommand = `reprocess report ${id} --csv${settings.runsDir !== 'reprocess-runs' ? ` --runs-dir ${settings.runsDir}` : ''}`;
+      const r = await writeRunHtml(run, path, { db: pool, schema: settings.dbSchema, csvCommand });
+      if (!r.whereNow) io.err(`note: ${r.whereNowNote}`);
+      io.out(`report: ${path} (${r.packets} packets, ${r.notForwarded} not forwarded)`);
+    }
+    if (csvPath) {
+      const r = await writeRunCsv(run.journalPath, csvPath, pool, settings.dbSchema, run.meta.resumes);
+      if (r.dbError) io.err(`note: the database could not be read; the "now_" columns are empty: ${r.dbError}`);
+      io.out(`csv: ${csvPath} (${r.packets} packets${r.withWhereNow ? ', with where each is now' : ''})`);
+    }
+  } finally {
+    await pool?.end();
   }
 }
