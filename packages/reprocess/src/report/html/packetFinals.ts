@@ -28,7 +28,7 @@ export async function* packetFinals(journalPath: string, superseded: ReadonlySet
   /** Sends whose reply was replaced by a later one, kept until that reply (only packets sent again: few). */
   const stash = new Map<string, Send>();
   const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-  for await (const { line, record: r } of journalLines(journalPath)) {
+  for (const { line, record: r } of journalLines(journalPath)) {
     if (!r) continue;
     if (r.t === 'send') {
       pending.set(str(r.wf).toLowerCase(), {

@@ -143,6 +143,7 @@ export function renderRunReport(input: RunReportInput): string {
   const attemptsTable = table(
     ['attempt', 'started', 'ended', 'replies', 'exit code', 'stop'],
     stats.attempts.map((a) => [a.n, bothTimes(a.startedAt), a.endedAt ? bothTimes(a.endedAt) : 'no end record', a.replies, a.exitCode === null ? '-' : String(a.exitCode), a.stop ?? '-']),
+    { id: 'attempts' },
   );
   const settings = Object.entries(meta.settings)
     .filter(([, v]) => v !== undefined && v !== null)
