@@ -243,7 +243,7 @@ test('a resumed run: whole-run totals count each packet once (a 5xx then forward
   const run = openRun(runsDir, id);
   const built = await buildRunReport(run, { db: null, schema: 'regprc', csvCommand: 'x' });
   const totals = countsOf(built.html, 'totals');
-  assert.deepEqual(totals, { forwarded: 2, not_found: 1, delivered_in_doubt: 1 });
+  assert.deepEqual(totals, { forwarded: 2, not_found: 1, delivered_on_resume: 1 });
   assert.equal(built.packets, 4);
   assert.equal(built.notForwarded, 1);
   assert.deepEqual(tableRows(built.html, 'not-forwarded').map((r) => r[4]), ['not_found']);
@@ -259,7 +259,7 @@ test('a resumed run: whole-run totals count each packet once (a 5xx then forward
   assert.equal(r.packets, 4);
   const csv = parseCsv(readFileSync(csvPath, 'utf8'));
   assert.deepEqual(Object.fromEntries(csv.map((c) => [c.workflow_instance_id, c.outcome])), {
-    [wf(1)]: 'forwarded', [wf(2)]: 'forwarded', [wf(3)]: 'delivered_in_doubt', [wf(4)]: 'not_found',
+    [wf(1)]: 'forwarded', [wf(2)]: 'forwarded', [wf(3)]: 'delivered_on_resume', [wf(4)]: 'not_found',
   });
   assert.equal(csv.find((c) => c.workflow_instance_id === wf(2))!.sent_at_utc, at(102));
 });

@@ -5,9 +5,10 @@
 // transient (a resume sends those again, and the new reply replaces the old one in the whole-run totals).
 //
 // Journal records this reader understands (records.ts holds the ones every run writes):
-//   send, result, in_doubt, note, end                     (records.ts)
-//   attempt  { t:'attempt', at, n?, kind?: 'start'|'resume' }   a run or resume started (optional; otherwise
-//                                                         the resume times of run.json are used)
+//   send, result, in_doubt, note, start, end              (records.ts; journals written before start records
+//                                                         existed are split into attempts by run.json's resumes)
+//   send.stage (optional string)                          the stage (latest_trn_type_code) the packet was stuck
+//                                                         in when selected; the "by stage" breakdown needs it
 //   pace     { t:'pace', at, ratePerSec?, inPipeline?, waitingMs?, maxWaitMs?, notSeen? }  --pace auto's view of
 //            the pipeline at one poll (drawn when present: in-pipeline count, waiting time against --max-wait)
 //   breaker  { t:'breaker', at, state: 'open'|'closed'|'probe'|string, detail? }  circuit breaker pauses
@@ -26,8 +27,10 @@ export const DEFAULT_LISTED_FAILURES = 1000;
 const MAX_EVENTS = 500;
 
 /** Whole-run outcome of a packet: a reply class, or a packet settled without one on resume. */
-export type FinalOutcome = NotifyOutcome | 'delivered_in_doubt' | 'unresolved_in_doubt' | 'no_reply';
-export const FINAL_OUTCOMES: readonly FinalOutcome[] = [...OUTCOMES, 'delivered_in_doubt', 'unresolved_in_doubt', 'no_reply'];
+export type FinalOutcome = NotifyOutcome | 'delivered_on_resume' | 'in_doubt' | 'sent_no_reply';
+/** The reply classes, then (as `reprocess report` names them) packets whose reply a crash lost: settled as
+ * delivered from the database, settled without a database (not sent again), or not settled yet. */
+export const FINAL_OUTCOMES: readonly FinalOutcome[] = [...OUTCOMES, 'delivered_on_resume', 'in_doubt', 'sent_no_reply'];
 
 export interface TimelineEvent {
   at: string;
@@ -70,6 +73,8 @@ export interface FailureRow {
 export interface JournalStats {
   records: number;
   tornLines: number;
+  /** Hosts the attempts ran on (start records). */
+  hosts: string[];
   unknownRecords: number;
   firstAt: string | null;
   lastAt: string | null;
@@ -166,7 +171,7 @@ export async function readJournalStats(path: string, options: ReadStatsOptions =
   const listedLimit = options.listedFailures ?? DEFAULT_LISTED_FAILURES;
   const totals = Object.fromEntries(FINAL_OUTCOMES.map((o) => [o, 0])) as Record<FinalOutcome, number>;
   const s: JournalStats = {
-    records: 0, tornLines: 0, unknownRecords: 0, firstAt: null, lastAt: null, packets: 0, replies: 0, totals,
+    records: 0, tornLines: 0, hosts: [], unknownRecords: 0, firstAt: null, lastAt: null, packets: 0, replies: 0, totals,
     byProcess: {}, byStage: {}, stageRecorded: 0,
     timeline: { originMs: NaN, binMs: 1000, bins: [] },
     latency: { hist: new Uint32Array(LATENCY_EXACT_MS), overflow: 0, overflowMaxMs: 0, count: 0, sumMs: 0, maxMs: 0 },
@@ -201,7 +206,7 @@ export async function readJournalStats(path: string, options: ReadStatsOptions =
     p[outcome] = (p[outcome] ?? 0) + sign;
     const g = (s.byStage[stage ?? NO_STAGE] ??= {});
     g[outcome] = (g[outcome] ?? 0) + sign;
-    if (outcome !== 'forwarded' && outcome !== 'delivered_in_doubt') {
+    if (outcome !== 'forwarded' && outcome !== 'delivered_on_resume') {
       s.failuresTotal += sign;
       if (sign < 0) listed.delete(wf);
     }
@@ -231,9 +236,10 @@ export async function readJournalStats(path: string, options: ReadStatsOptions =
       if (!s.lastAt || at > s.lastAt) s.lastAt = at;
     }
     switch (r.t) {
-      case 'attempt': {
+      case 'start': {
         explicitAttempts = true;
-        startAttempt(at, str(r.kind) === 'resume' || s.attempts.length > 0 ? 'resume' : 'start');
+        startAttempt(at, s.attempts.length > 0 ? 'resume' : 'start');
+        if (typeof r.host === 'string' && !s.hosts.includes(r.host) && s.hosts.length < 20) s.hosts.push(r.host);
         break;
       }
       case 'send': {
@@ -292,14 +298,14 @@ export async function readJournalStats(path: string, options: ReadStatsOptions =
         pending.delete(wf);
         const decision = str(r.decision);
         if (decision === 'resend') break; // sent again later: its reply decides
-        const outcome: FinalOutcome = decision === 'delivered' ? 'delivered_in_doubt' : 'unresolved_in_doubt';
+        const outcome: FinalOutcome = decision === 'delivered' ? 'delivered_on_resume' : 'in_doubt';
         const previous = replaceable.get(wf);
         if (previous) { tally(wf, previous.outcome, previous.process, previous.stage, -1); s.superseded.add(previous.line); replaceable.delete(wf); }
         else s.packets += 1;
         const process = send?.process ?? previous?.process ?? '';
         const stage = send?.stage ?? previous?.stage ?? null;
         tally(wf, outcome, process, stage, 1);
-        if (outcome !== 'delivered_in_doubt' && listed.size < listedLimit) {
+        if (outcome !== 'delivered_on_resume' && listed.size < listedLimit) {
           listed.set(wf, { rid: str(r.rid), wf: str(r.wf), process, stage, outcome, http: null, reply: str(r.detail), attempts: 0, at: send?.at ?? at });
         }
         break;
@@ -350,9 +356,9 @@ export async function readJournalStats(path: string, options: ReadStatsOptions =
     const previous = replaceable.get(wf);
     if (previous) continue; // its earlier reply stands
     s.packets += 1;
-    tally(wf, 'no_reply', send.process, send.stage, 1);
+    tally(wf, 'sent_no_reply', send.process, send.stage, 1);
     if (listed.size < listedLimit) {
-      listed.set(wf, { rid: send.rid, wf: send.wf, process: send.process, stage: send.stage, outcome: 'no_reply', http: null, reply: 'sent, no reply journaled (crash); settled by --resume', attempts: 1, at: send.at });
+      listed.set(wf, { rid: send.rid, wf: send.wf, process: send.process, stage: send.stage, outcome: 'sent_no_reply', http: null, reply: 'sent, no reply journaled (crash); settled by --resume', attempts: 1, at: send.at });
     }
   }
   // Resumes after the last journal line (a resume that sent nothing) are attempts too.

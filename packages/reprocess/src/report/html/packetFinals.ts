@@ -66,13 +66,13 @@ export async function* packetFinals(journalPath: string, superseded: ReadonlySet
       stash.delete(wf);
       yield {
         rid: str(r.rid), wf: str(r.wf), process: from?.process ?? '', stage: from?.stage ?? null,
-        outcome: decision === 'delivered' ? 'delivered_in_doubt' : 'unresolved_in_doubt', http: null, reply: str(r.detail),
+        outcome: decision === 'delivered' ? 'delivered_on_resume' : 'in_doubt', http: null, reply: str(r.detail),
         attempts: 1, startedAt: from?.at ?? str(r.at),
       };
     }
   }
   for (const [wf, send] of pending) {
     if (transientYielded.has(wf)) continue;
-    yield { rid: send.rid, wf: send.wf, process: send.process, stage: send.stage, outcome: 'no_reply', http: null, reply: '', attempts: 1, startedAt: send.at };
+    yield { rid: send.rid, wf: send.wf, process: send.process, stage: send.stage, outcome: 'sent_no_reply', http: null, reply: '', attempts: 1, startedAt: send.at };
   }
 }

@@ -6,7 +6,7 @@ import { formatNumber } from './svg.js';
 
 export const OUTCOME_COLORS: Record<string, string> = {
   forwarded: '#2e7d32',
-  delivered_in_doubt: '#81c784',
+  delivered_on_resume: '#81c784',
   not_uploaded: '#ef6c00',
   not_found: '#8d6e63',
   stage_error: '#c62828',
@@ -14,8 +14,8 @@ export const OUTCOME_COLORS: Record<string, string> = {
   forbidden: '#ad1457',
   server_error: '#1565c0',
   network_error: '#00838f',
-  unresolved_in_doubt: '#9e9e9e',
-  no_reply: '#616161',
+  in_doubt: '#9e9e9e',
+  sent_no_reply: '#616161',
 };
 
 export const CLASS_COLORS: Record<string, string> = {

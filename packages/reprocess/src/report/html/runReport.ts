@@ -20,9 +20,9 @@ export const FINAL_OUTCOME_MEANINGS: Record<FinalOutcome, string> = {
   not_uploaded: 'not uploaded: MOSIP refused it (duplicate packet, or RID and workflow id do not match)',
   not_found: 'null reply: MOSIP found no active row with this workflow id; the database was not touched',
   stage_error: 'stage error: an exception inside the securezone stage (reply text in the list below)',
-  delivered_in_doubt: 'in doubt after a crash, then found handled by the stage in the database: delivered, not sent again',
-  unresolved_in_doubt: 'in doubt after a crash, and no database to check: not sent again (see --resend-in-doubt)',
-  no_reply: 'sent, but the run crashed before the reply was journaled; settled by --resume',
+  delivered_on_resume: 'in doubt after a crash, then found handled by the stage in the database: delivered, not sent again',
+  in_doubt: 'in doubt after a crash, and no database to check: not sent again (see --resend-in-doubt)',
+  sent_no_reply: 'sent, but the run crashed before the reply was journaled; settled by --resume',
 };
 
 export interface RunReportInput {
@@ -126,7 +126,7 @@ export function renderRunReport(input: RunReportInput): string {
   const facts: [string, string][] = [
     ['run id', meta.id],
     ['reason', reason ?? '(none given)'],
-    ['host', String(m.host ?? '(not recorded in run.json)')],
+    ['host', stats.hosts.length > 0 ? stats.hosts.join(', ') : String(m.host ?? '(not recorded in this journal)')],
     ['user', String(m.user ?? '(not recorded in run.json)')],
     ['source', meta.source],
     ['selection', selectionInWords(meta)],
@@ -156,7 +156,7 @@ export function renderRunReport(input: RunReportInput): string {
   // ---- totals ----
   const used = FINAL_OUTCOMES.filter((o) => stats.totals[o] !== 0 || o === 'forwarded');
   const kpi = `<div class="kpi">${[
-    ['packets', stats.packets], ['forwarded', stats.totals.forwarded + stats.totals.delivered_in_doubt], ['not forwarded', stats.failuresTotal],
+    ['packets', stats.packets], ['forwarded', stats.totals.forwarded + stats.totals.delivered_on_resume], ['not forwarded', stats.failuresTotal],
   ].map(([k, v]) => `<div><b>${formatNumber(v as number)}</b>${esc(String(k))}</div>`).join('')}</div>`;
   body.push(section('totals', 'Totals by outcome', kpi + chartWithTable(
     barChart({
