@@ -101,6 +101,8 @@ test('report --html and --csv: totals equal the journal and summary, "where now"
   const total = (r: string[]) => Number(r[r.length - 1]!.replace(/,/g, ''));
   assert.equal(total(byProcess.find((r) => r[0] === 'UPDATE')!), 3);
   assert.equal(total(byProcess.find((r) => r[0] === 'NEW')!), 16);
+  const byStage = tableRows(html, 'by-stage');
+  assert.deepEqual(Object.fromEntries(byStage.map((r) => [r[0], total(r)])), { UPLOAD_PACKET: 16, QUALITY_CHECK: 3 }, 'the stage each was stuck in, from the journal');
 
   // Where now: equal to `verify`, and to the rows themselves.
   const verify = await runCli(['verify', id, '--json'], { logDir });
@@ -126,7 +128,7 @@ test('report --html and --csv: totals equal the journal and summary, "where now"
   assert.equal(csv.length, last.size);
   for (const row of csv) assert.equal(row.outcome, last.get(row.workflow_instance_id!), row.workflow_instance_id);
   assert.deepEqual(tally(csv, (r) => r.now_class!), Object.fromEntries(Object.entries(verified.counts).filter(([, n]) => n > 0)));
-  assert.equal(csv.filter((r) => r.process === 'UPDATE').every((r) => r.now_latest_trn_type_code === 'SECUREZONE_NOTIFICATION'), true);
+  assert.equal(csv.filter((r) => r.process === 'UPDATE').every((r) => r.now_latest_trn_type_code === 'SECUREZONE_NOTIFICATION' && r.stage_before === 'QUALITY_CHECK'), true);
 
   // No secret (the client secret, a token) and nothing that would load anything.
   for (const text of [html, readFileSync(csvPath, 'utf8')]) {

@@ -23,6 +23,8 @@ export interface EligibleRow {
   workflow_instance_id: string;
   iteration: number | null;
   source: string | null;
+  /** The stage the row is stuck in, kept in the journal for the report's breakdown (absent from custom queries). */
+  latest_trn_type_code?: string | null;
 }
 
 /**
@@ -61,7 +63,7 @@ export async function selectEligiblePage(
   db: Queryable, schema: string, criteria: EligibilityCriteria, after: string, pageSize: number,
 ): Promise<EligibleRow[]> {
   const { rows } = await db.query<EligibleRow>(
-    `SELECT reg_id, process, workflow_instance_id, iteration, source
+    `SELECT reg_id, process, workflow_instance_id, iteration, source, latest_trn_type_code
        FROM ${quoteSchema(schema)}.registration
       WHERE ${whereClause(1)}
         AND workflow_instance_id > $6
