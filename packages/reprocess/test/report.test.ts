@@ -42,7 +42,7 @@ function lastOutcomes(journalPath: string): Map<string, string> {
 
 let realRun: { html: string; htmlPath: string } | null = null;
 
-test('report --html and --csv: totals equal the journal and summary, "where now" equals verify and the rows; no secret; nothing to load', async () => {
+test('--dry-run --html has the dry run\'s numbers; report --html and --csv: totals equal the journal and summary, "where now" equals verify and the rows; no secret; nothing to load', async () => {
   const first = stuckRow({ crDtimes: new Date(Date.now() - 10 * 86_400_000) });
   const rows: RegistrationRowInput[] = [
     ...Array.from({ length: 12 }, () => stuckRow()),
@@ -51,6 +51,23 @@ test('report --html and --csv: totals equal the journal and summary, "where now"
     stuckRow({ isActive: false }), stuckRow({ isActive: false }), // null reply: not_found
   ];
   await insertRegistrations(db.pool, db.schema, rows);
+
+  // Before the night: the dry run as HTML has the dry run's numbers; --html without --dry-run is refused.
+  const dryPath = join(work, 'dry.html');
+  const dry = await runCli(['--db', '--dry-run', '--json', '--html', dryPath]);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stderr, /dry run report: .*dry\.html/);
+  const dryReport = JSON.parse(dry.stdout) as { matched: number; byProcess: { process: string; count: number }[]; byStage: { typeCode: string; statusCode: string; count: number }[]; byAge: unknown[] };
+  const dryHtml = readFileSync(dryPath, 'utf8');
+  assert.deepEqual(countsOf(dryHtml, 'by-process'), Object.fromEntries(dryReport.byProcess.map((e) => [e.process, e.count])));
+  assert.deepEqual(countsOf(dryHtml, 'by-stage'), Object.fromEntries(dryReport.byStage.map((e) => [`${e.typeCode} / ${e.statusCode}`, e.count])));
+  assert.equal(Object.values(countsOf(dryHtml, 'by-age')).reduce((a, b) => a + b, 0), dryReport.matched);
+  assert.deepEqual(externalReferences(dryHtml), []);
+  assert.equal(dryHtml.includes(SECRET), false);
+  const refused = await runCli(['--db', '--html', join(work, 'no.html'), '--server', 'http://127.0.0.1:9']);
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(refused.stderr, /--html goes with --dry-run/);
+
   const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }] });
   let id: string;
   let runsDir: string;

@@ -354,7 +354,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
     say('Where everything went:');
     say(`  journal of each run  ${shown(runsDir)}   (npx reprocess runs --runs-dir ${shown(runsDir)}; then report <run-id>)`);
     say(`  logs                 ${shown(join(logDir, 'out.log'))} (every run), ${shown(join(logDir, 'last.log'))} (the last run)`);
-    for (const [file, what] of [['dry-run.html', 'the dry run, as HTML'], ['report.html', 'the batch run\'s morning-after report (open it in a browser)'], ['packets.csv', 'one line per packet of the batch run']] as const) {
+    for (const [file, what] of [['dry-run.html', 'the dry run, as HTML'], ['report.html', 'the batch run\'s morning-after report: open it in a browser'], ['packets.csv', 'one line per packet of the batch run']] as const) {
       if (existsSync(join(dir, file))) say(`  ${file.padEnd(20)} ${shown(join(dir, file))}   (${what})`);
     }
     say(`  database             ${dataKept ? `${shown(dataDir!)} (${megabytes(dataSize)}, a PGlite data directory, kept by --keep)`

@@ -73,14 +73,15 @@ h2{font-size:16px;margin:0 0 8px}h3{font-size:14px;margin:12px 0 6px}
 table{border-collapse:collapse;font-size:12.5px;margin:4px 0}th,td{border-bottom:1px solid #eee;padding:3px 8px;text-align:left;vertical-align:top}
 th{background:#f5f5f5;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums}
 table.sortable th{cursor:pointer;user-select:none}table.sortable th:after{content:" \\2195";color:#aaa}
-.pair{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}.fig{flex:0 1 auto;max-width:100%;overflow-x:auto}.nums{flex:1 1 320px;max-height:420px;overflow:auto}
+.pair{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}.fig{flex:0 1 auto;max-width:100%;overflow-x:auto}.nums{flex:1 1 440px;max-height:440px;overflow:auto}
+summary{cursor:pointer;font-weight:600;margin:10px 0 4px}
 svg.chart{max-width:100%;height:auto;background:#fff}figure{margin:0}.legend{font-size:12px;margin:4px 0 0 56px}.legend span{margin-right:12px;white-space:nowrap}
 .legend i{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:-1px;border-radius:2px}
 .facts td:first-child{color:#555;white-space:nowrap}.note{color:#555;font-size:12.5px}.warn{color:#b71c1c}
 input.filter{margin:4px 0;padding:4px 8px;width:320px;max-width:100%;border:1px solid #bbb;border-radius:4px}
-.scroll{max-height:600px;overflow:auto}.kpi{display:flex;flex-wrap:wrap;gap:12px;margin:8px 0}
+.scroll{max-height:420px;overflow:auto}.kpi{display:flex;flex-wrap:wrap;gap:12px;margin:8px 0}
 .kpi div{border:1px solid #e0e0e0;border-radius:6px;padding:6px 12px;min-width:120px}.kpi b{display:block;font-size:20px}
-@media print{.filter{display:none}.nums{max-height:none}.scroll{max-height:none}}
+@media print{.filter{display:none}.nums{max-height:none}.scroll{max-height:none}details{display:block}}
 `;
 
 // Sorting and filtering of tables marked "sortable": inline, tiny, no library, nothing fetched.

@@ -62,6 +62,7 @@ function duration(ms: number): string {
   const s = Math.round(ms / 1000);
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
+  if (s >= 86_400 && s % 3600 === 0) return `${s / 3600} h`;
   return h > 0 ? `${h} h ${m} min ${s % 60} s` : m > 0 ? `${m} min ${s % 60} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 
@@ -83,7 +84,7 @@ export function selectionInWords(meta: RunMeta): string {
     const stages = Array.isArray(s.stages) && s.stages.length > 0 ? `, plus the stages ${list(s.stages)}` : '';
     return [
       `active registration rows whose latest transaction status is ${list(s.trnStatuses)}`,
-      `last written more than ${String(s.olderThan ?? '-')} before the run started`,
+      `last written more than ${typeof s.olderThan === 'number' ? duration(s.olderThan * 1000) : String(s.olderThan ?? '-')} before the run started`,
       `retried at most ${String(s.maxRetries ?? '-')} times`,
       `whose status_code is not ${list(s.excludeStatuses)}`,
       Number(s.approach) === 2 ? `and whose latest stage is one of the guide's APPROACH 2 stages${stages}` : 'at any stage (APPROACH 1)',
@@ -151,7 +152,7 @@ export function renderRunReport(input: RunReportInput): string {
   body.push(section('run', 'The run',
     `<table class="facts">${facts.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`).join('')}</table>`
     + `<h3>Attempts (${stats.attempts.length})</h3>${attemptsTable}`
-    + `<h3>Settings (secrets removed)</h3><div class="scroll">${table(['setting', 'value'], settings)}</div>`));
+    + `<details><summary>Settings (${settings.length}; secrets hidden)</summary>${table(['setting', 'value'], settings, { id: 'settings' })}</details>`));
 
   // ---- totals ----
   const used = FINAL_OUTCOMES.filter((o) => stats.totals[o] !== 0 || o === 'forwarded');

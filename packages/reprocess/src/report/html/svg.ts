@@ -91,7 +91,7 @@ export interface BarChartOptions {
 
 /** Horizontal stacked bars, one per category: a breakdown. */
 export function barChart(o: BarChartOptions): string {
-  const width = o.width ?? 860;
+  const width = o.width ?? 680;
   const labelWidth = Math.min(300, 20 + 6.6 * Math.max(4, ...o.categories.map((c) => c.length)));
   const row = 22;
   const m = { left: labelWidth, right: 70, top: 10, bottom: 40 };
