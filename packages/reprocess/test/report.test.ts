@@ -256,6 +256,7 @@ test('a resumed run: whole-run totals count each packet once (a 5xx then forward
     { t: 'in_doubt', at: at(101), wf: wf(3), rid: '10001100010000000000000000003', decision: 'delivered', detail: 'row written after the send' },
     send(2, 102), result(2, 102, 'forwarded', 200),
     send(4, 103), result(4, 103, 'not_found', 200),
+    { t: 'dropped', at: at(104), wf: wf(1), rid: '10001100010000000000000000001', sentAt: at(1), lastMoved: at(1), stalledSeconds: 3601 },
     { t: 'end', at: at(104), exitCode: 1, stop: null },
   ].map((r) => JSON.stringify(r)).join('\n') + '\n';
   writeFileSync(join(dir, 'journal.jsonl'), lines);
@@ -271,6 +272,8 @@ test('a resumed run: whole-run totals count each packet once (a 5xx then forward
   assert.deepEqual(attempts.map((r) => r[3]), ['2', '2'], 'replies per attempt');
   assert.equal(attempts[0]![2], 'no end record');
   assert.match(built.html, /torn journal lines<\/td><td>1 /);
+  assert.match(built.html, /dropped by the pipeline \(--pace auto\)<\/td><td>1 forwarded packets/);
+  assert.ok(tableRows(built.html, 'events').some((r) => r[1] === 'dropped by the pipeline' && r[2]!.includes(wf(1))));
   assert.match(built.whereNowNote, /No database configured/);
 
   const csvPath = join(work, 'resumed.csv');

@@ -13,6 +13,8 @@
 //            the pipeline at one poll (drawn when present: in-pipeline count, waiting time against --max-wait)
 //   breaker  { t:'breaker', at, state: 'open'|'closed'|'probe'|string, detail? }  circuit breaker pauses
 //   token    { t:'token', at, reason? }                   a new client token (refresh before expiry, or after 401)
+//   dropped  { t:'dropped', at, wf, rid, sentAt, lastMoved, stalledSeconds }  --pace auto: a forwarded packet the
+//            pipeline dropped (its row stalled past --message-max-age); counted, and marked on the timeline
 // Unknown record types are counted and otherwise ignored, so a newer journal still gives a report.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { OUTCOMES, type NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
@@ -34,7 +36,7 @@ export const FINAL_OUTCOMES: readonly FinalOutcome[] = [...OUTCOMES, 'delivered_
 
 export interface TimelineEvent {
   at: string;
-  kind: 'start' | 'resume' | 'stop' | 'end' | 'breaker' | 'token' | 'canary' | 'note';
+  kind: 'start' | 'resume' | 'stop' | 'end' | 'breaker' | 'token' | 'canary' | 'dropped' | 'note';
   text: string;
 }
 
@@ -101,6 +103,8 @@ export interface JournalStats {
   /** Journal line numbers (1-based) of replies that a later reply for the same packet replaced. */
   superseded: Set<number>;
   paceRecords: number;
+  /** --pace auto: forwarded packets the pipeline dropped (dropped records; a resume may have sent them again). */
+  dropped: number;
   ended: boolean;
 }
 
@@ -175,7 +179,7 @@ export async function readJournalStats(path: string, options: ReadStatsOptions =
     byProcess: {}, byStage: {}, stageRecorded: 0,
     timeline: { originMs: NaN, binMs: 1000, bins: [] },
     latency: { hist: new Uint32Array(LATENCY_EXACT_MS), overflow: 0, overflowMaxMs: 0, count: 0, sumMs: 0, maxMs: 0 },
-    events: [], eventsDropped: 0, attempts: [], failures: [], failuresTotal: 0, superseded: new Set(), paceRecords: 0, ended: false,
+    events: [], eventsDropped: 0, attempts: [], failures: [], failuresTotal: 0, superseded: new Set(), paceRecords: 0, dropped: 0, ended: false,
   };
   const pending = new Map<string, PendingSend>();
   /** Packets whose last outcome a later line may still replace (transient replies). */
@@ -330,6 +334,11 @@ export async function readJournalStats(path: string, options: ReadStatsOptions =
       }
       case 'token': {
         event({ at, kind: 'token', text: `new token${r.reason ? ` (${str(r.reason)})` : ''}` });
+        break;
+      }
+      case 'dropped': {
+        s.dropped += 1;
+        event({ at, kind: 'dropped', text: `dropped by the pipeline: ${str(r.rid)} ${str(r.wf)} (stalled ${num(r.stalledSeconds) ?? '?'} s)` });
         break;
       }
       case 'pace': {

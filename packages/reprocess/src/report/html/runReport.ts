@@ -39,10 +39,10 @@ export interface RunReportInput {
 }
 
 const EVENT_COLORS: Record<TimelineEvent['kind'], string> = {
-  start: '#2e7d32', resume: '#1565c0', stop: '#c62828', end: '#455a64', breaker: '#ef6c00', token: '#6a1b9a', canary: '#00838f', note: '#8d6e63',
+  start: '#2e7d32', resume: '#1565c0', stop: '#c62828', end: '#455a64', breaker: '#ef6c00', token: '#6a1b9a', canary: '#00838f', dropped: '#ad1457', note: '#8d6e63',
 };
 const EVENT_NAMES: Record<TimelineEvent['kind'], string> = {
-  start: 'start', resume: 'resume', stop: 'stop', end: 'end', breaker: 'circuit breaker', token: 'token refresh', canary: 'canary', note: 'note',
+  start: 'start', resume: 'resume', stop: 'stop', end: 'end', breaker: 'circuit breaker', token: 'token refresh', canary: 'canary', dropped: 'dropped by the pipeline', note: 'note',
 };
 
 /** ISO UTC and the report machine's local time, e.g. "2026-11-23 23:15:02 UTC (00:15:02 CET)". */
@@ -140,6 +140,7 @@ export function renderRunReport(input: RunReportInput): string {
     ['packets (whole run)', formatNumber(stats.packets)],
     ['replies journaled (all attempts, retries included)', formatNumber(stats.replies)],
   ];
+  if (stats.dropped > 0) facts.push(['dropped by the pipeline (--pace auto)', `${formatNumber(stats.dropped)} forwarded packets whose row stalled past --message-max-age (a --resume sends them again)`]);
   if (stats.tornLines > 0) facts.push(['torn journal lines', `${stats.tornLines} (a crash mid-write; that send never went out)`]);
   const attemptsTable = table(
     ['attempt', 'started', 'ended', 'replies', 'exit code', 'stop'],
