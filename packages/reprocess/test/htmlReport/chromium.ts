@@ -19,7 +19,8 @@ export interface PageVisit {
 
 type Message = { id?: number; method?: string; params?: Record<string, any>; result?: Record<string, any>; error?: { message: string }; sessionId?: string };
 
-export async function visit(fileUrl: string, expression: string, timeoutMs = 30_000): Promise<PageVisit> {
+/** Opens each file in its own tab of one headless Chromium, evaluates `expression` there, and reports. */
+export async function visit(fileUrls: readonly string[], expression: string, timeoutMs = 60_000): Promise<PageVisit[]> {
   if (!CHROMIUM) throw new Error('chromium is not installed');
   const profile = mkdtempSync(join(tmpdir(), 'report-chromium-'));
   const child: ChildProcess = spawn(CHROMIUM, [
@@ -50,11 +51,13 @@ export async function visit(fileUrl: string, expression: string, timeoutMs = 30_
     waiting.set(id, { resolve, reject });
     toBrowser.write(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }) + '\0');
   });
-  const out: PageVisit = { consoleErrors: [], exceptions: [], requests: [], value: undefined };
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
       (async () => {
+        const visits: PageVisit[] = [];
+        for (const fileUrl of fileUrls) {
+        const out: PageVisit = { consoleErrors: [], exceptions: [], requests: [], value: undefined };
         const { result: target } = await send('Target.createTarget', { url: 'about:blank' });
         const { result: attached } = await send('Target.attachToTarget', { targetId: target!.targetId, flatten: true });
         const session = attached!.sessionId as string;
@@ -76,9 +79,11 @@ export async function visit(fileUrl: string, expression: string, timeoutMs = 30_
         out.value = result!.result.value;
         // Give late console messages a moment (a script error after load would show here).
         await send('Runtime.evaluate', { expression: 'new Promise((r) => setTimeout(r, 200))', awaitPromise: true }, session);
-        return out;
+        visits.push(out);
+        }
+        return visits;
       })(),
-      new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`chromium did not load ${fileUrl} in ${timeoutMs} ms`)), timeoutMs); }),
+      new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`chromium did not load ${fileUrls.join(', ')} in ${timeoutMs} ms`)), timeoutMs); }),
     ]);
   } finally {
     clearTimeout(timer);
