@@ -47,3 +47,18 @@ export const APPROACH2_STAGES = [
 export function isProcess(value: string): value is Process {
   return (PROCESSES as readonly string[]).includes(value);
 }
+
+/** One named constant per code of a list: `TRN_TYPE.SECUREZONE_NOTIFICATION`, checked against the list by the compiler. */
+function codes<const T extends readonly string[]>(list: T): { readonly [K in T[number]]: K } {
+  return Object.freeze(Object.fromEntries(list.map((c) => [c, c]))) as { readonly [K in T[number]]: K };
+}
+
+/** registration.status_code values by name (only the workflow engine changes this column). */
+export const STATUS = codes(STATUS_CODES);
+/** registration.latest_trn_status_code / registration_transaction.status_code values by name. */
+export const TRN_STATUS = codes(TRN_STATUS_CODES);
+/** registration.latest_trn_type_code / registration_transaction.trn_type_code values by name. */
+export const TRN_TYPE = codes(TRN_TYPE_CODES);
+
+/** reg_stage_name of the securezone notification stage (the Java class's simple name). */
+export const SECUREZONE_STAGE_NAME = 'SecurezoneNotificationStage';

@@ -121,10 +121,13 @@ export type NotifyOutcome =
   | 'unauthorized'   // 401: token missing, expired or invalid
   | 'forbidden'      // 403: the client lacks the REGISTRATION_PROCESSOR role
   | 'server_error'   // 5xx or an unexpected status
-  | 'network_error'; // no HTTP reply (refused, reset, timeout)
+  | 'network_error'  // no HTTP reply (refused, reset, timeout)
+  // Not a reply: the tool's verdict when a reply was lost and the database could not say whether the stage
+  // handled the packet (no database configured, or the query failed). Never classifyReply's answer.
+  | 'in_doubt';
 
 export const OUTCOMES: readonly NotifyOutcome[] = [
-  'forwarded', 'not_uploaded', 'not_found', 'stage_error', 'unauthorized', 'forbidden', 'server_error', 'network_error',
+  'forwarded', 'not_uploaded', 'not_found', 'stage_error', 'unauthorized', 'forbidden', 'server_error', 'network_error', 'in_doubt',
 ];
 
 /** Decodes the 200 body: a JSON string literal, or `null`. Anything else is returned as raw text. */

@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSettings, redactSettings } from '../src/config/load.js';
-import { parseDuration } from '../src/config/duration.js';
+import { MAX_TIMER_MS, parseDurationMs, parseNumber, parseShare, ValueProblem } from '../src/config/values.js';
 import { InputError } from '../src/errors.js';
+import { validateBeforeRun } from '../src/config/validate.js';
+import { readQueryFile } from '../src/source/queryFile.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'reprocess-config-'));
 function yamlFile(text: string): string {
@@ -99,12 +101,114 @@ test('secrets never appear in errors or in the redacted settings', () => {
   assert.match(shown, /set, hidden/);
 });
 
-test('durations: d, h, m, s and decimals', () => {
-  assert.equal(parseDuration('1d'), 86400);
-  assert.equal(parseDuration('36h'), 129600);
-  assert.equal(parseDuration('90m'), 5400);
-  assert.equal(parseDuration('1.5d'), 129600);
-  assert.equal(parseDuration('0m'), 0);
-  assert.equal(parseDuration('1 day'), null);
-  assert.equal(parseDuration('-1d'), null);
+test('durations: ms, s, m, h, d and decimals; a bare number in the unit given; malformed ones refused', () => {
+  const age = { bareUnit: 's', unitRequired: true, minMs: 0, maxMs: 3650 * 86_400_000 } as const;
+  assert.equal(parseDurationMs('1d', age), 86_400_000);
+  assert.equal(parseDurationMs('36h', age), 129_600_000);
+  assert.equal(parseDurationMs('90m', age), 5_400_000);
+  assert.equal(parseDurationMs('1.5d', age), 129_600_000);
+  assert.equal(parseDurationMs('0m', age), 0);
+  assert.equal(parseDurationMs(45, age), 45_000, 'a YAML number is seconds');
+  for (const bad of ['1 day', '-1d', '90', '', '1e3s', 'Infinity', '.infs']) assert.throws(() => parseDurationMs(bad, age), ValueProblem, bad);
+  const delay = { bareUnit: 's', minMs: 0, maxMs: 86_400_000 } as const;
+  assert.equal(parseDurationMs('0.3', delay), 300);
+  assert.equal(parseDurationMs('500ms', delay), 500);
+  assert.equal(parseDurationMs(1.1, delay), 1100, 'no float noise (1100.0000000000002)');
+  assert.throws(() => parseDurationMs(Infinity, delay), /from 0s to 1d/);
+  assert.equal(parseDurationMs('1500', { bareUnit: 'ms', minMs: 0, maxMs: MAX_TIMER_MS }), 1500);
+});
+
+test('numbers: plain decimals only, finite and in range', () => {
+  const spec = { min: 0, max: 100 };
+  assert.equal(parseNumber('2.5', spec), 2.5);
+  assert.equal(parseNumber(' 7 ', spec), 7);
+  assert.equal(parseNumber('1e1', spec), 10);
+  for (const bad of ['', ' ', '0x10', 'Infinity', '1e400', 'ten', '5%', Infinity, NaN, 101, -1, null, true]) {
+    assert.throws(() => parseNumber(bad, spec), /must be a number from 0 to 100/, String(bad));
+  }
+  assert.throws(() => parseNumber('2.5', { min: 1, max: 9, integer: true }), /whole number from 1 to 9/);
+  assert.throws(() => parseNumber('0', { min: 0, max: 1, aboveMin: true }), /more than 0 and at most 1/);
+  assert.equal(parseShare('10%'), 0.1);
+  assert.equal(parseShare('all', { allowAll: true }), 'all');
+  assert.throws(() => parseShare('0', { aboveZero: true }), /share more than 0/);
+  assert.throws(() => parseShare('150%'), /share from 0 to 1/);
+});
+
+test('every duration and number setting refuses what a timer cannot hold (2^31-1 ms) or what is not finite', () => {
+  assert.equal(MAX_TIMER_MS, 2_147_483_647);
+  const cases: Record<string, string[]> = {
+    delay: ['1e400', '2147484', '25d'],
+    timeout: ['1e400', '2147484', '0', '2h'],
+    rate: ['0', '1e-400', '0.0000001', '1e400'],
+    olderThan: ['3651d', '1e400d'],
+    canaryTimeout: ['25d', '0s'],
+    breakerCooldown: ['25d'],
+    breakerPatience: ['25d'],
+    maxDuration: ['25d', '0s'],
+    progressInterval: ['25d'],
+    limit: ['1e400', '0x10', '2e9'],
+    maxPackets: ['1e400'],
+    concurrency: ['1e400'],
+  };
+  for (const [key, values] of Object.entries(cases)) {
+    for (const value of values) {
+      assert.throws(() => loadSettings({ flags: { [key]: value }, env: {} }), InputError, `${key} ${value}`);
+    }
+  }
+  // The ones at the edge of their range are accepted and exact.
+  const { settings } = loadSettings({
+    flags: { delay: '86400', maxDuration: '24d', rate: '0.001', breakerPatience: '1d', olderThan: '3650d' }, env: {},
+  });
+  assert.deepEqual([settings.delay, settings.maxDuration, settings.rate, settings.breakerPatience, settings.olderThan],
+    [86400, 24 * 86400, 0.001, 86400, 3650 * 86400]);
+});
+
+test('a refused value names where it came from: flag, environment variable, or file:line', () => {
+  assert.throws(() => loadSettings({ flags: {}, env: { REPROCESS_TIMEOUT: '1e400' } }),
+    /environment variable REPROCESS_TIMEOUT: must be a duration .*at most 1h \(got "1e400"\)/);
+  const file = yamlFile('limit: 5\ndelay: .inf\n');
+  assert.throws(() => loadSettings({ flags: {}, env: {}, configFile: file }), new RegExp(`${file.replace(/[.]/g, '\\.')}:2 \\(delay\\): .*\\(got Infinity\\)`));
+});
+
+test('YAML errors give line and column, the text of that line, and where an unclosed bracket or quote opened', () => {
+  const bracket = yamlFile('server: https://x.example\nstages: [A, B\nlimit: 5\n');
+  assert.throws(() => loadSettings({ flags: {}, env: {}, configFile: bracket }), (err: unknown) => {
+    assert.ok(err instanceof InputError);
+    const lines = err.message.split('\n');
+    assert.match(lines[0]!, /:3:1: not valid YAML \(Flow sequence .* end with a \]\)$/);
+    assert.match(lines[1]!, /^\s+3 \| limit: 5$/);
+    assert.match(lines[3]!, /the \[ opened at line 2, column 9 is not closed:/);
+    assert.match(lines[4]!, /^\s+2 \| stages: \[A, B$/);
+    assert.equal(lines[5]!.indexOf('^') - lines[5]!.indexOf('|'), lines[4]!.indexOf('[') - lines[4]!.indexOf('|'), 'the caret is under the [');
+    return true;
+  });
+  const quote = yamlFile('server: "https://x.example\nlimit: 5\n');
+  assert.throws(() => loadSettings({ flags: {}, env: {}, configFile: quote }), /the " opened at line 1, column 9 is not closed:\n\s+1 \| server: "https/);
+  const indent = yamlFile('limit: 5\n  delay: 2\n');
+  assert.throws(() => loadSettings({ flags: {}, env: {}, configFile: indent }), /:1:8: not valid YAML .*\n\s+1 \| limit: 5\n\s+\|\s{8}\^/);
+});
+
+test('up-front checks: directories that are files or lie under a file, query files without a query, a missing CA file', () => {
+  const plain = yamlFile('x');
+  const base = loadSettings({ flags: {}, env: {} });
+  const check = (flags: Record<string, unknown>, extra: { dryRun?: boolean } = {}) => {
+    const { settings, origins } = loadSettings({ flags: { logDir: join(dir, 'logs'), runsDir: join(dir, 'runs'), ...flags }, env: {} });
+    validateBeforeRun({ settings, origins, ...extra });
+  };
+  check({});
+  assert.throws(() => check({ runsDir: plain }), /--runs-dir .*: is a file, not a directory$/);
+  assert.throws(() => check({ runsDir: join(plain, 'a', 'b') }), /--runs-dir .*: cannot create it, .* is a file, not a directory/);
+  assert.throws(() => check({ logDir: plain }), /--log-dir .*: is a file, not a directory/);
+  check({ logDir: plain }, { dryRun: true });
+  const withLogDirAsDir = join(dir, 'logs-with-dir');
+  mkdirSync(join(withLogDirAsDir, 'out.log'), { recursive: true });
+  assert.throws(() => check({ logDir: withLogDirAsDir }), /--log-dir .*: out\.log there is a directory/);
+  assert.throws(() => check({ caFile: join(dir, 'no-ca.pem') }), /--ca-file .*no-ca\.pem: cannot read it \(ENOENT\)/);
+  assert.throws(() => check({ queryFile: yamlFile('  \n') }), /--query-file .*: the file is empty/);
+  assert.throws(() => check({ queryFile: yamlFile('-- TODO: paste the query\n') }), /the file holds only comments, no query/);
+  assert.equal(readQueryFile(yamlFile('-- pick them\nSELECT reg_id, process, workflow_instance_id FROM regprc.registration -- all\n')).includes('SELECT'), true);
+  // The origin is named as the operator gave it: an environment variable, or the default.
+  const fromEnv = loadSettings({ flags: {}, env: { REPROCESS_RUNS_DIR: plain } });
+  assert.throws(() => validateBeforeRun(fromEnv), / environment variable REPROCESS_RUNS_DIR .*: is a file/);
+  assert.ok(base.settings.runsDir === 'reprocess-runs');
 });

@@ -57,7 +57,7 @@ async function underFaults(
   try {
     during?.(sim);
     let run = await runCli(['--db', '--all', '--limit', '1000', '--delay', '0', '--concurrency', '8', '--retries', '5',
-      '--breaker-cooldown', '1s', '--breaker-patience', '60s', '--timeout', '10', '--json', '--server', sim.url, ...extraArgs], { env });
+      '--breaker-cooldown', '1s', '--breaker-patience', '60s', '--timeout', '1', '--json', '--server', sim.url, ...extraArgs], { env });
     let summary = summaryOf(run);
     let resumes = 0;
     while (run.code === 1 && TRANSIENT.some((t) => (summary.counts[t] ?? 0) > 0) && resumes < 3) {

@@ -174,7 +174,8 @@ test('missing file, a directory, an empty file, a UTF-16 file', async () => {
   await mkdir(sub);
   await rejectsWith(sub, [/not a regular file/]);
   await rejectsWith(await fileWith('# nothing\n\n'), [/holds no packet lines/]);
-  await rejectsWith(await fileWith(Buffer.from(`\uFEFF${RID_A}\r\n`, 'utf16le')), [/not UTF-8 text/]);
+  await rejectsWith(await fileWith(Buffer.from(`\uFEFF${RID_A}\r\n`, 'utf16le')), [/is UTF-16 text; save it as UTF-8/]);
+  await rejectsWith(await fileWith(Buffer.from(`${RID_A}\n${RID_B}\n`, 'utf16le')), [/is UTF-16 text/]);
 });
 
 test('loadPacketsFromFile without a database: full lines become packets with defaults; RID-only lines need the database', async () => {
@@ -205,4 +206,39 @@ test('a large file streams through (100 000 lines)', async () => {
   assert.equal(entries.length, 100_000);
   assert.equal(duplicates, 0);
   assert.equal(entries[99_999]?.origin, `${path}:100000`);
+});
+
+test('compressed and binary files are named as such by their first bytes', async () => {
+  const { whyNotText } = await import('../src/source/fileSource.js');
+  const cases: [number[], RegExp][] = [
+    [[0x1f, 0x8b, 0x08, 0x00], /gzip-compressed.*gunzip/],
+    [[0x50, 0x4b, 0x03, 0x04, 0x14], /zip archive.*unzip/],
+    [[0x42, 0x5a, 0x68, 0x39, 0x31], /bzip2-compressed/],
+    [[0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0x00], /xz-compressed/],
+    [[0x28, 0xb5, 0x2f, 0xfd, 0x04], /zstd-compressed/],
+    [[0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0x00, 0x00], /binary file/],
+  ];
+  for (const [bytes, message] of cases) {
+    assert.match(whyNotText(Uint8Array.from(bytes)) ?? 'null', message);
+    await rejectsWith(await fileWith(Buffer.from(bytes)), [message]);
+  }
+  assert.equal(whyNotText(Buffer.from(`${RID_A}, NEW, ${WF_A}\n`)), null);
+});
+
+test('one de-duplication rule: a workflow id in upper case is the same packet as in lower case', async () => {
+  const path = await fileWith(`${RID_A}, NEW, ${WF_A}\n${RID_A}, NEW, ${WF_A.toUpperCase()}\n`);
+  const { entries, duplicates } = await readPacketFile(path);
+  assert.equal(entries.length, 1);
+  assert.equal(duplicates, 1);
+
+  const conflict = await fileWith(`${RID_A}, NEW, ${WF_A}\n${RID_B}, NEW, ${WF_A.toUpperCase()}\n`);
+  await rejectsWith(conflict, [/:2: reg_id: workflow instance .* has reg_id/i]);
+
+  const { dedupeByWorkflowId } = await import('../src/filter/dedupe.js');
+  const packet = (wf: string) => ({ rid: RID_A, process: 'NEW', workflowInstanceId: wf, iteration: 1, source: null, origin: 'x' });
+  async function* two() { yield packet(WF_A); yield packet(WF_A.toUpperCase()); }
+  const passed: string[] = [];
+  let dropped = 0;
+  for await (const p of dedupeByWorkflowId(two(), () => { dropped += 1; })) passed.push(p.workflowInstanceId);
+  assert.deepEqual([passed, dropped], [[WF_A], 1]);
 });

@@ -230,7 +230,8 @@ test('kill -9 at several points, then --resume: every packet is processed exactl
     },
   });
   try {
-    const args = ['--delay', '0', '--concurrency', '4', '--json'];
+    // --timeout 1: a resume waits 2 x --timeout before sending again what the killed run had in flight.
+    const args = ['--delay', '0', '--concurrency', '4', '--timeout', '1', '--json'];
     const first = await runCli(['--db', ...args, '--server', sim.url], killAfter(10));
     assert.equal(first.code, 137, 'killed');
     const id = runIdOf(first);
@@ -281,7 +282,7 @@ test('a resumed run keeps to its --limit, counting the in-doubt packets the data
   await scenario(rows);
   const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], faults: { slowMs: 150, seed: 9 } });
   try {
-    const args = ['--db', '--limit', '6', '--delay', '0', '--concurrency', '3', '--json', '--server', sim.url];
+    const args = ['--db', '--limit', '6', '--delay', '0', '--concurrency', '3', '--timeout', '1', '--json', '--server', sim.url];
     const first = await runCli(args, {
       onSpawn(child, output) {
         const timer = setInterval(() => {

@@ -96,7 +96,7 @@ test('each end state a notified packet can reach gets its class', async () => {
   const rows = CASES.map((c) => regRow(c.label, c.row ?? {}));
   await insertRegistrations(db.pool, db.schema, rows.filter((_, i) => CASES[i]!.row !== null));
   const entries = rows.map((r, i) => entryOf(r, SENT_AT, CASES[i]!.outcome));
-  const report = await verifyPackets(db.pool, db.schema, entries);
+  const report = await verifyPackets(db.pool, db.schema, entries, { clockSkewMs: 0 });
 
   const attentionClass = new Map(report.attention.map((a) => [a.workflowInstanceId, a.class]));
   const got = CASES.map((c, i) => `${c.label}: ${attentionClass.get(rows[i]!.workflowInstanceId) ?? '(no attention)'}`);
@@ -130,7 +130,7 @@ test('the startedAt boundary is exact to the microsecond the database stores', a
   const shift = `UPDATE "${db.schema}".registration SET latest_trn_dtimes = $2::timestamp + $3::interval WHERE workflow_instance_id = $1`;
   await db.pool.query(shift, [before.workflowInstanceId, utcTimestampText(SENT_AT), '-1 microsecond']);
   await db.pool.query(shift, [later.workflowInstanceId, utcTimestampText(SENT_AT), '1 microsecond']);
-  const report = await verifyPackets(db.pool, db.schema, [exact, before, later].map((r) => entryOf(r)));
+  const report = await verifyPackets(db.pool, db.schema, [exact, before, later].map((r) => entryOf(r)), { clockSkewMs: 0 });
   const classOf = (wf: string) => report.attention.find((a) => a.workflowInstanceId === wf)!.class;
   assert.equal(classOf(exact.workflowInstanceId), 'at_securezone');
   assert.equal(classOf(before.workflowInstanceId), 'untouched');
@@ -139,6 +139,9 @@ test('the startedAt boundary is exact to the microsecond the database stores', a
   // With an allowance for the operator's clock running ahead, the row written just before counts.
   const lenient = await verifyPackets(db.pool, db.schema, [entryOf(before)], { clockSkewMs: 5 });
   assert.equal(lenient.attention[0]!.class, 'at_securezone');
+  // By default the allowance is the one the canary and the lost-reply rule use (CLOCK_SKEW_MS).
+  const byDefault = await verifyPackets(db.pool, db.schema, [entryOf(before)]);
+  assert.equal(byDefault.attention[0]!.class, 'at_securezone');
 });
 
 test('a real sequence: stuck row, send, securezone writes, then a later stage', async () => {

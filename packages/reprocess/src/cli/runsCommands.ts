@@ -19,13 +19,15 @@ function runsDirOf(io: Io, opts: DirOptions): string {
 }
 
 const sentOf = (w: WholeRun) => w.notified.length + w.inFlight;
+/** --reason of the run (kept with its settings in run.json). */
+const reasonOf = (w: WholeRun): string | null => (typeof w.run.meta.settings?.reason === 'string' ? w.run.meta.settings.reason : null);
 
 export function listRuns(io: Io, opts: DirOptions): void {
   const dir = runsDirOf(io, opts);
   const runs = listRunIds(dir).map((id) => readWholeRun(openRun(dir, id)));
   if (opts.json) {
     io.out(JSON.stringify(runs.map((w) => ({
-      runId: w.run.id, createdAt: w.run.meta.createdAt, source: w.run.meta.source, status: w.status, unfinished: w.unfinished,
+      runId: w.run.id, createdAt: w.run.meta.createdAt, source: w.run.meta.source, reason: reasonOf(w), status: w.status, unfinished: w.unfinished,
       notified: w.notified.length, inFlight: w.inFlight, counts: w.counts, attempts: 1 + w.run.meta.resumes.length,
       resumeCommand: w.unfinished ? resumeCommand(w.run.id, dir) : null,
     }))));
@@ -38,7 +40,7 @@ export function listRuns(io: Io, opts: DirOptions): void {
   io.out(`${'run id'.padEnd(22)}  ${'started (UTC)'.padEnd(19)}  ${'status'.padEnd(18)}  ${'sent'.padStart(7)}  ${'forwarded'.padStart(9)}  source`);
   for (const w of runs) {
     const attempts = w.run.meta.resumes.length > 0 ? `, ${1 + w.run.meta.resumes.length} attempts` : '';
-    io.out(`${w.run.id.padEnd(22)}  ${w.run.meta.createdAt.slice(0, 19).replace('T', ' ')}  ${w.status.padEnd(18)}  ${String(sentOf(w)).padStart(7)}  ${String(w.counts.forwarded + w.counts.delivered_on_resume).padStart(9)}  ${w.run.meta.source}${attempts}`);
+    io.out(`${w.run.id.padEnd(22)}  ${w.run.meta.createdAt.slice(0, 19).replace('T', ' ')}  ${w.status.padEnd(18)}  ${String(sentOf(w)).padStart(7)}  ${String(w.counts.forwarded + w.counts.delivered_on_resume).padStart(9)}  ${w.run.meta.source}${attempts}${reasonOf(w) ? `; reason: ${JSON.stringify(reasonOf(w))}` : ''}`);
   }
   const unfinished = runs.filter((w) => w.unfinished);
   if (unfinished.length > 0) {
@@ -54,7 +56,7 @@ function wholeRunLines(w: WholeRun): string[] {
   const lines = ['', `Whole run (${1 + w.run.meta.resumes.length} attempt(s))`, `  packets notified    ${sentOf(w)}`];
   for (const o of OUTCOMES) if (w.counts[o] > 0) lines.push(`  ${o.padEnd(18)}  ${String(w.counts[o]).padStart(6)}  ${OUTCOME_LABELS[o]}`);
   if (w.counts.delivered_on_resume > 0) lines.push(`  ${'delivered'.padEnd(18)}  ${String(w.counts.delivered_on_resume).padStart(6)}  reply lost in a crash; the database showed the stage handled it`);
-  if (w.counts.in_doubt > 0) lines.push(`  ${'in_doubt'.padEnd(18)}  ${String(w.counts.in_doubt).padStart(6)}  reply lost in a crash; no database to check, not sent again`);
+  if (w.counts.in_doubt > 0) lines.push(`  ${'in_doubt'.padEnd(18)}  ${String(w.counts.in_doubt).padStart(6)}  reply lost; the database could not say whether the stage handled it; not sent again`);
   if (w.inFlight > 0) lines.push(`  ${'sent, no reply'.padEnd(18)}  ${String(w.inFlight).padStart(6)}  settled by the next --resume`);
   return lines;
 }
@@ -71,7 +73,7 @@ export function showReport(io: Io, id: string, opts: DirOptions): void {
     }));
     return;
   }
-  io.out(`run ${id}: ${w.status}; source ${w.run.meta.source}; started ${w.run.meta.createdAt}${w.run.meta.resumes.length ? `; resumed ${w.run.meta.resumes.length}x` : ''}`);
+  io.out(`run ${id}: ${w.status}; source ${w.run.meta.source}; started ${w.run.meta.createdAt}${w.run.meta.resumes.length ? `; resumed ${w.run.meta.resumes.length}x` : ''}${reasonOf(w) ? `; reason: ${JSON.stringify(reasonOf(w))}` : ''}`);
   for (const line of wholeRunLines(w)) io.out(line);
   io.out('');
   io.out('Attempts');

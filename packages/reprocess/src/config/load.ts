@@ -1,8 +1,9 @@
 // Resolves the run settings from four layers: flags win, then environment, then the YAML config file, then
 // defaults. A bad value is reported with where it came from (flag, variable, or file:line) and exit code 2.
 import { readFileSync } from 'node:fs';
-import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
+import { LineCounter, isCollection, isMap, isScalar, parseDocument, visit, type Document } from 'yaml';
 import { InputError } from '../errors.js';
+import { shownValue } from './values.js';
 import { SETTINGS, SETTINGS_SCHEMA, SECRET_KEYS, flagName, settingByKey, type Settings } from './settings.js';
 
 type Origin = string;
@@ -42,12 +43,9 @@ function fromFile(path: string): Map<string, Layered> {
     throw new InputError(`config file ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const lineOf = (offset: number | undefined) => (offset === undefined ? 1 : lineCounter.linePos(offset).line);
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    throw new InputError(`config file ${path}:${lineOf(e.pos[0])}: not valid YAML (${e.message.split('\n')[0]})`);
-  }
+  if (doc.errors.length > 0) throw new InputError(yamlErrorText(path, text, doc, lineCounter));
   const out = new Map<string, Layered>();
   if (doc.contents === null) return out;
   if (!isMap(doc.contents)) throw new InputError(`config file ${path}:1: expected a map of settings (key: value)`);
@@ -63,6 +61,47 @@ function fromFile(path: string): Map<string, Layered> {
     out.set(setting.key, { value: isScalar(valueNode) ? valueNode.value : (valueNode as { toJSON(): unknown })?.toJSON?.(), origin: `${path}:${line} (${rawKey})` });
   }
   return out;
+}
+
+/**
+ * "file:line:column: not valid YAML (...)" with the text of that line and a caret under the column. The parser
+ * notices an unclosed "[", "{" or quote only where the next key starts (the line after), so the line where the
+ * unclosed one opened is shown too.
+ */
+function yamlErrorText(path: string, text: string, doc: Document, lineCounter: LineCounter): string {
+  const error = doc.errors[0]!;
+  const at = lineCounter.linePos(error.pos[0]);
+  const lines = text.split(/\r?\n/);
+  const excerpt = (line: number, col: number) => {
+    const content = lines[line - 1];
+    if (content === undefined || (content === '' && line === lines.length)) return ['    (end of file)'];
+    return [`  ${String(line).padStart(4)} | ${content}`, `       | ${' '.repeat(Math.max(0, col - 1))}^`];
+  };
+  const out = [`config file ${path}:${at.line}:${at.col}: not valid YAML (${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')})`, ...excerpt(at.line, at.col)];
+  const opener = unclosedBefore(doc, text, error.pos[0]);
+  if (opener !== null) {
+    const from = lineCounter.linePos(opener);
+    if (from.line !== at.line) out.push(`  the ${text.charAt(opener)} opened at line ${from.line}, column ${from.col} is not closed:`, ...excerpt(from.line, from.col));
+  }
+  return out.join('\n');
+}
+
+/** The offset of the "[", "{" or quote that runs on to offset without being closed, if there is one. */
+function unclosedBefore(doc: Document, text: string, offset: number): number | null {
+  let found: number | null = null;
+  visit(doc, {
+    Node(_key, node) {
+      const range = node.range;
+      if (!range || range[0] >= offset || range[1] < offset - 1) return;
+      const open = text.charAt(range[0]);
+      const close = text.charAt(range[1] - 1);
+      const unclosed = isCollection(node) && node.flow
+        ? (open === '[' && close !== ']') || (open === '{' && close !== '}')
+        : isScalar(node) && (open === '"' || open === "'") && (range[1] - range[0] < 2 || close !== open);
+      if (unclosed && (found === null || range[0] > found)) found = range[0];
+    },
+  });
+  return found;
 }
 
 export interface LoadedSettings {
@@ -85,7 +124,7 @@ export function loadSettings(input: { flags: Record<string, unknown>; env: NodeJ
     const problems = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '');
       const origin = merged.get(key)?.origin ?? key;
-      const shown = SECRET_KEYS.has(key) ? '' : ` (got ${JSON.stringify(merged.get(key)?.value)})`;
+      const shown = SECRET_KEYS.has(key) ? '' : ` (got ${shownValue(merged.get(key)?.value)})`;
       return `${origin}: ${issue.message}${shown}`;
     });
     throw new InputError(`invalid setting${problems.length > 1 ? 's' : ''}:\n  ${problems.join('\n  ')}`);

@@ -1,7 +1,8 @@
 // Every run setting in one table: its config-file key, flag, environment variable, type, default and
 // whether it is a secret. The CLI, the loader and the redactor all read this table.
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { safetySettings } from './safety.js';
+import { parseDurationMs, parseNumber, parseShare, ValueProblem, type DurationSpec, type NumberSpec } from './values.js';
 
 const list = z.preprocess(
   (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
@@ -13,17 +14,32 @@ const bool = z.preprocess((v) => {
   if (/^(false|0|no|off)$/i.test(v)) return false;
   return v;
 }, z.boolean());
-const num = (inner: z.ZodNumber) => z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v), inner);
 const httpUrl = z.string().url().refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://')
   .transform((u) => u.replace(/\/+$/, ''));
-const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const seconds = typeof v === 'number' ? v : parseDuration(v);
-  if (seconds === null || seconds < 0) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'expected an age like 1d, 36h, 90m or 45s' });
-    return z.NEVER;
-  }
-  return seconds;
-});
+
+/** A zod step over one of the value parsers of values.ts: its ValueProblem becomes the setting's issue. */
+function parsed<T>(parse: (value: unknown) => T) {
+  return z.unknown().transform((value, ctx) => {
+    try {
+      return parse(value);
+    } catch (err) {
+      if (!(err instanceof ValueProblem)) throw err;
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: err.message });
+      return z.NEVER;
+    }
+  });
+}
+const num = (spec: NumberSpec) => parsed((v) => parseNumber(v, spec));
+const share = parsed((v) => parseShare(v, { aboveZero: true }) as number);
+const DAY_MS = 86_400_000;
+/**
+ * A duration in seconds. Ages (older-than, cooldowns, ...) need a unit in text ("90m"); delay and timeout take
+ * bare seconds as their flags always did. Every maximum is below what a timer holds (MAX_TIMER_MS, 24.8 days).
+ */
+const seconds = (spec: Omit<DurationSpec, 'bareUnit'> & { bareUnit?: 's' }) =>
+  parsed((v) => parseDurationMs(v, { bareUnit: 's', ...spec }) / 1000);
+const age = (minMs: number, maxMs: number, aboveMin = false) => seconds({ unitRequired: true, minMs, maxMs, aboveMin });
+const MAX_COUNT = 1_000_000_000;
 
 export interface Setting {
   key: string;
@@ -42,38 +58,39 @@ export const SETTINGS = [
   { key: 'appId', flag: '--app-id <id>', env: 'REPROCESS_APP_ID', describe: 'authmanager app id (default regproc)', schema: z.string().min(1).default('regproc') },
   { key: 'caFile', flag: '--ca-file <path>', env: 'REPROCESS_CA_FILE', describe: 'extra CA certificate (PEM) to trust for HTTPS', schema: z.string().min(1).optional() },
   { key: 'insecure', flag: '--insecure', env: 'REPROCESS_INSECURE', describe: 'do not verify the server TLS certificate (not recommended)', schema: bool.default(false) },
-  { key: 'timeout', flag: '--timeout <seconds>', env: 'REPROCESS_TIMEOUT', describe: 'HTTP request timeout in seconds (default 30)', schema: num(z.number().positive()).default(30) },
+  { key: 'timeout', flag: '--timeout <seconds>', env: 'REPROCESS_TIMEOUT', describe: 'HTTP request timeout in seconds, at most 3600 (default 30); a lost reply is decided 2 x this after its send', schema: seconds({ minMs: 0, aboveMin: true, maxMs: 3_600_000 }).default(30) },
   { key: 'dbUrl', flag: '--db-url <url>', env: 'REPROCESS_DB_URL', describe: 'postgres:// URL; overrides DB_HOST, DB_PORT, DB_USER, DB_PWD and DB_NAME', schema: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres://').optional(), secret: true },
   { key: 'dbHost', flag: '--db-host <host>', env: 'DB_HOST', describe: 'database host (default localhost)', schema: z.string().min(1).default('localhost') },
-  { key: 'dbPort', flag: '--db-port <port>', env: 'DB_PORT', describe: 'database port (default 5432)', schema: num(z.number().int().min(1).max(65535)).default(5432) },
+  { key: 'dbPort', flag: '--db-port <port>', env: 'DB_PORT', describe: 'database port (default 5432)', schema: num({ min: 1, max: 65535, integer: true }).default(5432) },
   { key: 'dbUser', flag: '--db-user <user>', env: 'DB_USER', describe: 'database user (default postgres)', schema: z.string().min(1).default('postgres') },
   { key: 'dbPassword', env: 'DB_PWD', describe: 'database password (env or config file only, never a flag)', schema: z.string().optional(), secret: true },
   { key: 'dbName', flag: '--db-name <name>', env: 'DB_NAME', describe: 'database name (default mosip_regprc)', schema: z.string().min(1).default('mosip_regprc') },
   { key: 'dbSchema', flag: '--schema <name>', env: 'DB_SCHEMA', describe: 'schema of the registration tables (default regprc)', schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _').default('regprc') },
   { key: 'dbSsl', flag: '--db-ssl <mode>', env: 'DB_SSL', describe: 'off | verify | no-verify (default off)', schema: z.enum(['off', 'verify', 'no-verify']).default('off') },
-  { key: 'approach', flag: '--approach <n>', env: 'REPROCESS_APPROACH', describe: "the guide's APPROACH 1 (default) or 2 (only packets stuck in later stages)", schema: num(z.number().int().min(1).max(2)).default(1) },
+  { key: 'approach', flag: '--approach <n>', env: 'REPROCESS_APPROACH', describe: "the guide's APPROACH 1 (default) or 2 (only packets stuck in later stages)", schema: num({ min: 1, max: 2, integer: true }).default(1) },
   { key: 'stages', flag: '--stages <codes>', env: 'REPROCESS_STAGES', describe: 'APPROACH 2: extra latest_trn_type_code values (a country\'s custom stages), comma-separated', schema: list.default([]) },
   { key: 'trnStatuses', flag: '--trn-statuses <codes>', env: 'REPROCESS_TRN_STATUSES', describe: 'latest_trn_status_code values to select (default SUCCESS,REPROCESS,IN_PROGRESS)', schema: list.default(['SUCCESS', 'REPROCESS', 'IN_PROGRESS']) },
   { key: 'excludeStatuses', flag: '--exclude-statuses <codes>', env: 'REPROCESS_EXCLUDE_STATUSES', describe: 'status_code values to leave alone (default PROCESSED,FAILED,REJECTED)', schema: list.default(['PROCESSED', 'FAILED', 'REJECTED']) },
-  { key: 'maxRetries', flag: '--max-retries <n>', env: 'REPROCESS_MAX_RETRIES', describe: 'select rows with reg_process_retry_count <= n (default 500)', schema: num(z.number().int().min(0).max(32767)).default(500) },
-  { key: 'olderThan', flag: '--older-than <age>', env: 'REPROCESS_OLDER_THAN', describe: 'select rows whose latest_trn_dtimes is older than this, e.g. 1d, 36h, 90m (default 1d)', schema: duration.default('1d') },
-  { key: 'limit', flag: '--limit <n>', env: 'REPROCESS_LIMIT', describe: 'at most this many packets in this run (default 1000; 1 = the guide\'s "try one first")', schema: num(z.number().int().min(1)).default(1000) },
+  { key: 'maxRetries', flag: '--max-retries <n>', env: 'REPROCESS_MAX_RETRIES', describe: 'select rows with reg_process_retry_count <= n (default 500)', schema: num({ min: 0, max: 32767, integer: true }).default(500) },
+  { key: 'olderThan', flag: '--older-than <age>', env: 'REPROCESS_OLDER_THAN', describe: 'select rows whose latest_trn_dtimes is older than this, e.g. 1d, 36h, 90m, at most 3650d (default 1d)', schema: age(0, 3650 * DAY_MS).default('1d') },
+  { key: 'limit', flag: '--limit <n>', env: 'REPROCESS_LIMIT', describe: 'at most this many packets in this run (default 1000; 1 = the guide\'s "try one first")', schema: num({ min: 1, max: MAX_COUNT, integer: true }).default(1000) },
   { key: 'queryFile', flag: '--query-file <path>', env: 'REPROCESS_QUERY_FILE', describe: 'custom SELECT returning reg_id, process, workflow_instance_id [, iteration, source]; runs READ ONLY', schema: z.string().min(1).optional() },
-  { key: 'delay', flag: '--delay <seconds>', env: 'REPROCESS_DELAY', describe: 'seconds between the starts of two notifications, decimals and 0 allowed (default 1)', schema: num(z.number().min(0)).default(1) },
-  { key: 'rate', flag: '--rate <per-second>', env: 'REPROCESS_RATE', describe: 'packets per second (start-to-start), instead of --delay', schema: num(z.number().positive().max(10_000)).optional() },
-  { key: 'concurrency', flag: '--concurrency <n>', env: 'REPROCESS_CONCURRENCY', describe: 'notifications in flight at once (default 1); pacing still applies', schema: num(z.number().int().min(1).max(256)).default(1) },
-  { key: 'retries', flag: '--retries <n>', env: 'REPROCESS_RETRIES', describe: 'extra attempts for a 5xx or lost reply, with exponential backoff and jitter (default 3)', schema: num(z.number().int().min(0).max(20)).default(3) },
-  { key: 'breakerThreshold', flag: '--breaker-threshold <share>', env: 'REPROCESS_BREAKER_THRESHOLD', describe: 'pause when this share of the last 20 sends failed in transit (default 0.5)', schema: num(z.number().gt(0).max(1)).default(0.5) },
-  { key: 'breakerCooldown', flag: '--breaker-cooldown <age>', env: 'REPROCESS_BREAKER_COOLDOWN', describe: 'how long to pause before probing with one packet (default 15s)', schema: duration.default('15s') },
-  { key: 'breakerPatience', flag: '--breaker-patience <age>', env: 'REPROCESS_BREAKER_PATIENCE', describe: 'stop the run when the server stays down this long (default 10m)', schema: duration.default('10m') },
+  { key: 'delay', flag: '--delay <seconds>', env: 'REPROCESS_DELAY', describe: 'seconds between the starts of two notifications, decimals and 0 allowed, at most 86400 (default 1)', schema: seconds({ minMs: 0, maxMs: DAY_MS }).default(1) },
+  { key: 'rate', flag: '--rate <per-second>', env: 'REPROCESS_RATE', describe: 'packets per second (start-to-start), 0.001 to 10000, instead of --delay', schema: num({ min: 0.001, max: 10_000, what: 'packets per second; slower than one per 1000 s: use --delay' }).optional() },
+  { key: 'concurrency', flag: '--concurrency <n>', env: 'REPROCESS_CONCURRENCY', describe: 'notifications in flight at once (default 1); pacing still applies', schema: num({ min: 1, max: 256, integer: true }).default(1) },
+  { key: 'retries', flag: '--retries <n>', env: 'REPROCESS_RETRIES', describe: 'extra attempts for a 5xx or lost reply, with exponential backoff and jitter (default 3)', schema: num({ min: 0, max: 20, integer: true }).default(3) },
+  { key: 'breakerThreshold', flag: '--breaker-threshold <share>', env: 'REPROCESS_BREAKER_THRESHOLD', describe: 'pause when this share of the last 20 sends failed in transit (default 0.5)', schema: share.default(0.5) },
+  { key: 'breakerCooldown', flag: '--breaker-cooldown <age>', env: 'REPROCESS_BREAKER_COOLDOWN', describe: 'how long to pause before probing with one packet, at most 1d (default 15s)', schema: age(0, DAY_MS).default('15s') },
+  { key: 'breakerPatience', flag: '--breaker-patience <age>', env: 'REPROCESS_BREAKER_PATIENCE', describe: 'stop the run when the server stays down this long, at most 1d (default 10m)', schema: age(0, DAY_MS).default('10m') },
   { key: 'logDir', flag: '--log-dir <dir>', env: 'REPROCESS_LOG_DIR', describe: 'where out.log (all runs) and last.log (this run) go (default ./reprocess-logs)', schema: z.string().min(1).default('reprocess-logs') },
   { key: 'runsDir', flag: '--runs-dir <dir>', env: 'REPROCESS_RUNS_DIR', describe: 'where each run keeps its journal and summary, for --resume, runs, report and verify (default ./reprocess-runs)', schema: z.string().min(1).default('reprocess-runs') },
-  { key: 'canaryTimeout', flag: '--canary-timeout <age>', env: 'REPROCESS_CANARY_TIMEOUT', describe: 'how long --canary waits for its packet to move past securezone, e.g. 90s, 5m (default 2m)', schema: duration.default('2m') },
-  { key: 'maxPackets', flag: '--max-packets <n>', env: 'REPROCESS_MAX_PACKETS', describe: 'stop after sending this many packets in all (with --all)', schema: num(z.number().int().min(1)).optional() },
-  { key: 'maxDuration', flag: '--max-duration <age>', env: 'REPROCESS_MAX_DURATION', describe: 'stop taking new packets after this long, e.g. 6h', schema: duration.optional() },
+  { key: 'canaryTimeout', flag: '--canary-timeout <age>', env: 'REPROCESS_CANARY_TIMEOUT', describe: 'how long --canary waits for its packet to move past securezone, e.g. 90s, 5m, at most 1d (default 2m)', schema: age(0, DAY_MS, true).default('2m') },
+  { key: 'maxPackets', flag: '--max-packets <n>', env: 'REPROCESS_MAX_PACKETS', describe: 'stop after sending this many packets in all (with --all)', schema: num({ min: 1, max: MAX_COUNT, integer: true }).optional() },
+  { key: 'maxDuration', flag: '--max-duration <age>', env: 'REPROCESS_MAX_DURATION', describe: 'stop taking new packets after this long, e.g. 6h, at most 24d', schema: age(0, 24 * DAY_MS, true).optional() },
   { key: 'until', flag: '--until <time>', env: 'REPROCESS_UNTIL', describe: 'stop taking new packets at this local clock time (HH:MM, e.g. 05:30 for a night window) or ISO date-time', schema: z.string().regex(/^(\d{1,2}:\d{2}|\d{4}-\d{2}-\d{2}T.+)$/, 'expected HH:MM or an ISO date-time').optional() },
-  { key: 'progressInterval', flag: '--progress-interval <age>', env: 'REPROCESS_PROGRESS_INTERVAL', describe: 'when stderr is not a terminal, print a progress line this often (default 30s; 0 = never)', schema: duration.default('30s') },
+  { key: 'progressInterval', flag: '--progress-interval <age>', env: 'REPROCESS_PROGRESS_INTERVAL', describe: 'when stderr is not a terminal, print a progress line this often, at most 1d (default 30s; 0 = never)', schema: age(0, DAY_MS).default('30s') },
   { key: 'shard', flag: '--shard <k/n>', env: 'REPROCESS_SHARD', describe: 'scale-out: take only the packets of shard k of n (by workflow id), e.g. 1/4', schema: z.string().regex(/^\d+\/\d+$/, 'expected K/N, e.g. 1/4').optional() },
+  ...safetySettings({ bool, num }),
   { key: 'json', flag: '--json', env: 'REPROCESS_JSON', describe: 'print JSON lines instead of text', schema: bool.default(false) },
 ] as const satisfies readonly Setting[];
 

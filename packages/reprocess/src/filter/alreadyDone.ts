@@ -1,4 +1,5 @@
 import type { Packet } from '../domain/packet.js';
+import { workflowKey } from '../domain/packetKey.js';
 
 /**
  * Drops packets this run already has an answer for (from the journal on --resume, or an earlier batch of
@@ -9,7 +10,7 @@ export async function* skipAlreadyDone(
   packets: AsyncIterable<Packet>, done: ReadonlySet<string>, onSkip: (packet: Packet) => void,
 ): AsyncGenerator<Packet, void, void> {
   for await (const p of packets) {
-    if (done.has(p.workflowInstanceId.toLowerCase())) onSkip(p);
+    if (done.has(workflowKey(p.workflowInstanceId))) onSkip(p);
     else yield p;
   }
 }

@@ -149,7 +149,8 @@ export class MosipClient {
   }
 
   /** Drops a token so the next call fetches a new one (unless another caller already replaced it). */
-  private forget(token: string): void {
+  /** Public for other MOSIP calls made with this client's token (the workflow action). */
+  forget(token: string): void {
     if (this.token === token) {
       this.token = null;
       this.tokenPromise = null;

@@ -1,19 +1,69 @@
 // Wraps the MOSIP client with what a shared national cluster needs: transient failures (5xx, no reply) are
-// retried with exponential backoff and jitter, every attempt waits for the circuit breaker, and before sending
-// again after a lost reply it asks the database whether the stage already handled the packet, so a reply
-// lost in transit never makes MOSIP process a packet twice. Permanent outcomes are never retried.
+// retried with exponential backoff and jitter, every attempt waits for the circuit breaker, and a packet whose
+// reply was lost is sent again only when that cannot make MOSIP process it twice. Permanent outcomes are never
+// retried.
+//
+// The lost-reply rule. A reply is lost when there was no HTTP reply once connected (timeout, reset) or a gateway in
+// front of the stage answered for it (502, 504, or a 503 after the upstream connection was cut: replyMayBeLost).
+// The request may have reached the stage, which may have committed. Such a packet is sent again only when BOTH
+//   1. the database shows the stage did not handle it: its row was not written at or after the attempt's start
+//      (domain/rowVerdict.ts, handledSinceSend), AND
+//   2. a request still running at the server could no longer commit: the check is made no earlier than
+//      `settleAfterMs` after the attempt started (see settleAfterMsFor).
+// If the database shows the row written since the attempt, the packet counts as delivered (settled from the
+// database) and is not sent again. When the database cannot say (no database configured, or the query fails),
+// or the run is stopped before the wait is over, the packet is recorded `in_doubt` and never sent again: the
+// operator decides (`verify` shows what its row says later; `--resend-in-doubt` on a resume sends it).
+// Other transient failures (a 5xx the gateway or the auth filter gave before the stage, a stage that could not
+// reach its own database: nothing was committed) are sent again after the backoff.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Packet } from '../domain/packet.js';
 import type { NotifyResult } from './client.js';
 import { isTransientStageError, type NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
 import type { CircuitBreaker } from './breaker.js';
 import type { Notifier } from '../run/runner.js';
+import type { DeliveryCheck, Evidence } from './deliveryEvidence.js';
 
 export const TRANSIENT_OUTCOMES: ReadonlySet<NotifyOutcome> = new Set(['server_error', 'network_error']);
 
 /** Worth another attempt: a 5xx, no reply, or a stage that could not reach its database. */
 export function isTransient(result: Pick<NotifyResult, 'outcome' | 'reply'>): boolean {
   return TRANSIENT_OUTCOMES.has(result.outcome) || (result.outcome === 'stage_error' && isTransientStageError(result.reply));
+}
+
+const NEVER_CONNECTED = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT_TIMEOUT)\b/;
+
+/**
+ * The request may have reached the stage and its reply was lost: no HTTP reply once connected (timeout, reset), a gateway's 502 (bad
+ * gateway: the upstream failed mid-exchange) or 504 (gateway timeout: the stage may still be running), or an
+ * Istio/Envoy 503 "upstream connect error or disconnect/reset before headers" whose reset came after it connected
+ * (reset reason connection termination, remote or local reset, protocol error). Not lost: any other 503 (service
+ * unavailable: "no healthy upstream", reset reason connection failure or overflow, nginx's page), other 5xx (the
+ * stage answers every request it handles with HTTP 200, contract section 1; a 500 comes from the auth filter or
+ * the proxy before it), and a stage error saying it could not reach its own database (nothing committed).
+ */
+export function replyMayBeLost(result: Pick<NotifyResult, 'outcome' | 'httpStatus' | 'reply'>): boolean {
+  // No connection was made, so no byte of the request left: refused, name or route not found, connect timeout.
+  if (result.outcome === 'network_error') return !NEVER_CONNECTED.test(result.reply);
+  if (result.outcome !== 'server_error') return false;
+  if (result.httpStatus === 502 || result.httpStatus === 504) return true;
+  if (result.httpStatus === 503) return /reset reason: /i.test(result.reply) && !/reset reason: (connection failure|overflow)/i.test(result.reply);
+  return false;
+}
+
+/**
+ * How long after an attempt's start a request the server may still be running could yet commit: the request
+ * timeout, then as long again. Why: our timeout (headers and body) is when our socket gives up, but MOSIP does
+ * not notice. The securezone route is a Vert.x blocking handler on a worker pool of 10
+ * (MosipRouter; mosip-config l.66) that is not interrupted when the client goes away, so a request queued for a
+ * worker or running its lookup and its one-transaction write of registration + registration_transaction
+ * (updateRegistrationStatus) goes on after we gave up. MOSIP sets no server-side request timeout and no
+ * statement timeout, so no wait can be proven long enough; this one gives a request that reached the server as
+ * long after our give-up as we gave it before, when a healthy stage commits in milliseconds. It grows with
+ * --timeout, and library callers can set their own.
+ */
+export function settleAfterMsFor(timeoutSeconds: number): number {
+  return 2 * timeoutSeconds * 1000;
 }
 
 export interface RetrySettings {
@@ -24,56 +74,112 @@ export interface RetrySettings {
   random?: () => number;
 }
 
-/** What the database says about a packet after an attempt whose reply was lost; null when it shows nothing. */
-export type DeliveryCheck = (packet: Packet, attemptStartedAt: Date) => Promise<Pick<NotifyResult, 'outcome' | 'reply'> | null>;
-
 /** Full jitter: a random wait between 0 and min(max, base * 2^(attempt-1)). */
 export function backoffMs(attempt: number, s: RetrySettings): number {
   const ceiling = Math.min(s.maxDelayMs, s.baseDelayMs * 2 ** (attempt - 1));
   return Math.round((s.random ?? Math.random)() * ceiling);
 }
 
+/** Time as the notifier sees it; tests inject one that does not wait. */
+export interface NotifierClock {
+  now(): number;
+  /** Resolves after `ms`; rejects when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: NotifierClock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => sleep(ms, undefined, signal ? { signal } : undefined),
+};
+
+export interface ResilientSettings {
+  retry: RetrySettings;
+  /** How the database is asked whether the stage handled a packet; null when no database is configured. */
+  deliveryCheck: DeliveryCheck | null;
+  /** From an attempt's start, when a request still running at the server could no longer commit (settleAfterMsFor). */
+  settleAfterMs: number;
+  signal?: AbortSignal | undefined;
+  clock?: NotifierClock;
+}
+
 export class ResilientNotifier implements Notifier {
-  /** Retries made, and lost replies settled from the database, for the summary. */
+  /** Retries made, lost replies settled from the database, packets left in doubt: for the summary. */
   retriesMade = 0;
   settledFromDb = 0;
+  inDoubt = 0;
+  private readonly clock: NotifierClock;
 
-  constructor(
-    private readonly inner: Notifier,
-    private readonly breaker: CircuitBreaker,
-    private readonly retry: RetrySettings,
-    private readonly deliveryCheck: DeliveryCheck | null,
-    private readonly signal?: AbortSignal,
-  ) {}
+  constructor(private readonly inner: Notifier, private readonly breaker: CircuitBreaker, private readonly settings: ResilientSettings) {
+    this.clock = settings.clock ?? systemClock;
+  }
 
   async notify(packet: Packet): Promise<NotifyResult> {
+    const { signal, retry } = this.settings;
     const started = performance.now();
     for (let attempt = 1; ; attempt++) {
-      await this.breaker.permit(this.signal);
-      const attemptStart = new Date();
+      const permit = await this.breaker.permit(signal);
+      const attemptStart = this.clock.now();
       const result = await this.inner.notify(packet);
       const transient = isTransient(result);
-      this.breaker.record(!transient);
-      const total = { ...result, attempts: attempt + result.attempts - 1, latencyMs: Math.round(performance.now() - started) };
+      this.breaker.record(permit, !transient);
+      const total: NotifyResult = { ...result, attempts: attempt + result.attempts - 1, latencyMs: Math.round(performance.now() - started) };
       if (!transient) return total;
-      // Wait first, then ask the database: a request that timed out on our side may still be running there.
-      const last = attempt > this.retry.retries || this.signal?.aborted;
-      if (!last) {
+      const last = attempt > retry.retries || Boolean(signal?.aborted);
+      if (replyMayBeLost(result)) {
+        const settled = await this.settleLostReply(packet, attemptStart, total, last ? 0 : backoffMs(attempt, retry));
+        if (settled) return settled;
+        // The database shows the stage did not handle it and the wait is over: sending again is safe.
+        if (last) return total;
+      } else {
+        if (last) return total;
         try {
-          await sleep(backoffMs(attempt, this.retry), undefined, this.signal ? { signal: this.signal } : undefined);
+          await this.clock.sleep(backoffMs(attempt, retry), signal);
         } catch {
           return total;
         }
       }
-      if (this.deliveryCheck) {
-        const seen = await this.deliveryCheck(packet, attemptStart).catch(() => null);
-        if (seen) {
-          this.settledFromDb += 1;
-          return { ...total, outcome: seen.outcome, reply: `${seen.reply} (reply lost: ${result.reply})` };
-        }
-      }
-      if (last) return total;
       this.retriesMade += 1;
     }
+  }
+
+  /**
+   * After a lost reply: the final result (delivered per the database, or in doubt), or null when the packet may
+   * be sent again. Asks at once (a stage that committed before the reply was lost shows it already), then, if
+   * the row was not written, waits until `settleAfterMs` after the attempt's start (and at least `backoff`) and asks again.
+   */
+  private async settleLostReply(packet: Packet, attemptStart: number, lost: NotifyResult, backoff: number): Promise<NotifyResult | null> {
+    const check = this.settings.deliveryCheck;
+    const inDoubt = (why: string): NotifyResult => {
+      this.inDoubt += 1;
+      return { ...lost, outcome: 'in_doubt', reply: `reply lost (${lost.reply}); ${why}; not sent again` };
+    };
+    if (!check) return inDoubt('no database is configured to show whether the stage handled it');
+    const ask = async (): Promise<Evidence | Error> => {
+      try {
+        return await check(packet, new Date(attemptStart));
+      } catch (err) {
+        return err instanceof Error ? err : new Error(String(err));
+      }
+    };
+    const settledBy = (evidence: Evidence): NotifyResult | null => {
+      if (!evidence.handled) return null;
+      this.settledFromDb += 1;
+      return { ...lost, outcome: evidence.outcome, reply: `${evidence.reply} (reply lost: ${lost.reply})` };
+    };
+    const first = await ask();
+    if (!(first instanceof Error)) {
+      const settled = settledBy(first);
+      if (settled) return settled;
+    }
+    const waitMs = Math.max(attemptStart + this.settings.settleAfterMs - this.clock.now(), backoff);
+    try {
+      if (waitMs > 0) await this.clock.sleep(waitMs, this.settings.signal);
+    } catch {
+      return inDoubt(`the run was stopped before a request still running at the server could no longer commit (${this.settings.settleAfterMs} ms after the send)`
+        + (first instanceof Error ? `; the database could not be read: ${first.message}` : '; the database did not show it handled yet'));
+    }
+    const second = await ask();
+    if (second instanceof Error) return inDoubt(`the database could not be read to show whether the stage handled it: ${second.message}`);
+    return settledBy(second);
   }
 }

@@ -3,7 +3,7 @@
 // the file written in blocks, so a run of millions of packets takes flat memory.
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
-import type { PacketRowNow } from '../sql/verify.js';
+import type { PacketRowNow } from '../sql/selectRowsSinceSend.js';
 import type { VerifyClass } from './verify.js';
 import { packetFinals, type PacketFinal } from './html/packetFinals.js';
 import { readJournalStats } from './html/journalStats.js';

@@ -11,6 +11,7 @@ export const OUTCOME_LABELS: Record<(typeof OUTCOMES)[number], string> = {
   forbidden: '403 forbidden (client lacks REGISTRATION_PROCESSOR)',
   server_error: 'server error (5xx or unexpected status)',
   network_error: 'no reply (network error or timeout)',
+  in_doubt: 'IN DOUBT: reply lost, the database could not say; not sent again',
 };
 
 export function packetLine(r: PacketResult): string {
@@ -47,6 +48,10 @@ export function summaryText(s: RunSummary): string {
     if (s.counts[outcome] > 0 || outcome === 'forwarded') {
       lines.push(`  ${outcome.padEnd(18)}  ${String(s.counts[outcome]).padStart(6)}  ${OUTCOME_LABELS[outcome]}`);
     }
+  }
+  if (s.counts.in_doubt > 0) {
+    lines.push(`  in doubt            ${s.counts.in_doubt} packet(s) whose reply was lost may or may not have been handled by the stage;`);
+    lines.push('                      they were not sent again: check their rows (reprocess verify <run-id>) before sending them');
   }
   if (s.duplicatesSkipped > 0) lines.push(`  duplicates skipped  ${s.duplicatesSkipped} (same workflow id listed twice; sent once)`);
   if (s.rowsSkipped > 0) lines.push(`  rows skipped        ${s.rowsSkipped} (missing reg_id, process or workflow id)`);

@@ -3,50 +3,18 @@
 // only counts and a bounded list of packets needing attention are kept, so a run of millions verifies in flat
 // memory.
 //
-// Precedence (the first rule that matches decides; "written since the send" = latest_trn_dtimes >= startedAt):
-//   1. missing            no row with the workflow id, or it is inactive/deleted (MOSIP's stages do not see it)
-//   2. processed          status_code PROCESSED
-//   3. untouched          latest_trn_dtimes NULL or before startedAt: nothing wrote the row after the send
-//   4. rejected_duplicate latest SECUREZONE_NOTIFICATION + REJECTED
-//   5. failed             latest_trn_status_code FAILED, ERROR, REPROCESS_FAILED or REJECTED; or status_code
-//                         FAILED, REPROCESS_FAILED or REJECTED set by the workflow engine (latest type
-//                         INTERNAL_WORKFLOW_ACTION: complete-as-failed / complete-as-rejected). The reprocessor's
-//                         REPROCESS_FAILED sets the latest status too, so the first half covers it.
-//   6. reprocess          latest_trn_status_code REPROCESS, or status_code REPROCESS set by the workflow engine
-//                         (mark-as-reprocess: INTERNAL_WORKFLOW_ACTION)
-//   7. at_securezone      latest SECUREZONE_NOTIFICATION (normally SUCCESS): accepted, never left the stage
-//   8. moved_on           any other stage wrote the row after the send
-// Why status_code alone does not decide "failed": stages never rewrite status_code (contract section 1, item 4;
-// only the workflow engine does), so a FAILED packet that was re-driven keeps status_code FAILED while it moves
-// through the stages. Its latest transaction, written after the send, is what tells the truth. For the same
-// reason a FAILED packet nothing touched after the send is `untouched`: the send had no effect.
+// The class of each packet is the one verdict of its row (domain/rowVerdict.ts, precedence and reasons there),
+// the same the canary and the lost-reply rule use. By default a row written up to CLOCK_SKEW_MS before the send's
+// start counts as written since the send, as it does for them; `clockSkewMs` changes it (0: exact).
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
-import { rowsNowForSentPackets, type PacketRowNow } from '../sql/verify.js';
+import { rowsNowForSentPackets, type PacketRowNow } from '../sql/selectRowsSinceSend.js';
+import { CLOCK_SKEW_MS, GOOD_VERDICTS, ROW_VERDICT_MEANINGS, ROW_VERDICTS, rowVerdict, type RowVerdict } from '../domain/rowVerdict.js';
 import { cell, percent, plural, renderTable } from './table.js';
 
-export const VERIFY_CLASSES = [
-  'moved_on', 'processed', 'at_securezone', 'rejected_duplicate', 'reprocess', 'failed', 'untouched', 'missing',
-] as const;
-export type VerifyClass = (typeof VERIFY_CLASSES)[number];
-
-/** What an operator needs to know about each class. */
-export const VERIFY_CLASS_MEANINGS: Record<VerifyClass, string> = {
-  moved_on: 'left securezone: a later stage wrote the row after the send',
-  processed: 'status_code PROCESSED: done',
-  at_securezone: 'securezone accepted it but it never left: securezone.routing.enabled=false, or the camel route or Kafka is down (or still in flight: verify again later)',
-  rejected_duplicate: 'securezone REJECTED it as a duplicate (RPR-SEZ-002); the automated reprocessor will not pick it up again',
-  reprocess: 'marked REPROCESS after the send: the workflow engine will retry it',
-  failed: 'failed after the send (a stage, or the workflow engine), or REJECTED by a later stage',
-  untouched: 'nothing wrote the row after the send (e.g. a null reply)',
-  missing: 'no active row with this workflow id',
-};
-
-const NEEDS_NO_ATTENTION: ReadonlySet<VerifyClass> = new Set(['moved_on', 'processed']);
-const SECUREZONE = 'SECUREZONE_NOTIFICATION';
-const FAILED_TRN_STATUSES = new Set(['FAILED', 'ERROR', 'REPROCESS_FAILED', 'REJECTED']);
-const FAILED_STATUS_CODES = new Set(['FAILED', 'REPROCESS_FAILED', 'REJECTED']);
-/** The latest transaction type the workflow engine writes when it sets status_code (contract section 4). */
-const WORKFLOW_ACTION = 'INTERNAL_WORKFLOW_ACTION';
+export const VERIFY_CLASSES = ROW_VERDICTS;
+export type VerifyClass = RowVerdict;
+export const VERIFY_CLASS_MEANINGS = ROW_VERDICT_MEANINGS;
+const NEEDS_NO_ATTENTION = GOOD_VERDICTS;
 
 /** One packet a run notified, as the run's journal recorded it. */
 export interface VerifyEntry {
@@ -100,26 +68,13 @@ export interface VerifyOptions {
   maxAttentionItems?: number;
   /**
    * A row written up to this many ms before startedAt still counts as written since the send: allowance for the
-   * operator's clock running ahead of MOSIP's. Default 0 (exact).
+   * operator's clock running ahead of MOSIP's. Default CLOCK_SKEW_MS (the canary's and the lost-reply rule's); 0 is exact.
    */
   clockSkewMs?: number;
 }
 
-/** The class of a packet given its row now (null: no row). See the precedence at the top of this file. */
-export function classifyPacket(row: PacketRowNow | null): VerifyClass {
-  if (row === null || !row.active) return 'missing';
-  if (row.statusCode === 'PROCESSED') return 'processed';
-  if (!row.writtenSinceSend) return 'untouched';
-  const type = row.latestTrnTypeCode;
-  const trn = row.latestTrnStatusCode;
-  const setByEngine = type === WORKFLOW_ACTION;
-  if (type === SECUREZONE && trn === 'REJECTED') return 'rejected_duplicate';
-  if (trn !== null && FAILED_TRN_STATUSES.has(trn)) return 'failed';
-  if (setByEngine && row.statusCode !== null && FAILED_STATUS_CODES.has(row.statusCode)) return 'failed';
-  if (trn === 'REPROCESS' || (setByEngine && row.statusCode === 'REPROCESS')) return 'reprocess';
-  if (type === SECUREZONE) return 'at_securezone';
-  return 'moved_on';
-}
+/** The class of a packet given its row now (null: no row): the one verdict of domain/rowVerdict.ts. */
+export const classifyPacket = rowVerdict;
 
 /** Classifies every entry (an array, or a stream read a chunk at a time) against the registration table. */
 export async function verifyPackets(
@@ -127,7 +82,7 @@ export async function verifyPackets(
 ): Promise<VerifyReport> {
   const chunkSize = options.chunkSize ?? 1000;
   const attentionLimit = options.maxAttentionItems ?? 1000;
-  const skewMs = options.clockSkewMs ?? 0;
+  const skewMs = options.clockSkewMs ?? CLOCK_SKEW_MS;
   const report: VerifyReport = {
     kind: 'verify',
     checkedAt: new Date().toISOString(),

@@ -1,17 +1,24 @@
 // The guide's "reprocess one packet first to ensure that all stages are functioning correctly", automated:
 // after the first packet's reply, watch the database until the securezone stage recorded SUCCESS for it and
 // the packet then moved on to a later stage. Only then does the run continue.
+// Whether it moved on is the one verdict of its row (domain/rowVerdict.ts), the same `verify` gives: the canary
+// passes when verify would class the packet moved_on, processed or reprocess (a later stage took it; a retry it
+// asked for is the workflow engine's), fails as soon as verify would class it failed, rejected_duplicate or
+// missing, and otherwise (at_securezone, untouched) waits until its time is up. A re-driven FAILED packet keeps status_code FAILED while it moves on (stages never change
+// status_code), so that column alone never fails it.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { withReconnect } from '../db/reconnect.js';
-import { rowStates, transactionsSince } from '../sql/rowState.js';
-import { utcTimestampText } from '@mosip-reprocess/contract/sql/utcText.js';
+import { selectTransactionsSince } from '../sql/selectTransactionsSince.js';
+import { rowsNowForSentPackets } from '../sql/selectRowsSinceSend.js';
+import { CLOCK_SKEW_MS, MOVED_ON_VERDICTS, PENDING_VERDICTS, ROW_VERDICT_MEANINGS, rowVerdict } from '../domain/rowVerdict.js';
+import { TRN_STATUS, TRN_TYPE } from '@mosip-reprocess/contract/enums.js';
 import type { PacketResult } from './types.js';
 
 export interface CanaryOptions {
   timeoutMs: number;
   pollMs?: number;
-  /** Our clock and the database's may differ a little; look this far before the send. */
+  /** Our clock and the database's may differ a little; look this far before the send (default CLOCK_SKEW_MS, as verify). */
   clockSkewMs?: number;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
@@ -25,9 +32,6 @@ export interface CanaryVerdict {
   hint?: string;
 }
 
-const SECUREZONE = 'SECUREZONE_NOTIFICATION';
-const FAILED_STATUSES = new Set(['FAILED', 'ERROR', 'REJECTED', 'REPROCESS_FAILED']);
-
 export async function watchCanary(db: Queryable, schema: string, result: PacketResult, options: CanaryOptions): Promise<CanaryVerdict> {
   const { packet } = result;
   if (result.outcome !== 'forwarded') {
@@ -39,29 +43,30 @@ export async function watchCanary(db: Queryable, schema: string, result: PacketR
         : 'fix what the reply says before sending more',
     };
   }
-  const sinceMs = Date.parse(result.startedAt) - (options.clockSkewMs ?? 2000);
-  const since = utcTimestampText(new Date(sinceMs));
+  const since = new Date(Date.parse(result.startedAt) - (options.clockSkewMs ?? CLOCK_SKEW_MS));
   const deadline = Date.now() + options.timeoutMs;
   const pollMs = options.pollMs ?? 1000;
   let acceptedAt: number | null = null;
   for (;;) {
-    // registration_transaction has no workflow id, so the securezone record is found by RID; whether the
-    // packet moved on is read from its own row (by workflow id), so another instance of the RID cannot pass it.
-    const trns = await withReconnect(() => transactionsSince(db, schema, packet.rid, since));
-    const accepted = trns.some((t) => t.trn_type_code === SECUREZONE && t.status_code === 'SUCCESS');
+    // registration_transaction has no workflow id, so the securezone record is found by RID; the verdict is read
+    // from the packet's own row (by workflow id), so another instance of the RID cannot pass it.
+    const trns = await withReconnect(() => selectTransactionsSince(db, schema, packet.rid, since));
+    const accepted = trns.some((t) => t.trn_type_code === TRN_TYPE.SECUREZONE_NOTIFICATION && t.status_code === TRN_STATUS.SUCCESS);
     if (accepted) {
       acceptedAt ??= Date.now();
-      const row = (await withReconnect(() => rowStates(db, schema, [packet.workflowInstanceId]))).get(packet.workflowInstanceId.toLowerCase());
-      const movedOn = row?.latest_trn_dtimes && row.latest_trn_dtimes.getTime() >= sinceMs && row.latest_trn_type_code !== SECUREZONE;
-      if (row && movedOn) {
-        if (FAILED_STATUSES.has(row.latest_trn_status_code ?? '') || ['FAILED', 'REJECTED'].includes(row.status_code)) {
-          return {
-            ok: false,
-            detail: `the canary packet ${packet.rid} left securezone but ${row.latest_trn_type_code} ended ${row.latest_trn_status_code} (status_code ${row.status_code})`,
-            hint: 'a later stage is failing: look at that stage before reprocessing more packets',
-          };
-        }
-        return { ok: true, detail: `the canary packet ${packet.rid} passed securezone and moved on to ${row.latest_trn_type_code} (${row.latest_trn_status_code})` };
+      const [row] = await withReconnect(() => rowsNowForSentPackets(db, schema, [{ workflowInstanceId: packet.workflowInstanceId, startedAt: since }]));
+      const verdict = rowVerdict(row ?? null);
+      if (row && MOVED_ON_VERDICTS.has(verdict)) {
+        return { ok: true, detail: `the canary packet ${packet.rid} passed securezone and moved on to ${row.latestTrnTypeCode} (${row.latestTrnStatusCode}): ${verdict}` };
+      }
+      if (!PENDING_VERDICTS.has(verdict)) {
+        return {
+          ok: false,
+          detail: row
+            ? `the canary packet ${packet.rid} left securezone but ${row.latestTrnTypeCode} ended ${row.latestTrnStatusCode} (status_code ${row.statusCode}): ${verdict}, ${ROW_VERDICT_MEANINGS[verdict]}`
+            : `the canary packet ${packet.rid} passed securezone, then its row disappeared: ${ROW_VERDICT_MEANINGS[verdict]}`,
+          hint: 'a later stage is failing: look at that stage before reprocessing more packets',
+        };
       }
       options.onProgress?.(`canary ${packet.rid}: securezone recorded SUCCESS; waiting for it to move on`);
     } else {
@@ -78,7 +83,7 @@ export async function watchCanary(db: Queryable, schema: string, result: PacketR
   if (acceptedAt === null) {
     return {
       ok: false,
-      detail: `the reply said forwarded, but in ${waited} s the database showed no SECUREZONE_NOTIFICATION SUCCESS transaction for ${packet.rid}`,
+      detail: `the reply said forwarded, but in ${waited} s the database showed no ${TRN_TYPE.SECUREZONE_NOTIFICATION} ${TRN_STATUS.SUCCESS} transaction for ${packet.rid}`,
       hint: 'the tool may be reading another database or schema than the stage writes (check DB_HOST, DB_NAME, --schema)',
     };
   }

@@ -18,7 +18,7 @@ import { latestUnfinishedRun, readWholeRun, type StoredSummary } from '../journa
 import { CircuitBreaker } from '../notifier/breaker.js';
 import { AuthError, MosipClient } from '../notifier/client.js';
 import { dbDeliveryCheck } from '../notifier/deliveryEvidence.js';
-import { isTransient, ResilientNotifier } from '../notifier/resilientNotifier.js';
+import { isTransient, ResilientNotifier, settleAfterMsFor } from '../notifier/resilientNotifier.js';
 import { Pacer } from '../pacer/pacer.js';
 import { packetLine, summaryText } from '../report/format.js';
 import { RunLog } from '../report/logFiles.js';
@@ -27,6 +27,8 @@ import { makeBudget, untilDeadline } from './budget.js';
 import { watchCanary } from './canary.js';
 import type { EventSink } from './events.js';
 import { settleInDoubt } from './inDoubt.js';
+import { lockedBudget, lockedGate, takeRunLock } from './lockedRun.js';
+import type { RunLock } from './lock.js';
 import { flagsToKeep, resumeCommand, type RunRequest } from './request.js';
 import { emptyCounts, exitCodeOf, runPackets, type RunOutcome } from './runner.js';
 import type { PacketResult, RunObserver, RunSummary, StopReason } from './types.js';
@@ -74,16 +76,22 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
   let client: MosipClient | null = null;
   let journal: Journal | null = null;
   let run: RunHandle | null = null;
+  let lock: RunLock | null = null;
   let sentSoFar = 0;
   try {
     pool = request.dbConfigured ? createPool(dbSettings) : null;
+    // One run per database: taken before anything is read or sent, held to the end (src/run/lock.ts).
+    lock = await takeRunLock(request, 'run', emit);
     const sourceText = mode === 'db'
       ? (settings.queryFile ? `query file ${settings.queryFile}` : `db (APPROACH ${settings.approach}${flags.all ? ', --all' : ''})`)
       : mode === 'file' ? `file ${flags.file}` : '--registration';
 
-    // Acknowledged = the stage gave a definitive answer. A 5xx or lost reply is not one: a resume sends it again.
+    // Acknowledged = the stage gave a definitive answer. A 5xx or a reply the database showed unhandled is not
+    // one: a resume sends it again. A packet left in doubt is not sent again, unless --resend-in-doubt says so.
     const done = new Set<string>();
-    for (const [wf, r] of replayed?.results ?? []) if (!isTransient(r)) done.add(wf);
+    for (const [wf, r] of replayed?.results ?? []) {
+      if (!isTransient(r) && !(flags.resendInDoubt && r.outcome === 'in_doubt')) done.add(wf);
+    }
     const alreadyAcknowledged = done.size;
     for (const wf of replayed?.settled ?? []) done.add(wf);
     // --limit is the whole run's size: a resume takes only what the earlier attempts left (in-doubt packets an
@@ -116,18 +124,22 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     }
     const attempt = resumed ? Math.max(replayed?.attempts ?? 0, run.meta.resumes.length) + 1 : 1;
     journal = run.openJournal();
-    journal.append({ t: 'start', at: new Date().toISOString(), attempt, host: hostname(), pid: process.pid });
+    journal.append({ t: 'start', at: new Date().toISOString(), attempt, host: hostname(), pid: process.pid, reason: settings.reason ?? null });
     const runId = run.id;
+    await lock?.setRunId(runId);
     const resumeWith = resumeCommand(runId, settings.runsDir);
     const log = new RunLog(settings.logDir);
-    log.write(`run ${runId} ${resumed ? 'resumed' : 'started'} ${new Date().toISOString()} source=${sourceText}${pool ? ` db=${describeDb(dbSettings)}` : ''} settings=${JSON.stringify(redactSettings(settings))}`);
+    log.write(`run ${runId} ${resumed ? 'resumed' : 'started'} ${new Date().toISOString()} source=${sourceText}${pool ? ` db=${describeDb(dbSettings)}` : ''}${settings.reason ? ` reason=${JSON.stringify(settings.reason)}` : ''} settings=${JSON.stringify(redactSettings(settings))}`);
     emit({ type: 'started', runId, resumed, source: sourceText, journalPath: run.journalPath, runsDir: settings.runsDir });
     if (settings.insecure) emit({ type: 'warning', message: '--insecure: the server certificate is NOT verified' });
 
     // A resumed run first settles the packets whose reply never came; those not sent again count as done.
     let settledInDoubt = 0;
     if (replayed && replayed.inFlight.size > 0) {
-      const decisions = await withDb(settings, () => settleInDoubt(pool, settings.dbSchema, [...replayed.inFlight.values()], Boolean(flags.resendInDoubt)));
+      const decisions = await withDb(settings, () => settleInDoubt(pool, settings.dbSchema, [...replayed.inFlight.values()], Boolean(flags.resendInDoubt), {
+        settleAfterMs: settleAfterMsFor(settings.timeout), signal,
+        onWait: (message) => emit({ type: 'note', message }),
+      }));
       for (const d of decisions) {
         journal.append({ t: 'in_doubt', at: new Date().toISOString(), wf: d.send.wf, rid: d.send.rid, decision: d.decision, detail: d.detail });
         if (d.decision !== 'resend') {
@@ -198,11 +210,17 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
       window: 20, minSamples: 5, failureRate: settings.breakerThreshold,
       cooldownMs: settings.breakerCooldown * 1000, patienceMs: settings.breakerPatience * 1000,
     }, (message) => { log.write(message); emit({ type: 'warning', message }); });
-    const notifier = new ResilientNotifier(client, breaker, { retries: settings.retries, baseDelayMs: 500, maxDelayMs: 15_000 },
-      pool ? dbDeliveryCheck(pool, settings.dbSchema) : null, signal);
+    // A lost reply is sent again only when the database shows it unhandled 2 x --timeout after the attempt
+    // started; with no database, or a query that fails, it is left in doubt (notifier/resilientNotifier.ts).
+    const notifier = new ResilientNotifier(client, breaker, {
+      retry: { retries: settings.retries, baseDelayMs: 500, maxDelayMs: 15_000 },
+      deliveryCheck: pool ? dbDeliveryCheck(pool, settings.dbSchema) : null,
+      settleAfterMs: settleAfterMsFor(settings.timeout),
+      signal,
+    });
     const intervalMs = settings.rate !== undefined ? 1000 / settings.rate : settings.delay * 1000;
     const base = {
-      notifier, gate: new Pacer(intervalMs), observer, budget, concurrency: settings.concurrency,
+      notifier, gate: lockedGate(new Pacer(intervalMs), lock), observer, budget: lockedBudget(budget, lock), concurrency: settings.concurrency,
       ...(signal ? { signal } : {}),
     };
     const iterator = stream[Symbol.asyncIterator]();
@@ -237,6 +255,8 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
       await iterator.return?.();
     }
     if (canaryStop) outcome = { ...outcome, stop: canaryStop };
+    const lockStop = lock?.stopMessage();
+    if (lockStop) outcome = { ...outcome, stop: { kind: 'lock_lost', message: `the run lock was lost: ${lockStop}` } };
 
     const finished = new Date();
     const summary: RunSummary = {
@@ -256,6 +276,8 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
         reauthentications: client.authentications - 1,
       },
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      reason: settings.reason ?? null,
+      heldBack: source.heldBack(),
     };
     journal.append({ t: 'end', at: finished.toISOString(), exitCode: summary.exitCode, stop: summary.stop?.message ?? null, stopKind: summary.stop?.kind ?? null });
     writeSummary(run, summary);
@@ -269,6 +291,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     if (run && sentSoFar > 0) throw new RunInterrupted(err, run.id, sentSoFar, resumeCommand(run.id, settings.runsDir));
     throw err;
   } finally {
+    await lock?.release().catch(() => undefined);
     journal?.close();
     await client?.close().catch(() => undefined);
     await pool?.end().catch(() => undefined);

@@ -1,11 +1,12 @@
 // A run request: where the packets come from, how the run goes, and the resolved settings. Built from the
 // command line's flags (or from code) before anything is created, sent or fetched: every check of the
 // settings happens here, so a bad value never leaves a run directory or a used token behind.
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { flagAttribute, loadSettings } from '../config/load.js';
 import { SECRET_KEYS, SETTINGS, type Settings } from '../config/settings.js';
+import { validateBeforeRun } from '../config/validate.js';
 import { InputError, UnreachableError } from '../errors.js';
+import { checkWindowFloor } from '../config/safety.js';
 import { readJournal, replay, type Replayed } from '../journal/replay.js';
 import { findRunByName, openRun, type RunHandle } from '../journal/runStore.js';
 import { latestUnfinishedRun, readWholeRun } from '../journal/wholeRun.js';
@@ -55,7 +56,9 @@ function modeOf(flags: RunFlags, s: Settings): Mode {
   return modes[0]!;
 }
 
-function checkSettings(flags: RunFlags, s: Settings, mode: Mode, dbConfigured: boolean): void {
+function checkSettings(flags: RunFlags, s: Settings, mode: Mode, dbConfigured: boolean, origins: Record<string, string>): void {
+  // The age window selects rows only in the built-in --db selection.
+  if (mode === 'db' && !s.queryFile) checkWindowFloor(s, origins.olderThan ?? '--older-than');
   if (s.stages.length > 0 && s.approach !== 2) {
     throw new InputError('--stages adds latest_trn_type_code values to APPROACH 2; use it with --approach 2');
   }
@@ -73,7 +76,6 @@ function checkSettings(flags: RunFlags, s: Settings, mode: Mode, dbConfigured: b
   if (flags.canary && !dbConfigured) throw new InputError('--canary watches the packet in the database: configure it (DB_HOST or --db-url)');
   if (!s.server) throw new InputError('no MOSIP server: give --server <url>, REPROCESS_SERVER, or "server:" in the config file');
   if (!s.clientSecret) throw new InputError('no client secret: set REGPROC_CLIENT_PWD (or clientSecret in the config file)');
-  if (s.caFile && !existsSync(s.caFile)) throw new InputError(`--ca-file ${s.caFile}: no such file`);
 }
 
 /** The flags worth keeping in run.json so that --resume repeats the same run. A URL with a password is dropped. */
@@ -98,6 +100,8 @@ export function resolveRunRequest(givenFlags: RunFlags, env: NodeJS.ProcessEnv):
   let resume: RunRequest['resume'] = null;
   let finished: RunRequest['finished'] = null;
   let loaded = loadSettings({ flags, env, configFile: flags.config ?? env.REPROCESS_CONFIG });
+  // Directories and files the run needs, checked before the runs directory is even read (--run-name, --resume).
+  validateBeforeRun({ settings: loaded.settings, origins: loaded.origins, dryRun: Boolean(flags.dryRun) });
   if (flags.runName !== undefined) {
     if (!RUN_NAME.test(flags.runName)) throw new InputError(`--run-name "${flags.runName}": use 1 to 63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit`);
     if (flags.resume) throw new InputError('--run-name finds its run by name: give --run-name or --resume, not both');
@@ -118,12 +122,13 @@ export function resolveRunRequest(givenFlags: RunFlags, env: NodeJS.ProcessEnv):
     flags = { ...run.meta.flags, ...given, resume: id };
     const configFile = flags.config ?? run.meta.configFile ?? env.REPROCESS_CONFIG;
     loaded = loadSettings({ flags, env, configFile: configFile ?? undefined });
+    validateBeforeRun({ settings: loaded.settings, origins: loaded.origins, dryRun: Boolean(flags.dryRun) });
     resume = { run, replayed: replay(readJournal(run.journalPath)) };
   }
   const { settings, origins } = loaded;
   const mode = modeOf(flags, settings);
   const dbConfigured = mode === 'db' || 'dbUrl' in origins || 'dbHost' in origins;
-  checkSettings(flags, settings, mode, dbConfigured);
+  checkSettings(flags, settings, mode, dbConfigured, origins);
   return { mode, settings, origins, flags, dbConfigured, resume, finished };
 }
 

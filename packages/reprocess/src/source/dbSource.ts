@@ -1,9 +1,10 @@
 // Source of packets from the registration table: the guide's selection, or an operator's custom query.
 import type pg from 'pg';
-import { readFileSync } from 'node:fs';
 import { withReconnect, type ReconnectOptions } from '../db/reconnect.js';
 import type { Packet } from '../domain/packet.js';
+import { workflowKey } from '../domain/packetKey.js';
 import { InputError } from '../errors.js';
+import { readQueryFile } from './queryFile.js';
 import { REQUIRED_COLUMNS, readOnlyRows, type CustomQueryRow } from '../sql/customQuery.js';
 import { selectEligiblePage, type EligibilityCriteria, type EligibleRow } from '../sql/selectEligible.js';
 
@@ -56,7 +57,7 @@ export async function* allEligiblePackets(
       if (page.length === 0) break;
       after = page[page.length - 1]!.workflow_instance_id;
       for (const row of page) {
-        if (seen.has(row.workflow_instance_id.toLowerCase())) continue;
+        if (seen.has(workflowKey(row.workflow_instance_id))) continue;
         if (taken === 0) onBatch(batch);
         yield rowToPacket(row, `db batch ${batch}`);
         taken += 1;
@@ -71,13 +72,7 @@ export async function* allEligiblePackets(
 export async function* customQueryPackets(
   pool: pg.Pool, queryFile: string, limit: number, onSkip: (reason: string) => void,
 ): AsyncGenerator<Packet, void, void> {
-  let sql: string;
-  try {
-    sql = readFileSync(queryFile, 'utf8');
-  } catch (err) {
-    throw new InputError(`query file ${queryFile}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  if (!sql.trim()) throw new InputError(`query file ${queryFile}: it is empty`);
+  const sql = readQueryFile(queryFile);
   const client = await pool.connect();
   let taken = 0;
   let checked = false;

@@ -1,5 +1,6 @@
 // Drops input entries that name a workflow instance (or, for RID-only lines, a RID) already listed, so no
-// packet is sent twice. Two lines for the same workflow instance that disagree are an error, not a choice.
+// packet is sent twice (the rule of domain/packetKey.ts: workflow ids compare case-insensitively). Two lines for the same workflow instance that disagree are an error, not a choice.
+import { ridKey, workflowKey } from '../domain/packetKey.js';
 import type { FieldIssue, FullEntry, ParsedEntry } from './packetLine.js';
 
 export type DedupeOutcome =
@@ -13,13 +14,13 @@ export class EntryDeduper {
 
   add(entry: ParsedEntry): DedupeOutcome {
     if (entry.kind === 'rid') {
-      if (this.ridOnly.has(entry.rid)) return { kind: 'duplicate' };
-      this.ridOnly.set(entry.rid, entry.origin);
+      if (this.ridOnly.has(ridKey(entry.rid))) return { kind: 'duplicate' };
+      this.ridOnly.set(ridKey(entry.rid), entry.origin);
       return { kind: 'new' };
     }
-    const kept = this.byWorkflowId.get(entry.workflowInstanceId);
+    const kept = this.byWorkflowId.get(workflowKey(entry.workflowInstanceId));
     if (!kept) {
-      this.byWorkflowId.set(entry.workflowInstanceId, entry);
+      this.byWorkflowId.set(workflowKey(entry.workflowInstanceId), entry);
       return { kind: 'new' };
     }
     const issues = disagreements(kept, entry);

@@ -36,7 +36,7 @@ export async function readPacketFile(path: string): Promise<FileEntries> {
       const line = lineNo === 1 && rawLine.startsWith(BOM) ? rawLine.slice(1) : rawLine;
       const origin = `${path}:${lineNo}`;
       if (line.includes('\u0000')) {
-        throw new InputError(`${origin}: ${path} is not UTF-8 text (NUL bytes; saved as UTF-16?); nothing was sent`);
+        throw new InputError(`${origin}: ${path} holds binary data (a NUL byte on this line), not UTF-8 text; nothing was sent`);
       }
       if (isSkippable(line)) continue;
 
@@ -89,5 +89,43 @@ async function openRegularFile(path: string) {
     await handle.close();
     throw new InputError(`cannot read ${path}: not a regular file`);
   }
+  const head = Buffer.alloc(4096);
+  const { bytesRead } = await handle.read(head, 0, head.length, 0);
+  const notText = whyNotText(head.subarray(0, bytesRead));
+  if (notText) {
+    await handle.close();
+    throw new InputError(`${path}: ${notText}; nothing was sent`);
+  }
   return handle;
+}
+
+/** Compressed files by their magic bytes; each with the command that unpacks it. */
+const COMPRESSED: readonly { magic: readonly number[]; what: string; unpack: string }[] = [
+  { magic: [0x1f, 0x8b], what: 'gzip-compressed', unpack: 'gunzip -k' },
+  { magic: [0x50, 0x4b, 0x03, 0x04], what: 'a zip archive', unpack: 'unzip' },
+  { magic: [0x42, 0x5a, 0x68], what: 'bzip2-compressed', unpack: 'bunzip2 -k' },
+  { magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], what: 'xz-compressed', unpack: 'unxz -k' },
+  { magic: [0x28, 0xb5, 0x2f, 0xfd], what: 'zstd-compressed', unpack: 'unzstd' },
+];
+
+/** Why the start of a file shows it is not UTF-8 text (compressed, UTF-16, binary), or null. */
+export function whyNotText(head: Uint8Array): string | null {
+  for (const c of COMPRESSED) {
+    if (c.magic.every((byte, i) => head[i] === byte)) return `is ${c.what}, not a text file; unpack it first (${c.unpack})`;
+  }
+  const utf16 = 'is UTF-16 text; save it as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)';
+  if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) return utf16;
+  let nulOdd = 0;
+  let nulEven = 0;
+  head.forEach((byte, i) => {
+    if (byte === 0) {
+      if (i % 2 === 1) nulOdd++;
+      else nulEven++;
+    }
+  });
+  if (nulOdd + nulEven === 0) return null;
+  // ASCII saved as UTF-16 without a byte order mark: every other byte is NUL.
+  const pairs = Math.floor(head.length / 2);
+  if ((nulOdd >= pairs * 0.9 && nulEven === 0) || (nulEven >= pairs * 0.9 && nulOdd === 0)) return utf16;
+  return 'is a binary file (it holds NUL bytes), not text';
 }

@@ -1,5 +1,6 @@
 // Command-line values for the simulated 1.2.0.1 pipeline (src/sim/pipeline.ts), shared by `reprocess demo` and
 // `reprocess sim --pipeline`: parsed and checked here, so both commands accept and reject the same values.
+import { parseNumber, ValueProblem } from 'mosip-reprocess/config/values.js';
 import { InputError } from 'mosip-reprocess/errors.js';
 import type { FailureMode } from '../sim/pipeline.js';
 
@@ -63,13 +64,14 @@ export function describePipeline(p: PipelineSettings, stageCount: number): strin
   return `${stageCount} stages x ${formatNumber(p.stageLatencyMs)} ms, ${capacity}, ${failures}${p.seed === undefined ? '' : `, seed ${p.seed}`}`;
 }
 
-/** A number from a flag or a default, within [min, max]; InputError (exit code 2) otherwise. */
-export function numberOption(name: string, value: number | string, min: number, max: number, what: string, integer = false): number {
-  const n = typeof value === 'number' ? value : value.trim() === '' ? NaN : Number(value);
-  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-    throw new InputError(`${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max} (${what}), got ${value}`);
+/** A number from a flag or a default, within [min, max] (the product's number parser); InputError (exit code 2) otherwise. */
+export function numberOption(name: string, value: number | string, min: number, max: number, what?: string, integer = false): number {
+  try {
+    return parseNumber(value, { min, max, integer, ...(what ? { what } : {}) });
+  } catch (err) {
+    if (err instanceof ValueProblem) throw new InputError(`${name} ${err.message}, got ${value}`);
+    throw err;
   }
-  return n;
 }
 
 function formatNumber(n: number): string {

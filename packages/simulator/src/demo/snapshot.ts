@@ -2,6 +2,7 @@
 // before and after the demo's runs, and their side-by-side rendering. Every row is counted exactly once in each
 // breakdown, so each column adds up to the table's row count.
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
+import { TRN_TYPE } from '@mosip-reprocess/contract/enums.js';
 import { countByStatusAndType } from '../sql/statusCounts.js';
 import { STAGE_OF_TRN_TYPE } from '../sim/seedProfile.js';
 import { DEFAULT_STAGES } from '../sim/pipeline.js';
@@ -36,7 +37,7 @@ const LEGACY_TYPES = new Set(['QUALITY_CHECK', 'OSI_VALIDATE', 'MANUAL_VERIFICAT
 // latest_trn_type_code in the order a NEW packet meets the stages, so the table reads top to bottom like the
 // pipeline; the other known codes follow, then unknown ones by count.
 const PIPELINE_ORDER: readonly string[] = [
-  'PACKET_RECEIVER', 'SECUREZONE_NOTIFICATION', ...DEFAULT_STAGES.map((s) => s.trnTypeCode),
+  TRN_TYPE.PACKET_RECEIVER, TRN_TYPE.SECUREZONE_NOTIFICATION, ...DEFAULT_STAGES.map((s) => s.trnTypeCode),
 ];
 const KNOWN_ORDER: readonly string[] = [...new Set([...PIPELINE_ORDER, ...Object.keys(STAGE_OF_TRN_TYPE)])];
 

@@ -12,7 +12,8 @@ import {
 } from './faults.js';
 import { DEFAULT_CLIENT_ID } from './options.js';
 import { DEFAULT_STAGES, PIPELINE_DEFAULTS, startPipeline, type PipelineModel } from './pipeline.js';
-import { describePipeline, parsePipelineSettings } from '../demo/pipelineOptions.js';
+import { describePipeline, numberOption, parsePipelineSettings } from '../demo/pipelineOptions.js';
+import { parseNumber } from 'mosip-reprocess/config/values.js';
 import { seedScenario, type SeedSummary } from './seed.js';
 import { FAULTS_PATH, HEALTH_PATH, startSimulator, STATS_PATH } from './server.js';
 import { waitForStopSignal } from './signals.js';
@@ -108,10 +109,13 @@ export interface FaultFlags {
 export function faultSettingsFromFlags(flags: FaultFlags | undefined): FaultSettings | undefined {
   if (!flags || Object.values(flags).every((v) => v === undefined)) return undefined;
   const text = (v: string | number) => String(v);
+  // Ranges are checked with the fault settings (parseFaultPatch); here only "is it a whole number".
   const whole = (flag: string, v: string | number) => {
-    const n = Number(v);
-    if (String(v).trim() === '' || !Number.isInteger(n)) throw new FaultSettingsError(`${flag} must be a whole number, got ${v}`);
-    return n;
+    try {
+      return parseNumber(v, { min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, integer: true });
+    } catch {
+      throw new FaultSettingsError(`${flag} must be a whole number, got ${v}`);
+    }
   };
   try {
     const raw: Record<string, unknown> = {};
@@ -306,9 +310,7 @@ function schemaOption(schema: string | undefined): string {
 }
 
 function integerOption(name: string, value: number | string, min: number, max: number): number {
-  const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new InputError(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
-  return n;
+  return numberOption(name, value, min, max, undefined, true);
 }
 
 function formatCounts(counts: Record<string, number>): string {

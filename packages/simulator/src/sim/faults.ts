@@ -19,6 +19,7 @@
 // stream whether or not that fault is on, so the k-th notification after a (re)seed gets the same decision for
 // a given fault whatever the other faults are. With one client sending in sequence, a run is fully repeatable.
 import { STATUS_CODES } from 'node:http';
+import { MAX_TIMER_MS, parseDurationMs, parseShare, ValueProblem } from 'mosip-reprocess/config/values.js';
 import { SeededRandom } from './random.js';
 
 export type DropMode = 'before' | 'after';
@@ -191,22 +192,25 @@ function oneOf<T extends string>(name: string, v: unknown, allowed: readonly T[]
   return v as T;
 }
 
-/** A rate given on the command line: "0.1", "10%", or "all" where allowed. */
+/** A rate given on the command line: "0.1", "10%", or "all" where allowed (the product's share parser). */
 export function parseRateText(name: string, text: string, allowAll = false): number | 'all' {
-  const t = text.trim();
-  if (allowAll && t.toLowerCase() === 'all') return 'all';
-  const percent = /^(\d+(?:\.\d+)?)%$/.exec(t);
-  const n = percent ? Number(percent[1]) / 100 : /^\d*\.?\d+$/.test(t) ? Number(t) : NaN;
-  if (!(n >= 0 && n <= 1)) throw new FaultSettingsError(`${name} must be a rate from 0 to 1 (or a percentage like 10%)${allowAll ? ' or all' : ''}, got ${text}`);
-  return n;
+  return named(name, text, () => parseShare(text, { allowAll }));
 }
 
 /** A duration given on the command line: "500ms", "10s", "2m", "1h"; a bare number is milliseconds. */
 export function parseMillisText(name: string, text: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(text);
-  if (!match) throw new FaultSettingsError(`${name} must be a duration like 500ms, 10s or 2m, got ${text}`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? 'ms').toLowerCase() as 'ms' | 's' | 'm' | 'h'];
-  return Math.round(Number(match[1]) * unit);
+  // 24 days: under what a timer holds (MAX_TIMER_MS); the fault settings then apply their own, smaller limits.
+  return Math.round(named(name, text, () => parseDurationMs(text, { bareUnit: 'ms', minMs: 0, maxMs: Math.min(24 * 86_400_000, MAX_TIMER_MS) })));
+}
+
+/** Runs one of the product's value parsers, naming the flag when the value is refused. */
+function named<T>(name: string, text: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof ValueProblem) throw new FaultSettingsError(`${name} ${err.message}, got ${text}`);
+    throw err;
+  }
 }
 
 /** A delay range on the command line: "100-500" (ms, inclusive) or "200" (exactly 200). */

@@ -3,15 +3,15 @@
 // (the NOT NULL sub_status_code insert on the mismatch and exception paths) leaves the database untouched.
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { MAIN_PROCESSES } from '@mosip-reprocess/contract/enums.js';
+import { MAIN_PROCESSES, SECUREZONE_STAGE_NAME, TRN_STATUS, TRN_TYPE } from '@mosip-reprocess/contract/enums.js';
 import { forwardedMessage as forwardedReplyText, notUploadedMessage } from '@mosip-reprocess/contract/wire.js';
 import type { SecurezoneStageQueries, StageRegistration } from '../sql/securezoneStage.js';
 import { forwardedMessage, type ForwardedMessage } from './forwarding.js';
 import { bodyAsJson, getBoolean, getInteger, getString, type JsonFields } from './javaJson.js';
 import { nullPointer, RouteFailure } from './routeFailure.js';
 
-export const STAGE_NAME = 'SecurezoneNotificationStage';
-export const TRN_TYPE_CODE = 'SECUREZONE_NOTIFICATION';
+export const STAGE_NAME = SECUREZONE_STAGE_NAME;
+export const TRN_TYPE_CODE = TRN_TYPE.SECUREZONE_NOTIFICATION;
 // StatusUtil.NOTIFICATION_RECEIVED_TO_SECUREZONE and PlatformErrorMessages.RPR_SECUREZONE_DUPLICATE_PACKET.
 export const SUCCESS_SUB_STATUS = 'RPR-SEN-SUCCESS-001';
 export const SUCCESS_COMMENT = 'Notification received to securezone';
@@ -198,12 +198,12 @@ async function decide(
   if (duplicate) {
     // The stage sets the success sub-status code here too, so this insert succeeds.
     return {
-      path: 'duplicate', isValid: false, latestTrnStatusCode: 'REJECTED', subStatusCode: SUCCESS_SUB_STATUS, statusComment: DUPLICATE_COMMENT,
+      path: 'duplicate', isValid: false, latestTrnStatusCode: TRN_STATUS.REJECTED, subStatusCode: SUCCESS_SUB_STATUS, statusComment: DUPLICATE_COMMENT,
     };
   }
   if (message.rid === null) return unchanged('missing_rid'); // rid.equalsIgnoreCase(...) NPEs
   if (message.rid.toLowerCase() !== row.regId.toLowerCase()) return unchanged('rid_mismatch');
-  return { path: 'forwarded', isValid: true, latestTrnStatusCode: 'SUCCESS', subStatusCode: SUCCESS_SUB_STATUS, statusComment: SUCCESS_COMMENT };
+  return { path: 'forwarded', isValid: true, latestTrnStatusCode: TRN_STATUS.SUCCESS, subStatusCode: SUCCESS_SUB_STATUS, statusComment: SUCCESS_COMMENT };
 }
 
 /** The finally block's write failed: the exception leaves process() and reaches the failure handler. */

@@ -2,7 +2,7 @@
 // UUID workflow ids, matching sync rows, a few duplicate resends. Fast enough for 1,000,000 rows: rows are
 // generated in chunks and inserted with one unnest() statement per table per chunk.
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
-import { APPROACH1_EXCLUDED_STATUS_CODES, APPROACH1_TRN_STATUSES, MAIN_PROCESSES } from '@mosip-reprocess/contract/enums.js';
+import { APPROACH1_EXCLUDED_STATUS_CODES, APPROACH1_TRN_STATUSES, MAIN_PROCESSES, STATUS, TRN_STATUS, TRN_TYPE } from '@mosip-reprocess/contract/enums.js';
 import { makeRid } from '@mosip-reprocess/contract/rid.js';
 import { insertRegistrations, usualSourceFor, type RegistrationRowInput } from '../sql/registrationRows.js';
 import { SeededRandom } from './random.js';
@@ -157,14 +157,14 @@ class ScenarioGenerator {
   private latestTransaction(statusCode: string, migrated: boolean): { typeCode: string; trnStatus: string } {
     const { rng } = this;
     switch (statusCode) {
-      case 'PROCESSED':
-        return { typeCode: rng.pick(FINISHED_TRN_TYPES), trnStatus: rng.chance(0.7) ? 'PROCESSED' : 'SUCCESS' };
-      case 'REJECTED':
-        return { typeCode: this.inFlightType(migrated), trnStatus: 'REJECTED' };
-      case 'FAILED':
-        return { typeCode: this.inFlightType(migrated), trnStatus: rng.chance(0.7) ? 'FAILED' : 'ERROR' };
-      case 'REPROCESS_FAILED':
-        return { typeCode: 'PACKET_REPROCESS', trnStatus: 'REPROCESS_FAILED' };
+      case STATUS.PROCESSED:
+        return { typeCode: rng.pick(FINISHED_TRN_TYPES), trnStatus: rng.chance(0.7) ? TRN_STATUS.PROCESSED : TRN_STATUS.SUCCESS };
+      case STATUS.REJECTED:
+        return { typeCode: this.inFlightType(migrated), trnStatus: TRN_STATUS.REJECTED };
+      case STATUS.FAILED:
+        return { typeCode: this.inFlightType(migrated), trnStatus: rng.chance(0.7) ? TRN_STATUS.FAILED : TRN_STATUS.ERROR };
+      case STATUS.REPROCESS_FAILED:
+        return { typeCode: TRN_TYPE.PACKET_REPROCESS, trnStatus: TRN_STATUS.REPROCESS_FAILED };
       default:
         return { typeCode: this.inFlightType(migrated), trnStatus: rng.weighted(IN_FLIGHT_TRN_STATUS_WEIGHTS) };
     }

@@ -1,5 +1,6 @@
 // The shape of a realistic regprc backlog after a 1.1.5.5 -> 1.2.0.1 upgrade: how often each process, status,
 // stage and retry count occurs. Values are MOSIP 1.2.0.1 enums (contract section 5); the weights are ours.
+import { SECUREZONE_STAGE_NAME } from '@mosip-reprocess/contract/enums.js';
 
 export const PROCESS_WEIGHTS = {
   NEW: 78, UPDATE: 9, LOST: 4, RES_UPDATE: 3, ACTIVATED: 1, DEACTIVATED: 1, RES_REPRINT: 1, BIOMETRIC_CORRECTION: 2,
@@ -19,7 +20,7 @@ export const IN_FLIGHT_TRN_STATUS_WEIGHTS = {
 /** 1.2.0.1 latest_trn_type_code -> reg_stage_name of the stage that writes it. */
 export const STAGE_OF_TRN_TYPE: Readonly<Record<string, string>> = {
   PACKET_RECEIVER: 'PacketReceiverStage',
-  SECUREZONE_NOTIFICATION: 'SecurezoneNotificationStage',
+  SECUREZONE_NOTIFICATION: SECUREZONE_STAGE_NAME,
   UPLOAD_PACKET: 'PacketUploaderStage',
   VALIDATE_PACKET: 'PacketValidatorStage',
   PACKET_CLASSIFICATION: 'PacketClassifierStage',

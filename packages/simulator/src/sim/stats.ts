@@ -8,7 +8,7 @@ import type { StagePath } from './securezoneStage.js';
 export type RouteName = 'authenticate' | 'notification' | 'health' | 'certs' | 'stats' | 'faults' | 'other';
 
 /** The outcomes a reply from this server can classify as (wire.classifyReply). */
-export type ReplyOutcome = Exclude<NotifyOutcome, 'network_error'>;
+export type ReplyOutcome = Exclude<NotifyOutcome, 'network_error' | 'in_doubt'>;
 
 export interface SimulatorStats {
   /** Requests per route (RouteName keys). */

@@ -10,6 +10,7 @@
 import type pg from 'pg';
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
+import { TRN_STATUS, TRN_TYPE } from '@mosip-reprocess/contract/enums.js';
 import { latestTransactionAssignments, statusTransactionInserter } from './statusTransaction.js';
 
 /** What one stage step writes. */
@@ -47,8 +48,8 @@ export interface StepApplied {
 }
 
 /** The state the securezone stage leaves a forwarded row in (contract section 1, outcome "success"). */
-export const FORWARDED_TRN_TYPE_CODE = 'SECUREZONE_NOTIFICATION';
-export const FORWARDED_TRN_STATUS_CODE = 'SUCCESS';
+export const FORWARDED_TRN_TYPE_CODE = TRN_TYPE.SECUREZONE_NOTIFICATION;
+export const FORWARDED_TRN_STATUS_CODE = TRN_STATUS.SUCCESS;
 
 interface StartRow {
   workflow_instance_id: string;

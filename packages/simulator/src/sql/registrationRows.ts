@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
 import { utcTimestampText } from '@mosip-reprocess/contract/sql/utcText.js';
+import { STATUS, TRN_STATUS, TRN_TYPE } from '@mosip-reprocess/contract/enums.js';
 
 export interface RegistrationRowInput {
   regId: string;
@@ -86,23 +87,23 @@ type CompleteRow = Required<RegistrationRowInput>;
 function withDefaults(row: RegistrationRowInput, now: Date): CompleteRow {
   const process = row.process;
   const crDtimes = row.crDtimes ?? now;
-  const latestTrnStatusCode = row.latestTrnStatusCode === undefined ? 'SUCCESS' : row.latestTrnStatusCode;
+  const latestTrnStatusCode = row.latestTrnStatusCode === undefined ? TRN_STATUS.SUCCESS : row.latestTrnStatusCode;
   const regStageName = row.regStageName === undefined ? 'PacketReceiverStage' : row.regStageName;
   return {
     regId: row.regId,
     workflowInstanceId: row.workflowInstanceId,
     process,
-    statusCode: row.statusCode ?? 'PROCESSING',
+    statusCode: row.statusCode ?? STATUS.PROCESSING,
     statusComment: row.statusComment ?? null,
     latestTrnId: row.latestTrnId === undefined ? randomUUID() : row.latestTrnId,
-    latestTrnTypeCode: row.latestTrnTypeCode === undefined ? 'PACKET_RECEIVER' : row.latestTrnTypeCode,
+    latestTrnTypeCode: row.latestTrnTypeCode === undefined ? TRN_TYPE.PACKET_RECEIVER : row.latestTrnTypeCode,
     latestTrnStatusCode,
     latestTrnDtimes: row.latestTrnDtimes === undefined ? crDtimes : row.latestTrnDtimes,
     regProcessRetryCount: row.regProcessRetryCount === undefined ? 0 : row.regProcessRetryCount,
     trnRetryCount: row.trnRetryCount === undefined ? 0 : row.trnRetryCount,
     regStageName,
     lastSuccessStageName: row.lastSuccessStageName !== undefined ? row.lastSuccessStageName
-      : latestTrnStatusCode === 'SUCCESS' ? regStageName : null,
+      : latestTrnStatusCode === TRN_STATUS.SUCCESS ? regStageName : null,
     source: row.source === undefined ? usualSourceFor(process) : row.source,
     iteration: row.iteration ?? 1,
     crDtimes,

@@ -32,7 +32,7 @@ const MAX_EVENTS = 500;
 export type FinalOutcome = NotifyOutcome | 'delivered_on_resume' | 'in_doubt' | 'sent_no_reply';
 /** The reply classes, then (as `reprocess report` names them) packets whose reply a crash lost: settled as
  * delivered from the database, settled without a database (not sent again), or not settled yet. */
-export const FINAL_OUTCOMES: readonly FinalOutcome[] = [...OUTCOMES, 'delivered_on_resume', 'in_doubt', 'sent_no_reply'];
+export const FINAL_OUTCOMES: readonly FinalOutcome[] = [...new Set<FinalOutcome>([...OUTCOMES, 'delivered_on_resume', 'in_doubt', 'sent_no_reply'])];
 
 export interface TimelineEvent {
   at: string;

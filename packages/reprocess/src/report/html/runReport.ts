@@ -21,7 +21,7 @@ export const FINAL_OUTCOME_MEANINGS: Record<FinalOutcome, string> = {
   not_found: 'null reply: MOSIP found no active row with this workflow id; the database was not touched',
   stage_error: 'stage error: an exception inside the securezone stage (reply text in the list below)',
   delivered_on_resume: 'in doubt after a crash, then found handled by the stage in the database: delivered, not sent again',
-  in_doubt: 'in doubt after a crash, and no database to check: not sent again (see --resend-in-doubt)',
+  in_doubt: 'in doubt: the reply was lost (in transit, or in a crash) and the database could not say whether the stage handled it; not sent again (--resend-in-doubt sends it)',
   sent_no_reply: 'sent, but the run crashed before the reply was journaled; settled by --resume',
 };
 

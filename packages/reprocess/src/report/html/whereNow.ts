@@ -1,8 +1,10 @@
 // Where the packets of a run are now: each packet's registration row, read a chunk of workflow ids per statement
-// (src/sql/verify.ts) and classified by `verify`'s rule (report/verify.ts: classifyPacket), tallied by class and
+// (src/sql/selectRowsSinceSend.ts) and classified by `verify`'s rule (report/verify.ts: classifyPacket, with its
+// clock allowance), tallied by class and
 // by the stage its row is at now. Per-packet results go to an optional callback (the CSV) and are not kept.
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
-import { rowsNowForSentPackets, type PacketRowNow } from '../../sql/verify.js';
+import { rowsNowForSentPackets, type PacketRowNow } from '../../sql/selectRowsSinceSend.js';
+import { CLOCK_SKEW_MS } from '../../domain/rowVerdict.js';
 import { classifyPacket, VERIFY_CLASSES, type VerifyClass } from '../verify.js';
 import type { PacketFinal } from './packetFinals.js';
 
@@ -27,7 +29,7 @@ export async function whereNow(
     byStageNow: {},
   };
   const settle = async (chunk: PacketFinal[]) => {
-    const rows = await rowsNowForSentPackets(db, schema, chunk.map((p) => ({ workflowInstanceId: p.wf, startedAt: new Date(p.startedAt) })));
+    const rows = await rowsNowForSentPackets(db, schema, chunk.map((p) => ({ workflowInstanceId: p.wf, startedAt: new Date(Date.parse(p.startedAt) - CLOCK_SKEW_MS) })));
     for (let i = 0; i < chunk.length; i++) {
       const row = rows[i] ?? null;
       const cls = classifyPacket(row);

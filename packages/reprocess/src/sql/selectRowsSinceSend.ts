@@ -1,13 +1,15 @@
-// `reprocess verify`: the current registration row of each notified packet, one batch of workflow ids per
-// statement. Whether the row was written since the send is decided here, in SQL, against the send's start time
-// passed as a UTC timestamp: the database compares its microsecond timestamps exactly.
+// The current registration row of each sent packet, relative to when its send started: the one read behind
+// every verdict of a packet's row (domain/rowVerdict.ts): `verify`, the canary, a lost reply, a send in doubt
+// on resume. One batch of workflow ids per statement. Whether the row was written since the send is decided
+// here, in SQL, against the send's start time passed as a UTC timestamp: the database compares its
+// microsecond timestamps exactly.
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
 import { isoUtcText, utcTimestampText } from '@mosip-reprocess/contract/sql/utcText.js';
 
 export interface SentPacketKey {
   workflowInstanceId: string;
-  /** When the send started (the journal's startedAt). */
+  /** When the send started (the journal's startedAt), less any allowance for clock skew. */
   startedAt: Date;
 }
 
