@@ -105,6 +105,12 @@ export async function demoRedrivesEveryRow(packets: number, batchSize: number): 
     assert.equal(readdirSync(result.runsDir).length, 2, 'two runs: the canary and the batches');
     assert.ok(existsSync(join(result.logDir, 'out.log')));
     assert.match(output, new RegExp(`journal of each run\\s+.*runs`));
+    // The morning-after report of the batch run, its CSV and the dry run's HTML: written, and their paths printed.
+    for (const f of ['dry-run.html', 'report.html', 'packets.csv']) {
+      assert.ok(existsSync(join(result.dir, f)), f);
+      assert.match(output, new RegExp(`${f.replace('.', '\\.')}\\s+\\S*${f.replace('.', '\\.')}`));
+    }
+    assert.equal(readFileSync(join(result.dir, 'packets.csv'), 'utf8').trim().split('\n').length, 1 + batches.sent, 'one CSV line per packet of the batch run');
     for (const file of filesUnder(result.dir)) assert.ok(!readFileSync(file, 'utf8').includes(SECRET), `secret in ${file}`);
     assert.ok(!output.includes(SECRET), 'secret printed');
   } finally {

@@ -78,6 +78,7 @@ export function buildProgram(): Command {
     .option('--registration <packet>', 'one packet: "rid, process, workflowInstanceId" or a RID (repeatable)', collect)
     .option('--config <file>', 'YAML file with any of the settings below (flags win, then env, then file)')
     .option('--dry-run', 'send nothing: show how many packets match, breakdowns by stage, process, status and age, and a sample')
+    .option('--html <file>', 'with --dry-run: also write its breakdowns as one self-contained HTML file (for the change request)')
     .option('--canary', 'send one packet first and watch the database until it has moved past securezone; continue only then')
     .option('--all', 'run batches of --limit until no eligible packet remains (each workflow id at most once per run)')
     .option('--resume <run-id>', 'continue a stopped or crashed run without re-sending what it already sent ("last": the newest unfinished run)')

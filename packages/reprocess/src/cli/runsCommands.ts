@@ -106,12 +106,16 @@ export function registerRunsCommands(program: Command, stdio: () => Io): void {
     .option('--json', 'print JSON')
     .action((opts: DirOptions) => guarded((io) => listRuns(io, opts))());
   program.command('report')
-    .description("print a run's totals over all its attempts, and each attempt's summary")
+    .description("print a run's totals over all its attempts, and each attempt's summary; --html writes the morning-after report, --csv one line per packet")
     .argument('<run-id>')
     .option('--runs-dir <dir>', 'runs directory (default ./reprocess-runs)')
     .option('--config <file>', 'YAML config file')
     .option('--json', 'print JSON')
-    .action((id: string, opts: DirOptions) => guarded((io) => showReport(io, id, opts))());
+    .option('--html [file]', 'write the report as one self-contained HTML file that loads nothing (default <run dir>/report.html)')
+    .option('--csv [file]', 'write one CSV line per packet (default <run dir>/packets.csv)')
+    .option('--db-url <url>', 'with --html/--csv: also show where the packets are now (or DB_HOST, DB_PORT, DB_USER, DB_PWD, DB_NAME)')
+    .option('--schema <name>', 'schema of the registration tables (default regprc)')
+    .action((id: string, opts: ReportOptions) => guarded((io) => (opts.html || opts.csv ? reportFiles(io, id, opts) : showReport(io, id, opts)))());
   program.command('verify')
     .description('for every packet a run notified (in any attempt), look at its row now: moved on, processed, still at securezone, rejected, failed, untouched')
     .argument('<run-id>')
@@ -125,4 +129,19 @@ export function registerRunsCommands(program: Command, stdio: () => Io): void {
       const report = await verifyRun({ runId: id, flags, env: io.env, configFile: opts.config ?? io.env.REPROCESS_CONFIG });
       io.out(opts.json ? JSON.stringify({ runId: id, ...report }) : `run ${id}\n${renderVerify(report)}`);
     })());
+}
+
+interface ReportOptions extends DirOptions { html?: string | boolean; csv?: string | boolean; dbUrl?: string; schema?: string }
+
+/** `report <run-id> --html [file] --csv [file]`: writes the files and prints their paths. */
+async function reportFiles(io: Io, id: string, opts: ReportOptions): Promise<void> {
+  const { writeReportFiles } = await import('../report/html/reportFiles.js');
+  const flags: Record<string, unknown> = { ...(opts.runsDir ? { runsDir: opts.runsDir } : {}), ...(opts.dbUrl ? { dbUrl: opts.dbUrl } : {}), ...(opts.schema ? { schema: opts.schema } : {}) };
+  const written = await writeReportFiles({
+    runId: id, flags, env: io.env, configFile: opts.config ?? io.env.REPROCESS_CONFIG,
+    ...(opts.html ? { html: opts.html } : {}), ...(opts.csv ? { csv: opts.csv } : {}),
+  });
+  for (const note of written.notes) io.err(`note: ${note}`);
+  if (written.html) io.out(`report: ${written.html.path} (${written.html.packets} packets, ${written.html.notForwarded} not forwarded)`);
+  if (written.csv) io.out(`csv: ${written.csv.path} (${written.csv.packets} packets${written.csv.withWhereNow ? ', with where each is now' : ''})`);
 }

@@ -13,6 +13,8 @@ export interface SendRecord {
   source: string | null;
   origin: string;
   attempt: number;
+  /** latest_trn_type_code when selected (--db): the stage the packet was stuck in (for the report). */
+  stage?: string;
 }
 
 export interface ResultRecord {

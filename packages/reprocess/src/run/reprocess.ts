@@ -185,6 +185,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
         j.append({
           t: 'send', at: new Date().toISOString(), wf: packet.workflowInstanceId, rid: packet.rid, process: packet.process,
           iteration: packet.iteration, source: packet.source, origin: packet.origin, attempt: 1,
+          ...(packet.stage ? { stage: packet.stage } : {}),
         });
       },
       onPacket(result: PacketResult) {

@@ -27,6 +27,8 @@ export interface EligibleRow {
   workflow_instance_id: string;
   iteration: number | null;
   source: string | null;
+  /** The stage the row is stuck in, kept in the journal for the report's breakdown (absent from custom queries). */
+  latest_trn_type_code?: string | null;
 }
 
 export function holdBackOf(c: EligibilityCriteria): HoldBackRules {

@@ -17,7 +17,7 @@ export async function selectEligiblePage(
   const p = new Params();
   const where = selectionWhereSql(p, criteria);
   const { rows } = await db.query<EligibleRow>(
-    `SELECT r.reg_id, r.process, r.workflow_instance_id, r.iteration, r.source
+    `SELECT r.reg_id, r.process, r.workflow_instance_id, r.iteration, r.source, r.latest_trn_type_code
        FROM ${quoteSchema(schema)}.registration r
       WHERE ${where}
         AND r.workflow_instance_id > ${p.add(after)}
