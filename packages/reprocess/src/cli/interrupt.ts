@@ -1,3 +1,5 @@
+import { flushBuffered } from '../report/buffered.js';
+
 /**
  * Ctrl-C (or SIGTERM) handling shared by the commands that run for a long time. The first signal aborts the
  * returned signal so the command can finish what is in flight and write its journal; the second leaves at once
@@ -6,6 +8,7 @@
 export function interruptSignal(message: string): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   const onSignal = () => {
+    flushBuffered();
     if (controller.signal.aborted) process.exit(130);
     process.stderr.write(`\n${message} (Ctrl-C again to leave now)\n`);
     controller.abort();

@@ -125,6 +125,7 @@ export async function runCommand(givenFlags: RunFlags, rawIo: Io): Promise<numbe
   let pool: pg.Pool | null = null;
   let client: MosipClient | null = null;
   let journal: Journal | null = null;
+  let log: RunLog | null = null;
   let progress: Progress | null = null;
   // A line on stderr first clears the progress bar drawn there, so the two never run into each other.
   const io: Io = { ...rawIo, err: (line) => { progress?.clear(); rawIo.err(line); } };
@@ -157,7 +158,7 @@ export async function runCommand(givenFlags: RunFlags, rawIo: Io): Promise<numbe
     client = new MosipClient({
       server: settings.server!, authServer: settings.authServer, clientId: settings.clientId,
       clientSecret: settings.clientSecret!, appId: settings.appId, timeoutSeconds: settings.timeout,
-      caFile: settings.caFile, insecure: settings.insecure,
+      caFile: settings.caFile, insecure: settings.insecure, connections: settings.concurrency,
     });
     try {
       await client.authenticate();
@@ -175,7 +176,7 @@ export async function runCommand(givenFlags: RunFlags, rawIo: Io): Promise<numbe
       run.saveMeta();
     }
     journal = run.openJournal();
-    const log = new RunLog(settings.logDir);
+    log = new RunLog(settings.logDir);
     log.write(`run ${run.id} ${resumed ? 'resumed' : 'started'} ${new Date().toISOString()} source=${sourceText}${pool ? ` db=${describeDb(dbSettings)}` : ''} settings=${JSON.stringify(redactSettings(settings))}`);
     io.err(`run ${run.id} ${resumed ? 'resumed' : 'started'}: ${sourceText}; journal ${run.journalPath}`);
     if (settings.insecure) io.err('warning: --insecure: the server certificate is NOT verified');
@@ -221,9 +222,10 @@ export async function runCommand(givenFlags: RunFlags, rawIo: Io): Promise<numbe
       source.count!().then((n) => p.setTotal(n), () => undefined);
     };
     const j = journal;
+    const runLog = log;
     const observer: RunObserver = {
       onSend(packet) {
-        j.append({
+        return j.appendDurable({
           t: 'send', at: new Date().toISOString(), wf: packet.workflowInstanceId, rid: packet.rid, process: packet.process,
           iteration: packet.iteration, source: packet.source, origin: packet.origin, attempt: 1,
         });
@@ -235,14 +237,14 @@ export async function runCommand(givenFlags: RunFlags, rawIo: Io): Promise<numbe
           latencyMs: result.latencyMs, startedAt: result.startedAt,
         });
         const line = packetLine(result);
-        log.write(line);
+        runLog.write(line);
         progress?.clear();
         io.out(settings.json ? JSON.stringify(packetJson(result)) : line);
         progress?.record(result.outcome);
         startCount();
       },
       onWarning(message) {
-        log.write(`warning: ${message}`);
+        runLog.write(`warning: ${message}`);
         io.err(`warning: ${message}`);
       },
     };
@@ -255,7 +257,7 @@ export async function runCommand(givenFlags: RunFlags, rawIo: Io): Promise<numbe
     const breaker = new CircuitBreaker({
       window: 20, minSamples: 5, failureRate: settings.breakerThreshold,
       cooldownMs: settings.breakerCooldown * 1000, patienceMs: settings.breakerPatience * 1000,
-    }, (message) => { log.write(message); io.err(message); });
+    }, (message) => { runLog.write(message); io.err(message); });
     const notifier = new ResilientNotifier(client, breaker, { retries: settings.retries, baseDelayMs: 500, maxDelayMs: 15_000 },
       pool ? dbDeliveryCheck(pool, settings.dbSchema) : null, io.signal);
     const intervalMs = settings.rate !== undefined ? 1000 / settings.rate : settings.delay * 1000;
@@ -319,6 +321,7 @@ export async function runCommand(givenFlags: RunFlags, rawIo: Io): Promise<numbe
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     };
     journal.append({ t: 'end', at: finished.toISOString(), exitCode: summary.exitCode, stop: summary.stop?.message ?? null });
+    await journal.flush();
     writeFileSync(run.summaryPath, JSON.stringify({ runId: run.id, ...summary }, null, 2) + '\n');
     if (summary.sent === 0 && !summary.stop) io.err('nothing to do: no packet matched');
     log.write(summaryText(summary));
@@ -336,7 +339,8 @@ export async function runCommand(givenFlags: RunFlags, rawIo: Io): Promise<numbe
     return reportFailure(err, io);
   } finally {
     progress?.stop();
-    journal?.close();
+    log?.close();
+    await journal?.close().catch((err: unknown) => io.err(`error: journal ${journal?.path}: ${(err as Error).message}`));
     await client?.close().catch(() => undefined);
     await pool?.end().catch(() => undefined);
   }
