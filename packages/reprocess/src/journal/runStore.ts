@@ -18,6 +18,8 @@ export interface RunMeta {
   source: string;
   /** Times this run was resumed. */
   resumes: string[];
+  /** --run-name: the name that finds this run again (a Job's pod replaced by another runs the same command). */
+  name?: string;
 }
 
 export interface RunHandle {
@@ -53,6 +55,15 @@ function handle(dir: string, meta: RunMeta): RunHandle {
       renameSync(metaPath + '.tmp', metaPath);
     },
   };
+}
+
+/** The newest run of that --run-name in the runs directory, or null. */
+export function findRunByName(runsDir: string, name: string): string | null {
+  const ids = listRunIds(runsDir);
+  for (let i = ids.length - 1; i >= 0; i--) {
+    if (openRun(runsDir, ids[i]!).meta.name === name) return ids[i]!;
+  }
+  return null;
 }
 
 export function createRun(runsDir: string, meta: Omit<RunMeta, 'id' | 'createdAt' | 'resumes'>): RunHandle {
