@@ -31,11 +31,16 @@ function log(line: string): void {
   process.stdout.write(line + '\n');
 }
 
-/** Runs the real CLI; the first packet is timed from the spawn to that packet's own start time. */
-function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+let runsDirs = 0;
+
+/**
+ * Runs the real CLI; the first packet is timed from the spawn to that packet's own start time. Each run gets
+ * a runs directory of its own unless `runsDir` is given (the start reads the earlier runs kept there).
+ */
+function runCli(args: string[], env: Record<string, string>, runsDir = join(WORK, `runs-${++runsDirs}`)): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const spawnedAt = Date.now();
-    const child = spawn(process.execPath, [BIN, ...args, '--json', '--log-dir', join(WORK, 'logs'), '--runs-dir', join(WORK, 'runs')],
+    const child = spawn(process.execPath, [BIN, ...args, '--json', '--log-dir', join(WORK, 'logs'), '--runs-dir', runsDir],
       { env: { PATH: process.env.PATH ?? '', REGPROC_CLIENT_PWD: SECRET, ...env } });
     let buffer = '';
     let summary: Summary | null = null;
@@ -108,8 +113,8 @@ async function main(): Promise<void> {
     const slow = await startStandIn(SERVICE_MS);
     children.push(instant.child, slow.child);
     const env = (schema: string) => ({ REPROCESS_DB_URL: pg.url, DB_SCHEMA: schema });
-    const tool = (server: string, schema: string, limit: number, concurrency: number, extra: string[] = []) =>
-      runCli(['--db', '--delay', '0', '--retries', '0', '--server', server, '--limit', String(limit), '--concurrency', String(concurrency), ...extra], env(schema));
+    const tool = (server: string, schema: string, limit: number, concurrency: number, runsDir?: string) =>
+      runCli(['--db', '--delay', '0', '--retries', '0', '--server', server, '--limit', String(limit), '--concurrency', String(concurrency)], env(schema), runsDir);
 
     // 1. The limit with a real service time: the tool at --concurrency 16 against MOSIP's pattern, one request
     //    at a time (reprocess.py sends, waits for the reply, sends the next), same endpoint, 25 ms per request.
@@ -117,21 +122,30 @@ async function main(): Promise<void> {
     //    connections. Interleaved trials, so that a change in the machine's load hits both sides alike.
     const serviceRatios: number[] = [];
     const clientRatios: number[] = [];
-    const figures = { sequential: [] as number[], tool25: [] as number[], bare0: [] as number[], tool0: [] as number[] };
+    const machineRatios: number[] = [];
+    const figures = { sequential: [] as number[], bare25: [] as number[], tool25: [] as number[], bare0: [] as number[], tool0: [] as number[] };
     for (let trial = 1; trial <= TRIALS; trial++) {
       const sequential = bareClient(slow.url, 150, 1);
+      // What this machine allows at all: the bare client with as many connections as the tool.
+      const bare25 = bareClient(slow.url, 3000, CONCURRENCY);
       const tool25 = rate(await tool(slow.url, 'bench_large', 3000, CONCURRENCY));
       const bare0 = bareClient(instant.url, 10_000, CONCURRENCY);
       const tool0 = rate(await tool(instant.url, 'bench_large', 10_000, CONCURRENCY));
-      figures.sequential.push(sequential); figures.tool25.push(tool25); figures.bare0.push(bare0); figures.tool0.push(tool0);
+      figures.sequential.push(sequential); figures.bare25.push(bare25); figures.tool25.push(tool25); figures.bare0.push(bare0); figures.tool0.push(tool0);
       serviceRatios.push(tool25 / sequential);
+      machineRatios.push(bare25 / sequential);
       clientRatios.push(tool0 / bare0);
-      log(`trial ${trial}: ${SERVICE_MS} ms service: sequential ${fmt(sequential, 1)}/s, tool ${fmt(tool25)}/s (${(tool25 / sequential).toFixed(1)}x); ` +
+      log(`trial ${trial}: ${SERVICE_MS} ms service: sequential ${fmt(sequential, 1)}/s, bare ${CONCURRENCY} ${fmt(bare25)}/s, tool ${fmt(tool25)}/s (${(tool25 / sequential).toFixed(1)}x); ` +
         `0 ms: bare undici ${fmt(bare0)}/s, tool ${fmt(tool0)}/s (${(tool0 / bare0).toFixed(2)}x)`);
     }
     // 3. First packet and memory: the same 5,000 packets' work from a 10k and a 1M row table.
     const first10k = await tool(instant.url, 'bench_small', 5000, 8);
     const first1m = await tool(instant.url, 'bench_large', 5000, 8);
+    // The same start with a runs directory that keeps every run of this benchmark (the start looks for a
+    // crashed run there and reads its journal).
+    const kept = join(WORK, 'runs-kept');
+    for (let i = 0; i < 3; i++) await tool(instant.url, 'bench_large', 5000, CONCURRENCY, kept);
+    const keptFirst = await tool(instant.url, 'bench_large', 1, 1, kept);
     log(`first packet: ${first10k.firstPacketMs} ms (10k rows), ${first1m.firstPacketMs} ms (${LARGE} rows); peak RSS ${first10k.summary.peakRssMb} / ${first1m.summary.peakRssMb} MB`);
     // 4. Pacing: 60 packets at --delay 1.
     const paced = await runCli(['--db', '--delay', '1', '--server', instant.url, '--limit', '60'], env('bench_small'));
@@ -154,20 +168,22 @@ async function main(): Promise<void> {
       '| what | figure | ratio | target |',
       '|---|---|---|---|',
       `| MOSIP's pattern (one request at a time, as reprocess.py), ${SERVICE_MS} ms service time | ${fmt(median(figures.sequential), 1)} packets/s | 1 | |`,
-      `| the tool, \`--concurrency ${CONCURRENCY} --delay 0\`, ${SERVICE_MS} ms service time | ${fmt(median(figures.tool25))} packets/s | **${serviceRatio.toFixed(1)}x** MOSIP's pattern | >= 12x (${ok(serviceRatio >= 12)}); ideal 16x |`,
+      `| bare undici client, ${CONCURRENCY} connections, ${SERVICE_MS} ms service time (what the machine allows) | ${fmt(median(figures.bare25))} requests/s | ${median(machineRatios).toFixed(1)}x MOSIP's pattern | ideal 16x |`,
+      `| the tool, \`--concurrency ${CONCURRENCY} --delay 0\`, ${SERVICE_MS} ms service time | ${fmt(median(figures.tool25))} packets/s | **${serviceRatio.toFixed(1)}x** MOSIP's pattern (${(median(figures.tool25) / median(figures.bare25)).toFixed(2)}x the bare client) | >= 12x (${ok(serviceRatio >= 12)}); ideal 16x |`,
       `| bare undici client, ${CONCURRENCY} connections, 0 ms service time | ${fmt(median(figures.bare0))} requests/s | 1 | |`,
       `| the tool, \`--concurrency ${CONCURRENCY} --delay 0\`, 0 ms service time | ${fmt(median(figures.tool0))} packets/s | **${clientRatio.toFixed(2)}x** the bare client | >= 0.7x (${ok(clientRatio >= 0.7)}) |`,
       `| first notification sent, ${fmt(SMALL)} rows (from process start) | ${first10k.firstPacketMs} ms | | |`,
       `| first notification sent, ${fmt(LARGE)} rows (from process start) | ${first1m.firstPacketMs} ms | ${(first1m.firstPacketMs! / first10k.firstPacketMs!).toFixed(2)}x the small table | < 1000 ms |`,
+      `| first notification sent, ${fmt(LARGE)} rows, runs directory holding 3 runs of 5,000 packets | ${keptFirst.firstPacketMs} ms | ${(keptFirst.firstPacketMs! / first1m.firstPacketMs!).toFixed(2)}x an empty one | |`,
       `| peak RSS, 5,000 packets from ${fmt(SMALL)} rows | ${first10k.summary.peakRssMb} MB | | |`,
       `| peak RSS, 5,000 packets from ${fmt(LARGE)} rows | ${first1m.summary.peakRssMb} MB | ${(first1m.summary.peakRssMb / first10k.summary.peakRssMb).toFixed(2)}x the small table | flat (about 1.0) |`,
       `| pacing: 60 packets at --delay 1, first to last start | ${span.toFixed(2)} s | ${(span / 59).toFixed(2)}x the 59 s expected | 1.00 |`,
       '',
       'Every trial (packets/s):',
       '',
-      '| trial | sequential, 25 ms | tool, 25 ms | ratio | bare undici, 0 ms | tool, 0 ms | ratio |',
-      '|---|---|---|---|---|---|---|',
-      ...figures.sequential.map((_, i) => `| ${i + 1} | ${fmt(figures.sequential[i]!, 1)} | ${fmt(figures.tool25[i]!)} | ${serviceRatios[i]!.toFixed(1)}x | ${fmt(figures.bare0[i]!)} | ${fmt(figures.tool0[i]!)} | ${clientRatios[i]!.toFixed(2)}x |`),
+      '| trial | sequential, 25 ms | bare 16, 25 ms | tool, 25 ms | ratio | bare undici, 0 ms | tool, 0 ms | ratio |',
+      '|---|---|---|---|---|---|---|---|',
+      ...figures.sequential.map((_, i) => `| ${i + 1} | ${fmt(figures.sequential[i]!, 1)} | ${fmt(figures.bare25[i]!)} | ${fmt(figures.tool25[i]!)} | ${serviceRatios[i]!.toFixed(1)}x | ${fmt(figures.bare0[i]!)} | ${fmt(figures.tool0[i]!)} | ${clientRatios[i]!.toFixed(2)}x |`),
       '',
       'How to read it:',
       '- The tool runs as an operator runs it: `--db` on the 1,000,000-row table (keyset pages from PostgreSQL),',

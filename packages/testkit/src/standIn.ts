@@ -14,6 +14,9 @@ export interface StandInOptions {
   holdUntil?: number;
   /** With holdUntil: the last, smaller group is released once this many notifications have arrived. */
   total?: number;
+  /** With holdUntil: release what is held after this long anyway (ms, default 2000), so a client that never
+   * gets that many requests in flight fails its test instead of hanging it. */
+  holdTimeoutMs?: number;
   /** Called when a notification arrives, before it is answered. */
   onNotification?(body: { rid: string; workflowInstanceId: string }): void;
   port?: number;
@@ -38,6 +41,14 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
   let connections = 0;
   let notifications = 0;
   let held: (() => void)[] = [];
+  let holdTimer: NodeJS.Timeout | null = null;
+  const release = () => {
+    if (holdTimer) clearTimeout(holdTimer);
+    holdTimer = null;
+    const answers = held;
+    held = [];
+    for (const a of answers) a();
+  };
   const reply = (res: ServerResponse, rid: string) => {
     res.writeHead(200, { 'content-type': 'text/plain;charset=UTF-8' });
     res.end(encodeReply(forwardedMessage(rid)));
@@ -61,11 +72,8 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
       const answer = () => reply(res, body.rid);
       if (options.holdUntil) {
         held.push(answer);
-        if (held.length >= options.holdUntil || notifications === options.total) {
-          const release = held;
-          held = [];
-          for (const a of release) a();
-        }
+        if (held.length >= options.holdUntil || notifications === options.total) release();
+        else if (!holdTimer) holdTimer = setTimeout(release, options.holdTimeoutMs ?? 2000);
       } else if (options.serviceMs) setTimeout(answer, options.serviceMs);
       else answer();
     });
@@ -80,6 +88,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     connections: () => connections,
     notifications: () => notifications,
     close: () => new Promise<void>((resolve) => {
+      if (holdTimer) clearTimeout(holdTimer);
       server.closeAllConnections();
       server.close(() => resolve());
     }),

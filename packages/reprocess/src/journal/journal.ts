@@ -51,8 +51,6 @@ export class Journal {
   /** The first write or sync error: the journal refuses everything after it (no request may leave). */
   private failed: unknown = null;
   private readonly onExit = () => this.flushSync();
-  /** Batches written and fdatasyncs made (for tests and the benchmark). */
-  readonly stats = { writes: 0, syncs: 0 };
 
   constructor(readonly path: string, private readonly ops: JournalFileOps = nodeFileOps) {
     this.fd = openSync(path, 'a');
@@ -167,7 +165,6 @@ export class Journal {
       try {
         if (this.failed) throw this.failed;
         this.ops.write(this.fd, text);
-        this.stats.writes += 1;
       } catch (err) {
         this.fail(err, waiters);
         continue;
@@ -179,7 +176,6 @@ export class Journal {
       // An fdatasync started after this batch's write covers it (and every batch written before it).
       const done: Promise<void> = this.ops.datasync(this.fd).then(
         () => {
-          this.stats.syncs += 1;
           if (this.failed) throw this.failed;
           for (const w of waiters) w.resolve();
         },
