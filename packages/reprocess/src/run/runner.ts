@@ -66,9 +66,9 @@ export async function runPackets(input: RunInput): Promise<RunOutcome> {
 
   /** Sends once the packet's send record is durable (`durable`); a journal that cannot be written stops the run. */
   const send = async (packet: Packet, durable: void | Promise<void>) => {
+    const startedAt = new Date().toISOString();
     try {
       await durable;
-      const startedAt = new Date().toISOString();
       record(packet, startedAt, await input.notifier.notify(packet));
     } catch (err) {
       if (err instanceof AuthError) {
