@@ -193,7 +193,7 @@ export async function runAction(r: ActionRequest, emit: (e: ActionEvent) => void
       const lost = lock?.stopMessage();
       if (lost) { stop = { kind: 'lock_lost', message: `the run lock was lost: ${lost}` }; break; }
       const rids = batch.map((b) => b.rid);
-      j.append({ t: 'action_send', at: new Date().toISOString(), action: r.action, rids } satisfies ActionSendRecord);
+      await j.appendDurable({ t: 'action_send', at: new Date().toISOString(), action: r.action, rids } satisfies ActionSendRecord);
       const reply = await client.send(rids, r.action);
       const detail = reply.error ? `${reply.error.errorCode} ${reply.error.message}` : reply.http === 200 ? '' : reply.text.slice(0, 300);
       const retry: ActionRid[] = [];
@@ -225,7 +225,7 @@ export async function runAction(r: ActionRequest, emit: (e: ActionEvent) => void
     }
     return { runId: run.id, counts, skipped: plan.skipped.length, stop, exitCode, resumeCommand: stop && stop.kind !== 'invalid_request' ? `reprocess action --resume ${run.id} --runs-dir ${s.runsDir}` : null };
   } finally {
-    journal?.close();
+    await journal?.close().catch(() => undefined);
     await client?.close().catch(() => undefined);
     await auth?.close().catch(() => undefined);
     await lock?.release().catch(() => undefined);

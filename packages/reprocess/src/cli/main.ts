@@ -5,11 +5,16 @@ import { runCommand, type Io } from './runCommand.js';
 import { interruptSignal } from './interrupt.js';
 import { registerRunsCommands } from './runsCommands.js';
 import { registerActionCommand } from './actionCommand.js';
+import { BufferedLines } from '../report/buffered.js';
+
+// Packet lines on a pipe or file are written in batches (flushed on exit and on Ctrl-C); on a terminal at once.
+const stdout = process.stdout.isTTY ? null : new BufferedLines((text) => process.stdout.write(text));
 
 function stdio(signal?: AbortSignal): Io {
   return {
-    out: (line) => process.stdout.write(line + '\n'),
-    err: (line) => process.stderr.write(line + '\n'),
+    out: stdout ? (line) => stdout.write(line + '\n') : (line) => process.stdout.write(line + '\n'),
+    // stdout first, so that with 2>&1 the lines keep their order
+    err: (line) => { stdout?.flush(); process.stderr.write(line + '\n'); },
     progress: (text) => process.stderr.write(text),
     stderrIsTTY: Boolean(process.stderr.isTTY),
     env: process.env,

@@ -78,6 +78,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
   let pool: pg.Pool | null = null;
   let client: MosipClient | null = null;
   let journal: Journal | null = null;
+  let log: RunLog | null = null;
   let run: RunHandle | null = null;
   let lock: RunLock | null = null;
   let sentSoFar = 0;
@@ -105,7 +106,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     client = new MosipClient({
       server: settings.server!, authServer: settings.authServer, clientId: settings.clientId,
       clientSecret: settings.clientSecret!, appId: settings.appId, timeoutSeconds: settings.timeout,
-      caFile: settings.caFile, insecure: settings.insecure,
+      caFile: settings.caFile, insecure: settings.insecure, connections: settings.concurrency,
     });
     try {
       await client.authenticate();
@@ -127,11 +128,11 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     }
     const attempt = resumed ? Math.max(replayed?.attempts ?? 0, run.meta.resumes.length) + 1 : 1;
     journal = run.openJournal();
-    journal.append({ t: 'start', at: new Date().toISOString(), attempt, host: hostname(), pid: process.pid, reason: settings.reason ?? null });
+    await journal.appendDurable({ t: 'start', at: new Date().toISOString(), attempt, host: hostname(), pid: process.pid, reason: settings.reason ?? null });
     const runId = run.id;
     await lock?.setRunId(runId);
     const resumeWith = resumeCommand(runId, settings.runsDir);
-    const log = new RunLog(settings.logDir);
+    log = new RunLog(settings.logDir);
     log.write(`run ${runId} ${resumed ? 'resumed' : 'started'} ${new Date().toISOString()} source=${sourceText}${pool ? ` db=${describeDb(dbSettings)}` : ''}${settings.reason ? ` reason=${JSON.stringify(settings.reason)}` : ''} settings=${JSON.stringify(redactSettings(settings))}`);
     emit({ type: 'started', runId, resumed, source: sourceText, journalPath: run.journalPath, runsDir: settings.runsDir });
     if (settings.insecure) emit({ type: 'warning', message: '--insecure: the server certificate is NOT verified' });
@@ -179,10 +180,12 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
       source.count!().then((n) => emit({ type: 'total', packets: n }), () => undefined);
     };
     const j = journal;
+    const runLog = log;
     const observer: RunObserver = {
+      // The packet leaves once the promise resolves: its send record is on disk (group commit, journal.ts).
       onSend(packet) {
         sentSoFar += 1;
-        j.append({
+        return j.appendDurable({
           t: 'send', at: new Date().toISOString(), wf: packet.workflowInstanceId, rid: packet.rid, process: packet.process,
           iteration: packet.iteration, source: packet.source, origin: packet.origin, attempt: 1,
           ...(packet.stage ? { stage: packet.stage } : {}),
@@ -194,12 +197,12 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
           attempt: result.attempts, outcome: result.outcome, http: result.httpStatus, reply: result.reply,
           latencyMs: result.latencyMs, startedAt: result.startedAt,
         });
-        log.write(packetLine(result));
+        runLog.write(packetLine(result));
         emit({ type: 'packet', result });
         startCount();
       },
       onWarning(message) {
-        log.write(`warning: ${message}`);
+        runLog.write(`warning: ${message}`);
         emit({ type: 'warning', message });
       },
     };
@@ -212,7 +215,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     const breaker = new CircuitBreaker({
       window: 20, minSamples: 5, failureRate: settings.breakerThreshold,
       cooldownMs: settings.breakerCooldown * 1000, patienceMs: settings.breakerPatience * 1000,
-    }, (message) => { log.write(message); emit({ type: 'warning', message }); });
+    }, (message) => { runLog.write(message); emit({ type: 'warning', message }); });
     // A lost reply is sent again only when the database shows it unhandled 2 x --timeout after the attempt
     // started; with no database, or a query that fails, it is left in doubt (notifier/resilientNotifier.ts).
     const notifier = new ResilientNotifier(client, breaker, {
@@ -283,6 +286,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
       heldBack: source.heldBack(),
     };
     journal.append({ t: 'end', at: finished.toISOString(), exitCode: summary.exitCode, stop: summary.stop?.message ?? null, stopKind: summary.stop?.kind ?? null });
+    await journal.flush();
     writeSummary(run, summary);
     log.write(summaryText(summary));
     const unfinished = summary.stop !== null && summary.stop.kind !== 'canary_failed';
@@ -295,7 +299,8 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     throw err;
   } finally {
     await lock?.release().catch(() => undefined);
-    journal?.close();
+    log?.close();
+    await journal?.close().catch((err: unknown) => emit({ type: 'warning', message: `journal ${journal?.path}: ${(err as Error).message}` }));
     await client?.close().catch(() => undefined);
     await pool?.end().catch(() => undefined);
   }

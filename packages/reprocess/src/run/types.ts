@@ -48,8 +48,11 @@ export interface RunSummary {
 }
 
 export interface RunObserver {
-  /** Called just before a packet is sent (the journal records it and flushes). */
-  onSend?(packet: Packet): void;
+  /**
+   * Called when a packet is taken for sending. The packet goes out only once the returned promise resolves
+   * (the journal has its send record on disk); a rejection stops the run with the packet unsent.
+   */
+  onSend?(packet: Packet): void | Promise<void>;
   onPacket(result: PacketResult): void;
   onWarning(message: string): void;
 }
