@@ -1,5 +1,5 @@
 // The `reprocess` command end to end: the real binary in a child process, the simulator over HTTP, a real
-// database. Exit codes, what is sent, pacing, and that no secret reaches any output or file.
+// database. Exit codes, what is sent, that --delay reaches the pacer, and that no secret reaches any output or file.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -12,6 +12,8 @@ import { insertRegistrations, type RegistrationRowInput } from '@mosip-reprocess
 import { freePort } from '@mosip-reprocess/simulator/embedded/pglite.js';
 import { allText, runCli as runCliBinary, type CliRun } from '@mosip-reprocess/testkit/cli.js';
 import { stuckRow } from '@mosip-reprocess/testkit/rows.js';
+import { ManualClock } from '@mosip-reprocess/testkit/manualClock.js';
+import { ignoreEvents, resolveRunRequest, runReprocess } from '../src/index.js';
 import { freshSchema, TEST_DB_URL, type TestSchema } from '@mosip-reprocess/testkit/db.js';
 
 const CLIENT_SECRET = 'Cl13nt-S3cret-do-not-print';
@@ -162,18 +164,19 @@ test('--file with MOSIP\'s quoted format and --registration both go through', as
   });
 });
 
-test('pacing is start-to-start: 5 packets at --delay 0.3 start 0.3 s apart', async () => {
+test('--delay 0.3 reaches the pacer: 5 packets, one 300 ms wait before each after the first (on a manual clock)', async () => {
+  // The run as the CLI makes it (resolveRunRequest + runReprocess), with the pacer on a manual clock: exact waits,
+  // no wall-clock margin. The start-to-start schedule itself is pinned in pacer.test.ts.
   await scenario(Array.from({ length: 5 }, () => stuckRow()));
-  await withSim(async (url) => {
-    const run = await runCli(['--db', '--server', url, '--delay', '0.3', '--json']);
-    assert.equal(run.code, 0, run.stderr);
-    const starts = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; startedAt?: string })
-      .filter((l) => l.type === 'packet').map((l) => Date.parse(l.startedAt!));
-    assert.equal(starts.length, 5);
-    for (let i = 1; i < starts.length; i++) {
-      const gap = starts[i]! - starts[i - 1]!;
-      assert.ok(gap >= 280 && gap <= 450, `gap ${i}: ${gap} ms`);
-    }
+  await withSim(async (url, sim) => {
+    const logDir = mkdtempSync(join(tmpdir(), 'reprocess-logs-'));
+    const clock = new ManualClock();
+    const request = resolveRunRequest({ db: true, server: url, delay: '0.3', logDir, runsDir: join(logDir, 'runs') },
+      { REGPROC_CLIENT_PWD: CLIENT_SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: db.schema });
+    const result = await runReprocess(request, ignoreEvents, { clock });
+    assert.equal(result.exitCode, 0);
+    assert.equal(notifications(sim), 5);
+    assert.deepEqual(clock.sleeps, [300, 300, 300, 300]);
   });
 });
 

@@ -89,6 +89,15 @@ test('bad flags and env values name their origin', () => {
   assert.throws(() => loadSettings({ flags: { stages: 'custom stage' }, env: {} }), /--stages:/);
 });
 
+test('--retry-delay: the first retry\'s backoff and the most it grows to; bad ranges name the flag', () => {
+  assert.deepEqual(loadSettings({ flags: {}, env: {} }).settings.retryDelay, { firstMs: 500, maxMs: 15_000 });
+  assert.deepEqual(loadSettings({ flags: { retryDelay: '0.02s-0.2s' }, env: {} }).settings.retryDelay, { firstMs: 20, maxMs: 200 });
+  assert.deepEqual(loadSettings({ flags: {}, env: { REPROCESS_RETRY_DELAY: '1s-1m' } }).settings.retryDelay, { firstMs: 1000, maxMs: 60_000 });
+  for (const bad of ['5s-1s', '1s', '1s-2s-3s', 'soon-later', '-1s']) {
+    assert.throws(() => loadSettings({ flags: { retryDelay: bad }, env: {} }), /--retry-delay:/, bad);
+  }
+});
+
 test('secrets never appear in errors or in the redacted settings', () => {
   const secret = 'S3cr3t-value-xyz';
   assert.throws(() => loadSettings({ flags: {}, env: { REPROCESS_DB_URL: `mysql://u:${secret}@h/db` } }), (err: Error) => {

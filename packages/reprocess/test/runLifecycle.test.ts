@@ -34,6 +34,20 @@ function assertEachOnce(sim: RunningSimulator, rows: RegistrationRowInput[]): vo
   assert.deepEqual(wrong, [], 'every packet notified exactly once');
 }
 
+/**
+ * Waits until the simulator has answered every notification it received: after a kill -9, the requests already
+ * at the server still finish there (as they would at MOSIP), whatever the load. No fixed sleep.
+ */
+async function serverIdle(sim: RunningSimulator): Promise<void> {
+  for (let waited = 0; ; waited += 10) {
+    const stats = sim.stats();
+    const answered = Object.values(stats.outcomes).reduce((a, b) => a + b, 0);
+    if (answered >= (stats.requests.notification ?? 0)) return;
+    assert.ok(waited < 60_000, `the simulator still has ${(stats.requests.notification ?? 0) - answered} notification(s) in progress after a minute`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 test('--dry-run sends nothing, authenticates nowhere, and its count equals a direct SQL count', async () => {
   const rows = [
     ...Array.from({ length: 12 }, () => stuckRow()),
@@ -236,10 +250,10 @@ test('kill -9 at several points, then --resume: every packet is processed exactl
     assert.equal(first.code, 137, 'killed');
     const id = runIdOf(first);
     const resume = (over: Partial<CliOptions> = {}) => runCli(['--resume', id, ...args], { logDir: first.logDir, ...over });
-    await new Promise((r) => setTimeout(r, 400)); // requests already at the server finish, as they would in real life
+    await serverIdle(sim); // requests already at the server finish, as they would in real life
     const second = await resume(killAfter(15));
     assert.equal(second.code, 137, 'killed again');
-    await new Promise((r) => setTimeout(r, 400));
+    await serverIdle(sim);
     const third = await resume();
     assert.equal(third.code, 0, third.stderr);
 
@@ -295,7 +309,7 @@ test('a resumed run keeps to its --limit, counting the in-doubt packets the data
       },
     });
     assert.equal(first.code, 137);
-    await new Promise((r) => setTimeout(r, 400));
+    await serverIdle(sim);
     const second = await runCli(['--resume', runIdOf(first), '--json'], { logDir: first.logDir });
     assert.equal(second.code, 0, second.stderr);
     const notified = Object.values(perPacket(sim)).filter((n) => n > 0).length;

@@ -3,6 +3,7 @@
 // and the `reprocess sim` fault flags.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as delay } from 'node:timers/promises';
 import { InputError } from 'mosip-reprocess/errors.js';
 import { runSimulatorCommand } from '../src/sim/cli.js';
 import { startSimulator, type FaultSettings, type RunningSimulator } from '../src/sim/server.js';
@@ -69,7 +70,7 @@ test('no faults by default: behaviour and stats as before, settings show only th
 });
 
 test('5xx: seeded rate roughly honoured, the stage never runs for an injected 5xx, counts exact, same seed same pattern', async () => {
-  const packets = await rows(120);
+  const packets = await rows(60);
   const pattern: boolean[] = [];
   await withSim({ seed: 42, serverErrorRate: 0.2 }, async (sim) => {
     const jwt = await token(sim.url);
@@ -86,12 +87,12 @@ test('5xx: seeded rate roughly honoured, the stage never runs for an injected 5x
       assert.equal(await touched(row), !failed, `row ${row.regId}`);
     }
     const failures = pattern.filter(Boolean).length;
-    assert.ok(failures >= 12 && failures <= 36, `${failures} of 120 at rate 0.2`);
+    assert.ok(failures >= 5 && failures <= 20, `${failures} of 60 at rate 0.2`);
     const stats = sim.stats();
     assert.deepEqual(stats.faults, { ...NO_FAULTS, injected5xx: failures });
     assert.equal(stats.outcomes.server_error, failures);
-    assert.equal(stats.outcomes.forwarded, 120 - failures);
-    assert.equal(Object.keys(stats.notificationsByWorkflowId).length, 120 - failures, 'only the others reached the stage');
+    assert.equal(stats.outcomes.forwarded, 60 - failures);
+    assert.equal(Object.keys(stats.notificationsByWorkflowId).length, 60 - failures, 'only the others reached the stage');
   });
 
   // The 5xx comes before authentication, so the pattern can be replayed without a token or rows.
@@ -144,9 +145,7 @@ test('slow: a fixed delay, a seeded random range on a share of requests; the sta
     for (const row of packets) {
       const started = Date.now();
       const reply = await notify(sim.url, jwt, notifyBody(row));
-      const took = Date.now() - started;
-      assert.ok(took < 1000, `took ${took} ms`);
-      if (took >= 58) atLeastMin += 1;
+      if (Date.now() - started >= 58) atLeastMin += 1;
       assert.equal(reply.text, FORWARDED(row.regId));
     }
     const slowed = sim.stats().faults.slow;
@@ -154,14 +153,14 @@ test('slow: a fixed delay, a seeded random range on a share of requests; the sta
     assert.ok(atLeastMin >= slowed, `${atLeastMin} replies took 60 ms or more, ${slowed} were slowed`);
   });
 
-  // close() does not wait for a pending delay: the request gets no reply and close returns at once.
-  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], faults: { slowMs: 30_000 } });
+  // close() does not wait for a pending delay: the request gets no reply and close returns without waiting out
+  // the (10-minute) delay.
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], faults: { slowMs: 600_000 } });
   const [row] = await rows(1);
   const pending = attempt(async () => notify(sim.url, await token(sim.url), notifyBody(row!)));
-  await sleep(150);
-  const started = Date.now();
-  await sim.close();
-  assert.ok(Date.now() - started < 2000);
+  while (sim.stats().faults.slow === 0) await sleep(10); // the request is in its delay
+  const closed = await Promise.race([sim.close().then(() => 'closed'), delay(60_000, 'still waiting after a minute', { ref: false })]);
+  assert.equal(closed, 'closed');
   assert.equal(await pending, 'no_reply');
   assert.equal(await touched(row!), false, 'the stage did not run after close');
 });

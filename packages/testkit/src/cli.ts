@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RUN_ID_SOURCE } from 'mosip-reprocess/journal/runId.js';
 
 export const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'reprocess', 'bin', 'reprocess.js');
 
@@ -45,7 +46,7 @@ export function allText(run: CliRun): string {
 
 /** The run id a run printed ("run 20261123-180421-5721 started"). */
 export function runIdOf(run: Pick<CliRun, 'stderr'>): string {
-  const m = /run (\d{8}-\d{6}-[0-9a-f]{4}) (started|resumed)/.exec(run.stderr);
+  const m = new RegExp(`run (${RUN_ID_SOURCE}) (started|resumed)`).exec(run.stderr);
   if (!m) throw new Error(`no run id in: ${run.stderr}`);
   return m[1]!;
 }

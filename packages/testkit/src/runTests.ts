@@ -1,15 +1,19 @@
-// `npm test`: starts the database the suite runs on, then node's test runner over packages/*/dist/test/*.test.js.
-// `npm run test:soak` (--soak): the long fault runs, *.soak.js, instead.
+// `npm test`: starts the database the suite runs on, then node's test runner over packages/*/dist/test/*.test.js,
+// one file at a time, and prints how long each file took (the slowest first) and the total.
+// `npm run test:soak` (--soak): the long runs, *.soak.js, instead.
+// Arguments other than --soak select the files whose name contains one of them.
 // - DATABASE_URL given: use it.
 // - PostgreSQL installed (initdb/pg_ctl): a real throw-away server (what CI uses).
 // - Neither (or TEST_BACKEND=pglite): embedded PGlite over the wire protocol; tests that need a real server
 //   process skip, saying why.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedPostgres } from '@mosip-reprocess/simulator/embedded/pglite.js';
 import { findPostgresBinDir, startRealPostgres } from './postgresServer.js';
+import type { FileTime } from './fileTimesReporter.js';
 
 const packagesDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const args = process.argv.slice(2);
@@ -52,7 +56,39 @@ if (url) {
 env.DATABASE_URL = url;
 env.TEST_DB_BACKEND = backend;
 
-const child = spawn(process.execPath, ['--test', '--test-concurrency=1', ...files], { stdio: 'inherit', env });
+if (files.length === 0) {
+  console.error(`no test file matches ${only.join(', ') || `*${suffix}`}`);
+  await cleanup();
+  process.exit(1);
+}
+
+const timesDir = mkdtempSync(join(tmpdir(), 'reprocess-test-times-'));
+const timesFile = join(timesDir, 'files.jsonl');
+const reporter = process.stdout.isTTY ? 'spec' : 'tap';
+const started = performance.now();
+const child = spawn(process.execPath, [
+  '--test', '--test-concurrency=1',
+  `--test-reporter=${reporter}`, '--test-reporter-destination=stdout',
+  `--test-reporter=${join(dirname(fileURLToPath(import.meta.url)), 'fileTimesReporter.js')}`, `--test-reporter-destination=${timesFile}`,
+  ...files,
+], { stdio: 'inherit', env });
 const code: number = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+const totalMs = performance.now() - started;
 await cleanup();
+printFileTimes();
+rmSync(timesDir, { recursive: true, force: true });
 process.exit(code);
+
+/** packages/reprocess/dist/test/faults.test.js -> reprocess/test/faults.test.ts */
+function sourceName(file: string): string {
+  return relative(packagesDir, file).replace(`${sep}dist${sep}test${sep}`, `${sep}test${sep}`).replace(/\.js$/, '.ts');
+}
+
+function printFileTimes(): void {
+  if (!existsSync(timesFile)) return;
+  const times = readFileSync(timesFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as FileTime)
+    .sort((a, b) => b.ms - a.ms);
+  const lines = times.slice(0, 10).map((t) => `  ${(t.ms / 1000).toFixed(1).padStart(6)} s  ${sourceName(t.file)}`
+    + `  (${t.passed} passed${t.failed ? `, ${t.failed} FAILED` : ''}${t.skipped ? `, ${t.skipped} skipped` : ''})`);
+  console.log(`\n${times.length} test files in ${(totalMs / 1000).toFixed(1)} s; the slowest:\n${lines.join('\n')}`);
+}

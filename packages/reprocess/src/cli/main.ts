@@ -4,11 +4,17 @@ import { SETTINGS } from '../config/settings.js';
 import { runCommand, type Io } from './runCommand.js';
 import { interruptSignal } from './interrupt.js';
 import { registerRunsCommands } from './runsCommands.js';
+import { registerActionCommand } from './actionCommand.js';
+import { BufferedLines } from '../report/buffered.js';
+
+// Packet lines on a pipe or file are written in batches (flushed on exit and on Ctrl-C); on a terminal at once.
+const stdout = process.stdout.isTTY ? null : new BufferedLines((text) => process.stdout.write(text));
 
 function stdio(signal?: AbortSignal): Io {
   return {
-    out: (line) => process.stdout.write(line + '\n'),
-    err: (line) => process.stderr.write(line + '\n'),
+    out: stdout ? (line) => stdout.write(line + '\n') : (line) => process.stdout.write(line + '\n'),
+    // stdout first, so that with 2>&1 the lines keep their order
+    err: (line) => { stdout?.flush(); process.stderr.write(line + '\n'); },
     progress: (text) => process.stderr.write(text),
     stderrIsTTY: Boolean(process.stderr.isTTY),
     env: process.env,
@@ -77,6 +83,7 @@ export function buildProgram(): Command {
     .option('--registration <packet>', 'one packet: "rid, process, workflowInstanceId" or a RID (repeatable)', collect)
     .option('--config <file>', 'YAML file with any of the settings below (flags win, then env, then file)')
     .option('--dry-run', 'send nothing: show how many packets match, breakdowns by stage, process, status and age, and a sample')
+    .option('--html <file>', 'with --dry-run: also write its breakdowns as one self-contained HTML file (for the change request)')
     .option('--canary', 'send one packet first and watch the database until it has moved past securezone; continue only then')
     .option('--all', 'run batches of --limit until no eligible packet remains (each workflow id at most once per run)')
     .option('--resume <run-id>', 'continue a stopped or crashed run without re-sending what it already sent ("last": the newest unfinished run)')
@@ -99,6 +106,7 @@ Exit codes: 0 every packet forwarded, 1 some were not, 2 bad input or config (no
     process.exitCode = await runCommand(flags, { ...stdio(signal), debug: Boolean(flags.debug) });
   });
   registerRunsCommands(program, stdio);
+  registerActionCommand(program, stdio, () => interruptSignal('stopping: no new requests; the one in flight finishes').signal);
   return program;
 }
 

@@ -1,4 +1,5 @@
 // `reprocess --db | --file F | --registration R`: flags in, the library's run (or dry run), lines out, an exit code.
+import { resolve } from 'node:path';
 import { InputError, UnreachableError } from '../errors.js';
 import { renderDryRun } from '../report/dryRun.js';
 import { packetJson, packetLine, summaryJson, summaryText } from '../report/format.js';
@@ -30,11 +31,17 @@ export async function runCommand(flags: RunFlags, rawIo: Io): Promise<number> {
   // A line on stderr first clears the progress bar drawn there, so the two never run into each other.
   const io: Io = { ...rawIo, err: (line) => { progress?.clear(); rawIo.err(line); } };
   try {
+    if (flags.html !== undefined && !flags.dryRun) throw new InputError('--html goes with --dry-run; for a run, `reprocess report <run-id> --html` writes its report');
     const request = resolveRunRequest(flags, io.env);
     const json = request.settings.json;
     if (request.flags.dryRun) {
       const report = await dryRunReprocess(request);
       io.out(json ? JSON.stringify(report) : renderDryRun(report));
+      if (typeof flags.html === 'string') {
+        const { writeDryRunHtml } = await import('../report/html/dryRunReport.js');
+        writeDryRunHtml(report, flags.html);
+        io.err(`dry run report: ${resolve(flags.html)}`);
+      }
       return 0;
     }
     if (request.finished) {

@@ -19,13 +19,15 @@ function runsDirOf(io: Io, opts: DirOptions): string {
 }
 
 const sentOf = (w: WholeRun) => w.notified.length + w.inFlight;
+/** --reason of the run (kept with its settings in run.json). */
+const reasonOf = (w: WholeRun): string | null => (typeof w.run.meta.settings?.reason === 'string' ? w.run.meta.settings.reason : null);
 
 export function listRuns(io: Io, opts: DirOptions): void {
   const dir = runsDirOf(io, opts);
   const runs = listRunIds(dir).map((id) => readWholeRun(openRun(dir, id)));
   if (opts.json) {
     io.out(JSON.stringify(runs.map((w) => ({
-      runId: w.run.id, createdAt: w.run.meta.createdAt, source: w.run.meta.source, status: w.status, unfinished: w.unfinished,
+      runId: w.run.id, createdAt: w.run.meta.createdAt, source: w.run.meta.source, reason: reasonOf(w), status: w.status, unfinished: w.unfinished,
       notified: w.notified.length, inFlight: w.inFlight, counts: w.counts, attempts: 1 + w.run.meta.resumes.length,
       resumeCommand: w.unfinished ? resumeCommand(w.run.id, dir) : null,
     }))));
@@ -38,7 +40,7 @@ export function listRuns(io: Io, opts: DirOptions): void {
   io.out(`${'run id'.padEnd(22)}  ${'started (UTC)'.padEnd(19)}  ${'status'.padEnd(18)}  ${'sent'.padStart(7)}  ${'forwarded'.padStart(9)}  source`);
   for (const w of runs) {
     const attempts = w.run.meta.resumes.length > 0 ? `, ${1 + w.run.meta.resumes.length} attempts` : '';
-    io.out(`${w.run.id.padEnd(22)}  ${w.run.meta.createdAt.slice(0, 19).replace('T', ' ')}  ${w.status.padEnd(18)}  ${String(sentOf(w)).padStart(7)}  ${String(w.counts.forwarded + w.counts.delivered_on_resume).padStart(9)}  ${w.run.meta.source}${attempts}`);
+    io.out(`${w.run.id.padEnd(22)}  ${w.run.meta.createdAt.slice(0, 19).replace('T', ' ')}  ${w.status.padEnd(18)}  ${String(sentOf(w)).padStart(7)}  ${String(w.counts.forwarded + w.counts.delivered_on_resume).padStart(9)}  ${w.run.meta.source}${attempts}${reasonOf(w) ? `; reason: ${JSON.stringify(reasonOf(w))}` : ''}`);
   }
   const unfinished = runs.filter((w) => w.unfinished);
   if (unfinished.length > 0) {
@@ -71,7 +73,7 @@ export function showReport(io: Io, id: string, opts: DirOptions): void {
     }));
     return;
   }
-  io.out(`run ${id}: ${w.status}; source ${w.run.meta.source}; started ${w.run.meta.createdAt}${w.run.meta.resumes.length ? `; resumed ${w.run.meta.resumes.length}x` : ''}`);
+  io.out(`run ${id}: ${w.status}; source ${w.run.meta.source}; started ${w.run.meta.createdAt}${w.run.meta.resumes.length ? `; resumed ${w.run.meta.resumes.length}x` : ''}${reasonOf(w) ? `; reason: ${JSON.stringify(reasonOf(w))}` : ''}`);
   for (const line of wholeRunLines(w)) io.out(line);
   io.out('');
   io.out('Attempts');
@@ -104,12 +106,16 @@ export function registerRunsCommands(program: Command, stdio: () => Io): void {
     .option('--json', 'print JSON')
     .action((opts: DirOptions) => guarded((io) => listRuns(io, opts))());
   program.command('report')
-    .description("print a run's totals over all its attempts, and each attempt's summary")
+    .description("print a run's totals over all its attempts, and each attempt's summary; --html writes the morning-after report, --csv one line per packet")
     .argument('<run-id>')
     .option('--runs-dir <dir>', 'runs directory (default ./reprocess-runs)')
     .option('--config <file>', 'YAML config file')
     .option('--json', 'print JSON')
-    .action((id: string, opts: DirOptions) => guarded((io) => showReport(io, id, opts))());
+    .option('--html [file]', 'write the report as one self-contained HTML file that loads nothing (default <run dir>/report.html)')
+    .option('--csv [file]', 'write one CSV line per packet (default <run dir>/packets.csv)')
+    .option('--db-url <url>', 'with --html/--csv: also show where the packets are now (or DB_HOST, DB_PORT, DB_USER, DB_PWD, DB_NAME)')
+    .option('--schema <name>', 'schema of the registration tables (default regprc)')
+    .action((id: string, opts: ReportOptions) => guarded((io) => (opts.html || opts.csv ? reportFiles(io, id, opts) : showReport(io, id, opts)))());
   program.command('verify')
     .description('for every packet a run notified (in any attempt), look at its row now: moved on, processed, still at securezone, rejected, failed, untouched')
     .argument('<run-id>')
@@ -123,4 +129,19 @@ export function registerRunsCommands(program: Command, stdio: () => Io): void {
       const report = await verifyRun({ runId: id, flags, env: io.env, configFile: opts.config ?? io.env.REPROCESS_CONFIG });
       io.out(opts.json ? JSON.stringify({ runId: id, ...report }) : `run ${id}\n${renderVerify(report)}`);
     })());
+}
+
+interface ReportOptions extends DirOptions { html?: string | boolean; csv?: string | boolean; dbUrl?: string; schema?: string }
+
+/** `report <run-id> --html [file] --csv [file]`: writes the files and prints their paths. */
+async function reportFiles(io: Io, id: string, opts: ReportOptions): Promise<void> {
+  const { writeReportFiles } = await import('../report/html/reportFiles.js');
+  const flags: Record<string, unknown> = { ...(opts.runsDir ? { runsDir: opts.runsDir } : {}), ...(opts.dbUrl ? { dbUrl: opts.dbUrl } : {}), ...(opts.schema ? { schema: opts.schema } : {}) };
+  const written = await writeReportFiles({
+    runId: id, flags, env: io.env, configFile: opts.config ?? io.env.REPROCESS_CONFIG,
+    ...(opts.html ? { html: opts.html } : {}), ...(opts.csv ? { csv: opts.csv } : {}),
+  });
+  for (const note of written.notes) io.err(`note: ${note}`);
+  if (written.html) io.out(`report: ${written.html.path} (${written.html.packets} packets, ${written.html.notForwarded} not forwarded)`);
+  if (written.csv) io.out(`csv: ${written.csv.path} (${written.csv.packets} packets${written.csv.withWhereNow ? ', with where each is now' : ''})`);
 }

@@ -1,6 +1,7 @@
 // Every run setting in one table: its config-file key, flag, environment variable, type, default and
 // whether it is a secret. The CLI, the loader and the redactor all read this table.
 import { z } from 'zod';
+import { safetySettings } from './safety.js';
 import { parseDurationMs, parseNumber, parseShare, ValueProblem, type DurationSpec, type NumberSpec } from './values.js';
 
 const list = z.preprocess(
@@ -39,6 +40,16 @@ const seconds = (spec: Omit<DurationSpec, 'bareUnit'> & { bareUnit?: 's' }) =>
   parsed((v) => parseDurationMs(v, { bareUnit: 's', ...spec }) / 1000);
 const age = (minMs: number, maxMs: number, aboveMin = false) => seconds({ unitRequired: true, minMs, maxMs, aboveMin });
 const MAX_COUNT = 1_000_000_000;
+/** "0.5s-15s": two durations, the first at most the second, in milliseconds. */
+const delayRange = parsed((v) => {
+  const parts = typeof v === 'string' ? v.split('-') : [];
+  const spec = { bareUnit: 's' as const, minMs: 0, maxMs: DAY_MS };
+  const wanted = 'two durations like 0.5s-15s (the first retry\'s, then the most), the first not above the second';
+  if (parts.length !== 2) throw new ValueProblem(wanted);
+  const [firstMs, maxMs] = parts.map((p) => parseDurationMs(p, spec)) as [number, number];
+  if (firstMs > maxMs) throw new ValueProblem(wanted);
+  return { firstMs, maxMs };
+});
 
 export interface Setting {
   key: string;
@@ -78,6 +89,7 @@ export const SETTINGS = [
   { key: 'rate', flag: '--rate <per-second>', env: 'REPROCESS_RATE', describe: 'packets per second (start-to-start), 0.001 to 10000, instead of --delay', schema: num({ min: 0.001, max: 10_000, what: 'packets per second; slower than one per 1000 s: use --delay' }).optional() },
   { key: 'concurrency', flag: '--concurrency <n>', env: 'REPROCESS_CONCURRENCY', describe: 'notifications in flight at once (default 1); pacing still applies', schema: num({ min: 1, max: 256, integer: true }).default(1) },
   { key: 'retries', flag: '--retries <n>', env: 'REPROCESS_RETRIES', describe: 'extra attempts for a 5xx or lost reply, with exponential backoff and jitter (default 3)', schema: num({ min: 0, max: 20, integer: true }).default(3) },
+  { key: 'retryDelay', flag: '--retry-delay <first-max>', env: 'REPROCESS_RETRY_DELAY', describe: 'backoff before a retry: up to <first> before the first, doubling each attempt to at most <max>, with jitter (default 0.5s-15s)', schema: delayRange.default('0.5s-15s') },
   { key: 'breakerThreshold', flag: '--breaker-threshold <share>', env: 'REPROCESS_BREAKER_THRESHOLD', describe: 'pause when this share of the last 20 sends failed in transit (default 0.5)', schema: share.default(0.5) },
   { key: 'breakerCooldown', flag: '--breaker-cooldown <age>', env: 'REPROCESS_BREAKER_COOLDOWN', describe: 'how long to pause before probing with one packet, at most 1d (default 15s)', schema: age(0, DAY_MS).default('15s') },
   { key: 'breakerPatience', flag: '--breaker-patience <age>', env: 'REPROCESS_BREAKER_PATIENCE', describe: 'stop the run when the server stays down this long, at most 1d (default 10m)', schema: age(0, DAY_MS).default('10m') },
@@ -89,6 +101,7 @@ export const SETTINGS = [
   { key: 'until', flag: '--until <time>', env: 'REPROCESS_UNTIL', describe: 'stop taking new packets at this local clock time (HH:MM, e.g. 05:30 for a night window) or ISO date-time', schema: z.string().regex(/^(\d{1,2}:\d{2}|\d{4}-\d{2}-\d{2}T.+)$/, 'expected HH:MM or an ISO date-time').optional() },
   { key: 'progressInterval', flag: '--progress-interval <age>', env: 'REPROCESS_PROGRESS_INTERVAL', describe: 'when stderr is not a terminal, print a progress line this often, at most 1d (default 30s; 0 = never)', schema: age(0, DAY_MS).default('30s') },
   { key: 'shard', flag: '--shard <k/n>', env: 'REPROCESS_SHARD', describe: 'scale-out: take only the packets of shard k of n (by workflow id), e.g. 1/4', schema: z.string().regex(/^\d+\/\d+$/, 'expected K/N, e.g. 1/4').optional() },
+  ...safetySettings({ bool, num }),
   { key: 'json', flag: '--json', env: 'REPROCESS_JSON', describe: 'print JSON lines instead of text', schema: bool.default(false) },
 ] as const satisfies readonly Setting[];
 

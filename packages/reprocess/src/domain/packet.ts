@@ -9,4 +9,6 @@ export interface Packet {
   source: string | null;
   /** Where the packet came from, for messages: "db", "file.txt:12", "--registration". */
   origin: string;
+  /** latest_trn_type_code when selected (--db): the stage it was stuck in, for the report. Not sent. */
+  stage?: string;
 }

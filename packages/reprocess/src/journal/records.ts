@@ -13,6 +13,8 @@ export interface SendRecord {
   source: string | null;
   origin: string;
   attempt: number;
+  /** latest_trn_type_code when selected (--db): the stage the packet was stuck in (for the report). */
+  stage?: string;
 }
 
 export interface ResultRecord {
@@ -55,6 +57,8 @@ export interface StartRecord {
   /** Who runs it, so that a later start can tell a crashed attempt from one still running. */
   host: string;
   pid: number;
+  /** --reason, when given. */
+  reason?: string | null;
 }
 
 export interface EndRecord {
@@ -66,4 +70,23 @@ export interface EndRecord {
   stopKind?: string | null;
 }
 
-export type JournalRecord = SendRecord | ResultRecord | InDoubtRecord | NoteRecord | StartRecord | EndRecord;
+/** `reprocess action`: one workflow action request, journaled (and flushed) before it is sent. */
+export interface ActionSendRecord {
+  t: 'action_send';
+  at: string;
+  action: string;
+  rids: string[];
+}
+
+/** `reprocess action`: what the reply said for one RID. */
+export interface ActionResultRecord {
+  t: 'action_result';
+  at: string;
+  rid: string;
+  outcome: string;
+  http: number | null;
+  errorCode: string | null;
+  message: string;
+}
+
+export type JournalRecord = SendRecord | ResultRecord | InDoubtRecord | NoteRecord | StartRecord | EndRecord | ActionSendRecord | ActionResultRecord;

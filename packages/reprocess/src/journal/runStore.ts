@@ -1,10 +1,10 @@
 // Where runs live: one directory per run under the runs directory, holding run.json (what was asked, with
 // secrets removed), journal.jsonl (what happened, append-only) and summary.json (written at the end).
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { Journal } from './journal.js';
+import { isRunId, newRunId } from './runId.js';
 
 export interface RunMeta {
   id: string;
@@ -30,14 +30,6 @@ export interface RunHandle {
   summaryPath: string;
   openJournal(): Journal;
   saveMeta(): void;
-}
-
-const ID_PATTERN = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
-
-function newRunId(at: Date): string {
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  const stamp = `${p(at.getUTCFullYear(), 4)}${p(at.getUTCMonth() + 1)}${p(at.getUTCDate())}-${p(at.getUTCHours())}${p(at.getUTCMinutes())}${p(at.getUTCSeconds())}`;
-  return `${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
 function handle(dir: string, meta: RunMeta): RunHandle {
@@ -77,7 +69,7 @@ export function createRun(runsDir: string, meta: Omit<RunMeta, 'id' | 'createdAt
 }
 
 export function openRun(runsDir: string, id: string): RunHandle {
-  if (!ID_PATTERN.test(id)) throw new InputError(`"${id}" is not a run id (they look like 20261123-181500-1a2b); \`reprocess runs\` lists them`);
+  if (!isRunId(id)) throw new InputError(`"${id}" is not a run id (they look like 20261123-181500-1a2b); \`reprocess runs\` lists them`);
   const dir = join(resolve(runsDir), id);
   const metaPath = join(dir, 'run.json');
   if (!existsSync(metaPath)) throw new InputError(`no run ${id} in ${resolve(runsDir)}; \`reprocess runs\` lists them (see --runs-dir)`);
@@ -89,7 +81,7 @@ export function listRunIds(runsDir: string): string[] {
   const abs = resolve(runsDir);
   if (!existsSync(abs)) return [];
   return readdirSync(abs)
-    .filter((name) => ID_PATTERN.test(name) && existsSync(join(abs, name, 'run.json')))
+    .filter((name) => isRunId(name) && existsSync(join(abs, name, 'run.json')))
     .map((id) => ({ id, createdAt: (JSON.parse(readFileSync(join(abs, id, 'run.json'), 'utf8')) as RunMeta).createdAt }))
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))
     .map((r) => r.id);

@@ -17,7 +17,10 @@ export interface ClientSettings {
   timeoutSeconds: number;
   caFile?: string | undefined;
   insecure: boolean;
-  /** Keep-alive connections per origin. */
+  /**
+   * Keep-alive connections per origin, at most: the run's --concurrency, so the pool never opens more
+   * sockets than there are requests in flight (default 1, the default concurrency).
+   */
   connections?: number;
 }
 
@@ -72,7 +75,7 @@ export class MosipClient {
   constructor(private readonly settings: ClientSettings) {
     const ca = settings.caFile ? readFileSync(settings.caFile) : undefined;
     this.agent = new Agent({
-      connections: settings.connections ?? 8,
+      connections: Math.max(1, settings.connections ?? 1),
       keepAliveTimeout: 30_000,
       headersTimeout: settings.timeoutSeconds * 1000,
       bodyTimeout: settings.timeoutSeconds * 1000,
@@ -149,7 +152,8 @@ export class MosipClient {
   }
 
   /** Drops a token so the next call fetches a new one (unless another caller already replaced it). */
-  private forget(token: string): void {
+  /** Public for other MOSIP calls made with this client's token (the workflow action). */
+  forget(token: string): void {
     if (this.token === token) {
       this.token = null;
       this.tokenPromise = null;

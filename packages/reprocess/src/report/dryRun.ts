@@ -8,15 +8,22 @@
 import type pg from 'pg';
 import type { Packet } from '../domain/packet.js';
 import { workflowKey } from '../domain/packetKey.js';
-import {
-  AGE_BUCKETS, eligibleBreakdown, eligibleSample, lookupListedRows, nowUtcText,
-  type AgeBucket, type AgeCount, type ListedRow, type ProcessCount, type SampleRow, type StageCount, type StatusCount,
-} from '../sql/breakdown.js';
+import { eligibleBreakdown, type AgeCount, type ProcessCount, type StageCount, type StatusCount } from '../sql/eligibleBreakdown.js';
+import { eligibleSample } from '../sql/eligibleSample.js';
+import { lookupListedRows, type ListedRow } from '../sql/lookupListedRows.js';
+import { nowUtcText } from '../sql/nowUtcText.js';
+import { AGE_BUCKETS, type AgeBucket, type SampleRow } from '../sql/rowFacts.js';
+import { heldBackBreakdown, type HeldBackCount } from '../sql/heldBackBreakdown.js';
+import { reprocessorActivity, type ReprocessorActivity } from '../sql/reprocessorActivity.js';
 import { inReadOnlySnapshot } from '../sql/readOnlySnapshot.js';
-import type { EligibilityCriteria } from '../sql/selectEligible.js';
+import { holdBackOf, type EligibilityCriteria } from '../sql/eligibility.js';
+import { holdBackMessage, includedReasons, type HoldBackReason, type HoldBackRules } from '../filter/holdBack.js';
 import { cell, percent, plural, renderTable } from './table.js';
 
-export type { AgeCount, ProcessCount, SampleRow, StageCount, StatusCount } from '../sql/breakdown.js';
+export type { AgeCount, ProcessCount, StageCount, StatusCount } from '../sql/eligibleBreakdown.js';
+export type { SampleRow } from '../sql/rowFacts.js';
+export type { HeldBackCount } from '../sql/heldBackBreakdown.js';
+export type { ReprocessorActivity } from '../sql/reprocessorActivity.js';
 
 /** The key packets without an active row are counted under in byStage and byStatus. */
 export const NO_ACTIVE_ROW = '(no active row)';
@@ -33,7 +40,7 @@ export const AGE_LABELS: Record<DryRunAgeBucket, string> = {
 
 export type DryRunWarningCode =
   | 'not_found' | 'inactive' | 'not_eligible' | 'no_sync_row' | 'rid_mismatch' | 'process_mismatch' | 'duplicate'
-  | 'not_checked';
+  | 'not_checked' | 'held_back' | 'sent_anyway';
 
 export interface DryRunWarning {
   code: DryRunWarningCode;
@@ -69,6 +76,14 @@ export interface DryRunReport {
   /** The first packets the run would send, in sending order (at most the sample size and willTake). */
   sample: SampleRow[];
   warnings: DryRunWarning[];
+  /**
+   * Packets the guide's query (or the list) names that MOSIP would not move now: paused, or a retry budget spent
+   * (src/filter/holdBack.ts). `counts` by reason, status_code and pause_rule_ids; `skipped` are left out of this
+   * run, `sentAnyway` are taken because of --include-paused / --include-exhausted. null without a database.
+   */
+  heldBack: { rules: HoldBackRules; counts: HeldBackCount[]; skipped: number; sentAnyway: number } | null;
+  /** MOSIP's reprocessor in the last hour (its runs overlap ours); null without a database. */
+  reprocessor: ReprocessorActivity | null;
 }
 
 export const DEFAULT_SAMPLE_SIZE = 10;
@@ -80,11 +95,20 @@ const EXAMPLES_PER_WARNING = 5;
 export async function buildDbDryRun(
   pool: pg.Pool, schema: string, criteria: EligibilityCriteria, limit: number, sampleSize = DEFAULT_SAMPLE_SIZE,
 ): Promise<DryRunReport> {
-  const { breakdown, sample } = await inReadOnlySnapshot(pool, async (db) => ({
+  const { breakdown, sample, held, reprocessor } = await inReadOnlySnapshot(pool, async (db) => ({
     breakdown: await eligibleBreakdown(db, schema, criteria),
     sample: await eligibleSample(db, schema, criteria, Math.min(sampleSize, limit)),
+    held: await heldBackBreakdown(db, schema, criteria),
+    reprocessor: await reprocessorActivity(db, schema),
   }));
   const warnings: DryRunWarning[] = [];
+  const heldBack = heldBackSummary(holdBackOf(criteria), held);
+  if (heldBack.sentAnyway > 0) {
+    warnings.push({
+      code: 'sent_anyway', count: heldBack.sentAnyway, examples: [],
+      message: `${plural(heldBack.sentAnyway, 'matched row')} that MOSIP would not move now (paused or retry budget spent) ARE taken because of --include-paused / --include-exhausted`,
+    });
+  }
   if (breakdown.inactive > 0) {
     warnings.push({
       code: 'inactive', count: breakdown.inactive, examples: [],
@@ -112,7 +136,20 @@ export async function buildDbDryRun(
     byAge: AGE_BUCKETS.map((bucket) => ({ bucket, count: breakdown.byAge.find((a) => a.bucket === bucket)?.count ?? 0 })),
     sample,
     warnings,
+    heldBack,
+    reprocessor,
   };
+}
+
+function heldBackSummary(rules: HoldBackRules, counts: HeldBackCount[]): NonNullable<DryRunReport['heldBack']> {
+  const included = new Set<HoldBackReason>(includedReasons(rules));
+  let skipped = 0;
+  let sentAnyway = 0;
+  for (const c of counts) {
+    if (included.has(c.reason)) sentAnyway += c.count;
+    else skipped += c.count;
+  }
+  return { rules, counts, skipped, sentAnyway };
 }
 
 /**
@@ -127,8 +164,7 @@ export async function buildListDryRun(
   sampleSize: number, limit: number,
 ): Promise<DryRunReport> {
   const { unique, duplicates } = distinctByWorkflowId(packets);
-  const willTake = Math.min(limit, unique.length);
-  const sampleCount = Math.min(sampleSize, willTake);
+  const sampleCount = Math.min(sampleSize, limit);
   const byProcess = new Tally<ProcessCount>();
   for (const p of unique) byProcess.add([p.process], () => ({ process: p.process, count: 0 }));
   const processes = byCountThenKey(byProcess.list(), (e) => e.process);
@@ -137,12 +173,14 @@ export async function buildListDryRun(
 
   if (pool === null) {
     warnings.addMany('not_checked', unique.length, []);
+    const willTake = Math.min(limit, unique.length);
     return {
       kind: 'dry-run', source: 'list', checkedAgainstDb: false, asOfUtc: null, criteria: null,
       matched: unique.length, limit, willTake,
       byStage: null, byProcess: processes, byStatus: null, byAge: null,
-      sample: unique.slice(0, sampleCount).map((p) => sampleOf(p, null)),
+      sample: unique.slice(0, Math.min(sampleCount, willTake)).map((p) => sampleOf(p, null)),
       warnings: warnings.list(),
+      heldBack: null, reprocessor: null,
     };
   }
   if (criteria === null) throw new Error('buildListDryRun: criteria are required when a database is given');
@@ -152,17 +190,33 @@ export async function buildListDryRun(
   const ages = new Map<DryRunAgeBucket, number>();
   const notSelectedReasons = new Map<string, number>();
   const sample: SampleRow[] = [];
+  const rules = holdBackOf(criteria);
+  const included = new Set<HoldBackReason>(includedReasons(rules));
+  const held = new Tally<HeldBackCount>();
+  let skippedHeld = 0;
 
-  const asOfUtc = await inReadOnlySnapshot(pool, async (db) => {
+  const { asOfUtc, reprocessor } = await inReadOnlySnapshot(pool, async (db) => {
     for (let start = 0; start < unique.length; start += LOOKUP_BATCH_SIZE) {
       const batch = unique.slice(start, start + LOOKUP_BATCH_SIZE);
       const rows = await lookupListedRows(db, schema, batch.map((p) => p.workflowInstanceId), criteria);
       const rowOf = new Map(rows.map((r) => [r.workflow_instance_id, r]));
-      batch.forEach((packet, i) => {
+      batch.forEach((packet) => {
         const found = rowOf.get(packet.workflowInstanceId);
         const row = found?.active ? found : null;
-        if (start + i < sampleCount) sample.push(sampleOf(packet, row));
         const where = `${packet.origin}: ${packet.workflowInstanceId}`;
+        const reason = row?.held_reason ?? null;
+        if (row && reason) {
+          held.add([reason, row.status_code, row.pause_rule_ids],
+            () => ({ reason, statusCode: row.status_code, pauseRuleIds: row.pause_rule_ids, count: 0 }));
+          const why = holdBackMessage({ ...row, reason }, rules);
+          if (included.has(reason)) warnings.add('sent_anyway', `${where} (${why})`);
+          else {
+            skippedHeld += 1;
+            warnings.add('held_back', `${where} (${why})`);
+          }
+        }
+        const skipped = row !== null && reason !== null && !included.has(reason);
+        if (!skipped && sample.length < sampleCount) sample.push(sampleOf(packet, row));
         if (!row) {
           warnings.add(found ? 'inactive' : 'not_found', where);
           stages.add([NO_ACTIVE_ROW], () => ({ typeCode: NO_ACTIVE_ROW, statusCode: NO_ACTIVE_ROW, count: 0 }));
@@ -185,8 +239,10 @@ export async function buildListDryRun(
         if (row.process !== packet.process) warnings.add('process_mismatch', `${where} (listed ${packet.process}, row ${row.process})`);
       });
     }
-    return nowUtcText(db);
+    return { asOfUtc: await nowUtcText(db), reprocessor: await reprocessorActivity(db, schema) };
   });
+  const willTake = Math.min(limit, unique.length - skippedHeld);
+  sample.splice(willTake);
 
   const ageBuckets: DryRunAgeBucket[] = [...AGE_BUCKETS, ...(ages.has('no_row') ? ['no_row' as const] : [])];
   return {
@@ -198,6 +254,8 @@ export async function buildListDryRun(
     byAge: ageBuckets.map((bucket) => ({ bucket, count: ages.get(bucket) ?? 0 })),
     sample,
     warnings: warnings.list(notSelectedReasons),
+    heldBack: heldBackSummary(rules, held.list()),
+    reprocessor,
   };
 }
 
@@ -267,7 +325,8 @@ class Tally<T extends { count: number }> {
 }
 
 const WARNING_ORDER: readonly DryRunWarningCode[] = [
-  'not_found', 'inactive', 'rid_mismatch', 'no_sync_row', 'not_eligible', 'process_mismatch', 'duplicate', 'not_checked',
+  'held_back', 'sent_anyway', 'not_found', 'inactive', 'rid_mismatch', 'no_sync_row', 'not_eligible', 'process_mismatch',
+  'duplicate', 'not_checked',
 ];
 
 /** Collects warnings per code: a count and the first few examples. */
@@ -307,7 +366,9 @@ function listWarningMessage(code: DryRunWarningCode, n: number, notSelectedReaso
     }
     case 'process_mismatch': return `${packets} listed with a process other than the row's: MOSIP routes by the process sent`;
     case 'duplicate': return `${plural(n, 'entry', 'entries')} repeating a workflow id already listed: each packet is sent once`;
-    case 'not_checked': return `${packets} not checked: no database configured (stage, status, age and eligibility unknown)`;
+    case 'not_checked': return `${packets} not checked: no database configured (stage, status, age and eligibility unknown; pauses and retry budgets could not be checked)`;
+    case 'held_back': return `${packets} that MOSIP would not move now (paused, or retry budget spent) will be SKIPPED`;
+    case 'sent_anyway': return `${packets} that MOSIP would not move now (paused, or retry budget spent) will be sent anyway (--include-paused / --include-exhausted)`;
   }
 }
 
@@ -367,6 +428,8 @@ export function renderDryRun(r: DryRunReport): string {
       r.byAge.map((e) => [AGE_LABELS[e.bucket], ...countCells(e.count)]),
     ));
   }
+  if (r.heldBack) out.push('', ...heldBackLines(r.heldBack, r.source));
+  if (r.reprocessor) out.push('', ...reprocessorLines(r.reprocessor));
   out.push('', r.sample.length > 0 ? `Sample: the first ${plural(r.sample.length, 'packet')} the run would send` : 'Sample: nothing would be sent');
   if (r.sample.length > 0) {
     out.push(...renderTable(
@@ -390,6 +453,39 @@ export function renderDryRun(r: DryRunReport): string {
     }
   }
   return out.join('\n');
+}
+
+const REASON_LABELS: Record<HoldBackReason, string> = {
+  paused: 'paused',
+  uploader_budget: 'uploader retry budget spent',
+  reprocess_budget: 'reprocess attempts spent',
+};
+
+function heldBackLines(h: NonNullable<DryRunReport['heldBack']>, source: DryRunReport['source']): string[] {
+  const whose = source === 'db' ? "rows the guide's query would take" : 'packets listed';
+  if (h.counts.length === 0) return [`Held back: none of the ${whose} is paused or past a retry budget`];
+  const out = [
+    `Held back: ${plural(h.skipped, 'packet')} of the ${whose} left out, ${h.sentAnyway} sent anyway`,
+    `  (paused: status_code PAUSED, PAUSED_FOR_ADDITIONAL_INFO or RESUMABLE; include with --include-paused;`,
+    `   retry budgets: trn_retry_count + 1 >= ${h.rules.uploaderMaxRetry} (--uploader-max-retry), reg_process_retry_count = ${h.rules.reprocessAttemptCount} (--reprocess-attempt-count), include with --include-exhausted)`,
+  ];
+  const included = new Set<HoldBackReason>(includedReasons(h.rules));
+  out.push(...renderTable(
+    [{ header: 'REASON' }, { header: 'STATUS_CODE' }, { header: 'PAUSE_RULE_IDS' }, { header: 'COUNT', align: 'right' }, { header: 'THIS RUN' }],
+    h.counts.map((c) => [REASON_LABELS[c.reason], cell(c.statusCode), cell(c.pauseRuleIds), String(c.count), included.has(c.reason) ? 'SENT ANYWAY' : 'left out']),
+  ));
+  return out;
+}
+
+function reprocessorLines(a: ReprocessorActivity): string[] {
+  if (a.transactions === 0) {
+    return [`MOSIP's reprocessor: no PACKET_REPROCESS transaction in the last ${Math.round(a.windowSeconds / 60)} min (it looks idle or disabled)`];
+  }
+  return [
+    `MOSIP's reprocessor: ACTIVE, ${a.capped ? 'more than ' : ''}${a.transactions} PACKET_REPROCESS transactions in the last ${Math.round(a.windowSeconds / 60)} min, the latest at ${a.lastAtUtc} (UTC)`,
+    '  its runs overlap this one: a packet both re-drive can be processed twice at once (duplicate UINs, MOSIP-26697);',
+    '  keep --older-than above its window (6300 s), or pause the reprocessor for the night',
+  ];
 }
 
 function criteriaLines(c: EligibilityCriteria): string[] {

@@ -27,13 +27,18 @@ import { makeBudget, untilDeadline } from './budget.js';
 import { watchCanary } from './canary.js';
 import type { EventSink } from './events.js';
 import { settleInDoubt } from './inDoubt.js';
+import { lockedBudget, lockedGate, takeRunLock } from './lockedRun.js';
+import type { RunLock } from './lock.js';
 import { flagsToKeep, resumeCommand, type RunRequest } from './request.js';
 import { emptyCounts, exitCodeOf, runPackets, type RunOutcome } from './runner.js';
 import type { PacketResult, RunObserver, RunSummary, StopReason } from './types.js';
+import type { Clock } from '../clock.js';
 
 export interface RunOptions {
   /** Aborting stops taking new packets; those in flight finish, the journal and summary are written. */
   signal?: AbortSignal;
+  /** The pacer's clock; default the system clock (tests pass a manual one). */
+  clock?: Clock;
 }
 
 export interface RunResult {
@@ -73,10 +78,14 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
   let pool: pg.Pool | null = null;
   let client: MosipClient | null = null;
   let journal: Journal | null = null;
+  let log: RunLog | null = null;
   let run: RunHandle | null = null;
+  let lock: RunLock | null = null;
   let sentSoFar = 0;
   try {
     pool = request.dbConfigured ? createPool(dbSettings) : null;
+    // One run per database: taken before anything is read or sent, held to the end (src/run/lock.ts).
+    lock = await takeRunLock(request, 'run', emit);
     const sourceText = mode === 'db'
       ? (settings.queryFile ? `query file ${settings.queryFile}` : `db (APPROACH ${settings.approach}${flags.all ? ', --all' : ''})`)
       : mode === 'file' ? `file ${flags.file}` : '--registration';
@@ -97,7 +106,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     client = new MosipClient({
       server: settings.server!, authServer: settings.authServer, clientId: settings.clientId,
       clientSecret: settings.clientSecret!, appId: settings.appId, timeoutSeconds: settings.timeout,
-      caFile: settings.caFile, insecure: settings.insecure,
+      caFile: settings.caFile, insecure: settings.insecure, connections: settings.concurrency,
     });
     try {
       await client.authenticate();
@@ -119,11 +128,12 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     }
     const attempt = resumed ? Math.max(replayed?.attempts ?? 0, run.meta.resumes.length) + 1 : 1;
     journal = run.openJournal();
-    journal.append({ t: 'start', at: new Date().toISOString(), attempt, host: hostname(), pid: process.pid });
+    await journal.appendDurable({ t: 'start', at: new Date().toISOString(), attempt, host: hostname(), pid: process.pid, reason: settings.reason ?? null });
     const runId = run.id;
+    await lock?.setRunId(runId);
     const resumeWith = resumeCommand(runId, settings.runsDir);
-    const log = new RunLog(settings.logDir);
-    log.write(`run ${runId} ${resumed ? 'resumed' : 'started'} ${new Date().toISOString()} source=${sourceText}${pool ? ` db=${describeDb(dbSettings)}` : ''} settings=${JSON.stringify(redactSettings(settings))}`);
+    log = new RunLog(settings.logDir);
+    log.write(`run ${runId} ${resumed ? 'resumed' : 'started'} ${new Date().toISOString()} source=${sourceText}${pool ? ` db=${describeDb(dbSettings)}` : ''}${settings.reason ? ` reason=${JSON.stringify(settings.reason)}` : ''} settings=${JSON.stringify(redactSettings(settings))}`);
     emit({ type: 'started', runId, resumed, source: sourceText, journalPath: run.journalPath, runsDir: settings.runsDir });
     if (settings.insecure) emit({ type: 'warning', message: '--insecure: the server certificate is NOT verified' });
 
@@ -170,12 +180,15 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
       source.count!().then((n) => emit({ type: 'total', packets: n }), () => undefined);
     };
     const j = journal;
+    const runLog = log;
     const observer: RunObserver = {
+      // The packet leaves once the promise resolves: its send record is on disk (group commit, journal.ts).
       onSend(packet) {
         sentSoFar += 1;
-        j.append({
+        return j.appendDurable({
           t: 'send', at: new Date().toISOString(), wf: packet.workflowInstanceId, rid: packet.rid, process: packet.process,
           iteration: packet.iteration, source: packet.source, origin: packet.origin, attempt: 1,
+          ...(packet.stage ? { stage: packet.stage } : {}),
         });
       },
       onPacket(result: PacketResult) {
@@ -184,12 +197,12 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
           attempt: result.attempts, outcome: result.outcome, http: result.httpStatus, reply: result.reply,
           latencyMs: result.latencyMs, startedAt: result.startedAt,
         });
-        log.write(packetLine(result));
+        runLog.write(packetLine(result));
         emit({ type: 'packet', result });
         startCount();
       },
       onWarning(message) {
-        log.write(`warning: ${message}`);
+        runLog.write(`warning: ${message}`);
         emit({ type: 'warning', message });
       },
     };
@@ -202,18 +215,18 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     const breaker = new CircuitBreaker({
       window: 20, minSamples: 5, failureRate: settings.breakerThreshold,
       cooldownMs: settings.breakerCooldown * 1000, patienceMs: settings.breakerPatience * 1000,
-    }, (message) => { log.write(message); emit({ type: 'warning', message }); });
+    }, (message) => { runLog.write(message); emit({ type: 'warning', message }); });
     // A lost reply is sent again only when the database shows it unhandled 2 x --timeout after the attempt
     // started; with no database, or a query that fails, it is left in doubt (notifier/resilientNotifier.ts).
     const notifier = new ResilientNotifier(client, breaker, {
-      retry: { retries: settings.retries, baseDelayMs: 500, maxDelayMs: 15_000 },
+      retry: { retries: settings.retries, baseDelayMs: settings.retryDelay.firstMs, maxDelayMs: settings.retryDelay.maxMs },
       deliveryCheck: pool ? dbDeliveryCheck(pool, settings.dbSchema) : null,
       settleAfterMs: settleAfterMsFor(settings.timeout),
       signal,
     });
     const intervalMs = settings.rate !== undefined ? 1000 / settings.rate : settings.delay * 1000;
     const base = {
-      notifier, gate: new Pacer(intervalMs), observer, budget, concurrency: settings.concurrency,
+      notifier, gate: lockedGate(new Pacer(intervalMs, options.clock), lock), observer, budget: lockedBudget(budget, lock), concurrency: settings.concurrency,
       ...(signal ? { signal } : {}),
     };
     const iterator = stream[Symbol.asyncIterator]();
@@ -248,6 +261,8 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
       await iterator.return?.();
     }
     if (canaryStop) outcome = { ...outcome, stop: canaryStop };
+    const lockStop = lock?.stopMessage();
+    if (lockStop) outcome = { ...outcome, stop: { kind: 'lock_lost', message: `the run lock was lost: ${lockStop}` } };
 
     const finished = new Date();
     const summary: RunSummary = {
@@ -267,8 +282,11 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
         reauthentications: client.authentications - 1,
       },
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      reason: settings.reason ?? null,
+      heldBack: source.heldBack(),
     };
     journal.append({ t: 'end', at: finished.toISOString(), exitCode: summary.exitCode, stop: summary.stop?.message ?? null, stopKind: summary.stop?.kind ?? null });
+    await journal.flush();
     writeSummary(run, summary);
     log.write(summaryText(summary));
     const unfinished = summary.stop !== null && summary.stop.kind !== 'canary_failed';
@@ -280,7 +298,9 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     if (run && sentSoFar > 0) throw new RunInterrupted(err, run.id, sentSoFar, resumeCommand(run.id, settings.runsDir));
     throw err;
   } finally {
-    journal?.close();
+    await lock?.release().catch(() => undefined);
+    log?.close();
+    await journal?.close().catch((err: unknown) => emit({ type: 'warning', message: `journal ${journal?.path}: ${(err as Error).message}` }));
     await client?.close().catch(() => undefined);
     await pool?.end().catch(() => undefined);
   }

@@ -6,6 +6,7 @@ import { flagAttribute, loadSettings } from '../config/load.js';
 import { SECRET_KEYS, SETTINGS, type Settings } from '../config/settings.js';
 import { validateBeforeRun } from '../config/validate.js';
 import { InputError, UnreachableError } from '../errors.js';
+import { checkWindowFloor } from '../config/safety.js';
 import { readJournal, replay, type Replayed } from '../journal/replay.js';
 import { findRunByName, openRun, type RunHandle } from '../journal/runStore.js';
 import { latestUnfinishedRun, readWholeRun } from '../journal/wholeRun.js';
@@ -55,7 +56,9 @@ function modeOf(flags: RunFlags, s: Settings): Mode {
   return modes[0]!;
 }
 
-function checkSettings(flags: RunFlags, s: Settings, mode: Mode, dbConfigured: boolean): void {
+function checkSettings(flags: RunFlags, s: Settings, mode: Mode, dbConfigured: boolean, origins: Record<string, string>): void {
+  // The age window selects rows only in the built-in --db selection.
+  if (mode === 'db' && !s.queryFile) checkWindowFloor(s, origins.olderThan ?? '--older-than');
   if (s.stages.length > 0 && s.approach !== 2) {
     throw new InputError('--stages adds latest_trn_type_code values to APPROACH 2; use it with --approach 2');
   }
@@ -125,7 +128,7 @@ export function resolveRunRequest(givenFlags: RunFlags, env: NodeJS.ProcessEnv):
   const { settings, origins } = loaded;
   const mode = modeOf(flags, settings);
   const dbConfigured = mode === 'db' || 'dbUrl' in origins || 'dbHost' in origins;
-  checkSettings(flags, settings, mode, dbConfigured);
+  checkSettings(flags, settings, mode, dbConfigured, origins);
   return { mode, settings, origins, flags, dbConfigured, resume, finished };
 }
 

@@ -48,6 +48,8 @@ export async function runPackets(input: RunInput): Promise<RunOutcome> {
   let stop: StopReason | null = null;
   let failure: unknown = null;
   const inFlight = new Set<Promise<void>>();
+  /** Wakes the loop when a send ends (one waiter, instead of a race over every send in flight). */
+  let slotFreed: (() => void) | null = null;
 
   const record = (packet: Packet, startedAt: string, result: NotifyResult) => {
     counts[result.outcome] += 1;
@@ -62,9 +64,11 @@ export async function runPackets(input: RunInput): Promise<RunOutcome> {
     // 5xx and lost replies are handled by the notifier (retries) and the circuit breaker, which stops the run.
   };
 
-  const send = async (packet: Packet) => {
+  /** Sends once the packet's send record is durable (`durable`); a journal that cannot be written stops the run. */
+  const send = async (packet: Packet, durable: void | Promise<void>) => {
     const startedAt = new Date().toISOString();
     try {
+      await durable;
       record(packet, startedAt, await input.notifier.notify(packet));
     } catch (err) {
       if (err instanceof AuthError) {
@@ -89,7 +93,7 @@ export async function runPackets(input: RunInput): Promise<RunOutcome> {
       if (budgetStop) { stop = budgetStop; break; }
       const next = await iterator.next();
       if (next.done) break;
-      while (inFlight.size >= concurrency) await Promise.race(inFlight);
+      while (inFlight.size >= concurrency) await new Promise<void>((resolve) => { slotFreed = resolve; });
       if (stop || failure) break;
       try {
         await input.gate.wait(input.signal);
@@ -99,9 +103,13 @@ export async function runPackets(input: RunInput): Promise<RunOutcome> {
       }
       if (stop) break;
       const packet = next.value;
-      input.observer.onSend?.(packet);
+      // Not awaited here: the sends queued while one journal sync runs share the next one (group commit).
+      const durable = input.observer.onSend?.(packet);
       sent += 1;
-      const task: Promise<void> = send(packet).finally(() => inFlight.delete(task));
+      const task: Promise<void> = send(packet, durable).finally(() => {
+        inFlight.delete(task);
+        slotFreed?.();
+      });
       inFlight.add(task);
     }
   } finally {

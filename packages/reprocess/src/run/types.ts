@@ -13,7 +13,7 @@ export interface PacketResult {
 }
 
 /** Ends that mean carrying on would only repeat the same failure: exit code 3. */
-export type FatalStopKind = 'forbidden' | 'unauthorized' | 'auth_failed' | 'unreachable';
+export type FatalStopKind = 'forbidden' | 'unauthorized' | 'auth_failed' | 'unreachable' | 'lock_lost';
 /** Ends the operator asked for (Ctrl-C, a packet or time budget) or a failed canary. */
 export type PlannedStopKind = 'interrupted' | 'max_packets' | 'max_duration' | 'until' | 'canary_failed';
 
@@ -22,7 +22,7 @@ export interface StopReason {
   message: string;
 }
 
-export const FATAL_STOPS: ReadonlySet<StopReason['kind']> = new Set(['forbidden', 'unauthorized', 'auth_failed', 'unreachable']);
+export const FATAL_STOPS: ReadonlySet<StopReason['kind']> = new Set(['forbidden', 'unauthorized', 'auth_failed', 'unreachable', 'lock_lost']);
 
 export interface RunSummary {
   startedAt: string;
@@ -41,11 +41,18 @@ export interface RunSummary {
   resilience: { retries: number; settledFromDb: number; breakerTrips: number; reauthentications: number };
   /** Peak resident memory of the process, MB (it must stay flat however large the table). */
   peakRssMb: number;
+  /** --reason: why the operator ran it (also in the journal's start record and the logs). */
+  reason?: string | null;
+  /** Packets MOSIP would not move now (paused, retry budget spent) that this run left out, as far as it looked. */
+  heldBack?: number;
 }
 
 export interface RunObserver {
-  /** Called just before a packet is sent (the journal records it and flushes). */
-  onSend?(packet: Packet): void;
+  /**
+   * Called when a packet is taken for sending. The packet goes out only once the returned promise resolves
+   * (the journal has its send record on disk); a rejection stops the run with the packet unsent.
+   */
+  onSend?(packet: Packet): void | Promise<void>;
   onPacket(result: PacketResult): void;
   onWarning(message: string): void;
 }

@@ -18,6 +18,7 @@ export function rowToPacket(row: EligibleRow, origin: string): Packet {
     iteration: row.iteration ?? 1,
     source: row.source ?? null,
     origin,
+    ...(row.latest_trn_type_code ? { stage: row.latest_trn_type_code } : {}),
   };
 }
 

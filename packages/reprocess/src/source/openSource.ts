@@ -10,6 +10,10 @@ import { allEligiblePackets, customQueryPackets, eligiblePackets } from './dbSou
 import { loadPacketsFromArg, loadPacketsFromFile } from './loadPackets.js';
 import { countEligible, utcCutoff, type EligibilityCriteria } from '../sql/selectEligible.js';
 import { databaseProblem } from '../db/problems.js';
+import { holdBackRulesOf } from '../config/safety.js';
+import { holdBackListed } from '../filter/holdBackListed.js';
+import { heldBackBreakdown } from '../sql/heldBackBreakdown.js';
+import { includedReasons, type HoldBackRules } from '../filter/holdBack.js';
 import type { EventSink } from '../run/events.js';
 import type { RunFlags } from '../run/request.js';
 
@@ -26,6 +30,7 @@ export function criteriaOf(s: Settings, cutoffUtc: string): EligibilityCriteria 
     excludeStatuses: s.excludeStatuses,
     stages: s.approach === 2 ? [...new Set([...APPROACH2_STAGES, ...s.stages])] : null,
     cutoffUtc,
+    holdBack: holdBackRulesOf(s),
   };
 }
 
@@ -37,6 +42,20 @@ export interface OpenedSource {
   duplicates: number;
   /** How many packets the run will take at most, for the progress bar (may be slow: not awaited before sending). */
   count?: () => Promise<number>;
+  /** Packets left out because MOSIP would not move them now (paused, retry budget spent), as counted so far. */
+  heldBack(): number;
+}
+
+/** Warns once that the packets could not be checked, or that held-back packets are sent anyway. */
+function announceHoldBack(rules: HoldBackRules, checked: boolean, emit: EventSink): void {
+  if (!checked) {
+    emit({ type: 'warning', message: 'no database configured: pauses and retry budgets could not be checked; paused packets (and packets MOSIP will fail) are sent as listed' });
+    return;
+  }
+  const included = includedReasons(rules);
+  if (included.length > 0) {
+    emit({ type: 'warning', message: `${rules.includePaused ? '--include-paused: packets MOSIP paused are sent too, bypassing their pause rules (hotlisted operators included)' : ''}${rules.includePaused && rules.includeExhausted ? '; ' : ''}${rules.includeExhausted ? '--include-exhausted: packets whose retry budget is spent are sent too; MOSIP fails them on their next pass' : ''}` });
+  }
 }
 
 export async function openSource(
@@ -47,27 +66,49 @@ export async function openSource(
       ? loadPacketsFromFile(flags.file!, pool, s.dbSchema)
       : loadPacketsFromArg(flags.registration!, pool, s.dbSchema));
     if (loaded.duplicates > 0) emit({ type: 'warning', message: `${loaded.duplicates} duplicate entr${loaded.duplicates === 1 ? 'y' : 'ies'} in the input; each packet is sent once` });
-    const pending = loaded.packets.filter((p) => !done.has(workflowKey(p.workflowInstanceId))).length;
+    const rules = holdBackRulesOf(s);
+    announceHoldBack(rules, pool !== null, emit);
+    let held = 0;
+    // Held packets are looked up (and reported by line) before the run starts, so the counts below are right.
+    const kept = pool ? await withDb(s, () => keepNotHeld(loaded.packets, pool, s, rules, emit, () => { held += 1; })) : loaded.packets;
+    const pending = kept.filter((p) => !done.has(workflowKey(p.workflowInstanceId))).length;
     if (remaining < pending) emit({ type: 'note', message: `--limit ${s.limit}: taking ${remaining} of the ${pending} packets still to send` });
     return {
       duplicates: 0,
       count: async () => Math.min(pending, remaining),
-      async *stream() { yield* loaded.packets; },
+      async *stream() { yield* kept; },
+      heldBack: () => held,
     };
   }
   const db = pool!;
   if (s.queryFile) {
     await withDb(s, () => db.query('SELECT 1'));
+    const rules = holdBackRulesOf(s);
+    announceHoldBack(rules, true, emit);
+    let held = 0;
     return {
       duplicates: 0,
-      stream: (onRowSkipped) => guardDb(s, customQueryPackets(db, s.queryFile!, Infinity, (reason) => {
+      stream: (onRowSkipped) => guardDb(s, holdBackListed(customQueryPackets(db, s.queryFile!, Infinity, (reason) => {
         onRowSkipped();
         emit({ type: 'warning', message: `${reason}; skipped` });
+      }), db, s.dbSchema, rules, (h) => {
+        if (!h.included) held += 1;
+        emit({ type: 'warning', message: h.message });
       })),
+      heldBack: () => held,
     };
   }
   const cutoff = await withDb(s, () => utcCutoff(db, s.olderThan));
   const criteria = criteriaOf(s, cutoff);
+  announceHoldBack(criteria.holdBack!, true, emit);
+  const heldCounts = await withDb(s, () => heldBackBreakdown(db, s.dbSchema, criteria));
+  const included = new Set(includedReasons(criteria.holdBack!));
+  const leftOut = heldCounts.filter((c) => !included.has(c.reason));
+  const heldTotal = leftOut.reduce((n, c) => n + c.count, 0);
+  if (heldTotal > 0) {
+    const parts = leftOut.map((c) => `${c.count} ${c.reason === 'paused' ? `${c.statusCode}${c.pauseRuleIds ? ` (pause rule ${c.pauseRuleIds})` : ''}` : c.reason === 'uploader_budget' ? 'uploader retry budget spent' : 'reprocess attempts spent'}`);
+    emit({ type: 'warning', message: `${heldTotal} packet(s) the guide's query selects are left out because MOSIP would not move them now: ${parts.join(', ')}; --dry-run lists them, --include-paused / --include-exhausted send them` });
+  }
   const reconnect = { onRetry: (message: string) => emit({ type: 'warning', message }) };
   const count = async () => {
     const n = await countEligible(db, s.dbSchema, criteria);
@@ -78,6 +119,7 @@ export async function openSource(
     return {
       duplicates: 0,
       count,
+      heldBack: () => heldTotal,
       stream: (_onRowSkipped, seen, onBatch) => guardDb(s, allEligiblePackets(db, s.dbSchema, criteriaForBatch, s.limit, seen, (batch) => {
         onBatch();
         emit({ type: 'note', message: `batch ${batch}: up to ${s.limit} packets` });
@@ -85,7 +127,19 @@ export async function openSource(
     };
   }
   // Unbounded here: the run takes `remaining` after the filters, and the pages are only read as it goes.
-  return { duplicates: 0, count, stream: () => guardDb(s, eligiblePackets(db, s.dbSchema, criteria, Infinity, undefined, reconnect)) };
+  return { duplicates: 0, count, heldBack: () => heldTotal, stream: () => guardDb(s, eligiblePackets(db, s.dbSchema, criteria, Infinity, undefined, reconnect)) };
+}
+
+/** The listed packets minus those held back; each held one is reported by its origin (file line). */
+async function keepNotHeld(
+  packets: readonly Packet[], db: pg.Pool, s: Settings, rules: HoldBackRules, emit: EventSink, onSkipped: () => void,
+): Promise<Packet[]> {
+  const kept: Packet[] = [];
+  for await (const p of holdBackListed(packets, db, s.dbSchema, rules, (h) => {
+    if (!h.included) onSkipped();
+    emit({ type: 'warning', message: h.message });
+  })) kept.push(p);
+  return kept;
 }
 
 /** Turns connection failures and a missing table into clear errors (exit 3 / exit 2). */

@@ -2,6 +2,7 @@
 // so it can neither change data nor load a huge result into memory.
 import type pg from 'pg';
 import Cursor from 'pg-cursor';
+import { beginTransaction } from '@mosip-reprocess/contract/sql/transaction.js';
 
 export const REQUIRED_COLUMNS = ['reg_id', 'process', 'workflow_instance_id'] as const;
 
@@ -23,7 +24,7 @@ export function normaliseQueryText(sql: string): string {
  * operator's statement runs, so not even `set_config('transaction_read_only', ...)` inside it can lift that.
  */
 export async function* readOnlyRows(client: pg.PoolClient, sql: string, batchSize: number): AsyncGenerator<CustomQueryRow[], void, void> {
-  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  const tx = await beginTransaction(client, 'read only snapshot');
   try {
     await client.query('SELECT 1');
     const cursor = client.query(new Cursor<CustomQueryRow>(normaliseQueryText(sql)));
@@ -37,6 +38,6 @@ export async function* readOnlyRows(client: pg.PoolClient, sql: string, batchSiz
       await cursor.close().catch(() => undefined);
     }
   } finally {
-    await client.query('ROLLBACK').catch(() => undefined);
+    await tx.rollback();
   }
 }

@@ -3,20 +3,8 @@
 // the same now()), so counts, breakdowns and samples agree with each other even while MOSIP keeps writing.
 import type pg from 'pg';
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
+import { inTransaction } from '@mosip-reprocess/contract/sql/transaction.js';
 
-export async function inReadOnlySnapshot<T>(pool: pg.Pool, work: (db: Queryable) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => { broken = true; });
-    throw err;
-  } finally {
-    // A connection whose ROLLBACK failed is in an unknown state: drop it instead of pooling it.
-    client.release(broken);
-  }
+export function inReadOnlySnapshot<T>(pool: pg.Pool, work: (db: Queryable) => Promise<T>): Promise<T> {
+  return inTransaction(pool, work, { mode: 'read only snapshot', commitIf: () => true });
 }

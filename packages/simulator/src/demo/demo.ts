@@ -25,10 +25,13 @@ import { countEligible, utcCutoff } from 'mosip-reprocess/sql/selectEligible.js'
 import { criteriaOf } from 'mosip-reprocess/source/openSource.js';
 import { dryRunReprocess, resolveRunRequest, runReprocess, type EventSink, type RunFlags } from 'mosip-reprocess';
 import { renderDryRun } from 'mosip-reprocess/report/dryRun.js';
+import { writeDryRunHtml } from 'mosip-reprocess/report/html/dryRunReport.js';
+import { writeReportFiles } from 'mosip-reprocess/report/html/reportFiles.js';
 import { packetLine, summaryText } from 'mosip-reprocess/report/format.js';
 import { reportFailure } from 'mosip-reprocess/cli/runCommand.js';
 import { describePipeline, numberOption, parsePipelineSettings, type PipelineSettings } from './pipelineOptions.js';
 import { renderBeforeAfter, takeSnapshot, type Snapshot } from './snapshot.js';
+import { utcStamp } from 'mosip-reprocess/journal/runId.js';
 
 /** What the user may set; strings come from the command line. */
 export interface DemoOptions {
@@ -244,9 +247,9 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
         const result = await runReprocess(resolveRunRequest(flags, env), sink(filter), io.signal ? { signal: io.signal } : {});
         io.out(indent(summaryText(result.summary)));
         if (result.summary.stop) io.err(indent(`stopped: ${result.summary.stop.message}`));
-        return { exitCode: result.exitCode as number, summary: result.summary };
+        return { exitCode: result.exitCode as number, summary: result.summary, runId: result.runId as string | null };
       } catch (err) {
-        return { exitCode: reportFailure(err, { out: (l) => io.out(indent(l)), err: (l) => io.err(indent(l)), env }), summary: null };
+        return { exitCode: reportFailure(err, { out: (l) => io.out(indent(l)), err: (l) => io.err(indent(l)), env }), summary: null, runId: null };
       }
     };
     const paced = { server: simulator.url, delay: o.delay };
@@ -257,7 +260,9 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
     let stopped: string | null = null;
     let dryRunExitCode = 0;
     try {
-      io.out(indent(renderDryRun(await dryRunReprocess(resolveRunRequest({ ...common, dryRun: true, limit: o.batchSize }, env)))));
+      const dry = await dryRunReprocess(resolveRunRequest({ ...common, dryRun: true, limit: o.batchSize }, env));
+      io.out(indent(renderDryRun(dry)));
+      writeDryRunHtml(dry, join(dir, 'dry-run.html'));
     } catch (err) {
       dryRunExitCode = reportFailure(err, { out: io.out, err: (l) => io.err(indent(l)), env });
       stopped = `the dry run failed (exit code ${dryRunExitCode})`;
@@ -265,6 +270,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
 
     let canary: DemoResult['canary'] = null;
     let batches: DemoResult['batches'] = null;
+    let batchRunId: string | null = null;
 
     if (!stopped && !io.signal?.aborted) {
       say();
@@ -281,8 +287,9 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
       say(`[6/6] Batches of ${o.batchSize} until no eligible packet is left (the guide: "run the script as many times as needed").`);
       say(command(`--all --limit ${o.batchSize} --server ${simulator.url} --delay ${o.delay}`));
       const filter = o.verbose ? null : new PacketFilter();
-      const { exitCode, summary } = await run({ ...common, ...paced, all: true, limit: o.batchSize }, filter);
+      const { exitCode, summary, runId } = await run({ ...common, ...paced, all: true, limit: o.batchSize }, filter);
       batches = { exitCode, summary };
+      batchRunId = runId;
       if (filter && filter.hidden > 0) {
         say(`      (${filter.hidden} more packet lines not shown; all are in ${shown(join(logDir, 'last.log'))}; --verbose prints them)`);
       }
@@ -305,6 +312,13 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
     }
     const after = await takeSnapshot(pool, SCHEMA);
     const eligibleAfter = await eligible();
+    // The morning-after report of the batch run, with where its packets are now, and its CSV.
+    if (batchRunId) {
+      await writeReportFiles({
+        runId: batchRunId, flags: { runsDir, dbUrl: embedded.url, schema: SCHEMA }, env,
+        html: join(dir, 'report.html'), csv: join(dir, 'packets.csv'),
+      }).catch((err: Error) => io.err(indent(`the HTML report could not be written: ${err.message}`)));
+    }
     const p = pipeline.stats();
 
     say();
@@ -344,6 +358,9 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
     say('Where everything went:');
     say(`  journal of each run  ${shown(runsDir)}   (npx reprocess runs --runs-dir ${shown(runsDir)}; then report <run-id>)`);
     say(`  logs                 ${shown(join(logDir, 'out.log'))} (every run), ${shown(join(logDir, 'last.log'))} (the last run)`);
+    for (const [file, what] of [['dry-run.html', 'the dry run, as HTML'], ['report.html', 'the batch run\'s morning-after report: open it in a browser'], ['packets.csv', 'one line per packet of the batch run']] as const) {
+      if (existsSync(join(dir, file))) say(`  ${file.padEnd(20)} ${shown(join(dir, file))}   (${what})`);
+    }
     say(`  database             ${dataKept ? `${shown(dataDir!)} (${megabytes(dataSize)}, a PGlite data directory, kept by --keep)`
       : dataDir ? `${shown(dataDir)} removed (${megabytes(dataSize)}); --keep keeps it` : 'in memory, gone'}`);
     say(`  simulator, pipeline, database: stopped.${result ? ` The demo took ${seconds(result.durationMs)}.` : ''}`);
@@ -399,9 +416,7 @@ function whenAborted(signal: AbortSignal | undefined): Promise<false> {
 
 /** <parent>/<UTC yyyymmdd-hhmmss>, made fresh (with a suffix when two demos start in the same second). */
 function makeDemoDir(parent: string): string {
-  const at = new Date();
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  const stamp = `${p(at.getUTCFullYear(), 4)}${p(at.getUTCMonth() + 1)}${p(at.getUTCDate())}-${p(at.getUTCHours())}${p(at.getUTCMinutes())}${p(at.getUTCSeconds())}`;
+  const stamp = utcStamp(new Date());
   try {
     mkdirSync(resolve(parent), { recursive: true });
   } catch (err) {

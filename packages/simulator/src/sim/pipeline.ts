@@ -22,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { pipelineStageQueries, type PipelineStageQueries, type PipelineStepWrite, type StepApplied } from '../sql/pipelineStage.js';
 import type { ForwardedMessage } from './forwarding.js';
+import { SeededRandom } from './random.js';
 
 /** One stage: its reg_stage_name (Java class name), trn type and the sub-status codes/comments it writes. */
 export interface PipelineStage {
@@ -230,7 +231,8 @@ export class PipelineModel {
     this.pool = options.pool;
     this.queries = pipelineStageQueries(options.schema ?? 'regprc');
     this.onStep = options.onStep;
-    this.random = mulberry32(this.opts.seed);
+    const random = new SeededRandom(this.opts.seed);
+    this.random = () => random.next();
     this.perStage = this.opts.stages.map(() => ({ current: 0, passed: 0, failed: 0, reprocess: 0, superseded: 0, dbErrors: 0 }));
   }
 
@@ -543,18 +545,6 @@ function perStage(
   }
   const rest = value['*'] === undefined ? fallback : check(value['*'], '["*"]');
   return stages.map((s) => (value[s.name] === undefined ? rest : check(value[s.name], `.${s.name}`)));
-}
-
-/** A small seeded PRNG (mulberry32): deterministic failure draws for tests and repeatable demos. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** FIFO with O(1) shift (the backlog can hold many thousands of messages). */

@@ -1,4 +1,5 @@
-// A small seeded PRNG (sfc32, 128-bit state, seeded through splitmix32), so seeded scenarios are repeatable.
+// The one seeded PRNG of the project (sfc32, 128-bit state, seeded through splitmix32), so seeded scenarios are
+// repeatable: the seed's rows, the fault decisions and the pipeline model's failure draws.
 
 export class SeededRandom {
   private a: number;

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { MAIN_PROCESSES, SECUREZONE_STAGE_NAME, TRN_STATUS, TRN_TYPE } from '@mosip-reprocess/contract/enums.js';
 import { forwardedMessage as forwardedReplyText, notUploadedMessage } from '@mosip-reprocess/contract/wire.js';
+import { inTransaction } from '@mosip-reprocess/contract/sql/transaction.js';
 import type { SecurezoneStageQueries, StageRegistration } from '../sql/securezoneStage.js';
 import { forwardedMessage, type ForwardedMessage } from './forwarding.js';
 import { bodyAsJson, getBoolean, getInteger, getString, type JsonFields } from './javaJson.js';
@@ -132,50 +133,42 @@ function readMessage(obj: JsonFields | null): NotificationMessage {
  */
 async function decideAndRecord(deps: StageDeps, message: NotificationMessage): Promise<Decision | null> {
   const { queries: q } = deps;
-  const client = await deps.pool.connect().catch((error: unknown) => {
-    throw new DbUnreachable(error);
-  });
   try {
-    await client.query('BEGIN');
-    // With a workflow id, only the workflow id is used; rid, reg_type and iteration are ignored.
-    const row = message.workflowInstanceId !== null
-      ? await q.findActiveByWorkflowId(client, message.workflowInstanceId)
-      : await q.findActiveByRegId(client, message.rid);
-    if (row === null) {
-      await client.query('ROLLBACK');
-      return null;
-    }
-    const decision = await decide(client, q, message, row);
-    const transactionId = randomUUID();
-    try {
-      await q.insertTransaction(client, {
-        id: transactionId,
-        regId: row.regId,
-        parentRegtrnId: row.latestTrnId,
-        trnTypeCode: TRN_TYPE_CODE,
-        statusCode: decision.latestTrnStatusCode,
-        subStatusCode: decision.subStatusCode,
-        statusComment: decision.statusComment,
-        refId: row.regId,
-      });
-      await q.rewriteLatestTransaction(client, {
-        workflowInstanceId: row.workflowInstanceId,
-        latestTrnId: transactionId,
-        latestTrnTypeCode: TRN_TYPE_CODE,
-        latestTrnStatusCode: decision.latestTrnStatusCode,
-        regStageName: STAGE_NAME,
-        statusComment: decision.statusComment,
-      });
-    } catch (error) {
-      throw new WriteFailed(decision.path, error);
-    }
-    await client.query('COMMIT');
-    return decision;
+    return await inTransaction(deps.pool, async (client) => {
+      // With a workflow id, only the workflow id is used; rid, reg_type and iteration are ignored.
+      const row = message.workflowInstanceId !== null
+        ? await q.findActiveByWorkflowId(client, message.workflowInstanceId)
+        : await q.findActiveByRegId(client, message.rid);
+      if (row === null) return null; // rolled back: nothing written
+      const decision = await decide(client, q, message, row);
+      const transactionId = randomUUID();
+      try {
+        await q.insertTransaction(client, {
+          id: transactionId,
+          regId: row.regId,
+          parentRegtrnId: row.latestTrnId,
+          trnTypeCode: TRN_TYPE_CODE,
+          statusCode: decision.latestTrnStatusCode,
+          subStatusCode: decision.subStatusCode,
+          statusComment: decision.statusComment,
+          refId: row.regId,
+        });
+        await q.rewriteLatestTransaction(client, {
+          workflowInstanceId: row.workflowInstanceId,
+          latestTrnId: transactionId,
+          latestTrnTypeCode: TRN_TYPE_CODE,
+          latestTrnStatusCode: decision.latestTrnStatusCode,
+          regStageName: STAGE_NAME,
+          statusComment: decision.statusComment,
+        });
+      } catch (error) {
+        throw new WriteFailed(decision.path, error);
+      }
+      return decision;
+    });
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error instanceof WriteFailed || error instanceof DbUnreachable ? error : new DbUnreachable(error);
-  } finally {
-    client.release();
+    // Not reaching the pool, BEGIN, a lookup or COMMIT failing: the stage could not use its database.
+    throw error instanceof WriteFailed ? error : new DbUnreachable(error);
   }
 }
 

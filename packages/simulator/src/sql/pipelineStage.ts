@@ -11,6 +11,7 @@ import type pg from 'pg';
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
 import { TRN_STATUS, TRN_TYPE } from '@mosip-reprocess/contract/enums.js';
+import { inTransaction } from '@mosip-reprocess/contract/sql/transaction.js';
 import { latestTransactionAssignments, statusTransactionInserter } from './statusTransaction.js';
 
 /** What one stage step writes. */
@@ -132,22 +133,3 @@ export function pipelineStageQueries(schema: string) {
 
 export type PipelineStageQueries = ReturnType<typeof pipelineStageQueries>;
 
-/** Runs fn in BEGIN/COMMIT; a null result or a throw rolls back. */
-async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T | null>): Promise<T | null> {
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query(result === null ? 'ROLLBACK' : 'COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {
-      broken = true;
-    });
-    throw error;
-  } finally {
-    // A connection whose ROLLBACK failed is in an unknown state: drop it instead of pooling it.
-    client.release(broken);
-  }
-}

@@ -1,0 +1,270 @@
+// `reprocess action <RESUME_PROCESSING|RESUME_FROM_BEGINNING|STOP_PROCESSING>`: moves paused packets the MOSIP way,
+// through the workflow action API. RIDs come from the database (active rows PAUSED, one per RID, optionally under a
+// pause rule), a file or --registration; they go in requests of --batch-size at --delay, each request journaled
+// before it is sent and each RID's outcome after; the one-run lock is held throughout. Prints nothing: it tells
+// an event sink and returns a result, like runReprocess().
+import { hostname } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { redactSettings } from '../config/load.js';
+import type { Settings } from '../config/settings.js';
+import { createPool } from '../db/connect.js';
+import { InputError, UnreachableError } from '../errors.js';
+import type { Journal } from '../journal/journal.js';
+import type { ActionResultRecord, ActionSendRecord } from '../journal/records.js';
+import { readJournal } from '../journal/replay.js';
+import { createRun, type RunHandle } from '../journal/runStore.js';
+import { AuthError, MosipClient } from '../notifier/client.js';
+import { Pacer } from '../pacer/pacer.js';
+import { RunLog } from '../report/logFiles.js';
+import { readPacketFile } from '../source/fileSource.js';
+import { parsePacketLine } from '../source/packetLine.js';
+import { dbSettingsOf, withDb } from '../source/openSource.js';
+import { lookupRidStates } from '../sql/lookupRidStates.js';
+import { selectPausedRids } from '../sql/selectPausedRids.js';
+import type { EventSink } from '../run/events.js';
+import { takeRunLock } from '../run/lockedRun.js';
+import type { RunLock } from '../run/lock.js';
+import { resumeCommand } from '../run/request.js';
+import { WorkflowActionClient } from './client.js';
+import { SETTLED_OUTCOMES, type WorkflowAction, type WorkflowActionOutcome } from './contract.js';
+
+export type ActionSource = { kind: 'db'; pauseRule: string | null } | { kind: 'file'; path: string } | { kind: 'registration'; values: string[] };
+
+export interface ActionRequest {
+  action: WorkflowAction;
+  source: ActionSource;
+  settings: Settings;
+  dbConfigured: boolean;
+  /** Where the workflow manager listens (default: the settings' server). */
+  actionServer: string | null;
+  batchSize: number;
+  /** STOP_PROCESSING rejects packets for good: it needs an explicit yes. */
+  yes: boolean;
+  /** The flags to keep in run.json, so that --resume repeats the same action. */
+  flags: Record<string, unknown>;
+  /** The action run being continued. */
+  resume: RunHandle | null;
+}
+
+export interface ActionRid { rid: string; origin: string }
+
+export interface ActionPlan {
+  action: WorkflowAction;
+  rids: ActionRid[];
+  /** Listed RIDs left out by the database check, with the reason. */
+  skipped: { item: ActionRid; reason: string }[];
+  /** Whether the listed RIDs were checked against the database. */
+  checked: boolean;
+  /** RIDs an earlier attempt of this run already settled. */
+  alreadyDone: number;
+  batches: number;
+}
+
+export interface ActionResult {
+  runId: string;
+  counts: Partial<Record<WorkflowActionOutcome, number>>;
+  skipped: number;
+  stop: { kind: string; message: string } | null;
+  exitCode: 0 | 1 | 3;
+  resumeCommand: string | null;
+}
+
+export type ActionEvent =
+  | { type: 'rid'; rid: string; origin: string; outcome: WorkflowActionOutcome; http: number | null; detail: string }
+  | { type: 'started'; runId: string; journalPath: string }
+  | { type: 'note'; message: string }
+  | { type: 'warning'; message: string };
+
+export function checkActionRequest(r: ActionRequest): void {
+  if (r.action === 'STOP_PROCESSING' && !r.yes) {
+    throw new InputError('STOP_PROCESSING rejects the packets for good (status_code REJECTED, no UIN): add --yes to confirm; nothing was sent');
+  }
+  if (r.source.kind === 'db' && !r.dbConfigured) throw new InputError('--db needs the database (DB_HOST or --db-url)');
+  if (!Number.isInteger(r.batchSize) || r.batchSize < 1 || r.batchSize > 1000) throw new InputError(`--batch-size ${r.batchSize}: expected a whole number from 1 to 1000`);
+}
+
+/** The RIDs the action would send, checked against the database when there is one. Sends nothing. */
+export async function planAction(r: ActionRequest, done: ReadonlySet<string> = new Set()): Promise<ActionPlan> {
+  const s = r.settings;
+  const pool = r.dbConfigured ? createPool(dbSettingsOf(s)) : null;
+  try {
+    let listed: ActionRid[];
+    if (r.source.kind === 'db') {
+      listed = [];
+      const db = pool!;
+      let after = '';
+      while (listed.length < s.limit) {
+        const page = await withDb(s, () => selectPausedRids(db, s.dbSchema, (r.source as { pauseRule: string | null }).pauseRule, after, 500));
+        if (page.length === 0) break;
+        after = page[page.length - 1]!.reg_id;
+        for (const row of page) {
+          if (done.has(row.reg_id.toLowerCase())) continue;
+          listed.push({ rid: row.reg_id, origin: `db${row.pause_rule_ids ? ` (pause rule ${row.pause_rule_ids})` : ''}` });
+          if (listed.length >= s.limit) break;
+        }
+      }
+      return { action: r.action, rids: listed, skipped: [], checked: true, alreadyDone: done.size, batches: Math.ceil(listed.length / r.batchSize) };
+    }
+    listed = distinctRids(r.source.kind === 'file' ? await ridsOfFile(r.source.path) : ridsOfArgs(r.source.values)).filter((x) => !done.has(x.rid.toLowerCase()));
+    const skipped: ActionPlan['skipped'] = [];
+    let kept = listed;
+    if (pool) {
+      const states = new Map<string, Awaited<ReturnType<typeof lookupRidStates>>[number]>();
+      for (let i = 0; i < listed.length; i += 1000) {
+        for (const st of await withDb(s, () => lookupRidStates(pool, s.dbSchema, listed.slice(i, i + 1000).map((x) => x.rid)))) states.set(st.reg_id, st);
+      }
+      kept = [];
+      for (const item of listed) {
+        const st = states.get(item.rid);
+        if (!st) skipped.push({ item, reason: 'no active registration row: MOSIP would refuse the whole request (RPR-WAA-003)' });
+        else if (st.active_rows > 1) skipped.push({ item, reason: `${st.active_rows} active rows (${st.statuses}): MOSIP's count check would skip its PAUSED check; act on this RID by hand` });
+        else if (st.statuses !== 'PAUSED') skipped.push({ item, reason: `status_code ${st.statuses}, not PAUSED: MOSIP would refuse the whole request (RPR-WAA-004)` });
+        else kept.push(item);
+      }
+    }
+    kept = kept.slice(0, s.limit);
+    return { action: r.action, rids: kept, skipped, checked: pool !== null, alreadyDone: done.size, batches: Math.ceil(kept.length / r.batchSize) };
+  } finally {
+    await pool?.end().catch(() => undefined);
+  }
+}
+
+/** Sends the plan. Throws InputError / UnreachableError (RunLockBusy included) before anything is sent. */
+export async function runAction(r: ActionRequest, emit: (e: ActionEvent) => void, options: { signal?: AbortSignal } = {}): Promise<ActionResult> {
+  checkActionRequest(r);
+  const s = r.settings;
+  if (!s.server && !r.actionServer) throw new InputError('no MOSIP server: give --server <url> (or --action-server), REPROCESS_SERVER, or "server:" in the config file');
+  if (!s.clientSecret) throw new InputError('no client secret: set REGPROC_CLIENT_PWD (or clientSecret in the config file)');
+  const sink: EventSink = (e) => { if (e.type === 'note' || e.type === 'warning') emit(e); };
+  let lock: RunLock | null = null;
+  let auth: MosipClient | null = null;
+  let client: WorkflowActionClient | null = null;
+  let journal: Journal | null = null;
+  try {
+    lock = await takeRunLock({ settings: s, dbConfigured: r.dbConfigured, resume: r.resume ? { run: r.resume, replayed: null as never } : null }, 'action', sink);
+    const done = r.resume ? settledRids(r.resume) : new Set<string>();
+    const plan = await planAction(r, done);
+    if (!plan.checked) emit({ type: 'warning', message: 'no database configured: whether the listed RIDs are PAUSED could not be checked; MOSIP refuses a whole request when one RID is not, and the others are then sent again without it' });
+    for (const { item, reason } of plan.skipped) emit({ type: 'warning', message: `${item.origin}: ${item.rid}: skipped: ${reason}` });
+
+    auth = new MosipClient({
+      server: (r.actionServer ?? s.server)!, authServer: s.authServer ?? s.server, clientId: s.clientId, clientSecret: s.clientSecret,
+      appId: s.appId, timeoutSeconds: s.timeout, caFile: s.caFile, insecure: s.insecure,
+    });
+    try {
+      await auth.authenticate();
+    } catch (err) {
+      if (err instanceof AuthError) throw new UnreachableError(err.message);
+      throw err;
+    }
+    client = new WorkflowActionClient(auth, (r.actionServer ?? s.server)!, { caFile: s.caFile, insecure: s.insecure, timeoutSeconds: s.timeout });
+
+    const run = r.resume ?? createRun(s.runsDir, {
+      flags: r.flags, configFile: null, settings: redactSettings(s),
+      source: `action ${r.action} (${r.source.kind === 'db' ? `db${r.source.pauseRule ? `, pause rule ${r.source.pauseRule}` : ''}` : r.source.kind === 'file' ? `file ${r.source.path}` : '--registration'})`,
+    });
+    if (r.resume) {
+      run.meta.resumes.push(new Date().toISOString());
+      run.saveMeta();
+    }
+    await lock?.setRunId(run.id);
+    journal = run.openJournal();
+    journal.append({ t: 'start', at: new Date().toISOString(), attempt: 1 + run.meta.resumes.length, host: hostname(), pid: process.pid, reason: s.reason ?? null });
+    const log = new RunLog(s.logDir);
+    log.write(`action run ${run.id} ${r.resume ? 'resumed' : 'started'} ${new Date().toISOString()} ${run.meta.source}${s.reason ? ` reason=${JSON.stringify(s.reason)}` : ''}`);
+    emit({ type: 'started', runId: run.id, journalPath: run.journalPath });
+    if (plan.alreadyDone > 0) emit({ type: 'note', message: `resume: ${plan.alreadyDone} RID(s) already settled in this run are skipped` });
+
+    const counts: Partial<Record<WorkflowActionOutcome, number>> = {};
+    let stop: ActionResult['stop'] = null;
+    const pacer = new Pacer((s.rate !== undefined ? 1 / s.rate : s.delay) * 1000);
+    const queue: ActionRid[][] = [];
+    for (let i = 0; i < plan.rids.length; i += r.batchSize) queue.push(plan.rids.slice(i, i + r.batchSize));
+    const j = journal;
+    while (queue.length > 0 && !stop) {
+      const batch = queue.shift()!;
+      try {
+        await pacer.wait(options.signal);
+        await lock?.ready();
+      } catch {
+        stop = { kind: 'interrupted', message: 'stopped by the operator' };
+        break;
+      }
+      const lost = lock?.stopMessage();
+      if (lost) { stop = { kind: 'lock_lost', message: `the run lock was lost: ${lost}` }; break; }
+      const rids = batch.map((b) => b.rid);
+      await j.appendDurable({ t: 'action_send', at: new Date().toISOString(), action: r.action, rids } satisfies ActionSendRecord);
+      const reply = await client.send(rids, r.action);
+      const detail = reply.error ? `${reply.error.errorCode} ${reply.error.message}` : reply.http === 200 ? '' : reply.text.slice(0, 300);
+      const retry: ActionRid[] = [];
+      for (const item of batch) {
+        const outcome = reply.outcomes.get(item.rid) ?? 'in_doubt';
+        if (outcome === 'held_back' && reply.outcomes.size > 1 && [...reply.outcomes.values()].some((o) => o === 'not_found' || o === 'not_paused')) {
+          retry.push(item); // refused because of another RID of the request: nothing written; sent again without it
+          continue;
+        }
+        counts[outcome] = (counts[outcome] ?? 0) + 1;
+        j.append({ t: 'action_result', at: new Date().toISOString(), rid: item.rid, outcome, http: reply.http, errorCode: reply.error?.errorCode ?? null, message: detail } satisfies ActionResultRecord);
+        log.write(`${item.rid} ${outcome}${reply.http ? ` (HTTP ${reply.http})` : ''}${detail ? ` ${detail}` : ''}`);
+        emit({ type: 'rid', rid: item.rid, origin: item.origin, outcome, http: reply.http, detail });
+      }
+      if (retry.length > 0) queue.unshift(retry);
+      const first = reply.outcomes.values().next().value as WorkflowActionOutcome | undefined;
+      if (first === 'forbidden') stop = { kind: 'forbidden', message: `the workflow action API answered 403 (${detail || reply.text.slice(0, 200)}): the client needs REGISTRATION_PROCESSOR or GLOBAL_ADMIN` };
+      else if (first === 'unauthorized') stop = { kind: 'unauthorized', message: 'the workflow action API answered 401 even with a fresh token' };
+      else if (first === 'server_error' || first === 'network_error') stop = { kind: 'unreachable', message: `the workflow action API did not answer (${reply.http ? `HTTP ${reply.http}` : reply.text}); nothing more is sent` };
+      else if (first === 'invalid_request') stop = { kind: 'invalid_request', message: `MOSIP refused the request itself (${detail}); nothing more is sent` };
+    }
+    const fatal = stop !== null && ['forbidden', 'unauthorized', 'unreachable', 'lock_lost'].includes(stop.kind);
+    const allApplied = Object.entries(counts).every(([o, n]) => o === 'applied' || n === 0);
+    const exitCode: 0 | 1 | 3 = fatal ? 3 : stop === null && allApplied && plan.skipped.length === 0 ? 0 : 1;
+    j.append({ t: 'end', at: new Date().toISOString(), exitCode, stop: stop?.message ?? null, stopKind: stop?.kind ?? null });
+    writeFileSync(run.summaryPath, JSON.stringify({ runId: run.id, action: r.action, counts, skipped: plan.skipped.length, stop, exitCode, reason: s.reason ?? null }, null, 2) + '\n');
+    if ((counts.applied ?? 0) > 0 && r.action !== 'STOP_PROCESSING') {
+      emit({ type: 'note', message: `${counts.applied} packet(s) are now RESUMABLE: they move only when MOSIP's reprocessor runs (its cron tick, every 3 min by default, takes RESUMABLE rows first); while it is disabled they stay where they are` });
+    }
+    return { runId: run.id, counts, skipped: plan.skipped.length, stop, exitCode, resumeCommand: stop && stop.kind !== 'invalid_request' ? `reprocess action --resume ${run.id} --runs-dir ${s.runsDir}` : null };
+  } finally {
+    await journal?.close().catch(() => undefined);
+    await client?.close().catch(() => undefined);
+    await auth?.close().catch(() => undefined);
+    await lock?.release().catch(() => undefined);
+  }
+}
+
+/** RIDs an earlier attempt settled (see SETTLED_OUTCOMES); sent without a result journaled are not settled: the database check decides. */
+export function settledRids(run: RunHandle): Set<string> {
+  const out = new Set<string>();
+  for (const rec of readJournal(run.journalPath)) {
+    if (rec.t === 'action_result' && SETTLED_OUTCOMES.has(rec.outcome as WorkflowActionOutcome)) out.add(rec.rid.toLowerCase());
+  }
+  return out;
+}
+
+async function ridsOfFile(path: string): Promise<ActionRid[]> {
+  const { entries } = await readPacketFile(path);
+  return entries.map((e) => ({ rid: e.rid, origin: e.origin }));
+}
+
+function ridsOfArgs(values: readonly string[]): ActionRid[] {
+  if (values.length === 0) throw new InputError('--registration: no value given; nothing was sent');
+  return values.map((v, i) => {
+    const origin = values.length === 1 ? '--registration' : `--registration #${i + 1}`;
+    const parsed = parsePacketLine(v, origin);
+    if (parsed.kind === 'skip') throw new InputError(`${origin}: is empty or a comment; nothing was sent`);
+    if (parsed.kind === 'problem') throw new InputError(`${origin}: ${parsed.issues.map((x) => `${x.field ? `${x.field}: ` : ''}${x.reason}`).join('; ')}; nothing was sent`);
+    return { rid: parsed.rid, origin };
+  });
+}
+
+function distinctRids(items: ActionRid[]): ActionRid[] {
+  const seen = new Set<string>();
+  return items.filter((x) => {
+    const k = x.rid.toLowerCase();
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+export { resumeCommand };

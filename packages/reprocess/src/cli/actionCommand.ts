@@ -1,0 +1,102 @@
+// `reprocess action <RESUME_PROCESSING|RESUME_FROM_BEGINNING|STOP_PROCESSING>`: parses, resolves settings and
+// prints; the work is in src/action/runAction.ts.
+import { Command, Option } from 'commander';
+import { flagAttribute, loadSettings } from '../config/load.js';
+import { SECRET_KEYS, SETTINGS } from '../config/settings.js';
+import { InputError } from '../errors.js';
+import { openRun } from '../journal/runStore.js';
+import { isWorkflowAction, WORKFLOW_ACTIONS } from '../action/contract.js';
+import { checkActionRequest, planAction, runAction, settledRids, type ActionRequest, type ActionSource } from '../action/runAction.js';
+import { reportFailure, type Io } from './runCommand.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const OWN_FLAGS = ['db', 'file', 'registration', 'pauseRule', 'batchSize', 'actionServer', 'yes', 'dryRun', 'resume', 'config', 'debug'];
+
+export function registerActionCommand(program: Command, stdio: (signal?: AbortSignal) => Io, signal: () => AbortSignal | undefined): void {
+  const cmd = program.command('action')
+    .description('move paused packets the MOSIP way: the workflow action API (RESUME_PROCESSING, RESUME_FROM_BEGINNING, STOP_PROCESSING)')
+    .argument('<workflow-action>', WORKFLOW_ACTIONS.join(' | '))
+    .option('--db', 'the RIDs whose one active row is PAUSED (see --pause-rule, --limit)')
+    .option('--pause-rule <id>', 'with --db: only rows whose pause_rule_ids contain this rule, e.g. PAUSE or HOTLISTED_OPERATOR')
+    .option('--file <path>', 'RIDs from a file: one per line, or any format --file of a run reads')
+    .option('--registration <rid>', 'one RID (repeatable)', collect)
+    .option('--batch-size <n>', 'RIDs per request', '10')
+    .option('--action-server <url>', 'base URL of the workflow manager (default --server; in a cluster http://regproc-workflow.regproc:8023)')
+    .option('--yes', 'confirm STOP_PROCESSING, which rejects the packets for good')
+    .option('--dry-run', 'show the RIDs and requests that would be sent; send nothing, fetch no token, take no lock')
+    .option('--resume <run-id>', 'continue an action run: RIDs it settled are not sent again')
+    .option('--config <file>', 'YAML file with any of the settings (flags win, then env, then file)')
+    .option('--debug', 'on an internal error, print its stack');
+  for (const s of SETTINGS) if ('flag' in s) cmd.addOption(new Option(s.flag, `${s.describe} [env ${s.env}]`).hideHelp(!['--server <url>', '--limit <n>', '--delay <seconds>', '--reason <text>', '--db-url <url>', '--schema <name>', '--runs-dir <dir>', '--log-dir <dir>', '--json'].includes(s.flag)));
+  cmd.addHelpText('after', `
+Every run setting of \`reprocess --help\` is accepted too (auth server, client id, database, TLS, ...).
+After RESUME_*, the packets are RESUMABLE: they move only when MOSIP's reprocessor runs.
+Exit codes: 0 every RID applied, 1 some were not, 2 bad input (nothing sent; STOP_PROCESSING without --yes),
+            3 server, authentication or database unreachable or refused, or another run holds the lock.`);
+  cmd.action(async (actionName: string, opts: Record<string, unknown>) => {
+    const io = stdio(signal());
+    process.exitCode = await actionCommand(actionName, opts, { ...io, debug: Boolean(opts.debug) });
+  });
+}
+
+export async function actionCommand(actionName: string, given: Record<string, unknown>, io: Io): Promise<number> {
+  try {
+    let opts = given;
+    let resume = null;
+    if (opts.resume) {
+      const runsDir = loadSettings({ flags: opts, env: io.env, configFile: (opts.config as string | undefined) ?? io.env.REPROCESS_CONFIG }).settings.runsDir;
+      resume = openRun(runsDir, String(opts.resume));
+      if (!String(resume.meta.source).startsWith('action ')) throw new InputError(`run ${resume.meta.id} is not an action run; continue it with reprocess --resume`);
+      opts = { ...resume.meta.flags, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) };
+      actionName = String(resume.meta.flags.workflowAction ?? actionName);
+    }
+    if (!isWorkflowAction(actionName)) throw new InputError(`unknown workflow action "${actionName}": expected ${WORKFLOW_ACTIONS.join(', ')}`);
+    const settingFlags = Object.fromEntries(Object.entries(opts).filter(([k]) => !OWN_FLAGS.includes(k) && k !== 'workflowAction'));
+    const { settings, origins } = loadSettings({ flags: settingFlags, env: io.env, configFile: (opts.config as string | undefined) ?? io.env.REPROCESS_CONFIG });
+    const sources = (['db', 'file', 'registration'] as const).filter((k) => opts[k] !== undefined && opts[k] !== false);
+    if (sources.length !== 1) throw new InputError(sources.length === 0 ? 'say which packets: --db, --file <path> or --registration <rid>' : `use one source at a time, not ${sources.map((k) => `--${k}`).join(' and ')}`);
+    if (opts.pauseRule !== undefined && sources[0] !== 'db') throw new InputError('--pause-rule narrows --db; it does not apply to --file or --registration');
+    const source: ActionSource = sources[0] === 'db' ? { kind: 'db', pauseRule: (opts.pauseRule as string | undefined) ?? null }
+      : sources[0] === 'file' ? { kind: 'file', path: String(opts.file) } : { kind: 'registration', values: opts.registration as string[] };
+    const batchSize = Number(opts.batchSize ?? 10);
+    const actionServer = typeof opts.actionServer === 'string' ? opts.actionServer.replace(/\/+$/, '') : null;
+    if (actionServer !== null && !/^https?:\/\/\S+$/.test(actionServer)) throw new InputError(`--action-server ${actionServer}: must start with http:// or https://`);
+    const keep: Record<string, unknown> = { workflowAction: actionName };
+    for (const [k, v] of Object.entries(opts)) {
+      if (v === undefined || ['resume', 'dryRun', 'yes', 'debug', 'config'].includes(k)) continue;
+      const setting = SETTINGS.find((s) => 'flag' in s && flagAttribute(s.flag) === k);
+      if (setting && SECRET_KEYS.has(setting.key)) continue;
+      keep[k] = v;
+    }
+    const request: ActionRequest = {
+      action: actionName, source, settings, dbConfigured: source.kind === 'db' || 'dbUrl' in origins || 'dbHost' in origins,
+      actionServer, batchSize, yes: Boolean(opts.yes || resume), flags: keep, resume,
+    };
+    checkActionRequest(request);
+    if (opts.dryRun) {
+      const plan = await planAction(request, resume ? settledRids(resume) : new Set());
+      const target = (actionServer ?? settings.server ?? '<--server>') + '/registrationprocessor/v1/workflowmanager/workflowaction';
+      if (settings.json) io.out(JSON.stringify({ kind: 'action-dry-run', target, ...plan }));
+      else {
+        io.out(`DRY RUN: nothing is sent, no token is fetched.`);
+        io.out(`${actionName} to ${target}: ${plan.rids.length} RID(s) in ${plan.batches} request(s) of up to ${batchSize}${plan.checked ? '' : ' (not checked against a database)'}`);
+        for (const x of plan.rids) io.out(`  ${x.rid}  ${x.origin}`);
+        for (const { item, reason } of plan.skipped) io.out(`  skipped: ${item.origin}: ${item.rid}: ${reason}`);
+      }
+      return 0;
+    }
+    const result = await runAction(request, (e) => {
+      if (e.type === 'rid') {
+        io.out(settings.json ? JSON.stringify(e) : `${new Date().toISOString()}  ${e.rid}  ${e.outcome.padEnd(15)}  ${e.http === null ? 'no reply' : `HTTP ${e.http}`}${e.detail ? `  ${e.detail}` : ''}  (${e.origin})`);
+      } else if (e.type === 'started') io.err(`action run ${e.runId} started: journal ${e.journalPath}`);
+      else io.err(`${e.type === 'warning' ? 'warning: ' : ''}${e.message}`);
+    }, io.signal ? { signal: io.signal } : {});
+    const counts = Object.entries(result.counts).map(([o, n]) => `${o} ${n}`).join(', ') || 'nothing sent';
+    io.out(settings.json ? JSON.stringify({ type: 'summary', ...result }) : `action ${actionName}: ${counts}${result.skipped ? `; skipped ${result.skipped}` : ''}; run ${result.runId}`);
+    if (result.stop) io.err(`stopped: ${result.stop.message}`);
+    if (result.resumeCommand) io.err(`to continue: ${result.resumeCommand}`);
+    return result.exitCode;
+  } catch (err) {
+    return reportFailure(err, io);
+  }
+}

@@ -1,0 +1,16 @@
+// Time, as the parts that wait see it: a monotonic "now" in milliseconds and a sleep that an AbortSignal can cut
+// short. The run uses the system clock; tests pass a manual clock (testkit/manualClock.ts) and so assert exact
+// times instead of wall-clock margins.
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface Clock {
+  /** Milliseconds on a monotonic clock (not the time of day). */
+  now(): number;
+  /** Resolves after ms; rejects with an AbortError when the signal fires first. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  sleep: (ms, signal) => sleep(ms, undefined, signal ? { signal } : undefined),
+};

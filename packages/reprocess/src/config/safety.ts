@@ -1,0 +1,46 @@
+// The settings of the safety guards (issue #10; README "Safety on a real MOSIP") and the window floor check.
+// The rows join the one settings table (settings.ts) through safetySettings(), which takes the table's value
+// parsers so they are defined once.
+import { z } from 'zod';
+import type { NumberSpec } from './values.js';
+import { InputError } from '../errors.js';
+import { MOSIP_REPROCESS_ATTEMPT_COUNT, MOSIP_UPLOADER_MAX_RETRY, type HoldBackRules } from '../filter/holdBack.js';
+
+export function safetySettings<B extends z.ZodTypeAny, N extends z.ZodTypeAny>(p: { bool: B; num: (spec: NumberSpec) => N }) {
+  return [
+    { key: 'includePaused', flag: '--include-paused', env: 'REPROCESS_INCLUDE_PAUSED', describe: 'also send packets MOSIP paused (status_code PAUSED, PAUSED_FOR_ADDITIONAL_INFO, RESUMABLE); bypasses their pause rules', schema: p.bool.default(false) },
+    { key: 'includeExhausted', flag: '--include-exhausted', env: 'REPROCESS_INCLUDE_EXHAUSTED', describe: 'also send packets whose retry budget is spent (MOSIP fails them on their next pass)', schema: p.bool.default(false) },
+    { key: 'uploaderMaxRetry', flag: '--uploader-max-retry <n>', env: 'REPROCESS_UPLOADER_MAX_RETRY', describe: `your registration.processor.max.retry: the packet uploader fails a packet when trn_retry_count + 1 reaches it (default ${MOSIP_UPLOADER_MAX_RETRY}, MOSIP's)`, schema: p.num({ min: 1, max: 32767, integer: true }).default(MOSIP_UPLOADER_MAX_RETRY) },
+    { key: 'reprocessAttemptCount', flag: '--reprocess-attempt-count <n>', env: 'REPROCESS_REPROCESS_ATTEMPT_COUNT', describe: `your registration.processor.reprocess.attempt.count: MOSIP's reprocessor fails a row whose reg_process_retry_count equals it (default ${MOSIP_REPROCESS_ATTEMPT_COUNT}, MOSIP's)`, schema: p.num({ min: 0, max: 32767, integer: true }).default(MOSIP_REPROCESS_ATTEMPT_COUNT) },
+    { key: 'allowShortWindow', flag: '--allow-short-window', env: 'REPROCESS_ALLOW_SHORT_WINDOW', describe: `allow --older-than below ${MOSIP_MIN_WINDOW_SECONDS} s (MOSIP's own minimum; shorter windows re-drive packets still in ABIS or manual verification)`, schema: p.bool.default(false) },
+    { key: 'reason', flag: '--reason <text>', env: 'REPROCESS_REASON', describe: 'why this run: recorded in its journal, summary and logs, and shown to a second run the lock stops', schema: z.string().trim().min(1).max(200).optional() },
+  ] as const;
+}
+
+/**
+ * MOSIP's own lower bound for a reprocess window: its validators require the reprocessor's elapse time above
+ * ABIS (2 x 2700 s + 900) and manual verification (5400 + 900) (AbisMiddlewareAppConfigurationsValidator,
+ * mosip-config 1.2.0.1 l.347-349). A shorter window re-drives packets that are still inside those stages.
+ */
+export const MOSIP_MIN_WINDOW_SECONDS = 6300;
+
+/** --older-than below the floor is refused (exit 2) unless --allow-short-window. */
+export function checkWindowFloor(s: { olderThan: number; allowShortWindow: boolean }, origin = '--older-than'): void {
+  if (s.allowShortWindow || s.olderThan >= MOSIP_MIN_WINDOW_SECONDS) return;
+  throw new InputError(
+    `${origin} ${s.olderThan} s is below ${MOSIP_MIN_WINDOW_SECONDS} s, MOSIP's own minimum reprocess window: `
+    + 'younger packets may still be inside ABIS (up to 2 x 2700 s) or manual verification (up to 5400 s), and '
+    + 'sending them again while they are processed is how MOSIP 1.2.0.1 issued duplicate UINs (MOSIP-26697). '
+    + 'Use --older-than 6300s or more, or --allow-short-window if you know no packet of the selection is in those stages',
+  );
+}
+
+/** The hold-back rules these settings ask for. */
+export function holdBackRulesOf(s: {
+  includePaused: boolean; includeExhausted: boolean; uploaderMaxRetry: number; reprocessAttemptCount: number;
+}): HoldBackRules {
+  return {
+    includePaused: s.includePaused, includeExhausted: s.includeExhausted,
+    uploaderMaxRetry: s.uploaderMaxRetry, reprocessAttemptCount: s.reprocessAttemptCount,
+  };
+}

@@ -1,0 +1,77 @@
+// Packets MOSIP itself would not move now, held back from a re-drive by default (issue #10, contract section 8):
+// - paused: status_code PAUSED, PAUSED_FOR_ADDITIONAL_INFO or RESUMABLE. MOSIP's reprocessor leaves these alone
+//   and the securezone stage ignores status_code, so a re-drive would bypass the pause rules (the
+//   hotlisted-operator stop included). They move with the workflow action API (`reprocess action`).
+// - uploader budget spent: the packet uploader computes retry = trn_retry_count + 1 (0 when NULL) on every pass
+//   and marks the packet FAILED when retry >= registration.processor.max.retry (10), before uploading
+//   (PacketUploaderServiceImpl.validateAndUploadPacket, 1.2.0.1 l.220-246). Every re-driven packet passes the
+//   uploader next (securezone -> packet-uploader-bus-in), so such a packet certainly fails.
+// - reprocess budget spent: MOSIP's reprocessor marks a row REPROCESS_FAILED, sending nothing, when
+//   reg_process_retry_count equals registration.processor.reprocess.attempt.count (20)
+//   (ReprocessorVerticle l.258, an equality test); a row above the count is never selected by the reprocessor,
+//   so a manual re-drive is its only way and it is not held.
+// The rule itself is one SQL expression (src/sql/holdBackReason.ts) used by every selection and lookup; this
+// module names the reasons, their MOSIP defaults and the words an operator reads.
+
+export const PAUSED_STATUSES = ['PAUSED', 'PAUSED_FOR_ADDITIONAL_INFO', 'RESUMABLE'] as const;
+
+export const HOLD_BACK_REASONS = ['paused', 'uploader_budget', 'reprocess_budget'] as const;
+export type HoldBackReason = (typeof HOLD_BACK_REASONS)[number];
+
+/** registration.processor.max.retry in mosip-config 1.2.0.1 (registration-processor-default.properties l.166). */
+export const MOSIP_UPLOADER_MAX_RETRY = 10;
+/** registration.processor.reprocess.attempt.count in mosip-config 1.2.0.1 (l.295). */
+export const MOSIP_REPROCESS_ATTEMPT_COUNT = 20;
+
+export interface HoldBackRules {
+  /** registration.processor.max.retry of the deployment. */
+  uploaderMaxRetry: number;
+  /** registration.processor.reprocess.attempt.count of the deployment. */
+  reprocessAttemptCount: number;
+  /** --include-paused: send paused packets anyway. */
+  includePaused: boolean;
+  /** --include-exhausted: send packets whose retry budget is spent anyway. */
+  includeExhausted: boolean;
+}
+
+export const DEFAULT_HOLD_BACK: HoldBackRules = {
+  uploaderMaxRetry: MOSIP_UPLOADER_MAX_RETRY,
+  reprocessAttemptCount: MOSIP_REPROCESS_ATTEMPT_COUNT,
+  includePaused: false,
+  includeExhausted: false,
+};
+
+/** The reasons a selection still takes (the operator's --include-* flags). */
+export function includedReasons(rules: HoldBackRules): HoldBackReason[] {
+  return HOLD_BACK_REASONS.filter((r) => (r === 'paused' ? rules.includePaused : rules.includeExhausted));
+}
+
+/** The reasons that hold a packet back under these rules. */
+export function heldReasons(rules: HoldBackRules): HoldBackReason[] {
+  const included = new Set(includedReasons(rules));
+  return HOLD_BACK_REASONS.filter((r) => !included.has(r));
+}
+
+/** What an operator needs to see about a held packet's row. */
+export interface HoldBackFacts {
+  reason: HoldBackReason;
+  status_code: string | null;
+  pause_rule_ids: string | null;
+  trn_retry_count: number | null;
+  reg_process_retry_count: number | null;
+}
+
+/** One line: why the packet is held and how to send it anyway. */
+export function holdBackMessage(f: HoldBackFacts, rules: Pick<HoldBackRules, 'uploaderMaxRetry' | 'reprocessAttemptCount'>): string {
+  switch (f.reason) {
+    case 'paused':
+      return `status_code ${f.status_code}${f.pause_rule_ids ? ` (pause rule ${f.pause_rule_ids})` : ''}: MOSIP paused it; `
+        + 'a re-drive would bypass the pause rule; move it with `reprocess action`, or send it anyway with --include-paused';
+    case 'uploader_budget':
+      return `trn_retry_count ${f.trn_retry_count}: the packet uploader fails it on its next pass `
+        + `(registration.processor.max.retry ${rules.uploaderMaxRetry}); send it anyway with --include-exhausted`;
+    case 'reprocess_budget':
+      return `reg_process_retry_count ${f.reg_process_retry_count} = registration.processor.reprocess.attempt.count `
+        + `${rules.reprocessAttemptCount}: MOSIP's reprocessor marks it REPROCESS_FAILED on its next pass; send it anyway with --include-exhausted`;
+  }
+}

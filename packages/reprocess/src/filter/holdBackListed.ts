@@ -1,0 +1,56 @@
+// Listed packets (--file, --registration, --query-file results) pass the hold-back rule here: each batch's active
+// rows are looked up, and a packet MOSIP would not move now is reported by its origin (file line, query row) and
+// skipped, unless the operator's --include-* flag takes it (then it is reported as sent anyway).
+import type pg from 'pg';
+import type { Packet } from '../domain/packet.js';
+import { workflowKey } from '../domain/packetKey.js';
+import { includedReasons, holdBackMessage, type HoldBackFacts, type HoldBackRules } from './holdBack.js';
+import { lookupHoldBack } from '../sql/lookupHoldBack.js';
+import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
+
+export interface HeldPacket {
+  packet: Packet;
+  facts: HoldBackFacts;
+  /** Sent anyway (--include-paused / --include-exhausted). */
+  included: boolean;
+  /** "<origin>: <rid> <workflow id>: <why>" */
+  message: string;
+}
+
+export const HOLD_BACK_BATCH = 500;
+
+/** The packets that pass, in order; `onHeld` hears about every held one (skipped or included). */
+export async function* holdBackListed(
+  packets: AsyncIterable<Packet> | Iterable<Packet>, db: Queryable | pg.Pool, schema: string, rules: HoldBackRules,
+  onHeld: (held: HeldPacket) => void, batchSize = HOLD_BACK_BATCH,
+): AsyncGenerator<Packet, void, void> {
+  const included = new Set(includedReasons(rules));
+  let batch: Packet[] = [];
+  const flush = async function* (): AsyncGenerator<Packet, void, void> {
+    const found = await lookupHoldBack(db, schema, batch.map((p) => p.workflowInstanceId), rules);
+    const byWf = new Map(found.map((r) => [workflowKey(r.workflow_instance_id), r]));
+    for (const packet of batch) {
+      const row = byWf.get(workflowKey(packet.workflowInstanceId));
+      if (!row) {
+        yield packet;
+        continue;
+      }
+      const facts: HoldBackFacts = {
+        reason: row.reason, status_code: row.status_code, pause_rule_ids: row.pause_rule_ids,
+        trn_retry_count: row.trn_retry_count, reg_process_retry_count: row.reg_process_retry_count,
+      };
+      const take = included.has(row.reason);
+      onHeld({
+        packet, facts, included: take,
+        message: `${packet.origin}: ${packet.rid} ${packet.workflowInstanceId}: ${take ? 'sent anyway: ' : 'skipped: '}${holdBackMessage(facts, rules)}`,
+      });
+      if (take) yield packet;
+    }
+    batch = [];
+  };
+  for await (const p of packets) {
+    batch.push(p);
+    if (batch.length >= batchSize) yield* flush();
+  }
+  if (batch.length > 0) yield* flush();
+}

@@ -1,0 +1,44 @@
+// The run lock (lock.ts) wired into a run: taken before anything is read or sent, and checked before every send.
+import { describeDb } from '../db/connect.js';
+import { dbSettingsOf, withDb } from '../source/openSource.js';
+import type { EventSink } from './events.js';
+import { RunLock } from './lock.js';
+import type { Gate } from './runner.js';
+import type { RunRequest } from './request.js';
+import type { StopReason } from './types.js';
+
+/** The lock for the run's database and schema, or null (with a warning) when no database is configured. */
+export async function takeRunLock(request: Pick<RunRequest, 'settings' | 'dbConfigured'> & { resume?: RunRequest['resume'] }, command: string, emit: EventSink): Promise<RunLock | null> {
+  const s = request.settings;
+  if (!request.dbConfigured) {
+    emit({ type: 'warning', message: 'no database configured: no run lock is taken, so nothing stops another run from sending the same packets at the same time' });
+    return null;
+  }
+  const db = dbSettingsOf(s);
+  return withDb(s, () => RunLock.acquire(db, s.dbSchema, `${describeDb(db)} schema ${s.dbSchema}`, {
+    runId: request.resume?.run.id ?? '(new run)', command, startedAt: new Date().toISOString(), reason: s.reason ?? null,
+  }, { onEvent: (message) => emit({ type: 'warning', message }) }));
+}
+
+/** Waits for the pacer, then for the lock (while it is being taken again); refuses to let a send start once it is lost. */
+export function lockedGate(inner: Gate, lock: RunLock | null): Gate {
+  if (!lock) return inner;
+  return {
+    async wait(signal?: AbortSignal) {
+      await inner.wait(signal);
+      await lock.ready();
+      const lost = lock.stopMessage();
+      // The runner ends the run on a gate error; the run then reports the lock as its stop reason.
+      if (lost) throw new Error(lost);
+    },
+  };
+}
+
+/** The run's budget, plus: stop once the lock is lost. */
+export function lockedBudget(budget: (sent: number) => StopReason | null, lock: RunLock | null): (sent: number) => StopReason | null {
+  if (!lock) return budget;
+  return (sent) => {
+    const lost = lock.stopMessage();
+    return lost ? { kind: 'lock_lost', message: `the run lock was lost: ${lost}` } : budget(sent);
+  };
+}

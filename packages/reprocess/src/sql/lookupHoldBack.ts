@@ -1,0 +1,37 @@
+import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
+import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
+import type { HoldBackReason, HoldBackRules } from '../filter/holdBack.js';
+import { holdBackReasonSql } from './holdBackReason.js';
+import { Params } from './params.js';
+
+export interface HoldBackRow {
+  workflow_instance_id: string;
+  reason: HoldBackReason;
+  status_code: string | null;
+  pause_rule_ids: string | null;
+  trn_retry_count: number | null;
+  reg_process_retry_count: number | null;
+}
+
+/**
+ * The active rows (the ones the securezone stage finds) of these workflow ids that MOSIP would not move now,
+ * with the reason. Ids with no active row, or not held, are absent. Matched exactly (primary key), as the stage looks them up.
+ */
+export async function lookupHoldBack(
+  db: Queryable, schema: string, workflowIds: readonly string[], rules: HoldBackRules,
+): Promise<HoldBackRow[]> {
+  if (workflowIds.length === 0) return [];
+  const p = new Params();
+  const ids = p.add([...workflowIds]);
+  const { rows } = await db.query<HoldBackRow>(
+    `SELECT * FROM (
+       SELECT r.workflow_instance_id, ${holdBackReasonSql(p, rules)} AS reason,
+              r.status_code, r.pause_rule_ids, r.trn_retry_count, r.reg_process_retry_count
+         FROM ${quoteSchema(schema)}.registration r
+        WHERE r.workflow_instance_id = ANY(${ids}::varchar[])
+          AND r.is_active = true AND r.is_deleted = false) found
+      WHERE reason IS NOT NULL`,
+    p.values,
+  );
+  return rows;
+}

@@ -1,0 +1,191 @@
+// `reprocess action`: the real binary, the real PostgreSQL and the simulator over HTTP. STOP_PROCESSING needs
+// --yes; --db takes RIDs whose one active row is PAUSED (narrowed by --pause-rule); listed RIDs are checked and
+// skipped by line; the reply is classified per RID; the lock stops it when another run holds it.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { startSimulator } from '@mosip-reprocess/simulator/sim/server.js';
+import { insertRegistrations, type RegistrationRowInput } from '@mosip-reprocess/simulator/sql/registrationRows.js';
+import { runCli as runCliBinary, type CliRun } from '@mosip-reprocess/testkit/cli.js';
+import { stuckRow } from '@mosip-reprocess/testkit/rows.js';
+import { freshSchema, TEST_DB_URL, type TestSchema } from '@mosip-reprocess/testkit/db.js';
+import { classifyWorkflowActionReply, WORKFLOW_ACTION_PATH } from '../src/action/contract.js';
+import { RunLock } from '../src/run/lock.js';
+import { createRun } from '../src/journal/runStore.js';
+
+const CLIENT_SECRET = 'action-secret';
+let db: TestSchema;
+before(async () => { db = await freshSchema('action'); });
+after(async () => { await db.drop(); });
+
+function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCliBinary(args, { env: { REGPROC_CLIENT_PWD: CLIENT_SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: db.schema, ...env } });
+}
+
+async function scenario(rows: (RegistrationRowInput & { rule?: string })[]): Promise<void> {
+  const s = `"${db.schema}"`;
+  await db.pool.query(`TRUNCATE ${s}.registration, ${s}.registration_list, ${s}.registration_transaction`);
+  await insertRegistrations(db.pool, db.schema, rows);
+  for (const r of rows) if (r.rule) await db.pool.query(`UPDATE ${s}.registration SET pause_rule_ids = $1 WHERE workflow_instance_id = $2`, [r.rule, r.workflowInstanceId]);
+}
+
+async function statusOf(regId: string): Promise<string> {
+  const { rows } = await db.pool.query<{ s: string }>(`SELECT string_agg(status_code, ',') AS s FROM "${db.schema}".registration WHERE reg_id = $1`, [regId]);
+  return rows[0]!.s;
+}
+
+async function withSim<T>(fn: (url: string, sim: Awaited<ReturnType<typeof startSimulator>>) => Promise<T>): Promise<T> {
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: CLIENT_SECRET }] });
+  try {
+    return await fn(sim.url, sim);
+  } finally {
+    await sim.close();
+  }
+}
+
+/** Whether this simulator serves MOSIP's workflow action route (it answers 401 without a cookie, not 404). */
+async function servesWorkflowAction(url: string): Promise<boolean> {
+  const res = await request(url + WORKFLOW_ACTION_PATH, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+  await res.body.text();
+  return res.statusCode !== 404;
+}
+
+const paused = (rule: string) => ({ ...stuckRow({ statusCode: 'PAUSED' }), rule });
+
+test('the reply is classified per RID: success text, a named RID refused (the others held back), auth, server errors', () => {
+  const rids = ['10001100010000120240101000001', '10001100010000120240101000002'];
+  const ok = JSON.stringify({ id: 'mosip.registration.processor.workflow.action', version: '1.0', responsetime: 'x', response: { statusMessage: `Process the workflowIds '[${rids.join(', ')}]' successfully` }, errors: null });
+  assert.deepEqual([...classifyWorkflowActionReply(200, ok, rids).outcomes.values()], ['applied', 'applied']);
+  assert.deepEqual([...classifyWorkflowActionReply(200, ok, rids.slice(0, 1)).outcomes.values()], ['in_doubt']);
+  const notPaused = JSON.stringify({ response: null, errors: [{ errorCode: 'RPR-WAA-004', message: `Workflow id  ${rids[1]} is not PAUSED` }] });
+  assert.deepEqual([...classifyWorkflowActionReply(200, notPaused, rids).outcomes.entries()], [[rids[0], 'held_back'], [rids[1], 'not_paused']]);
+  const notFound = JSON.stringify({ response: null, errors: [{ errorCode: 'RPR-WAA-003', message: `Workflow id  ${rids[0]}  not found in registration table` }] });
+  assert.equal(classifyWorkflowActionReply(200, notFound, rids).outcomes.get(rids[0]!), 'not_found');
+  const invalid = JSON.stringify({ response: null, errors: [{ errorCode: 'RPR-WAA-001', message: 'Invalid Request Value - requesttime' }] });
+  assert.equal(classifyWorkflowActionReply(200, invalid, rids).outcomes.get(rids[1]!), 'invalid_request');
+  const unknown = JSON.stringify({ response: null, errors: [{ errorCode: 'RPR-WAS-003', message: 'Unknown Exception' }] });
+  assert.equal(classifyWorkflowActionReply(200, unknown, rids).outcomes.get(rids[0]!), 'in_doubt');
+  assert.equal(classifyWorkflowActionReply(200, 'null', rids).outcomes.get(rids[0]!), 'in_doubt');
+  assert.equal(classifyWorkflowActionReply(401, '', rids).outcomes.get(rids[0]!), 'unauthorized');
+  assert.equal(classifyWorkflowActionReply(403, '', rids).outcomes.get(rids[0]!), 'forbidden');
+  assert.equal(classifyWorkflowActionReply(503, '', rids).outcomes.get(rids[0]!), 'server_error');
+});
+
+test('STOP_PROCESSING without --yes exits 2 and sends nothing; an unknown action is refused', async () => {
+  const a = paused('HOTLISTED_OPERATOR');
+  await scenario([a]);
+  await withSim(async (url, sim) => {
+    const refused = await runCli(['action', 'STOP_PROCESSING', '--db', '--server', url]);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /STOP_PROCESSING rejects the packets for good .* add --yes/);
+    const unknown = await runCli(['action', 'RESUME_PROCESSING_AND_REMOVE_HOTLISTED_TAG', '--db', '--server', url]);
+    assert.equal(unknown.code, 2);
+    assert.equal(Object.values(sim.stats().requests).reduce((n: number, v) => n + Number(v ?? 0), 0), 0);
+    assert.equal(await statusOf(a.regId), 'PAUSED');
+  });
+});
+
+test('--dry-run --db: the RIDs with one active PAUSED row, narrowed by --pause-rule; listed RIDs checked by line', async () => {
+  const pause1 = paused('PAUSE');
+  const pause2 = paused('PAUSE');
+  const hot = paused('HOTLISTED_OPERATOR');
+  const resumable = stuckRow({ statusCode: 'RESUMABLE' });
+  const twoRows = paused('PAUSE');
+  const twin = { ...stuckRow({ regId: twoRows.regId }) };
+  await scenario([pause1, pause2, hot, resumable, twoRows, twin]);
+  const all = await runCli(['action', 'RESUME_PROCESSING', '--db', '--dry-run']);
+  assert.equal(all.code, 0, all.stderr);
+  assert.match(all.stdout, /RESUME_PROCESSING to <--server>\/registrationprocessor\/v1\/workflowmanager\/workflowaction: 3 RID\(s\) in 1 request\(s\) of up to 10/);
+  for (const r of [pause1, pause2, hot]) assert.match(all.stdout, new RegExp(r.regId));
+  for (const r of [resumable, twoRows]) assert.doesNotMatch(all.stdout, new RegExp(r.regId));
+  const rule = await runCli(['action', 'RESUME_PROCESSING', '--db', '--pause-rule', 'PAUSE', '--dry-run', '--batch-size', '1']);
+  assert.match(rule.stdout, /2 RID\(s\) in 2 request\(s\) of up to 1/);
+  assert.doesNotMatch(rule.stdout, new RegExp(hot.regId));
+
+  const file = join(mkdtempSync(join(tmpdir(), 'action-')), 'rids.txt');
+  writeFileSync(file, `# paused packets\n${pause1.regId}\n${resumable.regId}\n${twoRows.regId}\n10001100010000120240101000009\n`);
+  const listed = await runCli(['action', 'RESUME_PROCESSING', '--file', file, '--dry-run']);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.match(listed.stdout, /1 RID\(s\) in 1 request/);
+  assert.match(listed.stdout, new RegExp(`skipped: .*rids\\.txt:3: ${resumable.regId}: status_code RESUMABLE, not PAUSED`));
+  assert.match(listed.stdout, new RegExp(`skipped: .*rids\\.txt:4: ${twoRows.regId}: 2 active rows`));
+  assert.match(listed.stdout, /skipped: .*rids\.txt:5: 10001100010000120240101000009: no active registration row/);
+});
+
+test('another run holding the lock stops an action before anything is sent (exit 3)', async () => {
+  await scenario([paused('PAUSE')]);
+  const holder = await RunLock.acquire({ url: TEST_DB_URL }, db.schema, 'test', { runId: 'night-run', command: 'run', startedAt: '2026-11-30T01:00:00.000Z', reason: 'migration backlog' }, { heartbeatMs: 0 });
+  try {
+    await withSim(async (url, sim) => {
+      const blocked = await runCli(['action', 'RESUME_PROCESSING', '--db', '--server', url]);
+      assert.equal(blocked.code, 3, blocked.stderr);
+      assert.match(blocked.stderr, /another reprocess run holds the lock .*run night-run on host .*reason "migration backlog"/);
+      assert.equal(sim.stats().requests.authenticate ?? 0, 0);
+    });
+  } finally {
+    await holder.release();
+  }
+});
+
+test('RESUME_PROCESSING and STOP_PROCESSING over HTTP: rows move, one line per RID, a refused RID does not hold back the others', async (t) => {
+  const a = paused('PAUSE');
+  const b = paused('PAUSE');
+  const c = paused('PAUSE');
+  const notPaused = stuckRow();
+  const hot = paused('HOTLISTED_OPERATOR');
+  await scenario([a, b, c, notPaused, hot]);
+  await withSim(async (url) => {
+    if (!(await servesWorkflowAction(url))) {
+      t.skip('this simulator does not serve the workflow action endpoint yet (it comes with the h-simsafety branch)');
+      return;
+    }
+    const run = await runCli(['action', 'RESUME_PROCESSING', '--db', '--pause-rule', 'PAUSE', '--batch-size', '2', '--delay', '0', '--server', url, '--reason', 'resume PAUSE rule']);
+    assert.equal(run.code, 0, run.stderr);
+    for (const r of [a, b, c]) {
+      assert.match(run.stdout, new RegExp(`${r.regId}\\s+applied\\s+HTTP 200`));
+      assert.equal(await statusOf(r.regId), 'RESUMABLE');
+    }
+    assert.equal(await statusOf(hot.regId), 'PAUSED');
+    assert.match(run.stderr, /RESUMABLE: they move only when MOSIP's reprocessor runs/);
+
+    // Without a database the list is not checked: MOSIP refuses the request naming the RID that is not PAUSED,
+    // and the tool sends the other one again without it.
+    const file = join(mkdtempSync(join(tmpdir(), 'action-')), 'rids.txt');
+    writeFileSync(file, `${notPaused.regId}\n${hot.regId}\n`);
+    const stop = await runCli(['action', 'STOP_PROCESSING', '--yes', '--file', file, '--delay', '0', '--server', url], { REPROCESS_DB_URL: '' });
+    assert.equal(stop.code, 1, stop.stderr);
+    assert.match(stop.stderr, /no database configured: whether the listed RIDs are PAUSED could not be checked/);
+    assert.match(stop.stdout, new RegExp(`${notPaused.regId}\\s+not_paused\\s+HTTP 200\\s+RPR-WAA-004`));
+    assert.match(stop.stdout, new RegExp(`${hot.regId}\\s+applied`));
+    assert.equal(await statusOf(hot.regId), 'REJECTED');
+    assert.equal(await statusOf(notPaused.regId), 'PROCESSING');
+  });
+});
+
+test('--resume: RIDs an earlier attempt settled are not sent again; the action and source come from the run', async () => {
+  const a = paused('PAUSE');
+  const b = paused('PAUSE');
+  const c = paused('PAUSE');
+  await scenario([a, b, c]);
+  const logDir = mkdtempSync(join(tmpdir(), 'action-resume-'));
+  const run = createRun(join(logDir, 'runs'), {
+    flags: { workflowAction: 'RESUME_PROCESSING', db: true, pauseRule: 'PAUSE', batchSize: '10' }, configFile: null, settings: {},
+    source: 'action RESUME_PROCESSING (db, pause rule PAUSE)',
+  });
+  const journal = run.openJournal();
+  journal.append({ t: 'action_send', at: new Date().toISOString(), action: 'RESUME_PROCESSING', rids: [a.regId, b.regId] });
+  journal.append({ t: 'action_result', at: new Date().toISOString(), rid: a.regId, outcome: 'applied', http: 200, errorCode: null, message: '' });
+  journal.append({ t: 'action_result', at: new Date().toISOString(), rid: b.regId, outcome: 'server_error', http: 503, errorCode: null, message: '' });
+  journal.close();
+  const resumed = await runCliBinary(['action', 'ignored', '--resume', run.meta.id, '--dry-run'], {
+    env: { REGPROC_CLIENT_PWD: CLIENT_SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: db.schema }, logDir,
+  });
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stdout, /RESUME_PROCESSING to .*: 2 RID\(s\)/);
+  assert.doesNotMatch(resumed.stdout, new RegExp(a.regId));
+  assert.match(resumed.stdout, new RegExp(b.regId));
+  assert.match(resumed.stdout, new RegExp(c.regId));
+});

@@ -1,0 +1,137 @@
+// Issue #10 end to end: the real binary in child processes, the simulator over HTTP, the real PostgreSQL. One run
+// per database (two real processes), --reason, the window floor, and paused packets left out of --db and --file.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimulator } from '@mosip-reprocess/simulator/sim/server.js';
+import { insertRegistrations, type RegistrationRowInput } from '@mosip-reprocess/simulator/sql/registrationRows.js';
+import { runCli as runCliBinary, runIdOf, type CliRun, type CliOptions } from '@mosip-reprocess/testkit/cli.js';
+import { stuckRow } from '@mosip-reprocess/testkit/rows.js';
+import { freshSchema, TEST_DB_URL, type TestSchema } from '@mosip-reprocess/testkit/db.js';
+
+const CLIENT_SECRET = 'safety-secret';
+let db: TestSchema;
+before(async () => { db = await freshSchema('clisafe'); });
+after(async () => { await db.drop(); });
+
+function runCli(args: string[], extra: Partial<CliOptions> = {}, env: Record<string, string> = {}): Promise<CliRun> {
+  return runCliBinary(args, { env: { REGPROC_CLIENT_PWD: CLIENT_SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: db.schema, ...env }, ...extra });
+}
+
+async function scenario(rows: RegistrationRowInput[], pauseRules: Record<string, string> = {}): Promise<void> {
+  const s = `"${db.schema}"`;
+  await db.pool.query(`TRUNCATE ${s}.registration, ${s}.registration_list, ${s}.registration_transaction`);
+  await insertRegistrations(db.pool, db.schema, rows);
+  for (const [wf, rule] of Object.entries(pauseRules)) {
+    await db.pool.query(`UPDATE ${s}.registration SET pause_rule_ids = $1 WHERE workflow_instance_id = $2`, [rule, wf]);
+  }
+}
+
+async function withSim<T>(fn: (url: string, sim: Awaited<ReturnType<typeof startSimulator>>) => Promise<T>): Promise<T> {
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: CLIENT_SECRET }] });
+  try {
+    return await fn(sim.url, sim);
+  } finally {
+    await sim.close();
+  }
+}
+
+test('one run per database: a second process stops before sending, exit 3, naming the first run, its host and reason', async () => {
+  await scenario(Array.from({ length: 30 }, () => stuckRow()));
+  await withSim(async (url, sim) => {
+    let firstStarted!: () => void;
+    const started = new Promise<void>((resolve) => { firstStarted = resolve; });
+    let stopFirst: (() => void) | null = null;
+    const first = runCli(['--db', '--server', url, '--delay', '1', '--reason', 'night of 30 Nov (OPS-17)'], {
+      onSpawn(child, out) {
+        stopFirst = () => child.kill('SIGINT');
+        const poll = setInterval(() => {
+          if (/forwarded/.test(out.stdout())) { clearInterval(poll); firstStarted(); }
+        }, 20);
+        child.on('close', () => { clearInterval(poll); firstStarted(); });
+      },
+    });
+    await started;
+    const sentBefore = sim.stats().requests.notification ?? 0;
+    const second = await runCli(['--db', '--server', url, '--delay', '0', '--reason', 'cron']);
+    stopFirst!();
+    const firstRun = await first;
+    assert.equal(second.code, 3, second.stderr);
+    const firstId = runIdOf(firstRun);
+    assert.match(second.stderr, new RegExp(`another reprocess run holds the lock for .*schema ${db.schema}: run ${firstId} on host ${hostname()} \\(pid \\d+\\), started \\S+; reason "night of 30 Nov \\(OPS-17\\)"`));
+    assert.match(second.stderr, /Nothing was sent/);
+    assert.doesNotMatch(second.stderr, /run \d{8}-\d{6}-[0-9a-f]{4} started/);
+    // The second run sent nothing: every notification came from the first, which was still sending.
+    const firstSent = firstRun.stdout.split('\n').filter((l) => /forwarded/.test(l) && !/^\s*forwarded\s+\d+/.test(l)).length;
+    assert.ok(firstSent >= 1 && sentBefore >= 1);
+    assert.equal(sim.stats().requests.notification ?? 0, firstSent);
+
+    // The reason is in the journal's start record, the summary, the logs and `reprocess runs`.
+    const dir = join(firstRun.runsDir, firstId);
+    assert.match(readFileSync(join(dir, 'journal.jsonl'), 'utf8'), /"t":"start".*"reason":"night of 30 Nov \(OPS-17\)"/);
+    assert.equal(JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')).reason, 'night of 30 Nov (OPS-17)');
+    assert.match(readFileSync(join(firstRun.logDir, 'last.log'), 'utf8'), /reason="night of 30 Nov \(OPS-17\)"/);
+    const runs = await runCli(['runs'], { logDir: firstRun.logDir });
+    assert.match(runs.stdout, new RegExp(`${firstId}.*reason: "night of 30 Nov \\(OPS-17\\)"`));
+
+    // Once the first has ended, the lock is free again; a dry run never takes it.
+    const third = await runCli(['--db', '--server', url, '--delay', '0', '--limit', '1']);
+    assert.equal(third.code, 0, third.stderr);
+  });
+});
+
+test('--older-than below 6300 s is refused with exit 2 and the reason; --allow-short-window lifts it', async () => {
+  await scenario([stuckRow()]);
+  await withSim(async (url, sim) => {
+    const refused = await runCli(['--db', '--server', url, '--older-than', '90m']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /--older-than 5400 s is below 6300 s, MOSIP's own minimum reprocess window/);
+    assert.match(refused.stderr, /ABIS .* manual verification .* duplicate UINs \(MOSIP-26697\)/);
+    assert.equal(sim.stats().requests.notification ?? 0, 0);
+    const dry = await runCli(['--db', '--dry-run', '--older-than', '90m']);
+    assert.equal(dry.code, 2);
+    const allowed = await runCli(['--db', '--dry-run', '--older-than', '90m', '--allow-short-window']);
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.match(allowed.stdout, /MOSIP's reprocessor: no PACKET_REPROCESS transaction in the last 60 min/);
+  });
+});
+
+test('paused packets are left out of --db and --file runs, reported, and sent only with --include-paused', async () => {
+  const plain = stuckRow();
+  const paused = stuckRow({ statusCode: 'PAUSED' });
+  const hotlisted = stuckRow({ statusCode: 'PAUSED' });
+  const spent = stuckRow({ trnRetryCount: 9 });
+  await scenario([plain, paused, hotlisted, spent], { [paused.workflowInstanceId]: 'PAUSE', [hotlisted.workflowInstanceId]: 'HOTLISTED_OPERATOR' });
+  await withSim(async (url, sim) => {
+    const dry = await runCli(['--db', '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /matched\s+1\s+rows/);
+    assert.match(dry.stdout, /Held back: 3 packets of the rows the guide's query would take left out, 0 sent anyway/);
+    assert.match(dry.stdout, /paused\s+PAUSED\s+HOTLISTED_OPERATOR\s+1\s+left out/);
+
+    const run = await runCli(['--db', '--server', url, '--delay', '0']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /3 packet\(s\) the guide's query selects are left out because MOSIP would not move them now: .*PAUSED \(pause rule HOTLISTED_OPERATOR\)/);
+    assert.deepEqual(Object.keys(sim.stats().notificationsByWorkflowId), [plain.workflowInstanceId]);
+
+    const dir = mkdtempSync(join(tmpdir(), 'safety-file-'));
+    const file = join(dir, 'list.txt');
+    writeFileSync(file, [plain, hotlisted, spent].map((r) => `${r.regId}, NEW, ${r.workflowInstanceId}`).join('\n') + '\n');
+    const listed = await runCli(['--file', file, '--server', url, '--delay', '0']);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stderr, new RegExp(`list\\.txt:2: ${hotlisted.regId} ${hotlisted.workflowInstanceId}: skipped: status_code PAUSED \\(pause rule HOTLISTED_OPERATOR\\)`));
+    assert.match(listed.stderr, new RegExp(`list\\.txt:3: ${spent.regId} ${spent.workflowInstanceId}: skipped: trn_retry_count 9`));
+    assert.equal(sim.stats().notificationsByWorkflowId[hotlisted.workflowInstanceId], undefined);
+
+    const unchecked = await runCli(['--file', file, '--server', url, '--delay', '0', '--limit', '1'], {}, { REPROCESS_DB_URL: '' });
+    assert.match(unchecked.stderr, /no database configured: pauses and retry budgets could not be checked/);
+
+    const anyway = await runCli(['--registration', `${hotlisted.regId}, NEW, ${hotlisted.workflowInstanceId}`, '--include-paused', '--server', url, '--delay', '0']);
+    assert.equal(anyway.code, 0, anyway.stderr);
+    assert.match(anyway.stderr, /--include-paused: packets MOSIP paused are sent too/);
+    assert.match(anyway.stderr, /--registration: .*sent anyway: status_code PAUSED/);
+    assert.equal(sim.stats().notificationsByWorkflowId[hotlisted.workflowInstanceId], 1);
+  });
+});

@@ -1,0 +1,88 @@
+// The one-run-per-database lock on the real PostgreSQL: a second holder is refused with the first one's run id,
+// host, start time and reason; another schema is another lock; a lost lock connection is re-taken, and if another
+// run took the lock meanwhile the first one is told to stop. (Two real processes: cliSafety.test.ts.)
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
+import { freshSchema, NEEDS_REAL_SERVER, type TestSchema } from '@mosip-reprocess/testkit/db.js';
+import { RunLock, RunLockBusy } from '../src/run/lock.js';
+
+let db: TestSchema;
+before(async () => { db = await freshSchema('lock'); });
+after(async () => { await db.drop(); });
+
+const holder = (runId: string, reason: string | null = null) => ({ runId, command: 'run', startedAt: '2026-11-30T01:00:00.000Z', reason });
+
+async function lockSessionPid(lock: RunLock): Promise<number> {
+  const { rows } = await db.pool.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE application_name = $1`, [`mosip-reprocess lock ${lock.holder.runId}`]);
+  assert.equal(rows.length, 1);
+  return rows[0]!.pid;
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
+  assert.ok(check(), what);
+}
+
+test('a second run is refused, told who holds the lock and why; another schema has its own lock', async () => {
+  const first = await RunLock.acquire({ url: db.url }, db.schema, 'test-db', holder('run-A', 'night of 30 Nov, ticket OPS-17 */ DROP'), { heartbeatMs: 0 });
+  try {
+    await assert.rejects(RunLock.acquire({ url: db.url }, db.schema, 'test-db', holder('run-B'), { heartbeatMs: 0 }), (err: unknown) => {
+      assert.ok(err instanceof RunLockBusy);
+      assert.equal(err.exitCode, 3);
+      assert.equal(err.holder?.runId, 'run-A');
+      assert.equal(err.holder?.host, hostname());
+      assert.equal(err.holder?.reason, 'night of 30 Nov, ticket OPS-17 */ DROP');
+      assert.match(err.message, /another reprocess run holds the lock for test-db: run run-A on host .+ \(pid \d+\), started 2026-11-30T01:00:00.000Z; reason "night of 30 Nov, ticket OPS-17 \*\/ DROP"; database session \d+/);
+      assert.match(err.message, /application_name "mosip-reprocess lock run-A"/);
+      assert.match(err.message, /Nothing was sent/);
+      return true;
+    });
+    const other = await freshSchema('lock2');
+    try {
+      const elsewhere = await RunLock.acquire({ url: db.url }, other.schema, 'test-db', holder('run-C'), { heartbeatMs: 0 });
+      await elsewhere.release();
+    } finally {
+      await other.drop();
+    }
+  } finally {
+    await first.release();
+  }
+  const again = await RunLock.acquire({ url: db.url }, db.schema, 'test-db', holder('run-D'), { heartbeatMs: 0 });
+  await again.release();
+});
+
+test('a lost lock connection is re-taken; sending waits meanwhile', { skip: NEEDS_REAL_SERVER }, async () => {
+  const events: string[] = [];
+  const lock = await RunLock.acquire({ url: db.url }, db.schema, 'test-db', holder('run-E'), { heartbeatMs: 0, onEvent: (m) => events.push(m) });
+  try {
+    await db.pool.query('SELECT pg_terminate_backend($1)', [await lockSessionPid(lock)]);
+    await until(() => events.some((e) => /taken again/.test(e)), `re-taken (events: ${events.join(' | ')})`);
+    await lock.ready();
+    assert.equal(lock.stopMessage(), null);
+    assert.match(events[0]!, /connection was lost/);
+    await assert.rejects(RunLock.acquire({ url: db.url }, db.schema, 'test-db', holder('run-F'), { heartbeatMs: 0 }), RunLockBusy);
+  } finally {
+    await lock.release();
+  }
+});
+
+test('if another run took the lock while the connection was down, the first stops sending and says who', { skip: NEEDS_REAL_SERVER }, async () => {
+  const events: string[] = [];
+  let thief: RunLock | null = null;
+  // The second run takes the lock while the first one's connection is down, before its reconnect.
+  const beforeReconnect = async () => {
+    thief ??= await RunLock.acquire({ url: db.url }, db.schema, 'test-db', holder('run-H', 'cron'), { heartbeatMs: 0 });
+  };
+  const lock = await RunLock.acquire({ url: db.url }, db.schema, 'test-db', holder('run-G'), { heartbeatMs: 0, onEvent: (m) => events.push(m), beforeReconnect });
+  try {
+    await db.pool.query('SELECT pg_terminate_backend($1)', [await lockSessionPid(lock)]);
+    await until(() => lock.stopMessage() !== null || events.some((e) => /taken again/.test(e)), 'the first run noticed');
+    await lock.ready();
+    assert.ok(thief, 'the second run got the lock');
+    assert.match(lock.stopMessage() ?? '', /another run took the lock: run run-H .*reason "cron";.*this run stops sending/);
+  } finally {
+    await lock.release();
+    await (thief as RunLock | null)?.release();
+  }
+});
