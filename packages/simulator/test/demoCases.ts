@@ -102,7 +102,17 @@ export async function demoRedrivesEveryRow(packets: number, batchSize: number): 
     // Where things went: journals and logs kept, the database removed (no --keep), and the secret nowhere.
     assert.equal(result.dataDir, null);
     assert.equal(existsSync(join(result.dir, 'pgdata')), false);
-    assert.equal(readdirSync(result.runsDir).length, 2, 'two runs: the canary and the batches');
+    // Step 7: the packets paused by the plain PAUSE rule resumed through the workflow action API, then moved on by
+    // one reprocessor tick; a third run (the action run) when there were any.
+    assert.ok(result.paused, 'the paused step ran');
+    assert.match(output, /\[7\/7\] Paused packets, the MOSIP way/);
+    if (result.paused.selected > 0) {
+      assert.equal(result.paused.action?.counts.applied, result.paused.selected, 'every plain-PAUSE packet applied');
+      assert.equal(result.paused.exitCode, 0);
+      assert.equal(result.simulator.workflowActions.rowsByAction.RESUME_PROCESSING, result.paused.selected);
+    }
+    assert.ok((result.paused.tick?.sent.length ?? 0) >= result.paused.selected, 'the resumed packets moved on');
+    assert.equal(readdirSync(result.runsDir).length, result.paused.action ? 3 : 2, 'the canary, the batches (and the action run)');
     assert.ok(existsSync(join(result.logDir, 'out.log')));
     assert.match(output, new RegExp(`journal of each run\\s+.*runs`));
     // The morning-after report of the batch run, its CSV and the dry run's HTML: written, and their paths printed.

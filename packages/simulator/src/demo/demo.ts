@@ -29,6 +29,10 @@ import { writeDryRunHtml } from 'mosip-reprocess/report/html/dryRunReport.js';
 import { writeReportFiles } from 'mosip-reprocess/report/html/reportFiles.js';
 import { packetLine, summaryText } from 'mosip-reprocess/report/format.js';
 import { reportFailure } from 'mosip-reprocess/cli/runCommand.js';
+import { runAction, type ActionResult } from 'mosip-reprocess/action/runAction.js';
+import { writeFileSync } from 'node:fs';
+import type { ReprocessorTickResult } from '../sim/reprocessor.js';
+import { selectRidsPausedOnlyBy } from '../sql/selectRidsPausedOnlyBy.js';
 import { describePipeline, numberOption, parsePipelineSettings, type PipelineSettings } from './pipelineOptions.js';
 import { renderBeforeAfter, takeSnapshot, type Snapshot } from './snapshot.js';
 import { utcStamp } from 'mosip-reprocess/journal/runId.js';
@@ -117,6 +121,8 @@ export interface DemoResult {
   canary: { exitCode: number; passed: boolean; summary: RunSummary | null } | null;
   batches: { exitCode: number; summary: RunSummary | null } | null;
   drained: boolean;
+  /** The paused packets resumed the MOSIP way (step 7), and the reprocessor tick that moved them on. */
+  paused: { selected: number; action: ActionResult | null; exitCode: number; tick: ReprocessorTickResult | null } | null;
   before: Snapshot;
   after: Snapshot;
   pipeline: PipelineStats;
@@ -192,7 +198,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
     embedded = await startEmbeddedPostgres(dataDir ? { dataDir } : {});
     pool = createPool({ url: embedded.url, max: 6, applicationName: 'mosip-reprocess-demo' });
     await createSchema(pool, SCHEMA);
-    say(`[1/6] PostgreSQL: embedded PGlite on ${embedded.url}, ${dataDir ? `data in ${shown(dataDir)}` : 'in memory'}; the ${SCHEMA} tables created.`);
+    say(`[1/7] PostgreSQL: embedded PGlite on ${embedded.url}, ${dataDir ? `data in ${shown(dataDir)}` : 'in memory'}; the ${SCHEMA} tables created.`);
 
     // 2. Backlog.
     const seedStarted = performance.now();
@@ -203,7 +209,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
     const eligible = async () => countEligible(db, SCHEMA, criteriaOf(defaults, await utcCutoff(db, defaults.olderThan)));
     const before = await takeSnapshot(pool, SCHEMA);
     const eligibleBefore = await eligible();
-    say(`[2/6] Seeded ${seeded.registrations} registrations as an upgrade from 1.1.5 to 1.2.0.1 leaves them (seed ${o.seed}, ${seconds(performance.now() - seedStarted)}):`);
+    say(`[2/7] Seeded ${seeded.registrations} registrations as an upgrade from 1.1.5 to 1.2.0.1 leaves them (seed ${o.seed}, ${seconds(performance.now() - seedStarted)}):`);
     say(`      stuck in 1.2.0.1 stages and in 1.1.5 ones (QUALITY_CHECK, OSI_VALIDATE, MANUAL_VERIFICATION); ${count(seeded.byStatusCode, 'PROCESSED')} PROCESSED,`);
     say(`      ${count(seeded.byStatusCode, 'FAILED')} FAILED, ${count(seeded.byStatusCode, 'REJECTED')} REJECTED; ${seeded.touchedLastDay} touched in the last day, `
       + `${seeded.retryCountOver500} over the retry limit,`);
@@ -221,7 +227,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
     simulator = await startSimulator({
       db: pool, schema: SCHEMA, routingEnabled: true, clients: [{ secret }], onForward: pipeline.onForward, forwardedLogLimit: 1000,
     });
-    say(`[3/6] MOSIP simulator on ${simulator.url}: authmanager and the securezone notification stage (routing enabled),`);
+    say(`[3/7] MOSIP simulator on ${simulator.url}: authmanager and the securezone notification stage (routing enabled),`);
     say(`      and behind it the 1.2.0.1 pipeline: ${describePipeline(o.pipeline, DEFAULT_STAGES.length)}.`);
     say(`      Its client secret was made at random for this demo and reaches the runs as REGPROC_CLIENT_PWD; it is never printed.`);
     say(`      SCALED FOR THE DEMO: delay scaled from ${GUIDE_DELAY_SECONDS} s to ${formatDelay(o.delay)} for the demo (at ${GUIDE_DELAY_SECONDS} s, ${eligibleBefore} packets take ${duration(eligibleBefore * GUIDE_DELAY_SECONDS)});`);
@@ -255,7 +261,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
     const paced = { server: simulator.url, delay: o.delay };
 
     say();
-    say('[4/6] Dry run: what would be sent; nothing is.');
+    say('[4/7] Dry run: what would be sent; nothing is.');
     say(command(`--dry-run --limit ${o.batchSize}`));
     let stopped: string | null = null;
     let dryRunExitCode = 0;
@@ -274,7 +280,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
 
     if (!stopped && !io.signal?.aborted) {
       say();
-      say('[5/6] Canary, the guide\'s "reprocess just one packet first": send one, watch its row until it moves past securezone.');
+      say('[5/7] Canary, the guide\'s "reprocess just one packet first": send one, watch its row until it moves past securezone.');
       say(command(`--canary --limit 1 --server ${simulator.url} --delay ${o.delay}`));
       const { exitCode, summary } = await run({ ...common, ...paced, canary: true, limit: 1, canaryTimeout: '30s' }, null);
       const passed = exitCode === 0 && summary !== null && summary.stop === null && summary.sent === 1;
@@ -284,7 +290,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
 
     if (!stopped && !io.signal?.aborted) {
       say();
-      say(`[6/6] Batches of ${o.batchSize} until no eligible packet is left (the guide: "run the script as many times as needed").`);
+      say(`[6/7] Batches of ${o.batchSize} until no eligible packet is left (the guide: "run the script as many times as needed").`);
       say(command(`--all --limit ${o.batchSize} --server ${simulator.url} --delay ${o.delay}`));
       const filter = o.verbose ? null : new PacketFilter();
       const { exitCode, summary, runId } = await run({ ...common, ...paced, all: true, limit: o.batchSize }, filter);
@@ -310,6 +316,52 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
       drained = await Promise.race([pipeline.drain(o.drainTimeoutMs), whenAborted(io.signal)]);
       if (!drained) say(`      It did not empty in time: the "after" column counts the packets still in flight where they are now.`);
     }
+    // 7. Paused packets: left out of the batches (held back by default); the plain PAUSE ones are resumed the MOSIP
+    // way, through the workflow action API, and one reprocessor tick sends them on. Those the hotlisted-operator rule
+    // paused (alone or with PAUSE; default STOP_PROCESSING) are left for a person. `--pause-rule PAUSE` would also take
+    // the rows paused under both rules, so the demo lists the RIDs paused by PAUSE alone in a file.
+    let paused: DemoResult['paused'] = null;
+    if (!stopped && !io.signal?.aborted) {
+      const rids = await selectRidsPausedOnlyBy(pool, SCHEMA, 'PAUSE');
+      const file = join(dir, 'paused-by-PAUSE-only.txt');
+      writeFileSync(file, rids.map((r) => `${r}\n`).join(''));
+      say();
+      say(`[7/7] Paused packets, the MOSIP way. The batches left ${count(seeded.byStatusCode, 'PAUSED')} PAUSED, `
+        + `${count(seeded.byStatusCode, 'PAUSED_FOR_ADDITIONAL_INFO')} PAUSED_FOR_ADDITIONAL_INFO and ${count(seeded.byStatusCode, 'RESUMABLE')} RESUMABLE alone;`);
+      say(`      the ${rids.length} paused by the plain PAUSE rule alone are resumed through the workflow action API (those the`);
+      say('      hotlisted-operator rule paused, default STOP_PROCESSING, are left for a person to decide).');
+      say(`      $ reprocess action RESUME_PROCESSING --file ${shown(file)} --server ${simulator.url}`);
+      let action: ActionResult | null = null;
+      let exitCode = 0;
+      if (rids.length > 0) {
+        try {
+          const { settings } = loadSettings({
+            flags: { dbUrl: embedded.url, schema: SCHEMA, server: simulator.url, delay: o.delay, runsDir, logDir, reason: 'demo: resume PAUSE' },
+            env,
+          });
+          action = await runAction({
+            action: 'RESUME_PROCESSING', source: { kind: 'file', path: file }, settings, dbConfigured: true, actionServer: null,
+            batchSize: 10, yes: false, flags: { workflowAction: 'RESUME_PROCESSING', file }, resume: null,
+          }, (e) => {
+            if (e.type === 'started') io.err(indent(`action run ${e.runId} started: journal ${e.journalPath}`));
+            else if (e.type === 'note' || e.type === 'warning') io.err(indent(e.message));
+          }, io.signal ? { signal: io.signal } : {});
+          exitCode = action.exitCode;
+          say(indent(`action RESUME_PROCESSING: ${Object.entries(action.counts).map(([k, n]) => `${k} ${n}`).join(', ') || 'nothing sent'}; run ${action.runId}`));
+        } catch (err) {
+          exitCode = reportFailure(err, { out: (l) => io.out(indent(l)), err: (l) => io.err(indent(l)), env });
+          stopped = `the action run failed (exit code ${exitCode})`;
+        }
+      }
+      let tick: ReprocessorTickResult | null = null;
+      if (!stopped) {
+        tick = await simulator.reprocessorTick();
+        say(`      MOSIP's reprocessor (a cron tick every 3 minutes; one tick run here) sent ${tick.sent.length} RESUMABLE packets on to their`);
+        say(`      stage (latest PACKET_REPROCESS / REPROCESS)${tick.reprocessFailed.length ? `, marked ${tick.reprocessFailed.length} REPROCESS_FAILED` : ''}.`);
+      }
+      paused = { selected: rids.length, action, exitCode, tick };
+    }
+
     const after = await takeSnapshot(pool, SCHEMA);
     const eligibleAfter = await eligible();
     // The morning-after report of the batch run, with where its packets are now, and its CSV.
@@ -335,7 +387,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
     result = {
       exitCode: stopped || io.signal?.aborted || !drained ? 1 : 0,
       dir, runsDir, logDir, dataDir, simulatorUrl: simulator.url, simulatorPort: simulator.port, databaseUrl: embedded.url, seeded, eligibleBefore,
-      eligibleAfter, dryRunExitCode, canary, batches, drained, before, after, pipeline: p, simulator: simulator.stats(), durationMs: 0,
+      eligibleAfter, dryRunExitCode, canary, batches, drained, paused, before, after, pipeline: p, simulator: simulator.stats(), durationMs: 0,
     };
     return result;
   } finally {
