@@ -1,6 +1,7 @@
-// The simulated workflow behind the securezone stage (src/sim/pipeline.ts, src/sql/pipelineStage.ts): what each
-// stage step writes, failures, capacity and backlog, stop(), and never overwriting a row that moved underneath.
-import { after, before, test } from 'node:test';
+// The simulated workflow behind the securezone stage (src/sim/pipeline.ts, src/sim/pipelineStep.ts): what each
+// stage step writes, failures, MOSIP's limits (capacity per stage, message age, the uploader's retry budget),
+// stop(), and never overwriting a row that moved underneath.
+import { after, before, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -162,7 +163,7 @@ test('a packet with no failures goes through every stage and ends PROCESSED', as
   assert.equal(stats.backlog, 0);
   assert.equal(stats.pendingTimers, 0);
   assert.deepEqual(Object.keys(stats.perStage), DEFAULT_STAGES.map((s) => s.name));
-  for (const counts of Object.values(stats.perStage)) assert.deepEqual(counts, { current: 0, passed: 1, failed: 0, reprocess: 0, superseded: 0, dbErrors: 0 });
+  for (const counts of Object.values(stats.perStage)) assert.deepEqual(counts, { current: 0, queued: 0, passed: 1, failed: 0, reprocess: 0, superseded: 0, expired: 0, dbErrors: 0 });
   await model.stop();
 });
 
@@ -248,35 +249,94 @@ test('the same seed gives the same outcomes for the same messages', async () => 
   assert.ok(first.some((o) => o.startsWith('PROCESSED@')), first.join(' '));
 });
 
-test('above capacity a backlog forms and grows, and throughput stays near the capacity', async () => {
-  const capacity = 20;
-  const packets = await insertForwarded(90);
-  const model = pipeline({ stages: DEFAULT_STAGES.slice(0, 3), stageLatencyMs: 5, capacityPerSecond: capacity });
-
-  // 60 messages a second for 1.5 s: three times the capacity.
-  const backlogSamples: number[] = [];
-  for (let tick = 1; tick <= 15; tick++) {
-    for (const p of packets.slice((tick - 1) * 6, tick * 6)) model.accept(messageFor(p));
-    await sleep(100);
-    if (tick % 5 === 0) backlogSamples.push(model.stats().backlog);
+test('capacity per stage is respected and a message older than the age limit is dropped with no database write (injected clock)', async () => {
+  const packets = await insertForwarded(30);
+  const events: PipelineStepEvent[] = [];
+  const transactionsBefore = await transactionCount();
+  mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+  let model: PipelineModel;
+  try {
+    // One stage consuming 10 messages a second; a message may wait at most 1.5 s in its queue.
+    model = pipeline({
+      stages: DEFAULT_STAGES.slice(0, 1), stageLatencyMs: 0, capacityPerSecond: 10, maxMessageAgeMs: 1500,
+      now: () => Date.now(), onStep: (e) => events.push(e),
+    });
+    for (const p of packets) model.accept(messageFor(p)); // all sent at t = 0
+    assert.equal(model.stats().admitted, 1, 'the first one at once');
+    assert.equal(model.stats().perStage.PacketUploaderStage!.queued, 29);
+    for (let t = 100; t <= 1000; t += 100) mock.timers.tick(100);
+    assert.equal(model.stats().admitted, 11, 'one every 100 ms: 11 by t = 1 s');
+    for (let t = 1100; t <= 2000; t += 100) mock.timers.tick(100);
+    // At t = 1.5 s the message taken is exactly 1.5 s old (kept); at t = 1.6 s the next is older: it and every
+    // message behind it (all sent at t = 0) are dropped unread, without using the stage's capacity.
+    const stats = model.stats();
+    assert.equal(stats.admitted, 16);
+    assert.equal(stats.expired, 14);
+    assert.equal(stats.perStage.PacketUploaderStage!.expired, 14);
+    assert.equal(stats.backlog, 0);
+  } finally {
+    mock.timers.reset();
   }
-  assert.ok(backlogSamples[0]! < backlogSamples[1]! && backlogSamples[1]! < backlogSamples[2]!, `backlog grows: ${backlogSamples.join(', ')}`);
-  assert.ok(backlogSamples[2]! >= 30, `backlog after 1.5 s: ${backlogSamples[2]} (90 arrived, ~30 admitted)`);
+  assert.equal(await model.drain(10_000), true);
+  assert.equal(model.stats().completed, 16);
+  const expired = new Set(events.filter((e) => e.outcome === 'expired').map((e) => e.workflowInstanceId));
+  assert.equal(expired.size, 14);
+  for (const p of packets) {
+    const row = await registration(p.workflowInstanceId);
+    if (expired.has(p.workflowInstanceId)) {
+      // Nothing written: the row is where the securezone stage left it, and looks stuck.
+      assert.equal(row.latest_trn_id, p.securezoneTrnId);
+      assert.equal(row.latest_trn_type_code, 'SECUREZONE_NOTIFICATION');
+      assert.equal(row.upd_by, null);
+    } else {
+      assert.equal(row.latest_trn_type_code, 'UPLOAD_PACKET');
+      assert.equal(row.status_code, 'PROCESSED');
+    }
+  }
+  assert.equal(await transactionCount(), transactionsBefore + 16, 'one transaction row per consumed message, none for a dropped one');
+});
 
-  // Throughput over a 2 s window while the backlog is still non-empty.
-  const before = model.stats();
-  const t0 = performance.now();
-  await sleep(2000);
-  const afterWindow = model.stats();
-  const seconds = (performance.now() - t0) / 1000;
-  const completedRate = (afterWindow.completed - before.completed) / seconds;
-  const admittedRate = (afterWindow.admitted - before.admitted) / seconds;
-  assert.ok(afterWindow.backlog > 0, 'still backlogged at the end of the window');
-  assert.ok(completedRate > capacity * 0.5 && completedRate < capacity * 1.5, `completed ${completedRate.toFixed(1)}/s vs capacity ${capacity}/s`);
-  assert.ok(admittedRate > capacity * 0.5 && admittedRate < capacity * 1.5, `admitted ${admittedRate.toFixed(1)}/s vs capacity ${capacity}/s`);
-  assert.equal(afterWindow.accepted, 90);
-  assert.equal(afterWindow.backlog + afterWindow.admitted, 90);
-  await model.stop();
+test('a message whose lastHopTimestamp is older than the limit (MOSIP: 3600 s) is dropped by the first stage, nothing written', async () => {
+  const [old, fresh] = await insertForwarded(2);
+  const model = pipeline({ stages: DEFAULT_STAGES.slice(0, 2), stageLatencyMs: 0, capacityPerSecond: Infinity });
+  const transactionsBefore = await transactionCount();
+  model.accept(forwardedMessage({
+    rid: old!.rid, regType: 'NEW', source: 'REGISTRATION_CLIENT', iteration: 1, workflowInstanceId: old!.workflowInstanceId,
+    at: new Date(Date.now() - 3_601_000),
+  }));
+  model.accept(messageFor(fresh!));
+  assert.equal(await model.drain(10_000), true);
+  const stats = model.stats();
+  assert.deepEqual([stats.expired, stats.completed, stats.perStage.PacketUploaderStage!.expired], [1, 1, 1]);
+  const row = await registration(old!.workflowInstanceId);
+  assert.equal(row.latest_trn_id, old!.securezoneTrnId);
+  assert.equal(row.upd_by, null);
+  assert.deepEqual(await transactionChain(old!), []);
+  assert.equal(await transactionCount(), transactionsBefore + 2, 'only the fresh packet wrote its two steps');
+});
+
+test('the packet uploader counts every pass in trn_retry_count and fails the packet on the pass that reaches the limit', async () => {
+  const [nearLimit, atLimit] = await insertForwarded(2);
+  await db.pool.query(`UPDATE "${db.schema}".registration SET trn_retry_count = $2 WHERE workflow_instance_id = $1`, [nearLimit!.workflowInstanceId, 7]);
+  await db.pool.query(`UPDATE "${db.schema}".registration SET trn_retry_count = $2 WHERE workflow_instance_id = $1`, [atLimit!.workflowInstanceId, 9]);
+  const model = pipeline({ stages: DEFAULT_STAGES.slice(0, 2), stageLatencyMs: 0, capacityPerSecond: Infinity, uploadRetryLimit: 10 });
+  model.accept(messageFor(nearLimit!));
+  model.accept(messageFor(atLimit!));
+  assert.equal(await model.drain(10_000), true);
+
+  const passed = await db.pool.query(`SELECT trn_retry_count, status_code FROM "${db.schema}".registration WHERE workflow_instance_id = $1`, [nearLimit!.workflowInstanceId]);
+  assert.deepEqual(passed.rows[0], { trn_retry_count: 8, status_code: 'PROCESSED' }, 'pass 8 of 10: uploaded, the packet goes on');
+
+  const failed = await db.pool.query(`SELECT trn_retry_count, status_code, latest_trn_type_code, latest_trn_status_code, reg_stage_name, status_comment
+    FROM "${db.schema}".registration WHERE workflow_instance_id = $1`, [atLimit!.workflowInstanceId]);
+  assert.deepEqual(failed.rows[0], {
+    trn_retry_count: 10, status_code: 'FAILED', latest_trn_type_code: 'UPLOAD_PACKET', latest_trn_status_code: 'FAILED',
+    reg_stage_name: 'PacketUploaderStage', status_comment: 'Retry count has exceeded the maximum limit specified',
+  });
+  const chain = await transactionChain(atLimit!);
+  assert.deepEqual(chain.map((t) => [t.trn_type_code, t.status_code, t.sub_status_code]), [['UPLOAD_PACKET', 'FAILED', 'RPR-PKU-FAILED-009']]);
+  const stats = model.stats();
+  assert.deepEqual([stats.failed, stats.retryBudgetFailed, stats.completed], [1, 1, 1]);
 });
 
 test('stop() cancels every timer, drops the rest, and nothing changes afterwards', async () => {
