@@ -171,7 +171,7 @@ test('Ctrl-C writes a consistent journal and summary; --resume sends the rest ex
 
     const second = await runCli(['--resume', id, '--delay', '0'], { logDir: first.logDir });
     assert.equal(second.code, 0, second.stderr);
-    assert.match(second.stderr, /already acknowledged/);
+    assert.match(second.stderr, /already done in this run are skipped/);
     assertEachOnce(sim, rows);
 
     const report = await runCli(['report', id], { logDir: first.logDir });
@@ -251,6 +251,26 @@ test('kill -9 at several points, then --resume: every packet is processed exactl
           WHERE trn_type_code = 'SECUREZONE_NOTIFICATION' GROUP BY reg_id) t`);
     assert.deepEqual(committed[0], { packets: 60, once: 60 }, 'the stage processed each packet exactly once');
     assertEachOnce(sim, rows);
+
+    // The whole run, across its three attempts, is accounted for: the packets the resumes settled as
+    // delivered (in doubt, found delivered in the database) included.
+    const summary = JSON.parse(readFileSync(join(first.runsDir, id, 'summary.json'), 'utf8')) as { alreadyDone: number; sent: number; attempts: unknown[] };
+    assert.equal(summary.attempts.length, 1, 'the killed attempts wrote no summary; the last one did');
+    assert.equal(summary.alreadyDone + summary.sent, 60, 'the last attempt counts what it skipped as already done');
+    const runs = await runCli(['runs', '--json'], { logDir: first.logDir });
+    const listed = JSON.parse(runs.stdout) as { runId: string; notified: number; attempts: number; unfinished: boolean }[];
+    const mine = listed.find((r) => r.runId === id)!;
+    assert.equal(mine.notified, 60, 'runs counts every packet notified in any attempt');
+    assert.equal(mine.attempts, 3);
+    assert.equal(mine.unfinished, false);
+    const verify = await runCli(['verify', id, '--json', '--db-url', TEST_DB_URL, '--schema', db.schema], { logDir: first.logDir });
+    assert.equal(verify.code, 0, verify.stderr);
+    assert.equal((JSON.parse(verify.stdout) as { total: number }).total, 60, 'verify covers every packet the stage handled');
+    const report = await runCli(['report', id], { logDir: first.logDir });
+    assert.match(report.stdout, /Whole run \(3 attempt\(s\)\)/);
+    assert.match(report.stdout, /packets notified +60/);
+    assert.match(report.stdout, / 1\. run .*no end recorded/);
+    assert.match(report.stdout, / 3\. resume .*settled in doubt: \d+ delivered/);
   } finally {
     await sim.close();
   }

@@ -10,7 +10,7 @@ import { InputError } from '../src/errors.js';
 import { customQueryPackets, eligiblePackets } from '../src/source/dbSource.js';
 import { insertRegistrations, type RegistrationRowInput } from '@mosip-reprocess/simulator/sql/registrationRows.js';
 import { countEligible, utcCutoff, type EligibilityCriteria } from '../src/sql/selectEligible.js';
-import { criteriaOf } from '../src/cli/packetSource.js';
+import { criteriaOf } from '../src/source/openSource.js';
 import { loadSettings } from '../src/config/load.js';
 import { freshSchema, TEST_DB_URL, type TestSchema } from '@mosip-reprocess/testkit/db.js';
 import { stuckRow } from '@mosip-reprocess/testkit/rows.js';

@@ -31,7 +31,8 @@ export function buildProgram(): Command {
     .option('--dry-run', 'send nothing: show how many packets match, breakdowns by stage, process, status and age, and a sample')
     .option('--canary', 'send one packet first and watch the database until it has moved past securezone; continue only then')
     .option('--all', 'run batches of --limit until no eligible packet remains (each workflow id at most once per run)')
-    .option('--resume <run-id>', 'continue a stopped or crashed run without re-sending what it already sent')
+    .option('--resume <run-id>', 'continue a stopped or crashed run without re-sending what it already sent ("last": the newest unfinished run)')
+    .option('--debug', 'on an internal error (exit code 4), print its stack')
     .option('--resend-in-doubt', 'on --resume, send again the packets whose reply never came (default: decided from the database)');
   for (const s of SETTINGS) {
     if (!('flag' in s)) continue;
@@ -42,10 +43,10 @@ Secrets come from the environment (or the config file), never from flags:
   REGPROC_CLIENT_PWD   client secret of --client-id
   DB_PWD               database password
 Exit codes: 0 every packet forwarded, 1 some were not, 2 bad input or config (nothing sent),
-            3 database, server or authentication unreachable or refused.`);
+            3 database, server or authentication unreachable or refused, 4 a bug in reprocess (--debug: the stack).`);
   program.action(async (flags: Record<string, unknown>) => {
     const { signal } = interruptSignal('stopping: no new packets; finishing those in flight, then writing the journal and summary');
-    process.exitCode = await runCommand(flags, stdio(signal));
+    process.exitCode = await runCommand(flags, { ...stdio(signal), debug: Boolean(flags.debug) });
   });
   registerRunsCommands(program, stdio);
   return program;

@@ -1,120 +1,126 @@
 // `reprocess runs`, `reprocess report <run-id>`, `reprocess verify <run-id>`: what runs there were, what each
-// did, and whether the packets it forwarded really moved on.
-import { existsSync, readFileSync } from 'node:fs';
+// did over all its attempts, and whether the packets it notified really moved on. Parsing and printing only.
 import type { Command } from 'commander';
 import { loadSettings } from '../config/load.js';
-import { createPool } from '../db/connect.js';
-import { readJournal, replay } from '../journal/replay.js';
-import { listRunIds, openRun, type RunHandle } from '../journal/runStore.js';
+import { listRunIds, openRun } from '../journal/runStore.js';
+import { readWholeRun, type WholeRun } from '../journal/wholeRun.js';
 import { OUTCOMES } from '@mosip-reprocess/contract/wire.js';
-import { emptyCounts } from '../run/runner.js';
-import { summaryText } from '../report/format.js';
-import type { RunSummary } from '../run/types.js';
-import { dbSettingsOf } from './packetSource.js';
+import { OUTCOME_LABELS, summaryText } from '../report/format.js';
+import { renderVerify } from '../report/verify.js';
+import { resumeCommand } from '../run/request.js';
+import { verifyRun } from '../run/verifyRun.js';
 import { runReported, type Io } from './runCommand.js';
 
-interface RunState {
-  run: RunHandle;
-  summary: (RunSummary & { runId: string }) | null;
-  status: 'finished' | 'stopped' | 'running or crashed';
-  acknowledged: number;
-  inFlight: number;
-  counts: RunSummary['counts'];
-}
+interface DirOptions { runsDir?: string; config?: string; json?: boolean }
 
-function stateOf(run: RunHandle): RunState {
-  const replayed = replay(readJournal(run.journalPath));
-  const counts = emptyCounts();
-  for (const r of replayed.results.values()) counts[r.outcome] += 1;
-  const summary = existsSync(run.summaryPath) ? JSON.parse(readFileSync(run.summaryPath, 'utf8')) as RunState['summary'] : null;
-  const status = !replayed.ended ? 'running or crashed' : summary?.stop ? 'stopped' : 'finished';
-  return { run, summary, status, acknowledged: replayed.results.size, inFlight: replayed.inFlight.size, counts };
-}
-
-function runsDirOf(io: Io, opts: { runsDir?: string; config?: string }): string {
+function runsDirOf(io: Io, opts: DirOptions): string {
   const flags: Record<string, unknown> = opts.runsDir ? { runsDir: opts.runsDir } : {};
   return loadSettings({ flags, env: io.env, configFile: opts.config ?? io.env.REPROCESS_CONFIG }).settings.runsDir;
 }
 
-export function listRuns(io: Io, opts: { runsDir?: string; config?: string; json?: boolean }): void {
+const sentOf = (w: WholeRun) => w.notified.length + w.inFlight;
+
+export function listRuns(io: Io, opts: DirOptions): void {
   const dir = runsDirOf(io, opts);
-  const states = listRunIds(dir).map((id) => stateOf(openRun(dir, id)));
+  const runs = listRunIds(dir).map((id) => readWholeRun(openRun(dir, id)));
   if (opts.json) {
-    io.out(JSON.stringify(states.map((s) => ({
-      runId: s.run.id, createdAt: s.run.meta.createdAt, source: s.run.meta.source, status: s.status,
-      acknowledged: s.acknowledged, inFlight: s.inFlight, counts: s.counts, resumes: s.run.meta.resumes.length,
+    io.out(JSON.stringify(runs.map((w) => ({
+      runId: w.run.id, createdAt: w.run.meta.createdAt, source: w.run.meta.source, status: w.status, unfinished: w.unfinished,
+      notified: w.notified.length, inFlight: w.inFlight, counts: w.counts, attempts: 1 + w.run.meta.resumes.length,
+      resumeCommand: w.unfinished ? resumeCommand(w.run.id, dir) : null,
     }))));
     return;
   }
-  if (states.length === 0) {
+  if (runs.length === 0) {
     io.out(`no runs in ${dir}`);
     return;
   }
   io.out(`${'run id'.padEnd(22)}  ${'started (UTC)'.padEnd(19)}  ${'status'.padEnd(18)}  ${'sent'.padStart(7)}  ${'forwarded'.padStart(9)}  source`);
-  for (const s of states) {
-    io.out(`${s.run.id.padEnd(22)}  ${s.run.meta.createdAt.slice(0, 19).replace('T', ' ')}  ${s.status.padEnd(18)}  ${String(s.acknowledged + s.inFlight).padStart(7)}  ${String(s.counts.forwarded).padStart(9)}  ${s.run.meta.source}`);
+  for (const w of runs) {
+    const attempts = w.run.meta.resumes.length > 0 ? `, ${1 + w.run.meta.resumes.length} attempts` : '';
+    io.out(`${w.run.id.padEnd(22)}  ${w.run.meta.createdAt.slice(0, 19).replace('T', ' ')}  ${w.status.padEnd(18)}  ${String(sentOf(w)).padStart(7)}  ${String(w.counts.forwarded + w.counts.delivered_on_resume).padStart(9)}  ${w.run.meta.source}${attempts}`);
+  }
+  const unfinished = runs.filter((w) => w.unfinished);
+  if (unfinished.length > 0) {
+    io.out('');
+    io.out('Unfinished (stopped or crashed); to continue one:');
+    for (const w of unfinished) io.out(`  ${resumeCommand(w.run.id, dir)}`);
+    io.out('  (or `reprocess --resume last` for the newest)');
   }
 }
 
-export function showReport(io: Io, id: string, opts: { runsDir?: string; config?: string; json?: boolean }): void {
-  const s = stateOf(openRun(runsDirOf(io, opts), id));
+/** Totals over every attempt, each packet once at its latest outcome. */
+function wholeRunLines(w: WholeRun): string[] {
+  const lines = ['', `Whole run (${1 + w.run.meta.resumes.length} attempt(s))`, `  packets notified    ${sentOf(w)}`];
+  for (const o of OUTCOMES) if (w.counts[o] > 0) lines.push(`  ${o.padEnd(18)}  ${String(w.counts[o]).padStart(6)}  ${OUTCOME_LABELS[o]}`);
+  if (w.counts.delivered_on_resume > 0) lines.push(`  ${'delivered'.padEnd(18)}  ${String(w.counts.delivered_on_resume).padStart(6)}  reply lost in a crash; the database showed the stage handled it`);
+  if (w.counts.in_doubt > 0) lines.push(`  ${'in_doubt'.padEnd(18)}  ${String(w.counts.in_doubt).padStart(6)}  reply lost in a crash; no database to check, not sent again`);
+  if (w.inFlight > 0) lines.push(`  ${'sent, no reply'.padEnd(18)}  ${String(w.inFlight).padStart(6)}  settled by the next --resume`);
+  return lines;
+}
+
+export function showReport(io: Io, id: string, opts: DirOptions): void {
+  const dir = runsDirOf(io, opts);
+  const w = readWholeRun(openRun(dir, id));
   if (opts.json) {
-    io.out(JSON.stringify({ runId: id, status: s.status, source: s.run.meta.source, settings: s.run.meta.settings, summary: s.summary, counts: s.counts, inFlight: s.inFlight }));
+    io.out(JSON.stringify({
+      runId: id, status: w.status, unfinished: w.unfinished, source: w.run.meta.source, settings: w.run.meta.settings,
+      wholeRun: { notified: sentOf(w), counts: w.counts, inFlight: w.inFlight }, attempts: w.attempts,
+      attemptSummaries: w.summary?.attempts ?? (w.summary ? [w.summary] : []),
+      resumeCommand: w.unfinished ? resumeCommand(id, dir) : null,
+    }));
     return;
   }
-  io.out(`run ${id}: ${s.status}; source ${s.run.meta.source}; started ${s.run.meta.createdAt}${s.run.meta.resumes.length ? `; resumed ${s.run.meta.resumes.length}x` : ''}`);
-  if (s.summary && s.status !== 'running or crashed') {
-    io.out(summaryText(s.summary));
-  } else {
-    io.out('No summary was written (the run is still going, or it crashed). From the journal:');
-    for (const o of OUTCOMES) if (s.counts[o] > 0) io.out(`  ${o.padEnd(18)}  ${String(s.counts[o]).padStart(6)}`);
-    io.out(`  acknowledged        ${s.acknowledged}`);
-    if (s.inFlight > 0) io.out(`  sent, no reply      ${s.inFlight} (settled on --resume ${id})`);
+  io.out(`run ${id}: ${w.status}; source ${w.run.meta.source}; started ${w.run.meta.createdAt}${w.run.meta.resumes.length ? `; resumed ${w.run.meta.resumes.length}x` : ''}`);
+  for (const line of wholeRunLines(w)) io.out(line);
+  io.out('');
+  io.out('Attempts');
+  for (const a of w.attempts) {
+    const counts = Object.entries(a.counts).map(([o, n]) => `${o} ${n}`).join(', ') || 'no reply journaled';
+    const settled = a.settled.delivered + a.settled.unresolved + a.settled.resend > 0
+      ? `; settled in doubt: ${a.settled.delivered} delivered, ${a.settled.unresolved} not sent again, ${a.settled.resend} sent again` : '';
+    const end = a.endedAt ? `ended ${a.endedAt}${a.stop ? ` (stopped: ${a.stop})` : ''}, exit code ${a.exitCode}` : 'no end recorded (crashed or killed, or still running)';
+    io.out(`  ${String(a.attempt).padStart(2)}. ${a.attempt === 1 ? 'run   ' : 'resume'} ${a.startedAt ?? '?'}: ${a.sent} sent (${counts})${settled}; ${end}`);
   }
+  const last = w.summary;
+  if (last && w.status !== 'crashed' && w.status !== 'running' && w.status !== 'running or crashed') {
+    io.out('');
+    io.out('Latest attempt');
+    io.out(summaryText(last).split('\n').filter((l) => l && l !== 'Summary').join('\n'));
+  }
+  if (w.status === 'crashed' || w.status === 'running or crashed' || w.status === 'running') {
+    io.out('');
+    io.out(w.status === 'running' ? 'The latest attempt is still running.' : 'The latest attempt wrote no summary (it crashed or was killed).');
+  }
+  if (w.unfinished) io.out(`To continue: ${resumeCommand(id, dir)}`);
 }
 
 export function registerRunsCommands(program: Command, stdio: () => Io): void {
   const guarded = (work: (io: Io) => unknown) => () => runReported(stdio(), work);
   program.command('runs')
-    .description('list the runs kept in the runs directory, newest last')
+    .description('list the runs kept in the runs directory, newest last, and how to continue the unfinished ones')
     .option('--runs-dir <dir>', 'runs directory (default ./reprocess-runs)')
     .option('--config <file>', 'YAML config file')
     .option('--json', 'print JSON')
-    .action((opts: { runsDir?: string; config?: string; json?: boolean }) => guarded((io) => listRuns(io, opts))());
+    .action((opts: DirOptions) => guarded((io) => listRuns(io, opts))());
   program.command('report')
-    .description("print a run's summary again")
+    .description("print a run's totals over all its attempts, and each attempt's summary")
     .argument('<run-id>')
     .option('--runs-dir <dir>', 'runs directory (default ./reprocess-runs)')
     .option('--config <file>', 'YAML config file')
     .option('--json', 'print JSON')
-    .action((id: string, opts: { runsDir?: string; config?: string; json?: boolean }) => guarded((io) => showReport(io, id, opts))());
+    .action((id: string, opts: DirOptions) => guarded((io) => showReport(io, id, opts))());
   program.command('verify')
-    .description('for every packet a run notified, look at its row now: moved on, processed, still at securezone, rejected, failed, untouched')
+    .description('for every packet a run notified (in any attempt), look at its row now: moved on, processed, still at securezone, rejected, failed, untouched')
     .argument('<run-id>')
     .option('--runs-dir <dir>', 'runs directory (default ./reprocess-runs)')
     .option('--config <file>', 'YAML config file (database settings)')
     .option('--db-url <url>', 'postgres:// URL (or DB_HOST, DB_PORT, DB_USER, DB_PWD, DB_NAME)')
     .option('--schema <name>', 'schema of the registration tables (default regprc)')
     .option('--json', 'print JSON')
-    .action((id: string, opts: { runsDir?: string; config?: string; dbUrl?: string; schema?: string; json?: boolean }) =>
-      guarded((io) => verifyRun(io, id, opts))());
-}
-
-export async function verifyRun(io: Io, id: string, opts: { runsDir?: string; config?: string; dbUrl?: string; schema?: string; json?: boolean }): Promise<number> {
-  const { verifyPackets, renderVerify } = await import('../report/verify.js');
-  const flags: Record<string, unknown> = { ...(opts.runsDir ? { runsDir: opts.runsDir } : {}), ...(opts.dbUrl ? { dbUrl: opts.dbUrl } : {}), ...(opts.schema ? { schema: opts.schema } : {}) };
-  const { settings } = loadSettings({ flags, env: io.env, configFile: opts.config ?? io.env.REPROCESS_CONFIG });
-  const run = openRun(settings.runsDir, id);
-  const replayed = replay(readJournal(run.journalPath));
-  const entries = [...replayed.results.values()].map((r) => ({
-    workflowInstanceId: r.wf, rid: r.rid, outcome: r.outcome, startedAt: new Date(r.startedAt),
-  }));
-  const pool = createPool(dbSettingsOf(settings));
-  try {
-    const report = await verifyPackets(pool, settings.dbSchema, entries);
-    io.out(opts.json ? JSON.stringify({ runId: id, ...report }) : `run ${id}\n${renderVerify(report)}`);
-    return 0;
-  } finally {
-    await pool.end();
-  }
+    .action((id: string, opts: DirOptions & { dbUrl?: string; schema?: string }) => guarded(async (io) => {
+      const flags: Record<string, unknown> = { ...(opts.runsDir ? { runsDir: opts.runsDir } : {}), ...(opts.dbUrl ? { dbUrl: opts.dbUrl } : {}), ...(opts.schema ? { schema: opts.schema } : {}) };
+      const report = await verifyRun({ runId: id, flags, env: io.env, configFile: opts.config ?? io.env.REPROCESS_CONFIG });
+      io.out(opts.json ? JSON.stringify({ runId: id, ...report }) : `run ${id}\n${renderVerify(report)}`);
+    })());
 }

@@ -46,11 +46,24 @@ export interface NoteRecord {
   message: string;
 }
 
+/** The start of an attempt: the first run, or a --resume of it. */
+export interface StartRecord {
+  t: 'start';
+  at: string;
+  /** 1 for the first attempt, 2 for the first resume, ... */
+  attempt: number;
+  /** Who runs it, so that a later start can tell a crashed attempt from one still running. */
+  host: string;
+  pid: number;
+}
+
 export interface EndRecord {
   t: 'end';
   at: string;
   exitCode: number;
   stop: string | null;
+  /** The kind of stop (interrupted, max_packets, unreachable, canary_failed, ...); absent in older journals. */
+  stopKind?: string | null;
 }
 
-export type JournalRecord = SendRecord | ResultRecord | InDoubtRecord | NoteRecord | EndRecord;
+export type JournalRecord = SendRecord | ResultRecord | InDoubtRecord | NoteRecord | StartRecord | EndRecord;

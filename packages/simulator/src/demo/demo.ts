@@ -1,13 +1,13 @@
 // `reprocess demo`: the whole job on this machine, with nothing to install. An embedded PostgreSQL (PGlite, data
 // under .demo/<timestamp>/), the regprc tables with a post-migration backlog, the MOSIP simulator with the
-// 1.2.0.1 pipeline model behind it, and then the REAL run path (runCommand, in-process) in the order the guide and
+// 1.2.0.1 pipeline model behind it, and then the REAL run path (the mosip-reprocess library, in-process) in the order the guide and
 // an SRE use it: dry run, canary (--limit 1), batches (--all); then where the packets ended up.
 //
 // Only the pace is scaled: --delay and the stage latencies are milliseconds instead of seconds and minutes, and
 // the demo says so. Nothing outside 127.0.0.1 is contacted, and the caller's environment (DB_*, REPROCESS_*) is
 // not read: the runs get a clean environment holding only the demo's own, random client secret.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
@@ -15,7 +15,6 @@ import { loadSettings } from 'mosip-reprocess/config/load.js';
 import { createPool } from 'mosip-reprocess/db/connect.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../embedded/pglite.js';
 import { InputError } from 'mosip-reprocess/errors.js';
-import { listRunIds, openRun } from 'mosip-reprocess/journal/runStore.js';
 import { OUTCOMES } from '@mosip-reprocess/contract/wire.js';
 import type { RunSummary } from 'mosip-reprocess/run/types.js';
 import { DEFAULT_STAGES, startPipeline, type FailureMode, type PipelineModel, type PipelineStats } from '../sim/pipeline.js';
@@ -23,8 +22,11 @@ import { seedScenario, type SeedSummary } from '../sim/seed.js';
 import { startSimulator, type RunningSimulator, type SimulatorStats } from '../sim/server.js';
 import { createSchema } from '@mosip-reprocess/contract/schema.js';
 import { countEligible, utcCutoff } from 'mosip-reprocess/sql/selectEligible.js';
-import { criteriaOf } from 'mosip-reprocess/cli/packetSource.js';
-import { runCommand, type Io, type RunFlags } from 'mosip-reprocess/cli/runCommand.js';
+import { criteriaOf } from 'mosip-reprocess/source/openSource.js';
+import { dryRunReprocess, resolveRunRequest, runReprocess, type EventSink, type RunFlags } from 'mosip-reprocess';
+import { renderDryRun } from 'mosip-reprocess/report/dryRun.js';
+import { packetLine, summaryText } from 'mosip-reprocess/report/format.js';
+import { reportFailure } from 'mosip-reprocess/cli/runCommand.js';
 import { describePipeline, numberOption, parsePipelineSettings, type PipelineSettings } from './pipelineOptions.js';
 import { renderBeforeAfter, takeSnapshot, type Snapshot } from './snapshot.js';
 
@@ -228,31 +230,47 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
       progressInterval: io.stderrIsTTY ? '30s' : '5s',
     };
     const command = (flags: string) => `      $ reprocess --db ${flags}\n        (+ --db-url <embedded>, --runs-dir and --log-dir under ${shown(dir)})`;
-    const runIo = (filter: LineFilter | null): Io => ({
-      out: (line) => { if (!filter || filter.keep(line)) io.out(indent(line)); },
-      err: (line) => io.err(indent(line)),
-      env: { REGPROC_CLIENT_PWD: secret },
-      stderrIsTTY: Boolean(io.stderrIsTTY),
-      ...(io.progress ? { progress: io.progress } : {}),
-      ...(io.signal ? { signal: io.signal } : {}),
-    });
+    const env = { REGPROC_CLIENT_PWD: secret };
+    const sink = (filter: PacketFilter | null): EventSink => (e) => {
+      if (e.type === 'packet') {
+        if (!filter || filter.keep(e.result.outcome)) io.out(indent(packetLine(e.result)));
+      } else if (e.type === 'started') io.err(indent(`run ${e.runId} ${e.resumed ? 'resumed' : 'started'}: ${e.source}; journal ${e.journalPath}`));
+      else if (e.type === 'note') io.err(indent(e.message));
+      else if (e.type === 'warning') io.err(indent(`warning: ${e.message}`));
+    };
+    /** One run through the library, as `reprocess --db …` would make it; its typed result, or the exit code of its failure. */
+    const run = async (flags: RunFlags, filter: PacketFilter | null) => {
+      try {
+        const result = await runReprocess(resolveRunRequest(flags, env), sink(filter), io.signal ? { signal: io.signal } : {});
+        io.out(indent(summaryText(result.summary)));
+        if (result.summary.stop) io.err(indent(`stopped: ${result.summary.stop.message}`));
+        return { exitCode: result.exitCode as number, summary: result.summary };
+      } catch (err) {
+        return { exitCode: reportFailure(err, { out: (l) => io.out(indent(l)), err: (l) => io.err(indent(l)), env }), summary: null };
+      }
+    };
     const paced = { server: simulator.url, delay: o.delay };
 
     say();
     say('[4/6] Dry run: what would be sent; nothing is.');
     say(command(`--dry-run --limit ${o.batchSize}`));
-    const dryRunExitCode = await runCommand({ ...common, dryRun: true, limit: o.batchSize }, runIo(null));
+    let stopped: string | null = null;
+    let dryRunExitCode = 0;
+    try {
+      io.out(indent(renderDryRun(await dryRunReprocess(resolveRunRequest({ ...common, dryRun: true, limit: o.batchSize }, env)))));
+    } catch (err) {
+      dryRunExitCode = reportFailure(err, { out: io.out, err: (l) => io.err(indent(l)), env });
+      stopped = `the dry run failed (exit code ${dryRunExitCode})`;
+    }
 
     let canary: DemoResult['canary'] = null;
     let batches: DemoResult['batches'] = null;
-    let stopped: string | null = dryRunExitCode === 0 ? null : `the dry run failed (exit code ${dryRunExitCode})`;
 
     if (!stopped && !io.signal?.aborted) {
       say();
       say('[5/6] Canary, the guide\'s "reprocess just one packet first": send one, watch its row until it moves past securezone.');
       say(command(`--canary --limit 1 --server ${simulator.url} --delay ${o.delay}`));
-      const exitCode = await runCommand({ ...common, ...paced, canary: true, limit: 1, canaryTimeout: '30s' }, runIo(null));
-      const summary = latestSummary(runsDir);
+      const { exitCode, summary } = await run({ ...common, ...paced, canary: true, limit: 1, canaryTimeout: '30s' }, null);
       const passed = exitCode === 0 && summary !== null && summary.stop === null && summary.sent === 1;
       canary = { exitCode, passed, summary };
       if (!passed) stopped = `the canary did not pass (exit code ${exitCode}); an operator stops here, and so does the demo`;
@@ -262,9 +280,8 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
       say();
       say(`[6/6] Batches of ${o.batchSize} until no eligible packet is left (the guide: "run the script as many times as needed").`);
       say(command(`--all --limit ${o.batchSize} --server ${simulator.url} --delay ${o.delay}`));
-      const filter = o.verbose ? null : new LineFilter();
-      const exitCode = await runCommand({ ...common, ...paced, all: true, limit: o.batchSize }, runIo(filter));
-      const summary = latestSummary(runsDir);
+      const filter = o.verbose ? null : new PacketFilter();
+      const { exitCode, summary } = await run({ ...common, ...paced, all: true, limit: o.batchSize }, filter);
       batches = { exitCode, summary };
       if (filter && filter.hidden > 0) {
         say(`      (${filter.hidden} more packet lines not shown; all are in ${shown(join(logDir, 'last.log'))}; --verbose prints them)`);
@@ -333,17 +350,14 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
   }
 }
 
-/** Shows the first few forwarded packet lines and the others (up to a cap); counts what it hides. */
-class LineFilter {
+/** Shows the first few forwarded packets and the others (up to a cap); counts what it hides. */
+class PacketFilter {
   hidden = 0;
   private forwarded = 0;
   private other = 0;
 
-  keep(line: string): boolean {
-    // packetLine(): "<time>  <rid>  <workflow id>  <process>  <outcome>  (HTTP ...". Anything else is kept.
-    const packet = /^\d{4}-\d{2}-\d{2}T\S+ {2}\S+ {2}\S+ {2}\S+ {2}(\w+) {2}\(/.exec(line);
-    if (!packet) return true;
-    const keep = packet[1] === 'forwarded' ? this.forwarded++ < SHOWN_FORWARDED_LINES : this.other++ < SHOWN_OTHER_LINES;
+  keep(outcome: string): boolean {
+    const keep = outcome === 'forwarded' ? this.forwarded++ < SHOWN_FORWARDED_LINES : this.other++ < SHOWN_OTHER_LINES;
     if (!keep) this.hidden += 1;
     return keep;
   }
@@ -381,14 +395,6 @@ function whenAborted(signal: AbortSignal | undefined): Promise<false> {
     if (signal.aborted) resolve(false);
     else signal.addEventListener('abort', () => resolve(false), { once: true });
   });
-}
-
-function latestSummary(runsDir: string): RunSummary | null {
-  const ids = listRunIds(runsDir);
-  const id = ids[ids.length - 1];
-  if (!id) return null;
-  const run = openRun(runsDir, id);
-  return existsSync(run.summaryPath) ? JSON.parse(readFileSync(run.summaryPath, 'utf8')) as RunSummary : null;
 }
 
 /** <parent>/<UTC yyyymmdd-hhmmss>, made fresh (with a suffix when two demos start in the same second). */

@@ -5,11 +5,12 @@ import { describeDb, type DbSettings } from '../db/connect.js';
 import type { Packet } from '../domain/packet.js';
 import { APPROACH2_STAGES } from '@mosip-reprocess/contract/enums.js';
 import type { Settings } from '../config/settings.js';
-import { allEligiblePackets, customQueryPackets, eligiblePackets } from '../source/dbSource.js';
-import { loadPacketsFromArg, loadPacketsFromFile } from '../source/loadPackets.js';
+import { allEligiblePackets, customQueryPackets, eligiblePackets } from './dbSource.js';
+import { loadPacketsFromArg, loadPacketsFromFile } from './loadPackets.js';
 import { countEligible, utcCutoff, type EligibilityCriteria } from '../sql/selectEligible.js';
-import { databaseProblem } from './dbErrors.js';
-import type { Io, RunFlags } from './runCommand.js';
+import { databaseProblem } from '../db/problems.js';
+import type { EventSink } from '../run/events.js';
+import type { RunFlags } from '../run/request.js';
 
 export function dbSettingsOf(s: Settings): DbSettings {
   return {
@@ -27,7 +28,8 @@ export function criteriaOf(s: Settings, cutoffUtc: string): EligibilityCriteria 
   };
 }
 
-export type Mode = 'db' | 'file' | 'registration';
+import type { Mode } from '../run/request.js';
+export type { Mode };
 
 export interface OpenedSource {
   stream(onRowSkipped: () => void, seen: ReadonlySet<string>, onBatch: () => void): AsyncIterable<Packet>;
@@ -37,15 +39,15 @@ export interface OpenedSource {
 }
 
 export async function openSource(
-  mode: Mode, flags: RunFlags, s: Settings, pool: pg.Pool | null, io: Io, remaining: number, done: ReadonlySet<string>,
+  mode: Mode, flags: RunFlags, s: Settings, pool: pg.Pool | null, emit: EventSink, remaining: number, done: ReadonlySet<string>,
 ): Promise<OpenedSource> {
   if (mode === 'file' || mode === 'registration') {
     const loaded = await withDb(s, () => mode === 'file'
       ? loadPacketsFromFile(flags.file!, pool, s.dbSchema)
       : loadPacketsFromArg(flags.registration!, pool, s.dbSchema));
-    if (loaded.duplicates > 0) io.err(`warning: ${loaded.duplicates} duplicate entr${loaded.duplicates === 1 ? 'y' : 'ies'} in the input; each packet is sent once`);
+    if (loaded.duplicates > 0) emit({ type: 'warning', message: `${loaded.duplicates} duplicate entr${loaded.duplicates === 1 ? 'y' : 'ies'} in the input; each packet is sent once` });
     const pending = loaded.packets.filter((p) => !done.has(p.workflowInstanceId.toLowerCase())).length;
-    if (remaining < pending) io.err(`note: --limit ${s.limit}: taking ${remaining} of the ${pending} packets still to send`);
+    if (remaining < pending) emit({ type: 'note', message: `--limit ${s.limit}: taking ${remaining} of the ${pending} packets still to send` });
     return {
       duplicates: 0,
       count: async () => Math.min(pending, remaining),
@@ -59,13 +61,13 @@ export async function openSource(
       duplicates: 0,
       stream: (onRowSkipped) => guardDb(s, customQueryPackets(db, s.queryFile!, Infinity, (reason) => {
         onRowSkipped();
-        io.err(`warning: ${reason}; skipped`);
+        emit({ type: 'warning', message: `${reason}; skipped` });
       })),
     };
   }
   const cutoff = await withDb(s, () => utcCutoff(db, s.olderThan));
   const criteria = criteriaOf(s, cutoff);
-  const reconnect = { onRetry: (message: string) => io.err(`warning: ${message}`) };
+  const reconnect = { onRetry: (message: string) => emit({ type: 'warning', message }) };
   const count = async () => {
     const n = await countEligible(db, s.dbSchema, criteria);
     return flags.all ? (s.maxPackets ? Math.min(n, s.maxPackets) : n) : Math.min(n, remaining);
@@ -77,7 +79,7 @@ export async function openSource(
       count,
       stream: (_onRowSkipped, seen, onBatch) => guardDb(s, allEligiblePackets(db, s.dbSchema, criteriaForBatch, s.limit, seen, (batch) => {
         onBatch();
-        io.err(`batch ${batch}: up to ${s.limit} packets`);
+        emit({ type: 'note', message: `batch ${batch}: up to ${s.limit} packets` });
       }, undefined, reconnect)),
     };
   }

@@ -1,4 +1,4 @@
-import { isConnectionLoss } from '../db/reconnect.js';
+import { isConnectionLoss } from './reconnect.js';
 import { InputError, UnreachableError } from '../errors.js';
 
 /** Maps a pg or socket error to what the operator must do about it; null when it is not a database problem. */

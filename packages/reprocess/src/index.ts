@@ -1,0 +1,13 @@
+// mosip-reprocess as a library: the CLI (`reprocess`) is a thin shell over these functions, and the demo uses
+// them too. Resolve a request from flags (or build one), then run it, dry-run it, or verify a run afterwards.
+export { resolveRunRequest, resumeCommand, type Mode, type RunFlags, type RunRequest } from './run/request.js';
+export { runReprocess, RunInterrupted, type RunOptions, type RunResult } from './run/reprocess.js';
+export { dryRunReprocess } from './run/dryRun.js';
+export { verifyRun, type VerifyRequest } from './run/verifyRun.js';
+export { ignoreEvents, type EventSink, type RunEvent } from './run/events.js';
+export { readWholeRun, latestUnfinishedRun, type WholeRun, type NotifiedPacket, type StoredSummary } from './journal/wholeRun.js';
+export type { PacketResult, RunSummary, StopReason } from './run/types.js';
+export type { DryRunReport } from './report/dryRun.js';
+export type { VerifyReport } from './report/verify.js';
+export type { Settings } from './config/settings.js';
+export { InputError, UnreachableError } from './errors.js';

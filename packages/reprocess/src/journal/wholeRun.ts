@@ -1,0 +1,133 @@
+// A run as a whole, across all its attempts (the first start and every --resume): what it notified, how each
+// packet ended, and whether it is finished. `runs`, `report`, `verify` and `--resume last` read runs this way.
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { OUTCOMES, type NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
+import type { RunSummary } from '../run/types.js';
+import type { JournalRecord } from './records.js';
+import { readJournal, replay, type Replayed } from './replay.js';
+import { listRunIds, openRun, type RunHandle } from './runStore.js';
+
+export type RunStatus = 'finished' | 'stopped' | 'running' | 'crashed' | 'running or crashed';
+
+/** What summary.json holds: the whole run, and each attempt's own summary. */
+export interface StoredSummary extends RunSummary {
+  runId: string;
+  /** Each attempt's summary, first run first (absent in runs written before resumes were tracked). */
+  attempts?: RunSummary[];
+}
+
+/** A packet the run notified, as the journal last saw it. */
+export interface NotifiedPacket {
+  workflowInstanceId: string;
+  rid: string;
+  /** The reply's outcome, or how a resume settled a packet whose reply never came. */
+  outcome: NotifyOutcome | 'delivered_on_resume' | 'in_doubt';
+  /** When the (last) send started: the stage's write must be at or after it. */
+  startedAt: Date;
+}
+
+/** One attempt as the journal tells it (so a crashed attempt, which wrote no summary, is there too). */
+export interface AttemptInfo {
+  attempt: number;
+  startedAt: string | null;
+  /** null: it never wrote its end (crashed, killed, or still running). */
+  endedAt: string | null;
+  sent: number;
+  counts: Partial<Record<NotifyOutcome, number>>;
+  /** Packets in doubt this attempt settled at its start (delivered / not sent again / sent again). */
+  settled: { delivered: number; unresolved: number; resend: number };
+  stop: string | null;
+  exitCode: number | null;
+}
+
+export interface WholeRun {
+  run: RunHandle;
+  replayed: Replayed;
+  summary: StoredSummary | null;
+  status: RunStatus;
+  /** Stopped (other than by a failed canary) or crashed: `--resume` continues it. */
+  unfinished: boolean;
+  /** Every packet notified in any attempt, including those a resume settled as delivered. */
+  notified: NotifiedPacket[];
+  /** Per outcome, over the whole run (each packet once, its latest outcome). */
+  counts: Record<NotifiedPacket['outcome'], number>;
+  /** Sent, no reply journaled, not yet settled (a crash): the next --resume settles them. */
+  inFlight: number;
+  attempts: AttemptInfo[];
+}
+
+function attemptsOf(records: JournalRecord[]): AttemptInfo[] {
+  const out: AttemptInfo[] = [];
+  const fresh = (n: number, at: string | null): AttemptInfo => ({
+    attempt: n, startedAt: at, endedAt: null, sent: 0, counts: {}, settled: { delivered: 0, unresolved: 0, resend: 0 }, stop: null, exitCode: null,
+  });
+  let current: AttemptInfo | null = null;
+  for (const r of records) {
+    if (r.t === 'start') {
+      current = fresh(r.attempt, r.at);
+      out.push(current);
+      continue;
+    }
+    if (!current) { // journals written before start records: one attempt
+      current = fresh(1, null);
+      out.push(current);
+    }
+    if (r.t === 'send') current.sent += 1;
+    else if (r.t === 'result') current.counts[r.outcome] = (current.counts[r.outcome] ?? 0) + 1;
+    else if (r.t === 'in_doubt') current.settled[r.decision] += 1;
+    else if (r.t === 'end') {
+      current.endedAt = r.at;
+      current.stop = r.stop;
+      current.exitCode = r.exitCode;
+    }
+  }
+  return out;
+}
+
+export function readWholeRun(run: RunHandle): WholeRun {
+  const records = readJournal(run.journalPath);
+  const replayed = replay(records);
+  const counts = { ...Object.fromEntries(OUTCOMES.map((o) => [o, 0])), delivered_on_resume: 0, in_doubt: 0 } as WholeRun['counts'];
+  const notified: NotifiedPacket[] = [];
+  for (const r of replayed.results.values()) {
+    notified.push({ workflowInstanceId: r.wf, rid: r.rid, outcome: r.outcome, startedAt: new Date(r.startedAt) });
+  }
+  for (const { send, record } of replayed.settledSends.values()) {
+    notified.push({
+      workflowInstanceId: send.wf, rid: send.rid, outcome: record.decision === 'delivered' ? 'delivered_on_resume' : 'in_doubt', startedAt: new Date(send.at),
+    });
+  }
+  for (const p of notified) counts[p.outcome] += 1;
+  const summary = existsSync(run.summaryPath) ? JSON.parse(readFileSync(run.summaryPath, 'utf8')) as StoredSummary : null;
+  const status: RunStatus = replayed.ended ? (replayed.lastEnd?.stop ? 'stopped' : 'finished') : liveness(replayed);
+  const unfinished = status === 'crashed' || status === 'running or crashed'
+    || (status === 'stopped' && replayed.lastEnd?.stopKind !== 'canary_failed');
+  return { run, replayed, summary, status, unfinished, notified, counts, inFlight: replayed.inFlight.size, attempts: attemptsOf(records) };
+}
+
+/** An attempt without an end record is running if its process is alive on this host, crashed if not. */
+function liveness(replayed: Replayed): RunStatus {
+  const start = replayed.lastStart;
+  if (!start || start.host !== hostname()) return 'running or crashed';
+  try {
+    process.kill(start.pid, 0);
+    return start.pid === process.pid ? 'crashed' : 'running';
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM' ? 'running' : 'crashed';
+  }
+}
+
+/** The newest run of the runs directory that did not finish, or null. */
+export function latestUnfinishedRun(runsDir: string): string | null {
+  const ids = listRunIds(runsDir);
+  for (let i = ids.length - 1; i >= 0; i--) {
+    if (readWholeRun(openRun(runsDir, ids[i]!)).unfinished) return ids[i]!;
+  }
+  return null;
+}
+
+export function absoluteRunsDir(runsDir: string): string {
+  return resolve(runsDir);
+}

@@ -1,0 +1,26 @@
+// --dry-run: what a run would take, with breakdowns; nothing is sent, no token is fetched, nothing is written.
+import { createPool } from '../db/connect.js';
+import { buildDbDryRun, buildListDryRun, type DryRunReport } from '../report/dryRun.js';
+import { loadPacketsFromArg, loadPacketsFromFile } from '../source/loadPackets.js';
+import { criteriaOf, dbSettingsOf, withDb } from '../source/openSource.js';
+import { utcCutoff } from '../sql/selectEligible.js';
+import type { RunRequest } from './request.js';
+
+export async function dryRunReprocess(request: RunRequest): Promise<DryRunReport> {
+  const { mode, flags, settings: s } = request;
+  const pool = request.dbConfigured ? createPool(dbSettingsOf(s)) : null;
+  try {
+    if (mode === 'db') {
+      const db = pool!;
+      const criteria = criteriaOf(s, await withDb(s, () => utcCutoff(db, s.olderThan)));
+      return await withDb(s, () => buildDbDryRun(db, s.dbSchema, criteria, s.limit, 10));
+    }
+    const loaded = await withDb(s, () => mode === 'file'
+      ? loadPacketsFromFile(flags.file!, pool, s.dbSchema)
+      : loadPacketsFromArg(flags.registration!, pool, s.dbSchema));
+    const criteria = pool ? criteriaOf(s, await withDb(s, () => utcCutoff(pool, s.olderThan))) : null;
+    return await withDb(s, () => buildListDryRun(pool, s.dbSchema, loaded.packets, criteria, 10, s.limit));
+  } finally {
+    await pool?.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,312 @@
+// A whole run, from a resolved request to its summary: open (or resume) the run, pick the source, filter,
+// pace, notify, journal and summarise. The data flows one way:
+//   source -> filter (journal, dedupe, shard, limit) -> pacer -> notifier -> journal -> report.
+// It prints nothing: it tells an event sink, and returns a typed result. The CLI and the demo both drive it.
+import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type pg from 'pg';
+import { redactSettings } from '../config/load.js';
+import { createPool, describeDb } from '../db/connect.js';
+import { InputError, UnreachableError } from '../errors.js';
+import { skipAlreadyDone } from '../filter/alreadyDone.js';
+import { dedupeByWorkflowId } from '../filter/dedupe.js';
+import { inShard, parseShard } from '../filter/shard.js';
+import { take } from '../filter/take.js';
+import type { Journal } from '../journal/journal.js';
+import { createRun, openRun, type RunHandle } from '../journal/runStore.js';
+import { latestUnfinishedRun, readWholeRun, type StoredSummary } from '../journal/wholeRun.js';
+import { CircuitBreaker } from '../notifier/breaker.js';
+import { AuthError, MosipClient } from '../notifier/client.js';
+import { dbDeliveryCheck } from '../notifier/deliveryEvidence.js';
+import { isTransient, ResilientNotifier } from '../notifier/resilientNotifier.js';
+import { Pacer } from '../pacer/pacer.js';
+import { packetLine, summaryText } from '../report/format.js';
+import { RunLog } from '../report/logFiles.js';
+import { openSource, dbSettingsOf, withDb } from '../source/openSource.js';
+import { makeBudget, untilDeadline } from './budget.js';
+import { watchCanary } from './canary.js';
+import type { EventSink } from './events.js';
+import { settleInDoubt } from './inDoubt.js';
+import { flagsToKeep, resumeCommand, type RunRequest } from './request.js';
+import { emptyCounts, exitCodeOf, runPackets, type RunOutcome } from './runner.js';
+import type { PacketResult, RunObserver, RunSummary, StopReason } from './types.js';
+
+export interface RunOptions {
+  /** Aborting stops taking new packets; those in flight finish, the journal and summary are written. */
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  runId: string;
+  /** Absolute runs directory holding the run's directory. */
+  runsDir: string;
+  journalPath: string;
+  /** This attempt's summary (also in summary.json, with the earlier attempts of a resumed run). */
+  summary: RunSummary;
+  exitCode: 0 | 1 | 3;
+  /** The command that continues the run when it stopped before finishing; null otherwise. */
+  resumeCommand: string | null;
+  logFiles: { last: string; out: string };
+}
+
+/**
+ * An error after the run had begun: what went wrong, and what had been sent by then (the CLI must not say
+ * "nothing was sent" when something was).
+ */
+export class RunInterrupted extends Error {
+  override name = 'RunInterrupted';
+  constructor(override readonly cause: unknown, readonly runId: string, readonly sent: number, readonly resumeCommand: string) {
+    super((cause as Error)?.message ?? String(cause));
+  }
+}
+
+/** Runs the request to its end. Throws InputError / UnreachableError before anything is sent, RunInterrupted after. */
+export async function runReprocess(request: RunRequest, emit: EventSink, options: RunOptions = {}): Promise<RunResult> {
+  const { settings, flags, mode } = request;
+  if (flags.dryRun) throw new InputError('a dry run is dryRunReprocess(), not runReprocess()');
+  const signal = options.signal;
+  const shard = settings.shard ? parseShard(settings.shard) : null;
+  const until = settings.until ? untilDeadline(settings.until) : undefined;
+  const dbSettings = dbSettingsOf(settings);
+  const replayed = request.resume?.replayed ?? null;
+  let pool: pg.Pool | null = null;
+  let client: MosipClient | null = null;
+  let journal: Journal | null = null;
+  let run: RunHandle | null = null;
+  let sentSoFar = 0;
+  try {
+    pool = request.dbConfigured ? createPool(dbSettings) : null;
+    const sourceText = mode === 'db'
+      ? (settings.queryFile ? `query file ${settings.queryFile}` : `db (APPROACH ${settings.approach}${flags.all ? ', --all' : ''})`)
+      : mode === 'file' ? `file ${flags.file}` : '--registration';
+
+    // Acknowledged = the stage gave a definitive answer. A 5xx or lost reply is not one: a resume sends it again.
+    const done = new Set<string>();
+    for (const [wf, r] of replayed?.results ?? []) if (!isTransient(r)) done.add(wf);
+    const alreadyAcknowledged = done.size;
+    for (const wf of replayed?.settled ?? []) done.add(wf);
+    // --limit is the whole run's size: a resume takes only what the earlier attempts left (in-doubt packets an
+    // earlier resume settled count as taken too).
+    const remaining = Math.max(0, settings.limit - (flags.all ? 0 : alreadyAcknowledged + (replayed?.settled.size ?? 0)));
+    const source = await openSource(mode, flags, settings, pool, emit, remaining, done);
+
+    client = new MosipClient({
+      server: settings.server!, authServer: settings.authServer, clientId: settings.clientId,
+      clientSecret: settings.clientSecret!, appId: settings.appId, timeoutSeconds: settings.timeout,
+      caFile: settings.caFile, insecure: settings.insecure,
+    });
+    try {
+      await client.authenticate();
+    } catch (err) {
+      if (err instanceof AuthError) throw new UnreachableError(err.message);
+      throw err;
+    }
+
+    if (!request.resume) noteCrashedRun(settings.runsDir, emit);
+    run = request.resume?.run ?? createRun(settings.runsDir, {
+      flags: flagsToKeep(flags), configFile: flags.config ?? null,
+      settings: redactSettings(settings), source: sourceText,
+    });
+    const resumed = Boolean(request.resume);
+    if (resumed) {
+      run.meta.resumes.push(new Date().toISOString());
+      run.saveMeta();
+    }
+    const attempt = resumed ? Math.max(replayed?.attempts ?? 0, run.meta.resumes.length) + 1 : 1;
+    journal = run.openJournal();
+    journal.append({ t: 'start', at: new Date().toISOString(), attempt, host: hostname(), pid: process.pid });
+    const runId = run.id;
+    const resumeWith = resumeCommand(runId, settings.runsDir);
+    const log = new RunLog(settings.logDir);
+    log.write(`run ${runId} ${resumed ? 'resumed' : 'started'} ${new Date().toISOString()} source=${sourceText}${pool ? ` db=${describeDb(dbSettings)}` : ''} settings=${JSON.stringify(redactSettings(settings))}`);
+    emit({ type: 'started', runId, resumed, source: sourceText, journalPath: run.journalPath, runsDir: settings.runsDir });
+    if (settings.insecure) emit({ type: 'warning', message: '--insecure: the server certificate is NOT verified' });
+
+    // A resumed run first settles the packets whose reply never came; those not sent again count as done.
+    let settledInDoubt = 0;
+    if (replayed && replayed.inFlight.size > 0) {
+      const decisions = await withDb(settings, () => settleInDoubt(pool, settings.dbSchema, [...replayed.inFlight.values()], Boolean(flags.resendInDoubt)));
+      for (const d of decisions) {
+        journal.append({ t: 'in_doubt', at: new Date().toISOString(), wf: d.send.wf, rid: d.send.rid, decision: d.decision, detail: d.detail });
+        if (d.decision !== 'resend') {
+          done.add(d.send.wf.toLowerCase());
+          settledInDoubt += 1;
+        }
+        emit({ type: 'note', message: `in doubt: ${d.send.rid} ${d.send.wf} (sent ${d.send.at}, no reply journaled): ${d.decision === 'resend' ? 'will be sent again' : d.decision === 'delivered' ? 'delivered, not sent again' : 'NOT sent again'}; ${d.detail}` });
+      }
+    }
+    const alreadyDone = alreadyAcknowledged + (replayed?.settled.size ?? 0) + settledInDoubt;
+    if (alreadyDone > 0) emit({ type: 'note', message: `resume: ${alreadyDone} packet(s) already done in this run are skipped` });
+
+    const skipped = { duplicates: source.duplicates, rows: 0, batches: 0 };
+    const seen = new Set(done);
+    const filtered = inShard(
+      dedupeByWorkflowId(
+        skipAlreadyDone(source.stream(() => { skipped.rows += 1; }, seen, () => { skipped.batches += 1; }), done, () => undefined),
+        (p) => {
+          skipped.duplicates += 1;
+          emit({ type: 'warning', message: `${p.origin}: workflow id ${p.workflowInstanceId} already taken in this run; skipped` });
+        },
+        seen,
+      ),
+      shard,
+    );
+    // --limit is the whole run's size (minus what a resumed run already did); with --all it is the batch size.
+    const stream = flags.all ? filtered : take(filtered, remaining - settledInDoubt);
+
+    // The total is for a progress bar only: counted after the first packet, so it never delays the first one.
+    let counting = !source.count;
+    const startCount = () => {
+      if (counting) return;
+      counting = true;
+      source.count!().then((n) => emit({ type: 'total', packets: n }), () => undefined);
+    };
+    const j = journal;
+    const observer: RunObserver = {
+      onSend(packet) {
+        sentSoFar += 1;
+        j.append({
+          t: 'send', at: new Date().toISOString(), wf: packet.workflowInstanceId, rid: packet.rid, process: packet.process,
+          iteration: packet.iteration, source: packet.source, origin: packet.origin, attempt: 1,
+        });
+      },
+      onPacket(result: PacketResult) {
+        j.append({
+          t: 'result', at: new Date().toISOString(), wf: result.packet.workflowInstanceId, rid: result.packet.rid,
+          attempt: result.attempts, outcome: result.outcome, http: result.httpStatus, reply: result.reply,
+          latencyMs: result.latencyMs, startedAt: result.startedAt,
+        });
+        log.write(packetLine(result));
+        emit({ type: 'packet', result });
+        startCount();
+      },
+      onWarning(message) {
+        log.write(`warning: ${message}`);
+        emit({ type: 'warning', message });
+      },
+    };
+
+    const started = new Date();
+    const budget = makeBudget({
+      maxPackets: settings.maxPackets, alreadySent: flags.all ? alreadyAcknowledged : 0,
+      maxDurationSeconds: settings.maxDuration, until,
+    });
+    const breaker = new CircuitBreaker({
+      window: 20, minSamples: 5, failureRate: settings.breakerThreshold,
+      cooldownMs: settings.breakerCooldown * 1000, patienceMs: settings.breakerPatience * 1000,
+    }, (message) => { log.write(message); emit({ type: 'warning', message }); });
+    const notifier = new ResilientNotifier(client, breaker, { retries: settings.retries, baseDelayMs: 500, maxDelayMs: 15_000 },
+      pool ? dbDeliveryCheck(pool, settings.dbSchema) : null, signal);
+    const intervalMs = settings.rate !== undefined ? 1000 / settings.rate : settings.delay * 1000;
+    const base = {
+      notifier, gate: new Pacer(intervalMs), observer, budget, concurrency: settings.concurrency,
+      ...(signal ? { signal } : {}),
+    };
+    const iterator = stream[Symbol.asyncIterator]();
+    let outcome: RunOutcome = { sent: 0, counts: emptyCounts(), stop: null };
+    let canaryStop: StopReason | null = null;
+
+    if (flags.canary) {
+      let canaryResult: PacketResult | null = null;
+      const first = await runPackets({
+        ...base,
+        packets: borrow(iterator, 1),
+        observer: { ...observer, onPacket(r) { canaryResult = r; observer.onPacket(r); } },
+      });
+      outcome = first;
+      if (canaryResult && !first.stop) {
+        emit({ type: 'note', message: 'canary: watching its row until it moves past securezone...' });
+        const verdict = await watchCanary(pool!, settings.dbSchema, canaryResult, {
+          timeoutMs: settings.canaryTimeout * 1000,
+          ...(signal ? { signal } : {}),
+        });
+        journal.append({ t: 'note', at: new Date().toISOString(), message: `canary: ${verdict.ok ? 'passed' : 'FAILED'}: ${verdict.detail}` });
+        emit({ type: 'note', message: `canary ${verdict.ok ? 'passed' : 'FAILED'}: ${verdict.detail}${!verdict.ok && verdict.hint ? `\n  likely cause: ${verdict.hint}` : ''}` });
+        if (!verdict.ok) {
+          canaryStop = { kind: 'canary_failed', message: `canary failed: ${verdict.detail}${verdict.hint ? `; likely cause: ${verdict.hint}` : ''}` };
+        }
+      }
+    }
+    if (!canaryStop && !outcome.stop) {
+      const rest = await runPackets({ ...base, packets: borrow(iterator, Infinity) });
+      outcome = { sent: outcome.sent + rest.sent, counts: addCounts(outcome.counts, rest.counts), stop: rest.stop };
+    } else {
+      await iterator.return?.();
+    }
+    if (canaryStop) outcome = { ...outcome, stop: canaryStop };
+
+    const finished = new Date();
+    const summary: RunSummary = {
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      durationMs: finished.getTime() - started.getTime(),
+      sent: outcome.sent,
+      counts: outcome.counts,
+      duplicatesSkipped: skipped.duplicates,
+      rowsSkipped: skipped.rows,
+      alreadyDone,
+      batches: skipped.batches,
+      stop: outcome.stop,
+      exitCode: exitCodeOf(outcome, skipped.rows),
+      resilience: {
+        retries: notifier.retriesMade, settledFromDb: notifier.settledFromDb, breakerTrips: breaker.trips,
+        reauthentications: client.authentications - 1,
+      },
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    };
+    journal.append({ t: 'end', at: finished.toISOString(), exitCode: summary.exitCode, stop: summary.stop?.message ?? null, stopKind: summary.stop?.kind ?? null });
+    writeSummary(run, summary);
+    log.write(summaryText(summary));
+    const unfinished = summary.stop !== null && summary.stop.kind !== 'canary_failed';
+    return {
+      runId, runsDir: settings.runsDir, journalPath: run.journalPath, summary, exitCode: summary.exitCode,
+      resumeCommand: unfinished ? resumeWith : null, logFiles: { last: log.lastLog, out: log.outLog },
+    };
+  } catch (err) {
+    if (run && sentSoFar > 0) throw new RunInterrupted(err, run.id, sentSoFar, resumeCommand(run.id, settings.runsDir));
+    throw err;
+  } finally {
+    journal?.close();
+    await client?.close().catch(() => undefined);
+    await pool?.end().catch(() => undefined);
+  }
+}
+
+/** A crash leaves no message behind: the next start in the same runs directory says how to continue it. */
+function noteCrashedRun(runsDir: string, emit: EventSink): void {
+  const id = latestUnfinishedRun(runsDir);
+  if (!id) return;
+  const whole = readWholeRun(openRun(runsDir, id));
+  if (whole.status !== 'crashed') return;
+  emit({ type: 'warning', message: `run ${id} did not finish (it crashed or was killed, ${whole.inFlight} packet(s) in doubt); to continue it: ${resumeCommand(id, runsDir)}` });
+}
+
+/** summary.json: the whole run's figures (every attempt) on top, and each attempt's own summary in `attempts`. */
+function writeSummary(run: RunHandle, attemptSummary: RunSummary): void {
+  const whole = readWholeRun(run);
+  const attempts = [...(whole.summary?.attempts ?? (whole.summary ? [stripStored(whole.summary)] : [])), attemptSummary];
+  const stored: StoredSummary = { runId: run.id, ...attemptSummary, attempts };
+  writeFileSync(run.summaryPath, JSON.stringify(stored, null, 2) + '\n');
+}
+
+function stripStored(s: StoredSummary): RunSummary {
+  const { runId: _runId, attempts: _attempts, ...rest } = s;
+  return rest;
+}
+
+function addCounts(a: RunOutcome['counts'], b: RunOutcome['counts']): RunOutcome['counts'] {
+  const out = { ...a };
+  for (const k of Object.keys(b) as (keyof typeof b)[]) out[k] += b[k];
+  return out;
+}
+
+/** Lends up to `max` items of a shared iterator; the runner closing its view does not close the source. */
+function borrow<T>(iterator: AsyncIterator<T>, max: number): AsyncIterable<T> {
+  let taken = 0;
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: async () => (taken++ < max ? iterator.next() : { done: true, value: undefined }),
+      return: async () => ({ done: true, value: undefined }),
+    }),
+  };
+}

@@ -1,0 +1,118 @@
+// A run request: where the packets come from, how the run goes, and the resolved settings. Built from the
+// command line's flags (or from code) before anything is created, sent or fetched: every check of the
+// settings happens here, so a bad value never leaves a run directory or a used token behind.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { flagAttribute, loadSettings } from '../config/load.js';
+import { SECRET_KEYS, SETTINGS, type Settings } from '../config/settings.js';
+import { InputError } from '../errors.js';
+import { readJournal, replay, type Replayed } from '../journal/replay.js';
+import { openRun, type RunHandle } from '../journal/runStore.js';
+import { latestUnfinishedRun } from '../journal/wholeRun.js';
+
+/** Flags that are not settings: where packets come from and how the run goes. */
+export interface RunFlags extends Record<string, unknown> {
+  db?: boolean;
+  file?: string;
+  registration?: string[];
+  config?: string;
+  dryRun?: boolean;
+  canary?: boolean;
+  all?: boolean;
+  /** A run id, or "last": the newest unfinished run in the runs directory. */
+  resume?: string;
+  resendInDoubt?: boolean;
+}
+
+export type Mode = 'db' | 'file' | 'registration';
+
+export interface RunRequest {
+  mode: Mode;
+  settings: Settings;
+  /** Where each setting came from (flag, environment, file:line), for messages. */
+  origins: Record<string, string>;
+  /** The flags as given (merged with the stored ones on --resume). */
+  flags: RunFlags;
+  /** Whether database settings were given (always for --db; optional for --file and --registration). */
+  dbConfigured: boolean;
+  /** The run being resumed and what its journal says, or null for a new run. */
+  resume: { run: RunHandle; replayed: Replayed } | null;
+}
+
+function modeOf(flags: RunFlags, s: Settings): Mode {
+  const modes: Mode[] = [];
+  if (flags.db || (s.queryFile && !flags.file && !flags.registration)) modes.push('db');
+  if (flags.file !== undefined) modes.push('file');
+  if (flags.registration !== undefined) modes.push('registration');
+  if (modes.length === 0) throw new InputError('say where the packets come from: --db, --file <path> or --registration "<rid>, <process>, <workflow id>"');
+  if (modes.length > 1) throw new InputError(`use one source at a time, not ${modes.map((m) => `--${m}`).join(' and ')}`);
+  return modes[0]!;
+}
+
+function checkSettings(flags: RunFlags, s: Settings, mode: Mode, dbConfigured: boolean): void {
+  if (s.stages.length > 0 && s.approach !== 2) {
+    throw new InputError('--stages adds latest_trn_type_code values to APPROACH 2; use it with --approach 2');
+  }
+  if (mode !== 'db' && (s.approach !== 1 || s.stages.length > 0)) {
+    throw new InputError('--approach and --stages choose rows in the database; they do not apply to --file or --registration');
+  }
+  if (s.queryFile && s.approach === 2) {
+    throw new InputError('--query-file replaces the built-in selection; put any stage filter in the query itself instead of --approach 2');
+  }
+  if (flags.all && mode !== 'db') throw new InputError('--all runs batches of the database selection; with --file or --registration every listed packet is sent anyway');
+  if (flags.all && s.queryFile) throw new InputError('--all re-runs the built-in selection; it does not apply to --query-file');
+  if (flags.dryRun && mode === 'db' && s.queryFile) throw new InputError('--dry-run with --query-file: run the query yourself; the breakdown covers the built-in selection');
+  if (s.rate !== undefined && s.delay !== 1) throw new InputError('give --rate or --delay, not both (--rate R is --delay 1/R)');
+  if (flags.dryRun) return; // a dry run needs neither server nor secret
+  if (flags.canary && !dbConfigured) throw new InputError('--canary watches the packet in the database: configure it (DB_HOST or --db-url)');
+  if (!s.server) throw new InputError('no MOSIP server: give --server <url>, REPROCESS_SERVER, or "server:" in the config file');
+  if (!s.clientSecret) throw new InputError('no client secret: set REGPROC_CLIENT_PWD (or clientSecret in the config file)');
+  if (s.caFile && !existsSync(s.caFile)) throw new InputError(`--ca-file ${s.caFile}: no such file`);
+}
+
+/** The flags worth keeping in run.json so that --resume repeats the same run. A URL with a password is dropped. */
+export function flagsToKeep(flags: RunFlags): Record<string, unknown> {
+  const keep: Record<string, unknown> = {};
+  const settingAttrs = new Map(SETTINGS.filter((s) => 'flag' in s).map((s) => [flagAttribute((s as { flag: string }).flag), s.key]));
+  for (const [name, value] of Object.entries(flags)) {
+    if (value === undefined || ['resume', 'dryRun', 'config', 'resendInDoubt', 'debug'].includes(name)) continue;
+    const key = settingAttrs.get(name);
+    if (key && SECRET_KEYS.has(key)) continue;
+    keep[name] = value;
+  }
+  return keep;
+}
+
+/**
+ * Resolves flags (and the environment and config file) into a request, or throws an InputError naming the
+ * flag or setting. For --resume, the stored run's flags lie under the ones given now.
+ */
+export function resolveRunRequest(givenFlags: RunFlags, env: NodeJS.ProcessEnv): RunRequest {
+  let flags = givenFlags;
+  let resume: RunRequest['resume'] = null;
+  let loaded = loadSettings({ flags, env, configFile: flags.config ?? env.REPROCESS_CONFIG });
+  if (flags.resume) {
+    const id = flags.resume === 'last' ? latestUnfinishedRun(loaded.settings.runsDir) : flags.resume;
+    if (!id) throw new InputError(`--resume last: no unfinished run in ${loaded.settings.runsDir} (see --runs-dir; \`reprocess runs\` lists them)`);
+    const run = openRun(loaded.settings.runsDir, id);
+    const given = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
+    flags = { ...run.meta.flags, ...given, resume: id };
+    const configFile = flags.config ?? run.meta.configFile ?? env.REPROCESS_CONFIG;
+    loaded = loadSettings({ flags, env, configFile: configFile ?? undefined });
+    resume = { run, replayed: replay(readJournal(run.journalPath)) };
+  }
+  const { settings, origins } = loaded;
+  const mode = modeOf(flags, settings);
+  const dbConfigured = mode === 'db' || 'dbUrl' in origins || 'dbHost' in origins;
+  checkSettings(flags, settings, mode, dbConfigured);
+  return { mode, settings, origins, flags, dbConfigured, resume };
+}
+
+/** What the operator types to continue a run that stopped: the run id and, always, its runs directory. */
+export function resumeCommand(runId: string, runsDir: string): string {
+  return `reprocess --resume ${runId} --runs-dir ${shellQuote(resolve(runsDir))}`;
+}
+
+function shellQuote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
