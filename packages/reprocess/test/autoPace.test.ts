@@ -130,8 +130,9 @@ test('start-up: from 1 packet/s the rate doubles per observation while the waiti
   // --max-wait 10 s: doubling at most every 0.25 s (W / 40), at most once per observation.
   for (let i = 1; i <= 4; i++) seen.push(c.observe({ at: i * 500, inside: 1, unseen: 0, maxWaitMs: 100, exited: 0, dropped: 0, sent: i * 100 }).rate);
   assert.deepEqual(seen, [1, 2, 4, 8], 'the first observation has no interval to grow over');
-  // The wait rises more than W / 40 above the lowest seen: a queue is forming; start-up ends.
-  assert.equal(c.observe({ at: 2500, inside: 5, unseen: 0, maxWaitMs: 400, exited: 0, dropped: 0, sent: 500 }).phase, 'steady');
+  // The wait rises more than W / 40 above the lowest seen twice running: a queue is forming; start-up ends.
+  assert.equal(c.observe({ at: 2500, inside: 5, unseen: 0, maxWaitMs: 400, exited: 0, dropped: 0, sent: 500 }).phase, 'startup', 'once may be a slow write');
+  assert.equal(c.observe({ at: 3000, inside: 5, unseen: 0, maxWaitMs: 500, exited: 0, dropped: 0, sent: 600 }).phase, 'steady');
 
   // The rate does not run ahead of what is really sent: 3 packets in 0.5 s (6/s) allow at most 12/s.
   const slowSender = new AutoPaceController({ maxWaitMs: 10_000, initialRate: 8 });

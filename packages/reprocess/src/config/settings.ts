@@ -25,6 +25,8 @@ const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
   return seconds;
 });
 
+const positiveDuration = duration.refine((v) => v > 0, 'must be more than 0, e.g. 3600s, 20m or 1h');
+
 export interface Setting {
   key: string;
   flag?: string;
@@ -62,6 +64,10 @@ export const SETTINGS = [
   { key: 'delay', flag: '--delay <seconds>', env: 'REPROCESS_DELAY', describe: 'seconds between the starts of two notifications, decimals and 0 allowed (default 1)', schema: num(z.number().min(0)).default(1) },
   { key: 'rate', flag: '--rate <per-second>', env: 'REPROCESS_RATE', describe: 'packets per second (start-to-start), instead of --delay', schema: num(z.number().positive().max(10_000)).optional() },
   { key: 'concurrency', flag: '--concurrency <n>', env: 'REPROCESS_CONCURRENCY', describe: 'notifications in flight at once (default 1); pacing still applies', schema: num(z.number().int().min(1).max(256)).default(1) },
+  { key: 'pace', flag: '--pace <mode>', env: 'REPROCESS_PACE', describe: 'fixed (--delay/--rate, default) or auto: send as fast as the pipeline drains, watching the notified packets in the database (--rate, --delay, --concurrency are then upper bounds when given)', schema: z.enum(['fixed', 'auto']).default('fixed') },
+  { key: 'messageMaxAge', flag: '--message-max-age <age>', env: 'REPROCESS_MESSAGE_MAX_AGE', describe: "MOSIP drops a queued message older than this without a database write (mosip.regproc.message.expiry-time-limit; default 3600s): a notified packet whose row has not moved for longer is counted as dropped by the pipeline", schema: positiveDuration.default('3600s') },
+  { key: 'maxWait', flag: '--max-wait <age>', env: 'REPROCESS_MAX_WAIT', describe: '--pace auto: the waiting time inside the pipeline the rate must stay under (default half of --message-max-age)', schema: positiveDuration.optional() },
+  { key: 'maxInPipeline', flag: '--max-in-pipeline <n>', env: 'REPROCESS_MAX_IN_PIPELINE', describe: '--pace auto: at most this many notified packets inside the pipeline at once', schema: num(z.number().int().min(1)).optional() },
   { key: 'retries', flag: '--retries <n>', env: 'REPROCESS_RETRIES', describe: 'extra attempts for a 5xx or lost reply, with exponential backoff and jitter (default 3)', schema: num(z.number().int().min(0).max(20)).default(3) },
   { key: 'breakerThreshold', flag: '--breaker-threshold <share>', env: 'REPROCESS_BREAKER_THRESHOLD', describe: 'pause when this share of the last 20 sends failed in transit (default 0.5)', schema: num(z.number().gt(0).max(1)).default(0.5) },
   { key: 'breakerCooldown', flag: '--breaker-cooldown <age>', env: 'REPROCESS_BREAKER_COOLDOWN', describe: 'how long to pause before probing with one packet (default 15s)', schema: duration.default('15s') },

@@ -66,4 +66,20 @@ export interface EndRecord {
   stopKind?: string | null;
 }
 
-export type JournalRecord = SendRecord | ResultRecord | InDoubtRecord | NoteRecord | StartRecord | EndRecord;
+/**
+ * --pace auto: a forwarded packet the pipeline dropped (its row did not move for longer than --message-max-age;
+ * src/pacer/pipelineWatch.ts). --resume sends it again, if its row still has not moved.
+ */
+export interface DroppedRecord {
+  t: 'dropped';
+  at: string;
+  wf: string;
+  rid: string;
+  /** When its send started (ISO). */
+  sentAt: string;
+  /** latest_trn_dtimes when it was found dropped (ISO UTC), or null if never written. */
+  lastMoved: string | null;
+  stalledSeconds: number;
+}
+
+export type JournalRecord = SendRecord | ResultRecord | InDoubtRecord | NoteRecord | StartRecord | EndRecord | DroppedRecord;

@@ -13,13 +13,17 @@
 //   - w >= W: sending pauses (rate 0) until the wait falls back under W. The age limit is 2 W away by default,
 //     so the queue has as long again to drain before anything could be dropped.
 //   - start-up: from the guide's one packet per second (or the upper bound, if lower) the rate doubles every
-//     S = W / 40 seconds (at most once per observation), until the wait first rises S above the lowest wait seen
-//     so far (LEDBAT's base delay: what the stages take with no queue), or reaches D. The wait of the oldest
+//     S = W / 40 seconds (at most once per observation), until the wait rises S above the lowest wait seen so
+//     far (LEDBAT's base delay: what the stages take with no queue) in two observations running (one slow
+//     database write is not a queue; the rate holds after the first), or reaches D / 2. The wait of the oldest
 //     queued packet can only grow one second per second, so a queue is seen about S after it starts forming;
 //     doubling no faster than every S bounds the overshoot to a few times the capacity for about S. Nor does the
 //     rate run ahead of what is really sent (HTTP latency, --concurrency): at most twice the last interval's sends.
 //   - then: rate = base x g(w), with g(w) = 1 + (D - w) / (4 D), clamped to [1/2, 5/4], and base = B once the
-//     pipeline has drained anything, otherwise the current rate. Under the target the rate probes up to 5/4 of
+//     pipeline has drained anything, otherwise the current rate; while there is no queue to speak of (the wait
+//     under D / 2) base is the current rate, up to twice the drain rate, so the rate keeps growing by at least
+//     1/8 per observation instead of waiting for the drain rate, which lags the sends by the time packets take
+//     to cross the pipeline (and the cap bounds the overshoot when start-up ends with the rate too high). Under the target the rate probes up to 5/4 of
 //     what the pipeline drains (BBR's probing gain), so a standing queue forms and the bottleneck stays busy; at
 //     the target it matches the drain; above it, it sends less than the drain, down to half at w = 5 D, and
 //     the queue shrinks. Anchoring on the measured drain (not on the previous rate) is what damps the loop: a
@@ -82,6 +86,7 @@ export class AutoPaceController {
   private readonly target: number;
   private readonly startupStep: number;
   private baseWaitMs = Infinity;
+  private risingWaits = 0;
 
   constructor(private readonly opts: AutoPaceOptions) {
     if (!(opts.maxWaitMs > 0)) throw new Error('maxWaitMs must be more than 0');
@@ -117,29 +122,38 @@ export class AutoPaceController {
     this.history.push(o);
     if (this.history.length > WINDOW + 1) this.history.shift();
     const drain = this.drainRate();
-    const w = o.maxWaitMs;
     const W = this.opts.maxWaitMs;
     const D = this.target;
+    // The pause and start-up look at the wait as it is (start-up needs two rises running); the steady law at the
+    // lower of the last two, so that one late write or a stalled process does not count as a queue (a real
+    // queue's wait only grows: this delays it one poll).
+    const raw = o.maxWaitMs;
+    const w = previous ? Math.min(raw, previous.maxWaitMs) : raw;
 
-    if (w >= W) {
+    if (raw >= W) {
       this.phase = 'paused';
       this.startupDone = true;
       // When sending resumes it starts from what the pipeline drains (or half the old rate), not the old rate.
       this.rateNow = clampRate(drain !== null ? drain * DRAIN_GAIN : this.rateNow * DRAIN_GAIN, this.maxRate);
-      return this.decision(drain, `waiting time ${seconds(w)} at or over --max-wait ${seconds(W)}: sending paused`);
+      return this.decision(drain, `waiting time ${seconds(raw)} at or over --max-wait ${seconds(W)}: sending paused`);
     }
-    if (o.inside > 0) this.baseWaitMs = Math.min(this.baseWaitMs, w);
-    if (!this.startupDone && w < D && !(w > this.baseWaitMs + this.startupStep)) {
+    if (o.inside > 0) this.baseWaitMs = Math.min(this.baseWaitMs, raw);
+    this.risingWaits = raw > this.baseWaitMs + this.startupStep ? this.risingWaits + 1 : 0;
+    if (!this.startupDone && raw < D / 2 && this.risingWaits < 2) {
       this.phase = 'startup';
-      const grown = this.rateNow * 2 ** Math.min(1, sinceLast / this.startupStep);
+      // A first rise holds the rate (it may be one slow write); a second ends start-up.
+      const grown = this.risingWaits > 0 ? this.rateNow : this.rateNow * 2 ** Math.min(1, sinceLast / this.startupStep);
       const sentRate = previous && sinceLast > 0 ? ((o.sent - previous.sent) * 1000) / sinceLast : Infinity;
       this.rateNow = clampRate(Math.min(grown, Math.max(2 * sentRate, 2)), this.maxRate);
-      return this.decision(drain, `start-up: waiting time ${seconds(w)} not rising, rate grows`);
+      return this.decision(drain, `start-up: waiting time ${seconds(raw)} not rising, rate grows`);
     }
     this.startupDone = true;
     this.phase = 'steady';
     const gain = Math.min(PROBE_GAIN, Math.max(DRAIN_GAIN, 1 + (D - w) / (4 * D)));
-    const base = drain !== null && drain > 0 ? drain : this.rateNow;
+    // No queue to speak of (the wait under D / 2): keep growing from the current rate, up to twice the drain
+    // rate; otherwise anchor on what the pipeline drains.
+    const base = drain === null || drain <= 0 ? this.rateNow
+      : w >= D / 2 ? drain : Math.max(drain, Math.min(this.rateNow, 2 * drain));
     this.rateNow = clampRate(base * gain, this.maxRate);
     const what = w < D ? 'under' : w > D ? 'over' : 'at';
     return this.decision(drain, `waiting time ${seconds(w)} ${what} the target ${seconds(D)}: ${gain.toFixed(2)} x ${drain !== null && drain > 0 ? 'the drain rate' : 'the rate'}`);

@@ -29,6 +29,12 @@ export interface AutoPacerOptions {
   onPollError?: (error: unknown) => void;
 }
 
+/**
+ * Notifications in flight at once with --pace auto when --concurrency is not given: the securezone stage's worker
+ * pool (10, contract section 8); more would only wait in MOSIP's queue. The rate, not this, sets the pace.
+ */
+export const AUTO_DEFAULT_CONCURRENCY = 10;
+
 /** One poll per twentieth of --max-wait, between 0.25 s and 5 s: every 5 s with MOSIP's defaults (max wait 1800 s). */
 export function autoPollIntervalMs(maxWaitMs: number): number {
   return Math.min(5000, Math.max(250, maxWaitMs / 20));

@@ -18,6 +18,7 @@
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { CLOCK_SKEW_MS } from '../notifier/deliveryEvidence.js';
 import { selectPipelineRows, type PipelineRow } from '../sql/pipelineRows.js';
+import type { DroppedRecord } from '../journal/records.js';
 import type { PipelineObservation } from './auto.js';
 
 export const ENDING_TRN_STATUSES: ReadonlySet<string> = new Set(['PROCESSED', 'FAILED', 'ERROR', 'REJECTED', 'REPROCESS_FAILED', 'REPROCESS']);
@@ -133,4 +134,26 @@ export class PipelineWatcher {
     }
     return { at: this.now(), inside, unseen, maxWaitMs, exited: this.exited, dropped: this.droppedCount, sent };
   }
+}
+
+/**
+ * Of the packets journaled as dropped, those whose row still has not moved since (lower-cased workflow ids):
+ * --resume sends these again. A row written since was taken by the pipeline after all and is left alone.
+ */
+export async function stillDropped(db: Queryable, schema: string, dropped: readonly DroppedRecord[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (let i = 0; i < dropped.length; i += WATCH_CHUNK) {
+    const chunk = dropped.slice(i, i + WATCH_CHUNK);
+    const { rows } = await selectPipelineRows(db, schema, chunk.map((d) => d.wf));
+    for (const d of chunk) {
+      const row = rows.get(d.wf.toLowerCase());
+      if (!row || !row.is_active || row.is_deleted === true) continue;
+      const written = row.latest_trn_dtimes?.getTime() ?? null;
+      const unmoved = d.lastMoved === null
+        ? written === null || written < Date.parse(d.sentAt) - CLOCK_SKEW_MS
+        : written !== null && written <= Date.parse(d.lastMoved);
+      if (unmoved) out.add(d.wf.toLowerCase());
+    }
+  }
+  return out;
 }

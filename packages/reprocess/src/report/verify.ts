@@ -14,8 +14,11 @@
 //                         REPROCESS_FAILED sets the latest status too, so the first half covers it.
 //   6. reprocess          latest_trn_status_code REPROCESS, or status_code REPROCESS set by the workflow engine
 //                         (mark-as-reprocess: INTERNAL_WORKFLOW_ACTION)
-//   7. at_securezone      latest SECUREZONE_NOTIFICATION (normally SUCCESS): accepted, never left the stage
-//   8. moved_on           any other stage wrote the row after the send
+//   7. dropped            what would be at_securezone or moved_on, but latest_trn_dtimes has not moved for longer
+//                         than --message-max-age (default 3600 s): a stage dropped the message unread (MOSIP drops
+//                         messages older than that without a database write; contract section 8)
+//   8. at_securezone      latest SECUREZONE_NOTIFICATION (normally SUCCESS): accepted, never left the stage
+//   9. moved_on           any other stage wrote the row after the send
 // Why status_code alone does not decide "failed": stages never rewrite status_code (contract section 1, item 4;
 // only the workflow engine does), so a FAILED packet that was re-driven keeps status_code FAILED while it moves
 // through the stages. Its latest transaction, written after the send, is what tells the truth. For the same
@@ -25,7 +28,7 @@ import { rowsNowForSentPackets, type PacketRowNow } from '../sql/verify.js';
 import { cell, percent, plural, renderTable } from './table.js';
 
 export const VERIFY_CLASSES = [
-  'moved_on', 'processed', 'at_securezone', 'rejected_duplicate', 'reprocess', 'failed', 'untouched', 'missing',
+  'moved_on', 'processed', 'at_securezone', 'dropped', 'rejected_duplicate', 'reprocess', 'failed', 'untouched', 'missing',
 ] as const;
 export type VerifyClass = (typeof VERIFY_CLASSES)[number];
 
@@ -34,6 +37,7 @@ export const VERIFY_CLASS_MEANINGS: Record<VerifyClass, string> = {
   moved_on: 'left securezone: a later stage wrote the row after the send',
   processed: 'status_code PROCESSED: done',
   at_securezone: 'securezone accepted it but it never left: securezone.routing.enabled=false, or the camel route or Kafka is down (or still in flight: verify again later)',
+  dropped: 'dropped by the pipeline: its row has not moved for longer than --message-max-age (MOSIP drops a message that old unread, writing nothing); send it again (reprocess --resume <run-id> for a --pace auto run)',
   rejected_duplicate: 'securezone REJECTED it as a duplicate (RPR-SEZ-002); the automated reprocessor will not pick it up again',
   reprocess: 'marked REPROCESS after the send: the workflow engine will retry it',
   failed: 'failed after the send (a stage, or the workflow engine), or REJECTED by a later stage',
@@ -103,10 +107,12 @@ export interface VerifyOptions {
    * operator's clock running ahead of MOSIP's. Default 0 (exact).
    */
   clockSkewMs?: number;
+  /** --message-max-age in seconds: a packet in flight whose row has not moved for longer is `dropped`. Default 3600. */
+  messageMaxAgeSeconds?: number;
 }
 
 /** The class of a packet given its row now (null: no row). See the precedence at the top of this file. */
-export function classifyPacket(row: PacketRowNow | null): VerifyClass {
+export function classifyPacket(row: PacketRowNow | null, messageMaxAgeSeconds = 3600): VerifyClass {
   if (row === null || !row.active) return 'missing';
   if (row.statusCode === 'PROCESSED') return 'processed';
   if (!row.writtenSinceSend) return 'untouched';
@@ -117,6 +123,7 @@ export function classifyPacket(row: PacketRowNow | null): VerifyClass {
   if (trn !== null && FAILED_TRN_STATUSES.has(trn)) return 'failed';
   if (setByEngine && row.statusCode !== null && FAILED_STATUS_CODES.has(row.statusCode)) return 'failed';
   if (trn === 'REPROCESS' || (setByEngine && row.statusCode === 'REPROCESS')) return 'reprocess';
+  if (row.idleSeconds !== null && row.idleSeconds > messageMaxAgeSeconds) return 'dropped';
   if (type === SECUREZONE) return 'at_securezone';
   return 'moved_on';
 }
@@ -143,7 +150,7 @@ export async function verifyPackets(
     const rows = await rowsNowForSentPackets(db, schema, chunk.map((e) => ({
       workflowInstanceId: e.workflowInstanceId, startedAt: new Date(e.startedAt.getTime() - skewMs),
     })));
-    chunk.forEach((entry, i) => tallyPacket(report, entry, rows[i] ?? null));
+    chunk.forEach((entry, i) => tallyPacket(report, entry, rows[i] ?? null, options.messageMaxAgeSeconds ?? 3600));
   };
 
   let chunk: VerifyEntry[] = [];
@@ -158,8 +165,8 @@ export async function verifyPackets(
   return report;
 }
 
-function tallyPacket(report: VerifyReport, entry: VerifyEntry, row: PacketRowNow | null): void {
-  const cls = classifyPacket(row);
+function tallyPacket(report: VerifyReport, entry: VerifyEntry, row: PacketRowNow | null, messageMaxAgeSeconds: number): void {
+  const cls = classifyPacket(row, messageMaxAgeSeconds);
   report.total += 1;
   report.counts[cls] += 1;
   const perOutcome = (report.byOutcome[entry.outcome] ??= {});

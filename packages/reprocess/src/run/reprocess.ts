@@ -20,6 +20,9 @@ import { AuthError, MosipClient } from '../notifier/client.js';
 import { dbDeliveryCheck } from '../notifier/deliveryEvidence.js';
 import { isTransient, ResilientNotifier } from '../notifier/resilientNotifier.js';
 import { Pacer } from '../pacer/pacer.js';
+import { AutoPacer, AUTO_DEFAULT_CONCURRENCY, describeAutoPace } from '../pacer/autoPacer.js';
+import { stillDropped } from '../pacer/pipelineWatch.js';
+import type { Packet } from '../domain/packet.js';
 import { packetLine, summaryText } from '../report/format.js';
 import { RunLog } from '../report/logFiles.js';
 import { openSource, dbSettingsOf, withDb } from '../source/openSource.js';
@@ -74,6 +77,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
   let journal: Journal | null = null;
   let run: RunHandle | null = null;
   let sentSoFar = 0;
+  let autoPacer: AutoPacer | null = null;
   try {
     pool = request.dbConfigured ? createPool(dbSettings) : null;
     const sourceText = mode === 'db'
@@ -82,7 +86,8 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
 
     // Acknowledged = the stage gave a definitive answer. A 5xx or lost reply is not one: a resume sends it again.
     const done = new Set<string>();
-    for (const [wf, r] of replayed?.results ?? []) if (!isTransient(r)) done.add(wf);
+    // Packets the pipeline dropped (--pace auto found them stalled) are not done: they are sent again, first.
+    for (const [wf, r] of replayed?.results ?? []) if (!isTransient(r) && !replayed?.dropped.has(wf)) done.add(wf);
     const alreadyAcknowledged = done.size;
     for (const wf of replayed?.settled ?? []) done.add(wf);
     // --limit is the whole run's size: a resume takes only what the earlier attempts left (in-doubt packets an
@@ -138,11 +143,29 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     const alreadyDone = alreadyAcknowledged + (replayed?.settled.size ?? 0) + settledInDoubt;
     if (alreadyDone > 0) emit({ type: 'note', message: `resume: ${alreadyDone} packet(s) already done in this run are skipped` });
 
+    // Dropped by the pipeline in an earlier attempt: sent again ahead of the rest, unless the row moved since
+    // (then the pipeline did take it, late, and it is left alone).
+    const redrive: Packet[] = [];
+    if (replayed && replayed.dropped.size > 0) {
+      const entries = [...replayed.dropped.values()];
+      const stalled = pool ? await withDb(settings, () => stillDropped(pool!, settings.dbSchema, entries.map((e) => e.record))) : null;
+      for (const { send, record } of entries) {
+        const wf = send.wf.toLowerCase();
+        if (stalled && !stalled.has(wf)) {
+          done.add(wf);
+          emit({ type: 'note', message: `dropped earlier: ${send.rid} ${send.wf} has moved since; not sent again` });
+          continue;
+        }
+        redrive.push({ rid: send.rid, process: send.process, workflowInstanceId: send.wf, iteration: send.iteration, source: send.source, origin: `${send.origin} (dropped by the pipeline at ${record.at}; re-driven)` });
+      }
+      if (redrive.length > 0) emit({ type: 'note', message: `resume: ${redrive.length} packet(s) the pipeline dropped are sent again first` });
+    }
+
     const skipped = { duplicates: source.duplicates, rows: 0, batches: 0 };
     const seen = new Set(done);
     const filtered = inShard(
       dedupeByWorkflowId(
-        skipAlreadyDone(source.stream(() => { skipped.rows += 1; }, seen, () => { skipped.batches += 1; }), done, () => undefined),
+        skipAlreadyDone(redriveFirst(redrive, source.stream(() => { skipped.rows += 1; }, seen, () => { skipped.batches += 1; })), done, () => undefined),
         (p) => {
           skipped.duplicates += 1;
           emit({ type: 'warning', message: `${p.origin}: workflow id ${p.workflowInstanceId} already taken in this run; skipped` });
@@ -171,6 +194,9 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
         });
       },
       onPacket(result: PacketResult) {
+        if (autoPacer && result.outcome === 'forwarded') {
+          autoPacer.track(result.packet.workflowInstanceId, result.packet.rid, new Date(result.startedAt));
+        }
         j.append({
           t: 'result', at: new Date().toISOString(), wf: result.packet.workflowInstanceId, rid: result.packet.rid,
           attempt: result.attempts, outcome: result.outcome, http: result.httpStatus, reply: result.reply,
@@ -198,8 +224,36 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     const notifier = new ResilientNotifier(client, breaker, { retries: settings.retries, baseDelayMs: 500, maxDelayMs: 15_000 },
       pool ? dbDeliveryCheck(pool, settings.dbSchema) : null, signal);
     const intervalMs = settings.rate !== undefined ? 1000 / settings.rate : settings.delay * 1000;
+    if (settings.pace === 'auto') {
+      // --rate / --delay / --concurrency are upper bounds only when given; the default 1 s delay does not apply.
+      const maxRate = 'rate' in request.origins ? settings.rate : 'delay' in request.origins && settings.delay > 0 ? 1 / settings.delay : undefined;
+      autoPacer = new AutoPacer({
+        db: pool!, schema: settings.dbSchema, messageMaxAgeMs: settings.messageMaxAge * 1000,
+        maxWaitMs: (settings.maxWait ?? settings.messageMaxAge / 2) * 1000,
+        ...(maxRate !== undefined ? { maxRate } : {}),
+        ...(settings.maxInPipeline !== undefined ? { maxInPipeline: settings.maxInPipeline } : {}),
+        onDropped(d) {
+          const stalledSeconds = Math.round(d.stalledMs / 1000);
+          j.append({
+            t: 'dropped', at: new Date().toISOString(), wf: d.workflowInstanceId, rid: d.rid, sentAt: d.sentAt.toISOString(),
+            lastMoved: d.lastMoved?.toISOString() ?? null, stalledSeconds,
+          });
+          const message = `dropped by the pipeline: ${d.rid} ${d.workflowInstanceId}: its row has not moved for ${stalledSeconds} s (over --message-max-age ${settings.messageMaxAge} s); --resume sends it again`;
+          log.write(`warning: ${message}`);
+          emit({ type: 'warning', message });
+        },
+        onDecision(decision) {
+          emit({ type: 'pace', status: autoPacer!.status(), reason: decision.reason });
+        },
+        onPollError(error) {
+          emit({ type: 'warning', message: `--pace auto cannot read the database (${(error as Error).message}); sending waits until it can` });
+        },
+      });
+      emit({ type: 'note', message: `pace auto: starting at ${autoPacer.controller.rate}/s, aiming to keep the waiting time inside the pipeline near ${(settings.maxWait ?? settings.messageMaxAge / 2) / 4} s (--max-wait ${settings.maxWait ?? settings.messageMaxAge / 2} s, --message-max-age ${settings.messageMaxAge} s)${maxRate !== undefined ? `, at most ${Number(maxRate.toFixed(3))}/s` : ''}` });
+    }
+    const concurrency = autoPacer && !('concurrency' in request.origins) ? AUTO_DEFAULT_CONCURRENCY : settings.concurrency;
     const base = {
-      notifier, gate: new Pacer(intervalMs), observer, budget, concurrency: settings.concurrency,
+      notifier, gate: autoPacer ?? new Pacer(intervalMs), observer, budget, concurrency,
       ...(signal ? { signal } : {}),
     };
     const iterator = stream[Symbol.asyncIterator]();
@@ -234,6 +288,9 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
       await iterator.return?.();
     }
     if (canaryStop) outcome = { ...outcome, stop: canaryStop };
+    // One last look at the pipeline: drops found by now are counted and journaled.
+    const pace = autoPacer ? await autoPacer.stop() : null;
+    if (pace) log.write(`pace: ${describeAutoPace(pace)}`);
 
     const finished = new Date();
     const summary: RunSummary = {
@@ -253,7 +310,12 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
         reauthentications: client.authentications - 1,
       },
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      ...(pace ? {
+        pipeline: { dropped: pace.dropped, inside: pace.inside, unseen: pace.unseen, exited: pace.exited, redriven: redrive.length, finalRate: pace.rate },
+      } : {}),
     };
+    // A packet the pipeline dropped was not reprocessed: the run did not do all it was asked.
+    if (pace && pace.dropped > 0 && summary.exitCode === 0) summary.exitCode = 1;
     journal.append({ t: 'end', at: finished.toISOString(), exitCode: summary.exitCode, stop: summary.stop?.message ?? null, stopKind: summary.stop?.kind ?? null });
     writeSummary(run, summary);
     log.write(summaryText(summary));
@@ -266,6 +328,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     if (run && sentSoFar > 0) throw new RunInterrupted(err, run.id, sentSoFar, resumeCommand(run.id, settings.runsDir));
     throw err;
   } finally {
+    await autoPacer?.stop().catch(() => undefined);
     journal?.close();
     await client?.close().catch(() => undefined);
     await pool?.end().catch(() => undefined);
@@ -298,6 +361,14 @@ function addCounts(a: RunOutcome['counts'], b: RunOutcome['counts']): RunOutcome
   const out = { ...a };
   for (const k of Object.keys(b) as (keyof typeof b)[]) out[k] += b[k];
   return out;
+}
+
+/** The re-driven packets first, then the source without them (the same workflow id is sent once). */
+async function* redriveFirst(redrive: readonly Packet[], rest: AsyncIterable<Packet>): AsyncIterable<Packet> {
+  yield* redrive;
+  if (redrive.length === 0) { yield* rest; return; }
+  const taken = new Set(redrive.map((p) => p.workflowInstanceId.toLowerCase()));
+  for await (const p of rest) if (!taken.has(p.workflowInstanceId.toLowerCase())) yield p;
 }
 
 /** Lends up to `max` items of a shared iterator; the runner closing its view does not close the source. */

@@ -41,6 +41,12 @@ export interface RunSummary {
   resilience: { retries: number; settledFromDb: number; breakerTrips: number; reauthentications: number };
   /** Peak resident memory of the process, MB (it must stay flat however large the table). */
   peakRssMb: number;
+  /**
+   * --pace auto: the notified packets in the pipeline at the end of this attempt. dropped: stalled past
+   * --message-max-age (named in the journal and by verify; --resume sends them again); redriven: dropped packets of
+   * an earlier attempt sent again by this one.
+   */
+  pipeline?: { dropped: number; inside: number; unseen: number; exited: number; redriven: number; finalRate: number };
 }
 
 export interface RunObserver {
