@@ -23,6 +23,8 @@ export interface Replayed {
   lastStart: StartRecord | null;
   /** Forwarded packets the pipeline dropped (--pace auto) and not sent again since: --resume re-drives them. */
   dropped: Map<string, { send: SendRecord; record: DroppedRecord }>;
+  /** The last send of each workflow id (lower-cased). */
+  sends: Map<string, SendRecord>;
 }
 
 export function readJournal(path: string): JournalRecord[] {
@@ -87,5 +89,5 @@ export function replay(records: JournalRecord[], tornLines = 0): Replayed {
   }
   // A packet answered in a later attempt is no longer "settled" by an earlier one.
   for (const wf of results.keys()) settledSends.delete(wf);
-  return { results, inFlight, settled, settledSends, records: records.length, tornLines, ended, lastEnd, attempts, lastStart, dropped };
+  return { results, inFlight, settled, settledSends, records: records.length, tornLines, ended, lastEnd, attempts, lastStart, dropped, sends };
 }

@@ -157,3 +157,22 @@ export async function stillDropped(db: Queryable, schema: string, dropped: reado
   }
   return out;
 }
+
+/**
+ * Of these forwarded packets, those the pipeline has dropped by now (the same rule as during the run): --resume of
+ * a --pace auto run looks for drops the run itself could not see any more (found after it ended).
+ */
+export async function findDropped(
+  db: Queryable, schema: string, sent: readonly { workflowInstanceId: string; rid: string; sentAt: Date }[], messageMaxAgeMs: number,
+): Promise<DroppedPacket[]> {
+  const out: DroppedPacket[] = [];
+  for (let i = 0; i < sent.length; i += WATCH_CHUNK) {
+    const chunk = sent.slice(i, i + WATCH_CHUNK);
+    const { dbNow, rows } = await selectPipelineRows(db, schema, chunk.map((p) => p.workflowInstanceId));
+    for (const p of chunk) {
+      const state = pipelineState(rows.get(p.workflowInstanceId.toLowerCase()), p.sentAt, dbNow, messageMaxAgeMs);
+      if (state.kind === 'dropped') out.push({ ...p, lastMoved: state.lastMoved, stalledMs: state.stalledMs });
+    }
+  }
+  return out;
+}

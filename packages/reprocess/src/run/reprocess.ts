@@ -21,8 +21,9 @@ import { dbDeliveryCheck } from '../notifier/deliveryEvidence.js';
 import { isTransient, ResilientNotifier } from '../notifier/resilientNotifier.js';
 import { Pacer } from '../pacer/pacer.js';
 import { AutoPacer, AUTO_DEFAULT_CONCURRENCY, describeAutoPace } from '../pacer/autoPacer.js';
-import { stillDropped } from '../pacer/pipelineWatch.js';
+import { findDropped, stillDropped } from '../pacer/pipelineWatch.js';
 import type { Packet } from '../domain/packet.js';
+import type { DroppedRecord } from '../journal/records.js';
 import { packetLine, summaryText } from '../report/format.js';
 import { RunLog } from '../report/logFiles.js';
 import { openSource, dbSettingsOf, withDb } from '../source/openSource.js';
@@ -78,11 +79,31 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
   let run: RunHandle | null = null;
   let sentSoFar = 0;
   let autoPacer: AutoPacer | null = null;
+  const pendingDropRecords: DroppedRecord[] = [];
   try {
     pool = request.dbConfigured ? createPool(dbSettings) : null;
     const sourceText = mode === 'db'
       ? (settings.queryFile ? `query file ${settings.queryFile}` : `db (APPROACH ${settings.approach}${flags.all ? ', --all' : ''})`)
       : mode === 'file' ? `file ${flags.file}` : '--registration';
+
+    // A resumed --pace auto run first looks for packets the pipeline dropped after the earlier attempt ended (its
+    // own watcher journaled those it saw): their rows have not moved for longer than --message-max-age.
+    const lateDrops = replayed && settings.pace === 'auto' && pool
+      ? await withDb(settings, () => findDropped(pool!, settings.dbSchema,
+        [...replayed.results.values()].filter((r) => r.outcome === 'forwarded' && !replayed.dropped.has(r.wf.toLowerCase()))
+          .map((r) => ({ workflowInstanceId: r.wf, rid: r.rid, sentAt: new Date(r.startedAt) })),
+        settings.messageMaxAge * 1000))
+      : [];
+    for (const d of lateDrops) {
+      const send = replayed!.sends.get(d.workflowInstanceId.toLowerCase());
+      if (!send) continue;
+      const record = {
+        t: 'dropped' as const, at: new Date().toISOString(), wf: d.workflowInstanceId, rid: d.rid, sentAt: d.sentAt.toISOString(),
+        lastMoved: d.lastMoved?.toISOString() ?? null, stalledSeconds: Math.round(d.stalledMs / 1000),
+      };
+      pendingDropRecords.push(record);
+      replayed!.dropped.set(d.workflowInstanceId.toLowerCase(), { send, record });
+    }
 
     // Acknowledged = the stage gave a definitive answer. A 5xx or lost reply is not one: a resume sends it again.
     const done = new Set<string>();
@@ -120,6 +141,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     const attempt = resumed ? Math.max(replayed?.attempts ?? 0, run.meta.resumes.length) + 1 : 1;
     journal = run.openJournal();
     journal.append({ t: 'start', at: new Date().toISOString(), attempt, host: hostname(), pid: process.pid });
+    for (const r of pendingDropRecords) journal.append(r);
     const runId = run.id;
     const resumeWith = resumeCommand(runId, settings.runsDir);
     const log = new RunLog(settings.logDir);
