@@ -30,6 +30,8 @@ export interface PacingScenario {
   /** Halve every stage's capacity this many seconds after the run starts. */
   halveCapacityAfterSeconds?: number;
   pace: PacingMode;
+  /** --concurrency (notifications in flight at once); default: the tool's (1, or 10 with --pace auto). */
+  concurrency?: number;
   /** How long to wait for the pipeline to empty after the run, s. Default 4 x T. */
   drainTimeoutSeconds?: number;
   /** Every event of the run (e.g. to trace --pace auto's rate). */
@@ -89,6 +91,7 @@ export async function runPacingScenario(dbUrl: string, s: PacingScenario): Promi
     const flags: RunFlags = {
       db: true, server: sim.url, dbUrl, schema, limit: String(s.packets), runsDir: join(dir, 'runs'), logDir: join(dir, 'logs'),
       messageMaxAge: `${s.maxMessageAgeSeconds}s`, progressInterval: '0s',
+      ...(s.concurrency !== undefined ? { concurrency: String(s.concurrency) } : {}),
       ...(s.pace.kind === 'auto' ? { pace: 'auto' } : { delay: String(s.pace.delaySeconds) }),
     };
     const request = resolveRunRequest(flags, { REGPROC_CLIENT_PWD: SECRET });

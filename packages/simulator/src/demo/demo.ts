@@ -279,9 +279,11 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
     if (!stopped && !io.signal?.aborted) {
       say();
       say(`[6/6] Batches of ${o.batchSize} until no eligible packet is left (the guide: "run the script as many times as needed").`);
-      say(command(`--all --limit ${o.batchSize} --server ${simulator.url} --delay ${o.delay}`));
+      // --pace auto: as fast as the pipeline drains (watched in the database), with --delay as the upper bound.
+      const maxAge = `${o.pipeline.maxMessageAgeMs / 1000}s`;
+      say(command(`--all --limit ${o.batchSize} --server ${simulator.url} --pace auto --delay ${o.delay} --message-max-age ${maxAge}`));
       const filter = o.verbose ? null : new PacketFilter();
-      const { exitCode, summary } = await run({ ...common, ...paced, all: true, limit: o.batchSize }, filter);
+      const { exitCode, summary } = await run({ ...common, ...paced, pace: 'auto', messageMaxAge: maxAge, all: true, limit: o.batchSize }, filter);
       batches = { exitCode, summary };
       if (filter && filter.hidden > 0) {
         say(`      (${filter.hidden} more packet lines not shown; all are in ${shown(join(logDir, 'last.log'))}; --verbose prints them)`);
