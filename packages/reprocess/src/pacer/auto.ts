@@ -23,7 +23,9 @@
 //     pipeline has drained anything, otherwise the current rate; while there is no queue to speak of (the wait
 //     under D / 2) base is the current rate, up to twice the drain rate, so the rate keeps growing by at least
 //     1/8 per observation instead of waiting for the drain rate, which lags the sends by the time packets take
-//     to cross the pipeline (and the cap bounds the overshoot when start-up ends with the rate too high). Under the target the rate probes up to 5/4 of
+//     to cross the pipeline (and the cap bounds the overshoot when start-up ends with the rate too high). Here w
+//     is the lower of the last two observations' waits: a real queue's wait only grows, one late write does not
+//     last. Under the target the rate probes up to 5/4 of
 //     what the pipeline drains (BBR's probing gain), so a standing queue forms and the bottleneck stays busy; at
 //     the target it matches the drain; above it, it sends less than the drain, down to half at w = 5 D, and
 //     the queue shrinks. Anchoring on the measured drain (not on the previous rate) is what damps the loop: a

@@ -82,7 +82,7 @@ export async function runPacingScenario(dbUrl: string, s: PacingScenario): Promi
 
     const model = startPipeline({
       pool, schema, stages: DEFAULT_STAGES.slice(0, s.stages ?? 4), stageLatencyMs: s.stageLatencyMs ?? 50,
-      capacityPerSecond: s.capacityPerSecond, maxMessageAgeMs: s.maxMessageAgeSeconds * 1000, seed: 1, maxConcurrentDbWork: 4,
+      capacityPerSecond: s.capacityPerSecond, maxMessageAgeMs: s.maxMessageAgeSeconds * 1000, seed: 1, maxConcurrentDbWork: 8,
     });
     stopPipeline = () => model.stop();
     const sim = await startSimulator({ db: pool, schema, clients: [{ secret: SECRET }], onForward: model.onForward, forwardedLogLimit: 10 });
