@@ -75,12 +75,12 @@ export function parsePipelineSettings(
 
 /** e.g. "10 stages x 20 ms, admits up to 500 packets/s, each stage step fails with probability 0.01 (as FAILED or REPROCESS)". */
 export function describePipeline(p: PipelineSettings, stageCount: number): string {
-  const capacity = p.capacityPerSecond === Infinity ? 'no admission limit' : `admits up to ${formatNumber(p.capacityPerSecond)} packets/s`;
+  const capacity = p.capacityPerSecond === Infinity ? 'no admission limit' : `each stage takes up to ${formatNumber(p.capacityPerSecond)} packets/s`;
   const failures = p.failureRate > 0
     ? `each stage step fails with probability ${p.failureRate} (as ${p.failureMode === 'mixed' ? 'FAILED or REPROCESS' : p.failureMode})`
     : 'no failures';
-  const limits = `messages older than ${formatNumber(p.maxMessageAgeMs / 1000)} s dropped, uploader fails a packet on pass ${p.uploadRetryLimit}`;
-  return `${stageCount} stages x ${formatNumber(p.stageLatencyMs)} ms, ${capacity} per stage, ${limits}, ${failures}${p.seed === undefined ? '' : `, seed ${p.seed}`}`;
+  const limits = `a message older than ${formatNumber(p.maxMessageAgeMs / 1000)} s is dropped unread, the uploader fails a packet on pass ${p.uploadRetryLimit}`;
+  return `${stageCount} stages x ${formatNumber(p.stageLatencyMs)} ms, ${capacity}, ${failures}${p.seed === undefined ? '' : `, seed ${p.seed}`}; ${limits}`;
 }
 
 /** A number from a flag or a default, within [min, max]; InputError (exit code 2) otherwise. */

@@ -232,7 +232,8 @@ export async function runSimulatorCommand(opts: SimulatorCommandOptions, io: Com
       const p = pipeline.stats();
       await pipeline.stop();
       io.out(`  pipeline: ${p.accepted} packets received, ${p.completed} PROCESSED, ${p.failed} FAILED, ${p.reprocess} REPROCESS, `
-        + `${p.expired} dropped for age, ${p.backlog + p.inFlight} still in flight (dropped), ${p.superseded} superseded, ${p.dbErrors} database errors`);
+        + `${p.backlog + p.inFlight} still in flight (dropped), ${p.superseded} superseded, ${p.dbErrors} database errors, `
+        + `${p.expired} dropped by a stage for age`);
     }
     io.out('MOSIP simulator stopped.');
   } finally {
