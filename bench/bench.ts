@@ -11,6 +11,7 @@ import { createPool } from 'mosip-reprocess/db/connect.js';
 import { seedScenario } from '@mosip-reprocess/simulator/sim/seed.js';
 import { createSchema } from '@mosip-reprocess/contract/schema.js';
 import { findPostgresBinDir, startRealPostgres } from '@mosip-reprocess/testkit/postgresServer.js';
+import { pacingBench } from './pacing.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
@@ -151,6 +152,8 @@ async function main(): Promise<void> {
     const paced = await runCli(['--db', '--delay', '1', '--server', instant.url, '--limit', '60'], env('bench_small'));
     const span = (paced.starts.at(-1)! - paced.starts[0]!) / 1000;
     load.push(loadavg()[0]!);
+    // 5. Pacing by what the pipeline drains (bench/pacing.ts).
+    const pacing = await pacingBench(pg.url, log);
 
     const serviceRatio = median(serviceRatios);
     const clientRatio = median(clientRatios);
@@ -197,6 +200,7 @@ async function main(): Promise<void> {
       '- Peak RSS is the tool\'s own `maxRSS` after 5,000 packets; the same on both tables means memory is flat.',
       '- The tool, the stand-in, PostgreSQL and the bare client share the same cores; on a busy machine the',
       '  absolute rates move a lot from run to run, the ratios much less.',
+      ...pacing,
       '',
     ];
     writeFileSync(join(ROOT, 'BENCHMARKS.md'), lines.join('\n'));

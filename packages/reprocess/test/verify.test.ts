@@ -17,8 +17,8 @@ let seq = 0;
 before(async () => { db = await freshSchema('ver'); });
 after(async () => { await db.drop(); });
 
-/** The send of every packet in these tests started at this instant. */
-const SENT_AT = new Date(Date.now() - 3_600_000);
+/** The send of every packet in these tests started at this instant (within the 3600 s message age limit). */
+const SENT_AT = new Date(Date.now() - 1_800_000);
 const after_ = (ms: number) => new Date(SENT_AT.getTime() + ms);
 
 interface Case { label: string; expected: VerifyClass; row: Partial<RegistrationRowInput> | null; outcome?: string }
@@ -203,7 +203,7 @@ test('an empty run verifies to zeros', async () => {
 
 test('classifyPacket follows the documented precedence', () => {
   const row = { regId: 'r', statusCode: 'PROCESSING', latestTrnTypeCode: 'SECUREZONE_NOTIFICATION', latestTrnStatusCode: 'SUCCESS',
-    regStageName: 'SecurezoneNotificationStage', latestTrnDtimes: '2024-01-01T00:00:00.000Z', active: true, writtenSinceSend: true };
+    regStageName: 'SecurezoneNotificationStage', latestTrnDtimes: '2024-01-01T00:00:00.000Z', active: true, writtenSinceSend: true, idleSeconds: 60 };
   assert.equal(classifyPacket(null), 'missing');
   assert.equal(classifyPacket({ ...row, active: false, statusCode: 'PROCESSED' }), 'missing', 'missing before processed');
   assert.equal(classifyPacket({ ...row, statusCode: 'PROCESSED', writtenSinceSend: false }), 'processed', 'processed before untouched');
@@ -213,4 +213,25 @@ test('classifyPacket follows the documented precedence', () => {
     'a stale FAILED does not hide a reprocess');
   assert.equal(classifyPacket(row), 'at_securezone');
   assert.equal(classifyPacket({ ...row, latestTrnTypeCode: 'PACKET_RECEIVER' }), 'moved_on');
+  assert.equal(classifyPacket({ ...row, idleSeconds: 3601 }), 'dropped', 'stalled past the age limit at securezone');
+  assert.equal(classifyPacket({ ...row, latestTrnTypeCode: 'PACKET_RECEIVER', idleSeconds: 3601 }), 'dropped', 'stalled past the age limit later on');
+  assert.equal(classifyPacket({ ...row, idleSeconds: 3601 }, 7200), 'at_securezone', 'with a longer --message-max-age');
+  assert.equal(classifyPacket({ ...row, latestTrnStatusCode: 'FAILED', idleSeconds: 9999 }), 'failed', 'an ended packet is not dropped');
+});
+
+test('a packet whose row has not moved for longer than the message age limit is listed as dropped', async () => {
+  await reset();
+  const sentAt = new Date(Date.now() - 2 * 3_600_000);
+  const atEntry = regRow('dropped at the entry', securezone('SUCCESS', new Date(sentAt.getTime() + SECOND)));
+  const later = regRow('dropped later', { latestTrnTypeCode: 'VALIDATE_PACKET', latestTrnDtimes: new Date(sentAt.getTime() + 60 * SECOND), regStageName: 'PacketValidatorStage' });
+  const moving = regRow('still moving', { latestTrnTypeCode: 'VALIDATE_PACKET', latestTrnDtimes: new Date(Date.now() - 60 * SECOND), regStageName: 'PacketValidatorStage' });
+  await insertRegistrations(db.pool, db.schema, [atEntry, later, moving]);
+  const entries = [atEntry, later, moving].map((r) => entryOf(r, sentAt));
+  const report = await verifyPackets(db.pool, db.schema, entries);
+  assert.deepEqual([report.counts.dropped, report.counts.moved_on], [2, 1]);
+  assert.deepEqual(report.attention.map((a) => [a.workflowInstanceId, a.class]),
+    [[atEntry.workflowInstanceId, 'dropped'], [later.workflowInstanceId, 'dropped']]);
+  assert.match(renderVerify(report), /dropped +2 /);
+  const longer = await verifyPackets(db.pool, db.schema, entries, { messageMaxAgeSeconds: 3 * 3600 });
+  assert.deepEqual([longer.counts.dropped, longer.counts.at_securezone, longer.counts.moved_on], [0, 1, 2]);
 });

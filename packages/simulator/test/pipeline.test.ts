@@ -1,6 +1,7 @@
-// The simulated workflow behind the securezone stage (src/sim/pipeline.ts, src/sql/pipelineStage.ts): what each
-// stage step writes, failures, capacity and backlog, stop(), and never overwriting a row that moved underneath.
-import { after, before, test } from 'node:test';
+// The simulated workflow behind the securezone stage (src/sim/pipeline.ts, src/sim/pipelineStep.ts): what each
+// stage step writes, failures, MOSIP's limits (capacity per stage, message age, the uploader's retry budget),
+// stop(), and never overwriting a row that moved underneath.
+import { after, before, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -162,7 +163,7 @@ test('a packet with no failures goes through every stage and ends PROCESSED', as
   assert.equal(stats.backlog, 0);
   assert.equal(stats.pendingTimers, 0);
   assert.deepEqual(Object.keys(stats.perStage), DEFAULT_STAGES.map((s) => s.name));
-  for (const counts of Object.values(stats.perStage)) assert.deepEqual(counts, { current: 0, passed: 1, failed: 0, reprocess: 0, superseded: 0, dbErrors: 0 });
+  for (const counts of Object.values(stats.perStage)) assert.deepEqual(counts, { current: 0, queued: 0, passed: 1, failed: 0, reprocess: 0, superseded: 0, expired: 0, dbErrors: 0 });
   await model.stop();
 });
 
@@ -248,30 +249,94 @@ test('the same seed gives the same outcomes for the same messages', async () => 
   assert.ok(first.some((o) => o.startsWith('PROCESSED@')), first.join(' '));
 });
 
-test('above capacity a backlog forms, and admission keeps to the capacity, never faster', { timeout: 120_000 }, async () => {
-  // No wall-clock margin: admissions follow the model's own schedule, so at any moment at most
-  // capacity x elapsed + 1 can have been admitted (a late timer only catches up to that, never beyond).
-  const capacity = 20;
-  const packets = await insertForwarded(60);
-  const model = pipeline({ stages: DEFAULT_STAGES.slice(0, 3), stageLatencyMs: 5, capacityPerSecond: capacity });
-  const t0 = performance.now();
-  for (const p of packets) model.accept(messageFor(p)); // a burst of 60: three seconds of capacity at once
-  const ceiling = () => Math.floor(((performance.now() - t0) * capacity) / 1000) + 1;
-  const seen: number[] = [];
-  for (;;) {
-    const now = model.stats();
-    const most = ceiling();
-    assert.ok(now.admitted <= most, `${now.admitted} admitted, at most ${most} by now at ${capacity}/s`);
-    assert.equal(now.backlog + now.admitted, 60, 'every message is admitted or waiting in the backlog');
-    assert.ok(now.completed <= now.admitted);
-    seen.push(now.admitted);
-    if (now.admitted >= 12) break;
-    await sleep(50);
+test('capacity per stage is respected and a message older than the age limit is dropped with no database write (injected clock)', async () => {
+  const packets = await insertForwarded(30);
+  const events: PipelineStepEvent[] = [];
+  const transactionsBefore = await transactionCount();
+  mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+  let model: PipelineModel;
+  try {
+    // One stage consuming 10 messages a second; a message may wait at most 1.5 s in its queue.
+    model = pipeline({
+      stages: DEFAULT_STAGES.slice(0, 1), stageLatencyMs: 0, capacityPerSecond: 10, maxMessageAgeMs: 1500,
+      now: () => Date.now(), onStep: (e) => events.push(e),
+    });
+    for (const p of packets) model.accept(messageFor(p)); // all sent at t = 0
+    assert.equal(model.stats().admitted, 1, 'the first one at once');
+    assert.equal(model.stats().perStage.PacketUploaderStage!.queued, 29);
+    for (let t = 100; t <= 1000; t += 100) mock.timers.tick(100);
+    assert.equal(model.stats().admitted, 11, 'one every 100 ms: 11 by t = 1 s');
+    for (let t = 1100; t <= 2000; t += 100) mock.timers.tick(100);
+    // At t = 1.5 s the message taken is exactly 1.5 s old (kept); at t = 1.6 s the next is older: it and every
+    // message behind it (all sent at t = 0) are dropped unread, without using the stage's capacity.
+    const stats = model.stats();
+    assert.equal(stats.admitted, 16);
+    assert.equal(stats.expired, 14);
+    assert.equal(stats.perStage.PacketUploaderStage!.expired, 14);
+    assert.equal(stats.backlog, 0);
+  } finally {
+    mock.timers.reset();
   }
-  assert.ok(seen.every((n, k) => k === 0 || n >= seen[k - 1]!), `admitted only grows: ${seen.join(', ')}`);
-  assert.ok(model.stats().backlog > 0, 'still backlogged');
-  assert.equal(model.stats().accepted, 60);
-  await model.stop();
+  assert.equal(await model.drain(10_000), true);
+  assert.equal(model.stats().completed, 16);
+  const expired = new Set(events.filter((e) => e.outcome === 'expired').map((e) => e.workflowInstanceId));
+  assert.equal(expired.size, 14);
+  for (const p of packets) {
+    const row = await registration(p.workflowInstanceId);
+    if (expired.has(p.workflowInstanceId)) {
+      // Nothing written: the row is where the securezone stage left it, and looks stuck.
+      assert.equal(row.latest_trn_id, p.securezoneTrnId);
+      assert.equal(row.latest_trn_type_code, 'SECUREZONE_NOTIFICATION');
+      assert.equal(row.upd_by, null);
+    } else {
+      assert.equal(row.latest_trn_type_code, 'UPLOAD_PACKET');
+      assert.equal(row.status_code, 'PROCESSED');
+    }
+  }
+  assert.equal(await transactionCount(), transactionsBefore + 16, 'one transaction row per consumed message, none for a dropped one');
+});
+
+test('a message whose lastHopTimestamp is older than the limit (MOSIP: 3600 s) is dropped by the first stage, nothing written', async () => {
+  const [old, fresh] = await insertForwarded(2);
+  const model = pipeline({ stages: DEFAULT_STAGES.slice(0, 2), stageLatencyMs: 0, capacityPerSecond: Infinity });
+  const transactionsBefore = await transactionCount();
+  model.accept(forwardedMessage({
+    rid: old!.rid, regType: 'NEW', source: 'REGISTRATION_CLIENT', iteration: 1, workflowInstanceId: old!.workflowInstanceId,
+    at: new Date(Date.now() - 3_601_000),
+  }));
+  model.accept(messageFor(fresh!));
+  assert.equal(await model.drain(10_000), true);
+  const stats = model.stats();
+  assert.deepEqual([stats.expired, stats.completed, stats.perStage.PacketUploaderStage!.expired], [1, 1, 1]);
+  const row = await registration(old!.workflowInstanceId);
+  assert.equal(row.latest_trn_id, old!.securezoneTrnId);
+  assert.equal(row.upd_by, null);
+  assert.deepEqual(await transactionChain(old!), []);
+  assert.equal(await transactionCount(), transactionsBefore + 2, 'only the fresh packet wrote its two steps');
+});
+
+test('the packet uploader counts every pass in trn_retry_count and fails the packet on the pass that reaches the limit', async () => {
+  const [nearLimit, atLimit] = await insertForwarded(2);
+  await db.pool.query(`UPDATE "${db.schema}".registration SET trn_retry_count = $2 WHERE workflow_instance_id = $1`, [nearLimit!.workflowInstanceId, 7]);
+  await db.pool.query(`UPDATE "${db.schema}".registration SET trn_retry_count = $2 WHERE workflow_instance_id = $1`, [atLimit!.workflowInstanceId, 9]);
+  const model = pipeline({ stages: DEFAULT_STAGES.slice(0, 2), stageLatencyMs: 0, capacityPerSecond: Infinity, uploadRetryLimit: 10 });
+  model.accept(messageFor(nearLimit!));
+  model.accept(messageFor(atLimit!));
+  assert.equal(await model.drain(10_000), true);
+
+  const passed = await db.pool.query(`SELECT trn_retry_count, status_code FROM "${db.schema}".registration WHERE workflow_instance_id = $1`, [nearLimit!.workflowInstanceId]);
+  assert.deepEqual(passed.rows[0], { trn_retry_count: 8, status_code: 'PROCESSED' }, 'pass 8 of 10: uploaded, the packet goes on');
+
+  const failed = await db.pool.query(`SELECT trn_retry_count, status_code, latest_trn_type_code, latest_trn_status_code, reg_stage_name, status_comment
+    FROM "${db.schema}".registration WHERE workflow_instance_id = $1`, [atLimit!.workflowInstanceId]);
+  assert.deepEqual(failed.rows[0], {
+    trn_retry_count: 10, status_code: 'FAILED', latest_trn_type_code: 'UPLOAD_PACKET', latest_trn_status_code: 'FAILED',
+    reg_stage_name: 'PacketUploaderStage', status_comment: 'Retry count has exceeded the maximum limit specified',
+  });
+  const chain = await transactionChain(atLimit!);
+  assert.deepEqual(chain.map((t) => [t.trn_type_code, t.status_code, t.sub_status_code]), [['UPLOAD_PACKET', 'FAILED', 'RPR-PKU-FAILED-009']]);
+  const stats = model.stats();
+  assert.deepEqual([stats.failed, stats.retryBudgetFailed, stats.completed], [1, 1, 1]);
 });
 
 test('stop() cancels every timer, drops the rest, and nothing changes afterwards', async () => {

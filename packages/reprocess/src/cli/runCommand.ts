@@ -4,6 +4,7 @@ import { InputError, UnreachableError } from '../errors.js';
 import { renderDryRun } from '../report/dryRun.js';
 import { packetJson, packetLine, summaryJson, summaryText } from '../report/format.js';
 import { Progress } from '../report/progress.js';
+import { describeAutoPace } from '../pacer/autoPacer.js';
 import { dryRunReprocess } from '../run/dryRun.js';
 import type { EventSink } from '../run/events.js';
 import { resolveRunRequest, type RunFlags } from '../run/request.js';
@@ -68,6 +69,9 @@ export async function runCommand(flags: RunFlags, rawIo: Io): Promise<number> {
           break;
         case 'warning':
           io.err(`warning: ${e.message}`);
+          break;
+        case 'pace':
+          p.setDetail(describeAutoPace(e.status));
           break;
       }
     };

@@ -117,15 +117,19 @@ export function registerRunsCommands(program: Command, stdio: () => Io): void {
     .option('--schema <name>', 'schema of the registration tables (default regprc)')
     .action((id: string, opts: ReportOptions) => guarded((io) => (opts.html || opts.csv ? reportFiles(io, id, opts) : showReport(io, id, opts)))());
   program.command('verify')
-    .description('for every packet a run notified (in any attempt), look at its row now: moved on, processed, still at securezone, rejected, failed, untouched')
+    .description('for every packet a run notified (in any attempt), look at its row now: moved on, processed, still at securezone, dropped by the pipeline, rejected, failed, untouched')
     .argument('<run-id>')
     .option('--runs-dir <dir>', 'runs directory (default ./reprocess-runs)')
     .option('--config <file>', 'YAML config file (database settings)')
     .option('--db-url <url>', 'postgres:// URL (or DB_HOST, DB_PORT, DB_USER, DB_PWD, DB_NAME)')
     .option('--schema <name>', 'schema of the registration tables (default regprc)')
+    .option('--message-max-age <age>', 'a packet in flight whose row has not moved for longer was dropped by the pipeline (default: the run\'s own, else 3600s)')
     .option('--json', 'print JSON')
-    .action((id: string, opts: DirOptions & { dbUrl?: string; schema?: string }) => guarded(async (io) => {
-      const flags: Record<string, unknown> = { ...(opts.runsDir ? { runsDir: opts.runsDir } : {}), ...(opts.dbUrl ? { dbUrl: opts.dbUrl } : {}), ...(opts.schema ? { schema: opts.schema } : {}) };
+    .action((id: string, opts: DirOptions & { dbUrl?: string; schema?: string; messageMaxAge?: string }) => guarded(async (io) => {
+      const flags: Record<string, unknown> = {
+        ...(opts.runsDir ? { runsDir: opts.runsDir } : {}), ...(opts.dbUrl ? { dbUrl: opts.dbUrl } : {}), ...(opts.schema ? { schema: opts.schema } : {}),
+        ...(opts.messageMaxAge ? { messageMaxAge: opts.messageMaxAge } : {}),
+      };
       const report = await verifyRun({ runId: id, flags, env: io.env, configFile: opts.config ?? io.env.REPROCESS_CONFIG });
       io.out(opts.json ? JSON.stringify({ runId: id, ...report }) : `run ${id}\n${renderVerify(report)}`);
     })());

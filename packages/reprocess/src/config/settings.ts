@@ -51,6 +51,7 @@ const delayRange = parsed((v) => {
   return { firstMs, maxMs };
 });
 
+
 export interface Setting {
   key: string;
   flag?: string;
@@ -88,6 +89,10 @@ export const SETTINGS = [
   { key: 'delay', flag: '--delay <seconds>', env: 'REPROCESS_DELAY', describe: 'seconds between the starts of two notifications, decimals and 0 allowed, at most 86400 (default 1)', schema: seconds({ minMs: 0, maxMs: DAY_MS }).default(1) },
   { key: 'rate', flag: '--rate <per-second>', env: 'REPROCESS_RATE', describe: 'packets per second (start-to-start), 0.001 to 10000, instead of --delay', schema: num({ min: 0.001, max: 10_000, what: 'packets per second; slower than one per 1000 s: use --delay' }).optional() },
   { key: 'concurrency', flag: '--concurrency <n>', env: 'REPROCESS_CONCURRENCY', describe: 'notifications in flight at once (default 1); pacing still applies', schema: num({ min: 1, max: 256, integer: true }).default(1) },
+  { key: 'pace', flag: '--pace <mode>', env: 'REPROCESS_PACE', describe: 'fixed (--delay/--rate, default) or auto: send as fast as the pipeline drains, watching the notified packets in the database (--rate, --delay, --concurrency are then upper bounds when given)', schema: z.enum(['fixed', 'auto']).default('fixed') },
+  { key: 'messageMaxAge', flag: '--message-max-age <age>', env: 'REPROCESS_MESSAGE_MAX_AGE', describe: "MOSIP drops a queued message older than this without a database write (mosip.regproc.message.expiry-time-limit; default 3600s): a notified packet whose row has not moved for longer is counted as dropped by the pipeline", schema: age(0, DAY_MS, true).default('3600s') },
+  { key: 'maxWait', flag: '--max-wait <age>', env: 'REPROCESS_MAX_WAIT', describe: '--pace auto: the waiting time inside the pipeline the rate must stay under (default half of --message-max-age)', schema: age(0, DAY_MS, true).optional() },
+  { key: 'maxInPipeline', flag: '--max-in-pipeline <n>', env: 'REPROCESS_MAX_IN_PIPELINE', describe: '--pace auto: at most this many notified packets inside the pipeline at once', schema: num({ min: 1, max: MAX_COUNT, integer: true }).optional() },
   { key: 'retries', flag: '--retries <n>', env: 'REPROCESS_RETRIES', describe: 'extra attempts for a 5xx or lost reply, with exponential backoff and jitter (default 3)', schema: num({ min: 0, max: 20, integer: true }).default(3) },
   { key: 'retryDelay', flag: '--retry-delay <first-max>', env: 'REPROCESS_RETRY_DELAY', describe: 'backoff before a retry: up to <first> before the first, doubling each attempt to at most <max>, with jitter (default 0.5s-15s)', schema: delayRange.default('0.5s-15s') },
   { key: 'breakerThreshold', flag: '--breaker-threshold <share>', env: 'REPROCESS_BREAKER_THRESHOLD', describe: 'pause when this share of the last 20 sends failed in transit (default 0.5)', schema: share.default(0.5) },

@@ -21,12 +21,16 @@
 //                         REPROCESS_FAILED sets the latest status too, so the first half covers it.
 //   6. reprocess          latest_trn_status_code REPROCESS, or status_code REPROCESS set by the workflow engine
 //                         (mark-as-reprocess: INTERNAL_WORKFLOW_ACTION)
-//   7. at_securezone      latest SECUREZONE_NOTIFICATION (normally SUCCESS): accepted, never left the stage
-//   8. moved_on           any other stage wrote the row after the send
+//   7. dropped            (only when a message age limit is given: verify, --pace auto) what would be at_securezone
+//                         or moved_on, but latest_trn_dtimes has not moved for longer than --message-max-age
+//                         (default 3600 s): a stage dropped the message unread (MOSIP drops messages older than that
+//                         without a database write; contract section 8)
+//   8. at_securezone      latest SECUREZONE_NOTIFICATION (normally SUCCESS): accepted, never left the stage
+//   9. moved_on           any other stage wrote the row after the send
 import { STATUS, TRN_STATUS, TRN_TYPE } from '@mosip-reprocess/contract/enums.js';
 
 export const ROW_VERDICTS = [
-  'moved_on', 'processed', 'at_securezone', 'rejected_duplicate', 'reprocess', 'failed', 'untouched', 'missing',
+  'moved_on', 'processed', 'at_securezone', 'dropped', 'rejected_duplicate', 'reprocess', 'failed', 'untouched', 'missing',
 ] as const;
 export type RowVerdict = (typeof ROW_VERDICTS)[number];
 
@@ -35,6 +39,7 @@ export const ROW_VERDICT_MEANINGS: Record<RowVerdict, string> = {
   moved_on: 'left securezone: a later stage wrote the row after the send',
   processed: 'status_code PROCESSED: done',
   at_securezone: 'securezone accepted it but it never left: securezone.routing.enabled=false, or the camel route or Kafka is down (or still in flight: verify again later)',
+  dropped: 'dropped by the pipeline: its row has not moved for longer than --message-max-age (MOSIP drops a message that old unread, writing nothing); send it again (reprocess --resume <run-id> for a --pace auto run)',
   rejected_duplicate: 'securezone REJECTED it as a duplicate (RPR-SEZ-002); the automated reprocessor will not pick it up again',
   reprocess: 'marked REPROCESS after the send: the workflow engine will retry it',
   failed: 'failed after the send (a stage, or the workflow engine), or REJECTED by a later stage',
@@ -70,13 +75,19 @@ export interface RowSinceSend {
   active: boolean;
   /** latest_trn_dtimes >= the send's start (less the skew); false when NULL. */
   writtenSinceSend: boolean;
+  /** Seconds since latest_trn_dtimes on the database's clock (null when NULL or not read). */
+  idleSeconds?: number | null;
 }
 
 const FAILED_TRN_STATUSES: ReadonlySet<string> = new Set([TRN_STATUS.FAILED, TRN_STATUS.ERROR, TRN_STATUS.REPROCESS_FAILED, TRN_STATUS.REJECTED]);
 const FAILED_STATUS_CODES: ReadonlySet<string> = new Set([STATUS.FAILED, STATUS.REPROCESS_FAILED, STATUS.REJECTED]);
 
-/** The verdict of a packet's row now (null: no row has its workflow id). See the precedence at the top. */
-export function rowVerdict(row: RowSinceSend | null): RowVerdict {
+/**
+ * The verdict of a packet's row now (null: no row has its workflow id). See the precedence at the top.
+ * `messageMaxAgeSeconds`: MOSIP's message age limit, past which a packet still in flight counts as dropped
+ * (verify and --pace auto give it; the canary and the lost-reply rule look at fresh sends and do not).
+ */
+export function rowVerdict(row: RowSinceSend | null, messageMaxAgeSeconds = Infinity): RowVerdict {
   if (row === null || !row.active) return 'missing';
   if (row.statusCode === STATUS.PROCESSED) return 'processed';
   if (!row.writtenSinceSend) return 'untouched';
@@ -87,6 +98,7 @@ export function rowVerdict(row: RowSinceSend | null): RowVerdict {
   if (trn !== null && FAILED_TRN_STATUSES.has(trn)) return 'failed';
   if (setByEngine && row.statusCode !== null && FAILED_STATUS_CODES.has(row.statusCode)) return 'failed';
   if (trn === TRN_STATUS.REPROCESS || (setByEngine && row.statusCode === STATUS.REPROCESS)) return 'reprocess';
+  if (row.idleSeconds != null && row.idleSeconds > messageMaxAgeSeconds) return 'dropped';
   if (type === TRN_TYPE.SECUREZONE_NOTIFICATION) return 'at_securezone';
   return 'moved_on';
 }

@@ -89,4 +89,42 @@ export interface ActionResultRecord {
   message: string;
 }
 
-export type JournalRecord = SendRecord | ResultRecord | InDoubtRecord | NoteRecord | StartRecord | EndRecord | ActionSendRecord | ActionResultRecord;
+/**
+ * --pace auto: a forwarded packet the pipeline dropped (its row did not move for longer than --message-max-age;
+ * src/pacer/pipelineWatch.ts). --resume sends it again, if its row still has not moved.
+ */
+export interface DroppedRecord {
+  t: 'dropped';
+  at: string;
+  wf: string;
+  rid: string;
+  /** When its send started (ISO). */
+  sentAt: string;
+  /** latest_trn_dtimes when it was found dropped (ISO UTC), or null if never written. */
+  lastMoved: string | null;
+  stalledSeconds: number;
+}
+
+/** --pace auto, at each decision: its rate and what it saw inside the pipeline (the report's timeline). */
+export interface PaceRecord {
+  t: 'pace';
+  at: string;
+  ratePerSec: number;
+  /** Notified packets inside the pipeline, and those sent but not yet seen written. */
+  inPipeline: number;
+  notSeen: number;
+  /** The longest waiting time inside (now minus latest_trn_dtimes), and the --max-wait it must stay under. */
+  waitingMs: number;
+  maxWaitMs: number;
+}
+
+/** The circuit breaker opened, probed or closed. */
+export interface BreakerRecord {
+  t: 'breaker';
+  at: string;
+  state: string;
+  detail: string;
+}
+
+export type JournalRecord = SendRecord | ResultRecord | InDoubtRecord | NoteRecord | StartRecord | EndRecord | DroppedRecord
+  | ActionSendRecord | ActionResultRecord | PaceRecord | BreakerRecord;

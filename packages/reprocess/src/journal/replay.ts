@@ -1,6 +1,6 @@
 // Reads a journal back: what was acknowledged, what was in flight, and the counts so far.
 import { readFileSync } from 'node:fs';
-import type { EndRecord, InDoubtRecord, StartRecord, JournalRecord, ResultRecord, SendRecord } from './records.js';
+import type { DroppedRecord, EndRecord, InDoubtRecord, StartRecord, JournalRecord, ResultRecord, SendRecord } from './records.js';
 
 export interface Replayed {
   /** Last result per workflow id (lower-cased): acknowledged, never to be sent again in this run. */
@@ -21,6 +21,10 @@ export interface Replayed {
   attempts: number;
   /** The latest attempt's start record. */
   lastStart: StartRecord | null;
+  /** Forwarded packets the pipeline dropped (--pace auto) and not sent again since: --resume re-drives them. */
+  dropped: Map<string, { send: SendRecord; record: DroppedRecord }>;
+  /** The last send of each workflow id (lower-cased). */
+  sends: Map<string, SendRecord>;
 }
 
 export function readJournal(path: string): JournalRecord[] {
@@ -53,8 +57,13 @@ export function replay(records: JournalRecord[], tornLines = 0): Replayed {
   let ended = false;
   let attempts = 0;
   let lastStart: StartRecord | null = null;
+  const dropped = new Map<string, { send: SendRecord; record: DroppedRecord }>();
   for (const r of records) {
-    if (r.t === 'send') {
+    if (r.t === 'dropped') {
+      const send = sends.get(r.wf.toLowerCase());
+      if (send) dropped.set(r.wf.toLowerCase(), { send, record: r });
+    } else if (r.t === 'send') {
+      dropped.delete(r.wf.toLowerCase());
       inFlight.set(r.wf.toLowerCase(), r);
       sends.set(r.wf.toLowerCase(), r);
     } else if (r.t === 'result') {
@@ -80,5 +89,5 @@ export function replay(records: JournalRecord[], tornLines = 0): Replayed {
   }
   // A packet answered in a later attempt is no longer "settled" by an earlier one.
   for (const wf of results.keys()) settledSends.delete(wf);
-  return { results, inFlight, settled, settledSends, records: records.length, tornLines, ended, lastEnd, attempts, lastStart };
+  return { results, inFlight, settled, settledSends, records: records.length, tornLines, ended, lastEnd, attempts, lastStart, dropped, sends };
 }

@@ -60,6 +60,12 @@ export function summaryText(s: RunSummary): string {
   if (r.retries + r.settledFromDb + r.breakerTrips + r.reauthentications > 0) {
     lines.push(`  resilience          ${r.retries} retries, ${r.settledFromDb} lost replies settled from the database, ${r.breakerTrips} circuit breaker trips, ${r.reauthentications} new tokens`);
   }
+  if (s.pipeline) {
+    const p = s.pipeline;
+    lines.push(`  pace auto           last rate ${p.finalRate.toFixed(1)}/s; at the end ${p.exited} out of the pipeline, ${p.inside + p.unseen} still inside (verify later)`);
+    if (p.redriven > 0) lines.push(`  re-driven           ${p.redriven} dropped by the pipeline in an earlier attempt, sent again`);
+    lines.push(`  dropped by the pipeline  ${p.dropped}${p.dropped > 0 ? ' (stalled past --message-max-age: MOSIP dropped them unread; listed in the journal and by verify; --resume sends them again)' : ''}`);
+  }
   lines.push(`  peak memory         ${s.peakRssMb} MB`);
   if (s.stop) lines.push(`  STOPPED: ${s.stop.message}`);
   lines.push(`  exit code           ${s.exitCode}`);

@@ -22,12 +22,18 @@ export class Progress {
   private lastDraw = 0;
   private timer: NodeJS.Timeout | null = null;
   private drawn = false;
+  private detail: string | null = null;
 
   constructor(private readonly sink: ProgressSink, private total: number | null, intervalMs: number) {
     if (!sink.isTTY && intervalMs > 0) {
       this.timer = setInterval(() => this.sink.write(this.line() + '\n'), intervalMs);
       this.timer.unref();
     }
+  }
+
+  /** Extra text at the end of the line (e.g. --pace auto's rate, packets inside, waiting time). */
+  setDetail(detail: string | null): void {
+    this.detail = detail;
   }
 
   setTotal(total: number | null): void {
@@ -47,7 +53,7 @@ export class Progress {
     const counts = OUTCOMES.filter((o) => this.counts[o] > 0).map((o) => `${o} ${this.counts[o]}`).join(', ') || 'none yet';
     const total = this.total === null ? '' : `/${this.total}`;
     const eta = this.total === null || rate === 0 ? '' : `, ETA ${formatEta((this.total - this.done) / rate)}`;
-    return `progress ${this.done}${total} (${counts}) ${rate.toFixed(2)}/s${eta}`;
+    return `progress ${this.done}${total} (${counts}) ${rate.toFixed(2)}/s${eta}${this.detail ? `; ${this.detail}` : ''}`;
   }
 
   private draw(): void {

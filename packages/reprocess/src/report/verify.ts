@@ -71,10 +71,14 @@ export interface VerifyOptions {
    * operator's clock running ahead of MOSIP's. Default CLOCK_SKEW_MS (the canary's and the lost-reply rule's); 0 is exact.
    */
   clockSkewMs?: number;
+  /** --message-max-age in seconds: a packet in flight whose row has not moved for longer is `dropped`. Default 3600. */
+  messageMaxAgeSeconds?: number;
 }
 
 /** The class of a packet given its row now (null: no row): the one verdict of domain/rowVerdict.ts. */
-export const classifyPacket = rowVerdict;
+export function classifyPacket(row: PacketRowNow | null, messageMaxAgeSeconds = 3600): VerifyClass {
+  return rowVerdict(row, messageMaxAgeSeconds);
+}
 
 /** Classifies every entry (an array, or a stream read a chunk at a time) against the registration table. */
 export async function verifyPackets(
@@ -98,7 +102,7 @@ export async function verifyPackets(
     const rows = await rowsNowForSentPackets(db, schema, chunk.map((e) => ({
       workflowInstanceId: e.workflowInstanceId, startedAt: new Date(e.startedAt.getTime() - skewMs),
     })));
-    chunk.forEach((entry, i) => tallyPacket(report, entry, rows[i] ?? null));
+    chunk.forEach((entry, i) => tallyPacket(report, entry, rows[i] ?? null, options.messageMaxAgeSeconds ?? 3600));
   };
 
   let chunk: VerifyEntry[] = [];
@@ -113,8 +117,8 @@ export async function verifyPackets(
   return report;
 }
 
-function tallyPacket(report: VerifyReport, entry: VerifyEntry, row: PacketRowNow | null): void {
-  const cls = classifyPacket(row);
+function tallyPacket(report: VerifyReport, entry: VerifyEntry, row: PacketRowNow | null, messageMaxAgeSeconds: number): void {
+  const cls = classifyPacket(row, messageMaxAgeSeconds);
   report.total += 1;
   report.counts[cls] += 1;
   const perOutcome = (report.byOutcome[entry.outcome] ??= {});

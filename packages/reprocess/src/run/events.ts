@@ -1,4 +1,5 @@
 // What a run tells whoever drives it (the CLI prints these; the demo and other code can do as they like).
+import type { AutoPaceStatus } from '../pacer/autoPacer.js';
 import type { PacketResult } from './types.js';
 
 export type RunEvent =
@@ -10,7 +11,9 @@ export type RunEvent =
   | { type: 'total'; packets: number }
   /** Something the operator should read (a batch starts, the canary is watched, a packet settled on resume). */
   | { type: 'note'; message: string }
-  | { type: 'warning'; message: string };
+  | { type: 'warning'; message: string }
+  /** --pace auto: the rate and what the pipeline shows, after each observation. */
+  | { type: 'pace'; status: AutoPaceStatus; reason: string };
 
 export type EventSink = (event: RunEvent) => void;
 

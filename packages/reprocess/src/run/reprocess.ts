@@ -20,6 +20,10 @@ import { AuthError, MosipClient } from '../notifier/client.js';
 import { dbDeliveryCheck } from '../notifier/deliveryEvidence.js';
 import { isTransient, ResilientNotifier, settleAfterMsFor } from '../notifier/resilientNotifier.js';
 import { Pacer } from '../pacer/pacer.js';
+import { AutoPacer, AUTO_DEFAULT_CONCURRENCY, describeAutoPace } from '../pacer/autoPacer.js';
+import { findDropped, stillDropped } from '../pacer/pipelineWatch.js';
+import type { Packet } from '../domain/packet.js';
+import type { DroppedRecord } from '../journal/records.js';
 import { packetLine, summaryText } from '../report/format.js';
 import { RunLog } from '../report/logFiles.js';
 import { openSource, dbSettingsOf, withDb } from '../source/openSource.js';
@@ -82,6 +86,8 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
   let run: RunHandle | null = null;
   let lock: RunLock | null = null;
   let sentSoFar = 0;
+  let autoPacer: AutoPacer | null = null;
+  const pendingDropRecords: DroppedRecord[] = [];
   try {
     pool = request.dbConfigured ? createPool(dbSettings) : null;
     // One run per database: taken before anything is read or sent, held to the end (src/run/lock.ts).
@@ -90,11 +96,31 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
       ? (settings.queryFile ? `query file ${settings.queryFile}` : `db (APPROACH ${settings.approach}${flags.all ? ', --all' : ''})`)
       : mode === 'file' ? `file ${flags.file}` : '--registration';
 
+    // A resumed --pace auto run first looks for packets the pipeline dropped after the earlier attempt ended (its
+    // own watcher journaled those it saw): their rows have not moved for longer than --message-max-age.
+    const lateDrops = replayed && settings.pace === 'auto' && pool
+      ? await withDb(settings, () => findDropped(pool!, settings.dbSchema,
+        [...replayed.results.values()].filter((r) => r.outcome === 'forwarded' && !replayed.dropped.has(r.wf.toLowerCase()))
+          .map((r) => ({ workflowInstanceId: r.wf, rid: r.rid, sentAt: new Date(r.startedAt) })),
+        settings.messageMaxAge * 1000))
+      : [];
+    for (const d of lateDrops) {
+      const send = replayed!.sends.get(d.workflowInstanceId.toLowerCase());
+      if (!send) continue;
+      const record = {
+        t: 'dropped' as const, at: new Date().toISOString(), wf: d.workflowInstanceId, rid: d.rid, sentAt: d.sentAt.toISOString(),
+        lastMoved: d.lastMoved?.toISOString() ?? null, stalledSeconds: Math.round(d.stalledMs / 1000),
+      };
+      pendingDropRecords.push(record);
+      replayed!.dropped.set(d.workflowInstanceId.toLowerCase(), { send, record });
+    }
+
     // Acknowledged = the stage gave a definitive answer. A 5xx or a reply the database showed unhandled is not
     // one: a resume sends it again. A packet left in doubt is not sent again, unless --resend-in-doubt says so.
+    // Packets the pipeline dropped (--pace auto found them stalled) are not done either: they are sent again, first.
     const done = new Set<string>();
     for (const [wf, r] of replayed?.results ?? []) {
-      if (!isTransient(r) && !(flags.resendInDoubt && r.outcome === 'in_doubt')) done.add(wf);
+      if (!isTransient(r) && !(flags.resendInDoubt && r.outcome === 'in_doubt') && !replayed?.dropped.has(wf)) done.add(wf);
     }
     const alreadyAcknowledged = done.size;
     for (const wf of replayed?.settled ?? []) done.add(wf);
@@ -129,6 +155,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     const attempt = resumed ? Math.max(replayed?.attempts ?? 0, run.meta.resumes.length) + 1 : 1;
     journal = run.openJournal();
     await journal.appendDurable({ t: 'start', at: new Date().toISOString(), attempt, host: hostname(), pid: process.pid, reason: settings.reason ?? null });
+    for (const r of pendingDropRecords) journal.append(r);
     const runId = run.id;
     await lock?.setRunId(runId);
     const resumeWith = resumeCommand(runId, settings.runsDir);
@@ -156,11 +183,29 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     const alreadyDone = alreadyAcknowledged + (replayed?.settled.size ?? 0) + settledInDoubt;
     if (alreadyDone > 0) emit({ type: 'note', message: `resume: ${alreadyDone} packet(s) already done in this run are skipped` });
 
+    // Dropped by the pipeline in an earlier attempt: sent again ahead of the rest, unless the row moved since
+    // (then the pipeline did take it, late, and it is left alone).
+    const redrive: Packet[] = [];
+    if (replayed && replayed.dropped.size > 0) {
+      const entries = [...replayed.dropped.values()];
+      const stalled = pool ? await withDb(settings, () => stillDropped(pool!, settings.dbSchema, entries.map((e) => e.record))) : null;
+      for (const { send, record } of entries) {
+        const wf = send.wf.toLowerCase();
+        if (stalled && !stalled.has(wf)) {
+          done.add(wf);
+          emit({ type: 'note', message: `dropped earlier: ${send.rid} ${send.wf} has moved since; not sent again` });
+          continue;
+        }
+        redrive.push({ rid: send.rid, process: send.process, workflowInstanceId: send.wf, iteration: send.iteration, source: send.source, origin: `${send.origin} (dropped by the pipeline at ${record.at}; re-driven)` });
+      }
+      if (redrive.length > 0) emit({ type: 'note', message: `resume: ${redrive.length} packet(s) the pipeline dropped are sent again first` });
+    }
+
     const skipped = { duplicates: source.duplicates, rows: 0, batches: 0 };
     const seen = new Set(done);
     const filtered = inShard(
       dedupeByWorkflowId(
-        skipAlreadyDone(source.stream(() => { skipped.rows += 1; }, seen, () => { skipped.batches += 1; }), done, () => undefined),
+        skipAlreadyDone(redriveFirst(redrive, source.stream(() => { skipped.rows += 1; }, seen, () => { skipped.batches += 1; })), done, () => undefined),
         (p) => {
           skipped.duplicates += 1;
           emit({ type: 'warning', message: `${p.origin}: workflow id ${p.workflowInstanceId} already taken in this run; skipped` });
@@ -192,6 +237,9 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
         });
       },
       onPacket(result: PacketResult) {
+        if (autoPacer && result.outcome === 'forwarded') {
+          autoPacer.track(result.packet.workflowInstanceId, result.packet.rid, new Date(result.startedAt));
+        }
         j.append({
           t: 'result', at: new Date().toISOString(), wf: result.packet.workflowInstanceId, rid: result.packet.rid,
           attempt: result.attempts, outcome: result.outcome, http: result.httpStatus, reply: result.reply,
@@ -215,7 +263,11 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     const breaker = new CircuitBreaker({
       window: 20, minSamples: 5, failureRate: settings.breakerThreshold,
       cooldownMs: settings.breakerCooldown * 1000, patienceMs: settings.breakerPatience * 1000,
-    }, (message) => { runLog.write(message); emit({ type: 'warning', message }); });
+    }, (message) => {
+      runLog.write(message);
+      j.append({ t: 'breaker', at: new Date().toISOString(), state: breaker.current, detail: message });
+      emit({ type: 'warning', message });
+    });
     // A lost reply is sent again only when the database shows it unhandled 2 x --timeout after the attempt
     // started; with no database, or a query that fails, it is left in doubt (notifier/resilientNotifier.ts).
     const notifier = new ResilientNotifier(client, breaker, {
@@ -225,8 +277,42 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
       signal,
     });
     const intervalMs = settings.rate !== undefined ? 1000 / settings.rate : settings.delay * 1000;
+    if (settings.pace === 'auto') {
+      // --rate / --delay / --concurrency are upper bounds only when given; the default 1 s delay does not apply.
+      const maxRate = 'rate' in request.origins ? settings.rate : 'delay' in request.origins && settings.delay > 0 ? 1 / settings.delay : undefined;
+      autoPacer = new AutoPacer({
+        db: pool!, schema: settings.dbSchema, messageMaxAgeMs: settings.messageMaxAge * 1000,
+        maxWaitMs: (settings.maxWait ?? settings.messageMaxAge / 2) * 1000,
+        ...(maxRate !== undefined ? { maxRate } : {}),
+        ...(settings.maxInPipeline !== undefined ? { maxInPipeline: settings.maxInPipeline } : {}),
+        onDropped(d) {
+          const stalledSeconds = Math.round(d.stalledMs / 1000);
+          j.append({
+            t: 'dropped', at: new Date().toISOString(), wf: d.workflowInstanceId, rid: d.rid, sentAt: d.sentAt.toISOString(),
+            lastMoved: d.lastMoved?.toISOString() ?? null, stalledSeconds,
+          });
+          const message = `dropped by the pipeline: ${d.rid} ${d.workflowInstanceId}: its row has not moved for ${stalledSeconds} s (over --message-max-age ${settings.messageMaxAge} s); --resume sends it again`;
+          runLog.write(`warning: ${message}`);
+          emit({ type: 'warning', message });
+        },
+        onDecision(decision) {
+          const status = autoPacer!.status();
+          // For the morning-after report's timeline: the rate, how many were inside and how long they waited.
+          j.append({
+            t: 'pace', at: new Date().toISOString(), ratePerSec: status.rate, inPipeline: status.inside, notSeen: status.unseen,
+            waitingMs: status.maxWaitMs, maxWaitMs: (settings.maxWait ?? settings.messageMaxAge / 2) * 1000,
+          });
+          emit({ type: 'pace', status, reason: decision.reason });
+        },
+        onPollError(error) {
+          emit({ type: 'warning', message: `--pace auto cannot read the database (${(error as Error).message}); sending waits until it can` });
+        },
+      });
+      emit({ type: 'note', message: `pace auto: starting at ${autoPacer.controller.rate}/s, aiming to keep the waiting time inside the pipeline near ${(settings.maxWait ?? settings.messageMaxAge / 2) / 4} s (--max-wait ${settings.maxWait ?? settings.messageMaxAge / 2} s, --message-max-age ${settings.messageMaxAge} s)${maxRate !== undefined ? `, at most ${Number(maxRate.toFixed(3))}/s` : ''}` });
+    }
+    const concurrency = autoPacer && !('concurrency' in request.origins) ? AUTO_DEFAULT_CONCURRENCY : settings.concurrency;
     const base = {
-      notifier, gate: lockedGate(new Pacer(intervalMs, options.clock), lock), observer, budget: lockedBudget(budget, lock), concurrency: settings.concurrency,
+      notifier, gate: lockedGate(autoPacer ?? new Pacer(intervalMs, options.clock), lock), observer, budget: lockedBudget(budget, lock), concurrency,
       ...(signal ? { signal } : {}),
     };
     const iterator = stream[Symbol.asyncIterator]();
@@ -263,6 +349,9 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     if (canaryStop) outcome = { ...outcome, stop: canaryStop };
     const lockStop = lock?.stopMessage();
     if (lockStop) outcome = { ...outcome, stop: { kind: 'lock_lost', message: `the run lock was lost: ${lockStop}` } };
+    // One last look at the pipeline: drops found by now are counted and journaled.
+    const pace = autoPacer ? await autoPacer.stop() : null;
+    if (pace) log.write(`pace: ${describeAutoPace(pace)}`);
 
     const finished = new Date();
     const summary: RunSummary = {
@@ -284,7 +373,12 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
       reason: settings.reason ?? null,
       heldBack: source.heldBack(),
+      ...(pace ? {
+        pipeline: { dropped: pace.dropped, inside: pace.inside, unseen: pace.unseen, exited: pace.exited, redriven: redrive.length, finalRate: pace.rate },
+      } : {}),
     };
+    // A packet the pipeline dropped was not reprocessed: the run did not do all it was asked.
+    if (pace && pace.dropped > 0 && summary.exitCode === 0) summary.exitCode = 1;
     journal.append({ t: 'end', at: finished.toISOString(), exitCode: summary.exitCode, stop: summary.stop?.message ?? null, stopKind: summary.stop?.kind ?? null });
     await journal.flush();
     writeSummary(run, summary);
@@ -298,6 +392,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     if (run && sentSoFar > 0) throw new RunInterrupted(err, run.id, sentSoFar, resumeCommand(run.id, settings.runsDir));
     throw err;
   } finally {
+    await autoPacer?.stop().catch(() => undefined);
     await lock?.release().catch(() => undefined);
     log?.close();
     await journal?.close().catch((err: unknown) => emit({ type: 'warning', message: `journal ${journal?.path}: ${(err as Error).message}` }));
@@ -332,6 +427,14 @@ function addCounts(a: RunOutcome['counts'], b: RunOutcome['counts']): RunOutcome
   const out = { ...a };
   for (const k of Object.keys(b) as (keyof typeof b)[]) out[k] += b[k];
   return out;
+}
+
+/** The re-driven packets first, then the source without them (the same workflow id is sent once). */
+async function* redriveFirst(redrive: readonly Packet[], rest: AsyncIterable<Packet>): AsyncIterable<Packet> {
+  yield* redrive;
+  if (redrive.length === 0) { yield* rest; return; }
+  const taken = new Set(redrive.map((p) => p.workflowInstanceId.toLowerCase()));
+  for await (const p of rest) if (!taken.has(p.workflowInstanceId.toLowerCase())) yield p;
 }
 
 /** Lends up to `max` items of a shared iterator; the runner closing its view does not close the source. */

@@ -56,6 +56,24 @@ function modeOf(flags: RunFlags, s: Settings): Mode {
   return modes[0]!;
 }
 
+/** --pace auto and its settings (src/pacer/auto.ts). */
+function checkPace(s: Settings, origins: Record<string, string>, dbConfigured: boolean): void {
+  if (s.pace !== 'auto') {
+    for (const key of ['maxWait', 'maxInPipeline'] as const) {
+      if (key in origins) throw new InputError(`${origins[key]}: ${key === 'maxWait' ? '--max-wait' : '--max-in-pipeline'} sets how --pace auto paces; add --pace auto`);
+    }
+    return;
+  }
+  if (!dbConfigured) {
+    throw new InputError('--pace auto sets its rate by watching the notified packets in the database (read only), and no database is configured: '
+      + 'set DB_HOST (or --db-url), or pace with --delay/--rate instead');
+  }
+  const maxWait = s.maxWait ?? s.messageMaxAge / 2;
+  if (maxWait >= s.messageMaxAge) {
+    throw new InputError(`--max-wait ${maxWait}s must be under --message-max-age ${s.messageMaxAge}s: a packet that waits that long is dropped by the pipeline`);
+  }
+}
+
 function checkSettings(flags: RunFlags, s: Settings, mode: Mode, dbConfigured: boolean, origins: Record<string, string>): void {
   // The age window selects rows only in the built-in --db selection.
   if (mode === 'db' && !s.queryFile) checkWindowFloor(s, origins.olderThan ?? '--older-than');
@@ -72,6 +90,7 @@ function checkSettings(flags: RunFlags, s: Settings, mode: Mode, dbConfigured: b
   if (flags.all && s.queryFile) throw new InputError('--all re-runs the built-in selection; it does not apply to --query-file');
   if (flags.dryRun && mode === 'db' && s.queryFile) throw new InputError('--dry-run with --query-file: run the query yourself; the breakdown covers the built-in selection');
   if (s.rate !== undefined && s.delay !== 1) throw new InputError('give --rate or --delay, not both (--rate R is --delay 1/R)');
+  checkPace(s, origins, dbConfigured);
   if (flags.dryRun) return; // a dry run needs neither server nor secret
   if (flags.canary && !dbConfigured) throw new InputError('--canary watches the packet in the database: configure it (DB_HOST or --db-url)');
   if (!s.server) throw new InputError('no MOSIP server: give --server <url>, REPROCESS_SERVER, or "server:" in the config file');

@@ -15,14 +15,18 @@ export interface VerifyRequest {
 }
 
 export async function verifyRun(request: VerifyRequest): Promise<VerifyReport> {
-  const { settings } = loadSettings({ flags: request.flags, env: request.env, configFile: request.configFile });
-  const whole = readWholeRun(openRun(settings.runsDir, request.runId));
+  const { settings, origins } = loadSettings({ flags: request.flags, env: request.env, configFile: request.configFile });
+  const run = openRun(settings.runsDir, request.runId);
+  const whole = readWholeRun(run);
+  // The age limit the run itself used, unless given now.
+  const stored = (run.meta.settings as { messageMaxAge?: unknown } | undefined)?.messageMaxAge;
+  const messageMaxAgeSeconds = 'messageMaxAge' in origins || typeof stored !== 'number' ? settings.messageMaxAge : stored;
   const entries = whole.notified.map((p) => ({
     workflowInstanceId: p.workflowInstanceId, rid: p.rid, outcome: p.outcome, startedAt: p.startedAt,
   }));
   const pool = createPool(dbSettingsOf(settings));
   try {
-    return await withDb(settings, () => verifyPackets(pool, settings.dbSchema, entries));
+    return await withDb(settings, () => verifyPackets(pool, settings.dbSchema, entries, { messageMaxAgeSeconds }));
   } finally {
     await pool.end().catch(() => undefined);
   }

@@ -5,7 +5,7 @@
 // microsecond timestamps exactly.
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
-import { isoUtcText, utcTimestampText } from '@mosip-reprocess/contract/sql/utcText.js';
+import { isoUtcText, NOW_UTC, utcTimestampText } from '@mosip-reprocess/contract/sql/utcText.js';
 
 export interface SentPacketKey {
   workflowInstanceId: string;
@@ -26,6 +26,8 @@ export interface PacketRowNow {
   active: boolean;
   /** latest_trn_dtimes >= the send's start (false when NULL): something wrote the row since the send. */
   writtenSinceSend: boolean;
+  /** Seconds since latest_trn_dtimes, on the database's UTC clock (null when NULL). */
+  idleSeconds: number | null;
 }
 
 interface Row {
@@ -38,6 +40,7 @@ interface Row {
   latest_trn_dtimes: string | null;
   active: boolean;
   written_since_send: boolean;
+  idle_seconds: number | null;
 }
 
 /**
@@ -53,7 +56,8 @@ export async function rowsNowForSentPackets(
     `SELECT e.ord, r.reg_id, r.status_code, r.latest_trn_type_code, r.latest_trn_status_code, r.reg_stage_name,
             ${isoUtcText('r.latest_trn_dtimes')} AS latest_trn_dtimes,
             coalesce(r.is_active = true AND r.is_deleted = false, false) AS active,
-            coalesce(r.latest_trn_dtimes >= e.started_at, false) AS written_since_send
+            coalesce(r.latest_trn_dtimes >= e.started_at, false) AS written_since_send,
+            extract(epoch FROM (${NOW_UTC} - r.latest_trn_dtimes))::float8 AS idle_seconds
        FROM unnest($1::varchar[], $2::timestamp[]) WITH ORDINALITY AS e(wf, started_at, ord)
        JOIN ${quoteSchema(schema)}.registration r ON r.workflow_instance_id = e.wf
       WHERE r.workflow_instance_id = ANY($1::varchar[])`,
@@ -69,6 +73,7 @@ export async function rowsNowForSentPackets(
       latestTrnDtimes: r.latest_trn_dtimes,
       active: r.active,
       writtenSinceSend: r.written_since_send,
+      idleSeconds: r.idle_seconds,
     };
   }
   return result;

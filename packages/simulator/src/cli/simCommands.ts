@@ -34,10 +34,13 @@ export function registerSimCommands(program: Command, stdio: () => Io): void {
     // The simulated 1.2.0.1 pipeline behind the stage (src/sim/pipeline.ts).
     .option('--pipeline', 'move forwarded packets through the 1.2.0.1 stages in the database (UPLOAD_PACKET ... PRINT_SERVICE), ending PROCESSED, FAILED or REPROCESS')
     .option('--pipeline-latency <ms>', 'pipeline: time each stage takes, in ms (default 200)')
-    .option('--pipeline-capacity <n>', 'pipeline: packets per second it admits, the rest queue; 0 = no limit (default 20)')
+    .option('--pipeline-capacity <n>', 'pipeline: packets per second each stage consumes, the rest queue; 0 = no limit (default 20)')
+    .option('--pipeline-max-message-age <age>', 'pipeline: a queued message older than this is dropped with no database write, e.g. 3600s, 20s (default 3600s, MOSIP\'s)')
+    .option('--pipeline-upload-retry-limit <n>', 'pipeline: the packet uploader fails a packet on the pass that brings trn_retry_count to n (default 10, MOSIP\'s)')
     .option('--pipeline-failure-rate <p>', 'pipeline: probability that a stage step fails, 0 to 1 (default 0)')
     .option('--pipeline-failure-mode <mode>', 'pipeline: how a step fails: FAILED (complete-as-failed), REPROCESS (mark-as-reprocess, default) or mixed')
     .option('--pipeline-seed <n>', 'pipeline: seed of the failure draws, for a repeatable run (default: random, printed)')
+    .option('--securezone-workers <n>', 'notifications the securezone stage handles at once; more wait, none is refused (default 10, MOSIP\'s worker pool)')
     .action(async (opts: Record<string, unknown>) => run((io) => runSimulatorCommand({
       port: opts.port as string | undefined,
       host: opts.host as string | undefined,
@@ -70,7 +73,10 @@ export function registerSimCommands(program: Command, stdio: () => Io): void {
         failureRate: opts.pipelineFailureRate as string | undefined,
         failureMode: opts.pipelineFailureMode as string | undefined,
         seed: opts.pipelineSeed as string | undefined,
+        maxMessageAge: opts.pipelineMaxMessageAge as string | undefined,
+        uploadRetryLimit: opts.pipelineUploadRetryLimit as string | undefined,
       },
+      securezoneWorkers: opts.securezoneWorkers as string | undefined,
     }, { out: io.out, env: io.env })));
   sim
     .command('schema')

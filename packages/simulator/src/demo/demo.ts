@@ -80,6 +80,8 @@ export const DEMO_DEFAULTS = Object.freeze({
   seed: 1,
   drainTimeout: 30,
   dir: '.demo',
+  /** MOSIP drops a message older than 3600 s; scaled like the stage latency (20 ms instead of seconds to minutes). */
+  maxMessageAgeSeconds: 20,
 });
 
 /** The delay the guide (and the tool's default) uses, for the "scaled" message. */
@@ -149,7 +151,7 @@ export function resolveDemoOptions(o: DemoOptions): Resolved {
     { latency: o.pipelineLatency, capacity: o.pipelineCapacity, failureRate: o.failureRate, failureMode: o.failureMode },
     {
       latency: DEMO_DEFAULTS.pipelineLatency, capacity: DEMO_DEFAULTS.pipelineCapacity, failureRate: DEMO_DEFAULTS.failureRate,
-      failureMode: DEMO_DEFAULTS.failureMode,
+      failureMode: DEMO_DEFAULTS.failureMode, maxMessageAgeSeconds: DEMO_DEFAULTS.maxMessageAgeSeconds,
     },
     { latency: '--pipeline-latency', capacity: '--pipeline-capacity', failureRate: '--failure-rate', failureMode: '--failure-mode', seed: '--seed' },
   );
@@ -223,6 +225,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
     pipeline = startPipeline({
       pool, schema: SCHEMA, stageLatencyMs: o.pipeline.stageLatencyMs, capacityPerSecond: o.pipeline.capacityPerSecond,
       failureRate: o.pipeline.failureRate, failureMode: o.pipeline.failureMode, seed: o.pipeline.seed, maxConcurrentDbWork: 2,
+      maxMessageAgeMs: o.pipeline.maxMessageAgeMs, uploadRetryLimit: o.pipeline.uploadRetryLimit,
     });
     simulator = await startSimulator({
       db: pool, schema: SCHEMA, routingEnabled: true, clients: [{ secret }], onForward: pipeline.onForward, forwardedLogLimit: 1000,
@@ -231,7 +234,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
     say(`      and behind it the 1.2.0.1 pipeline: ${describePipeline(o.pipeline, DEFAULT_STAGES.length)}.`);
     say(`      Its client secret was made at random for this demo and reaches the runs as REGPROC_CLIENT_PWD; it is never printed.`);
     say(`      SCALED FOR THE DEMO: delay scaled from ${GUIDE_DELAY_SECONDS} s to ${formatDelay(o.delay)} for the demo (at ${GUIDE_DELAY_SECONDS} s, ${eligibleBefore} packets take ${duration(eligibleBefore * GUIDE_DELAY_SECONDS)});`);
-    say(`      each pipeline stage takes ${o.pipeline.stageLatencyMs} ms instead of seconds to minutes.`);
+    say(`      each pipeline stage takes ${o.pipeline.stageLatencyMs} ms instead of seconds to minutes, and a message older than ${o.pipeline.maxMessageAgeMs / 1000} s is dropped instead of 3600 s.`);
 
     // The real run path, in-process, with a clean environment.
     const common: RunFlags = {
@@ -291,9 +294,11 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
     if (!stopped && !io.signal?.aborted) {
       say();
       say(`[6/7] Batches of ${o.batchSize} until no eligible packet is left (the guide: "run the script as many times as needed").`);
-      say(command(`--all --limit ${o.batchSize} --server ${simulator.url} --delay ${o.delay}`));
+      // --pace auto: as fast as the pipeline drains (watched in the database), with --delay as the upper bound.
+      const maxAge = `${o.pipeline.maxMessageAgeMs / 1000}s`;
+      say(command(`--all --limit ${o.batchSize} --server ${simulator.url} --pace auto --delay ${o.delay} --message-max-age ${maxAge}`));
       const filter = o.verbose ? null : new PacketFilter();
-      const { exitCode, summary, runId } = await run({ ...common, ...paced, all: true, limit: o.batchSize }, filter);
+      const { exitCode, summary, runId } = await run({ ...common, ...paced, pace: 'auto', messageMaxAge: maxAge, all: true, limit: o.batchSize }, filter);
       batches = { exitCode, summary };
       batchRunId = runId;
       if (filter && filter.hidden > 0) {

@@ -2,7 +2,8 @@
 // `reprocess sim --pipeline`: parsed and checked here, so both commands accept and reject the same values.
 import { parseNumber, ValueProblem } from 'mosip-reprocess/config/values.js';
 import { InputError } from 'mosip-reprocess/errors.js';
-import type { FailureMode } from '../sim/pipeline.js';
+import { parseDuration } from 'mosip-reprocess/config/duration.js';
+import { PIPELINE_DEFAULTS, type FailureMode } from '../sim/pipeline.js';
 
 /** What a user types (commander hands strings; the demo's defaults are numbers). */
 export interface PipelineCliInput {
@@ -16,6 +17,10 @@ export interface PipelineCliInput {
   failureMode?: string | undefined;
   /** Seed of the failure draws. */
   seed?: number | string | undefined;
+  /** A queued message older than this is dropped with no database write: "3600s", "20s", "1h" (a bare number is seconds). */
+  maxMessageAge?: number | string | undefined;
+  /** The packet uploader fails a packet on the pass that brings trn_retry_count to this. */
+  uploadRetryLimit?: number | string | undefined;
 }
 
 /** The checked values, ready for startPipeline (one latency and one failure rate for every stage). */
@@ -27,6 +32,10 @@ export interface PipelineSettings {
   failureMode: FailureMode;
   /** undefined: a random seed. */
   seed: number | undefined;
+  /** ms; mosip.regproc.message.expiry-time-limit. */
+  maxMessageAgeMs: number;
+  /** registration.processor.max.retry. */
+  uploadRetryLimit: number;
 }
 
 export const FAILURE_MODES: readonly FailureMode[] = ['FAILED', 'REPROCESS', 'mixed'];
@@ -37,8 +46,11 @@ export const FAILURE_MODES: readonly FailureMode[] = ['FAILED', 'REPROCESS', 'mi
  */
 export function parsePipelineSettings(
   input: PipelineCliInput,
-  defaults: { latency: number; capacity: number; failureRate: number; failureMode: FailureMode; seed?: number },
-  flags: { latency: string; capacity: string; failureRate: string; failureMode: string; seed: string },
+  defaults: {
+    latency: number; capacity: number; failureRate: number; failureMode: FailureMode; seed?: number;
+    maxMessageAgeSeconds?: number; uploadRetryLimit?: number;
+  },
+  flags: { latency: string; capacity: string; failureRate: string; failureMode: string; seed: string; maxMessageAge?: string; uploadRetryLimit?: string },
 ): PipelineSettings {
   const stageLatencyMs = numberOption(flags.latency, input.latency ?? defaults.latency, 0, 3_600_000, 'ms per stage');
   const capacityRaw = input.capacity ?? defaults.capacity;
@@ -52,16 +64,24 @@ export function parsePipelineSettings(
   if (!failureMode) throw new InputError(`${flags.failureMode} must be one of ${FAILURE_MODES.join(', ')}, got ${modeText}`);
   const seedRaw = input.seed ?? defaults.seed;
   const seed = seedRaw === undefined ? undefined : numberOption(flags.seed, seedRaw, 0, 2 ** 32 - 1, 'random seed', true);
-  return { stageLatencyMs, capacityPerSecond, failureRate, failureMode, seed };
+  const ageRaw = input.maxMessageAge ?? defaults.maxMessageAgeSeconds ?? PIPELINE_DEFAULTS.maxMessageAgeMs / 1000;
+  const ageSeconds = typeof ageRaw === 'number' ? ageRaw : /^\s*\d+(\.\d+)?\s*$/.test(ageRaw) ? Number(ageRaw) : parseDuration(ageRaw);
+  if (ageSeconds === null || !Number.isFinite(ageSeconds) || ageSeconds <= 0) {
+    throw new InputError(`${flags.maxMessageAge ?? '--pipeline-max-message-age'} must be a positive age like 3600s, 20s or 1h, got ${ageRaw}`);
+  }
+  const uploadRetryLimit = numberOption(flags.uploadRetryLimit ?? '--pipeline-upload-retry-limit',
+    input.uploadRetryLimit ?? defaults.uploadRetryLimit ?? PIPELINE_DEFAULTS.uploadRetryLimit, 1, 32767, 'uploader passes before FAILED', true);
+  return { stageLatencyMs, capacityPerSecond, failureRate, failureMode, seed, maxMessageAgeMs: ageSeconds * 1000, uploadRetryLimit };
 }
 
 /** e.g. "10 stages x 20 ms, admits up to 500 packets/s, each stage step fails with probability 0.01 (as FAILED or REPROCESS)". */
 export function describePipeline(p: PipelineSettings, stageCount: number): string {
-  const capacity = p.capacityPerSecond === Infinity ? 'no admission limit' : `admits up to ${formatNumber(p.capacityPerSecond)} packets/s`;
+  const capacity = p.capacityPerSecond === Infinity ? 'no admission limit' : `each stage takes up to ${formatNumber(p.capacityPerSecond)} packets/s`;
   const failures = p.failureRate > 0
     ? `each stage step fails with probability ${p.failureRate} (as ${p.failureMode === 'mixed' ? 'FAILED or REPROCESS' : p.failureMode})`
     : 'no failures';
-  return `${stageCount} stages x ${formatNumber(p.stageLatencyMs)} ms, ${capacity}, ${failures}${p.seed === undefined ? '' : `, seed ${p.seed}`}`;
+  const limits = `a message older than ${formatNumber(p.maxMessageAgeMs / 1000)} s is dropped unread, the uploader fails a packet on pass ${p.uploadRetryLimit}`;
+  return `${stageCount} stages x ${formatNumber(p.stageLatencyMs)} ms, ${capacity}, ${failures}${p.seed === undefined ? '' : `, seed ${p.seed}`}; ${limits}`;
 }
 
 /** A number from a flag or a default, within [min, max] (the product's number parser); InputError (exit code 2) otherwise. */

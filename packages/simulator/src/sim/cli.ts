@@ -11,6 +11,7 @@ import {
   describeFaults, FaultSettingsError, parseFaultPatch, parseMillisText, parseRangeText, parseRateText, type FaultSettings,
 } from './faults.js';
 import { DEFAULT_CLIENT_ID } from './options.js';
+import { DEFAULT_SECUREZONE_WORKERS } from './workerPool.js';
 import { DEFAULT_STAGES, PIPELINE_DEFAULTS, startPipeline, type PipelineModel } from './pipeline.js';
 import { describePipeline, numberOption, parsePipelineSettings } from '../demo/pipelineOptions.js';
 import { parseNumber } from 'mosip-reprocess/config/values.js';
@@ -53,6 +54,8 @@ export interface SimulatorCommandOptions extends DbCommandOptions {
   faults?: FaultFlags;
   /** The simulated 1.2.0.1 pipeline behind the stage (pipeline.ts); off by default. */
   pipeline?: PipelineFlags;
+  /** --securezone-workers <n>: notifications the stage handles at once, more wait (default 10, MOSIP's worker pool). */
+  securezoneWorkers?: number | string;
 }
 
 /** --pipeline and the --pipeline-* flags, as text (numbers are accepted too). */
@@ -69,6 +72,10 @@ export interface PipelineFlags {
   failureMode?: string;
   /** --pipeline-seed <n> (default: random, printed). */
   seed?: string | number;
+  /** --pipeline-max-message-age <age> (default 3600s). */
+  maxMessageAge?: string | number;
+  /** --pipeline-upload-retry-limit <n> (default 10). */
+  uploadRetryLimit?: string | number;
 }
 
 /** The --fault-* flags, as text (numbers are accepted too). */
@@ -150,7 +157,7 @@ export function faultSettingsFromFlags(flags: FaultFlags | undefined): FaultSett
 /** Turns --pipeline and the --pipeline-* flags into pipeline options; undefined without --pipeline. */
 export function pipelineSettingsFromFlags(flags: PipelineFlags | undefined): ReturnType<typeof parsePipelineSettings> | undefined {
   if (!flags) return undefined;
-  const given = (['latency', 'capacity', 'failureRate', 'failureMode', 'seed'] as const).filter((k) => flags[k] !== undefined);
+  const given = (['latency', 'capacity', 'failureRate', 'failureMode', 'seed', 'maxMessageAge', 'uploadRetryLimit'] as const).filter((k) => flags[k] !== undefined);
   if (!flags.enabled) {
     if (given.length > 0) throw new InputError('the --pipeline-* options set up the pipeline model: add --pipeline');
     return undefined;
@@ -163,7 +170,8 @@ export function pipelineSettingsFromFlags(flags: PipelineFlags | undefined): Ret
     },
     {
       latency: '--pipeline-latency', capacity: '--pipeline-capacity', failureRate: '--pipeline-failure-rate',
-      failureMode: '--pipeline-failure-mode', seed: '--pipeline-seed',
+      failureMode: '--pipeline-failure-mode', seed: '--pipeline-seed', maxMessageAge: '--pipeline-max-message-age',
+      uploadRetryLimit: '--pipeline-upload-retry-limit',
     },
   );
 }
@@ -185,6 +193,7 @@ export async function runSimulatorCommand(opts: SimulatorCommandOptions, io: Com
   const secretOrigin = opts.secret ? 'given with --secret' : `read from ${SECRET_ENV}`;
   const faults = faultSettingsFromFlags(opts.faults);
   const pipelineSettings = pipelineSettingsFromFlags(opts.pipeline);
+  const securezoneWorkers = integerOption('--securezone-workers', opts.securezoneWorkers ?? DEFAULT_SECUREZONE_WORKERS, 1, 10_000);
 
   let embedded: EmbeddedPostgres | undefined;
   let pool: pg.Pool | undefined;
@@ -204,7 +213,7 @@ export async function runSimulatorCommand(opts: SimulatorCommandOptions, io: Com
     if (pipelineSettings) pipeline = startPipeline({ pool, schema, ...pipelineSettings });
     const simulator = await startSimulator({
       host: opts.host, port, db: pool, schema, tokenLifetimeSeconds, routingEnabled: opts.routing ?? true,
-      clients: [{ clientId, secret }], faults, ...(pipeline ? { onForward: pipeline.onForward } : {}),
+      clients: [{ clientId, secret }], faults, securezoneWorkers, ...(pipeline ? { onForward: pipeline.onForward } : {}),
     });
     io.out(`MOSIP simulator listening on ${simulator.url}`);
     io.out(`  authmanager:    POST ${simulator.url}${AUTH_PATH} (appId regproc)`);
@@ -214,6 +223,7 @@ export async function runSimulatorCommand(opts: SimulatorCommandOptions, io: Com
     io.out(`  database:       ${dbDescription}`);
     io.out(`  routing:        securezone.routing.enabled=${opts.routing ?? true}`);
     io.out(`  token lifetime: ${tokenLifetimeSeconds} s`);
+    io.out(`  workers:        ${securezoneWorkers} notifications handled at once, more wait (MOSIP's worker pool: 10)`);
     io.out(`  faults:         ${describeFaults(simulator.faults())}`);
     io.out(`  fault control:  GET/POST ${simulator.url}${FAULTS_PATH} (JSON, e.g. {"serverErrorRate":0.1} or {"clear":true})`);
     io.out(`  pipeline:       ${pipelineSettings
@@ -226,7 +236,8 @@ export async function runSimulatorCommand(opts: SimulatorCommandOptions, io: Com
       const p = pipeline.stats();
       await pipeline.stop();
       io.out(`  pipeline: ${p.accepted} packets received, ${p.completed} PROCESSED, ${p.failed} FAILED, ${p.reprocess} REPROCESS, `
-        + `${p.backlog + p.inFlight} still in flight (dropped), ${p.superseded} superseded, ${p.dbErrors} database errors`);
+        + `${p.backlog + p.inFlight} still in flight (dropped), ${p.superseded} superseded, ${p.dbErrors} database errors, `
+        + `${p.expired} dropped by a stage for age`);
     }
     io.out('MOSIP simulator stopped.');
   } finally {

@@ -3,6 +3,7 @@
 import type pg from 'pg';
 import { REQUIRED_ROLE } from '@mosip-reprocess/contract/wire.js';
 import type { FaultSettings } from './faults.js';
+import { DEFAULT_SECUREZONE_WORKERS } from './workerPool.js';
 import type { ForwardedMessage } from './forwarding.js';
 
 /** A Keycloak service-account client the authmanager accepts. */
@@ -48,6 +49,8 @@ export interface SimulatorOptions {
   forwardedLogLimit?: number;
   /** Faults to inject from the start (faults.ts); none by default. Changeable while running. */
   faults?: FaultSettings;
+  /** The securezone stage's worker pool: notifications handled at once; more wait (workerPool.ts). Default 10. */
+  securezoneWorkers?: number;
 }
 
 /** mosip.kernel.auth.appid-realm-map of application-default: every listed appId maps to realm 'mosip'. */
@@ -69,6 +72,7 @@ export interface ResolvedOptions {
   appIds: Set<string>;
   allowedAudiences: Set<string>;
   forwardedLogLimit: number;
+  securezoneWorkers: number;
 }
 
 export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
@@ -91,5 +95,6 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     appIds: new Set(options.appIds ?? DEFAULT_APP_IDS),
     allowedAudiences: new Set(options.allowedAudiences ?? clients.map((c) => c.clientId)),
     forwardedLogLimit: options.forwardedLogLimit ?? 100_000,
+    securezoneWorkers: options.securezoneWorkers ?? DEFAULT_SECUREZONE_WORKERS,
   };
 }

@@ -1,26 +1,36 @@
 // The simulated 1.2.0.1 workflow behind the securezone stage ("Zero-setup demo", the pipeline model). Every message
 // the stage forwards (SimulatorOptions.onForward) becomes one packet that moves through the stages over time, the
 // way the camel routes and the stage consumers would move it, and each stage step writes what MOSIP writes
-// (src/sql/pipelineStage.ts).
+// (src/sim/pipelineStep.ts, statements in src/sql).
 //
-// Model, in the order a packet sees it:
-// - backlog: messages wait in FIFO order until the pipeline has capacity (capacityPerSecond admissions per second,
-//   spread evenly; a burst above that rate queues and the backlog grows);
+// Model, in the order a packet sees it, with MOSIP's limits (contract section 8):
+// - every stage has a queue (its Kafka topic) and a capacity: it consumes at most capacityPerSecond messages per
+//   second from its queue, spread evenly; a burst above that rate queues and the queue grows;
+// - a message older than maxMessageAgeMs when the stage consumes it is dropped, with no database write
+//   (MosipVerticleManager.consumeAndSend and mosip.regproc.message.expiry-time-limit, 3600 s in MOSIP). Its age is
+//   counted from its lastHopTimestamp: when the securezone stage (for the first stage) or the previous stage sent
+//   it. A dropped message takes no capacity: the consumer discards it and reads the next one. The row stays where
+//   the previous stage left it, and looks stuck;
 // - each stage takes its latency, then its step is written (at most maxConcurrentDbWork writes at once);
+// - the packet uploader counts its passes in trn_retry_count (+1 on every pass) and, on the pass that brings it to
+//   uploadRetryLimit (registration.processor.max.retry, 10), fails the packet: status_code FAILED, sub-status
+//   RPR-PKU-FAILED-009 (PacketUploaderServiceImpl.validateAndUploadPacket). Only the packet receiver resets it, so
+//   a packet re-driven many times fails there;
 // - a step succeeds (latest SUCCESS; the last stage completes the packet as PROCESSED) or, with the configured
 //   probability, fails: FAILED (status_code FAILED, like workflow-cmd://complete-as-failed) or REPROCESS
 //   (status_code REPROCESS, like workflow-cmd://mark-as-reprocess, contract section 4). A failed packet stops;
 //   the automated reprocessor or the tool must re-drive it.
 // - if the row is no longer where this packet left it (re-notified, reprocessed, edited), the packet is
 //   "superseded" and stops without writing.
+// The securezone stage's own worker pool (10 requests at once) is the HTTP server's (server.ts, workerPool.ts).
 // Simplification: in MOSIP the workflow command that ends a packet (complete-as-processed, complete-as-failed,
 // mark-as-reprocess; WorkflowInternalActionVerticle) writes a second transaction row of type INTERNAL_WORKFLOW_ACTION.
 // The model folds that status change into the stage's own row, so there is exactly one transaction row per step
 // and latest_trn_type_code shows the stage the packet ended or stopped in.
 import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
-import { pipelineStageQueries, type PipelineStageQueries, type PipelineStepWrite, type StepApplied } from '../sql/pipelineStage.js';
+import type { StepRow } from '../sql/lockStepRow.js';
+import { pipelineStepRunner, type PipelineStepWrite, type StepApplied, type StepRunner } from './pipelineStep.js';
 import type { ForwardedMessage } from './forwarding.js';
 import { SeededRandom } from './random.js';
 
@@ -91,6 +101,9 @@ export const STAGES_WITH_VALIDATORS: readonly PipelineStage[] = Object.freeze([
 /** An internal error (ABIS, packet store, IDA unreachable): latest REPROCESS, sub-status API_RESOUCE_ACCESS_FAILED. */
 const REPROCESS_SUB_STATUS = SYSTEM_EXCEPTION;
 const REPROCESS_COMMENT = 'Unable to access API resource';
+/** StatusUtil.PACKET_RETRY_CNT_EXCEEDED (PACKET_UPLOADER_MODULE_FAILED + "009"). */
+export const UPLOAD_RETRY_EXCEEDED_SUB_STATUS = 'RPR-PKU-FAILED-009';
+export const UPLOAD_RETRY_EXCEEDED_COMMENT = 'Retry count has exceeded the maximum limit specified';
 
 /** FAILED: complete-as-failed; REPROCESS: mark-as-reprocess; mixed: each failure picks one of the two at random. */
 export type FailureMode = 'FAILED' | 'REPROCESS' | 'mixed';
@@ -107,8 +120,15 @@ export interface PipelineOptions {
   stages?: readonly PipelineStage[];
   /** Time a packet spends in a stage before its step is written, in ms. Default 200. */
   stageLatencyMs?: PerStage<number>;
-  /** Packets per second the pipeline admits from the backlog; Infinity admits at once. Default 20. */
-  capacityPerSecond?: number;
+  /** Messages per second each stage consumes from its queue; Infinity consumes at once. Default 20. */
+  capacityPerSecond?: PerStage<number>;
+  /**
+   * A message older than this when a stage consumes it is dropped without a database write, in ms
+   * (mosip.regproc.message.expiry-time-limit: 3600 s). Default 3_600_000; Infinity never drops.
+   */
+  maxMessageAgeMs?: number;
+  /** registration.processor.max.retry: the packet uploader fails a packet on the pass that brings trn_retry_count to this. Default 10. */
+  uploadRetryLimit?: number;
   /** Probability (0..1) that a step fails. Default 0. */
   failureRate?: PerStage<number>;
   /** Default 'REPROCESS'. */
@@ -119,11 +139,14 @@ export interface PipelineOptions {
   maxConcurrentDbWork?: number;
   /** Let the model's timers keep the process alive. Default false: timers are unref'd. */
   keepProcessAlive?: boolean;
-  /** Called after every step (applied, superseded, or failed on a database error); throws are ignored. */
+  /** The clock, ms since the epoch (message ages, admission times). Default Date.now; tests inject one. */
+  now?: () => number;
+  /** Called after every step (applied, superseded, expired, or failed on a database error); throws are ignored. */
   onStep?: (event: PipelineStepEvent) => void;
 }
 
-export type StepOutcome = 'SUCCESS' | 'PROCESSED' | 'FAILED' | 'REPROCESS' | 'superseded' | 'db_error';
+/** expired: dropped unread because it was older than maxMessageAgeMs (nothing written). */
+export type StepOutcome = 'SUCCESS' | 'PROCESSED' | 'FAILED' | 'REPROCESS' | 'superseded' | 'expired' | 'db_error';
 
 export interface PipelineStepEvent {
   /** From the row once known, else from the message. */
@@ -137,36 +160,45 @@ export interface PipelineStepEvent {
 }
 
 export interface StageCounts {
-  /** Packets in this stage now (waiting out its latency or for a database slot). */
+  /** Packets in this stage now (waiting out its latency or for a database slot; not those queued for it). */
   current: number;
+  /** Messages waiting in this stage's queue. */
+  queued: number;
   passed: number;
   failed: number;
   reprocess: number;
   superseded: number;
+  /** Dropped from this stage's queue for age (no database write). */
+  expired: number;
   dbErrors: number;
 }
 
 export interface PipelineStats {
   /** Messages taken by accept(). */
   accepted: number;
-  /** Waiting for capacity. */
+  /** Waiting in a stage's queue (all stages). */
   backlog: number;
-  /** Admitted and not finished. */
+  /** Inside a stage and not finished. */
   inFlight: number;
+  /** Consumed by the first stage. */
   admitted: number;
   /** Ended PROCESSED. */
   completed: number;
-  /** Ended FAILED. */
+  /** Ended FAILED (a stage's failure, or the uploader's retry budget). */
   failed: number;
+  /** Of those, failed by the packet uploader's retry budget. */
+  retryBudgetFailed: number;
   /** Ended REPROCESS. */
   reprocess: number;
   /** Stopped because the row was missing or had moved on (nothing written for that step). */
   superseded: number;
+  /** Dropped by a stage for age (older than maxMessageAgeMs when consumed); nothing written. */
+  expired: number;
   /** Stopped because a step's write threw. */
   dbErrors: number;
   /** Messages with neither workflowInstanceId nor rid (nothing to look up). */
   ignored: number;
-  /** Backlog and in-flight packets discarded by stop(). */
+  /** Queued and in-flight packets discarded by stop(). */
   dropped: number;
   lastError: string | null;
   /** Live timers of the model (0 once stopped or idle). */
@@ -187,11 +219,26 @@ interface Packet {
   failAs: 'FAILED' | 'REPROCESS';
 }
 
+interface Queued {
+  packet: Packet;
+  /** When the message was sent to this stage (its lastHopTimestamp), ms since the epoch. */
+  hopAt: number;
+}
+
+interface StageQueue {
+  items: Fifo<Queued>;
+  intervalMs: number;
+  nextAdmitAt: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
 interface Resolved {
   stages: readonly PipelineStage[];
   latency: number[];
   failure: number[];
-  intervalMs: number;
+  intervals: number[];
+  maxMessageAgeMs: number;
+  uploadRetryLimit: number;
   failureMode: FailureMode;
   seed: number;
   maxConcurrentDbWork: number;
@@ -204,36 +251,38 @@ export class PipelineModel {
 
   private readonly opts: Resolved;
   private readonly pool: pg.Pool;
-  private readonly queries: PipelineStageQueries;
+  private readonly runStep: StepRunner;
   private readonly onStep: ((event: PipelineStepEvent) => void) | undefined;
   private readonly random: () => number;
+  private readonly now: () => number;
 
-  private readonly backlog = new Fifo<Packet>();
+  private readonly queues: StageQueue[];
   private readonly dbQueue = new Fifo<Packet>();
   private readonly inStage = new Set<Packet>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly activeWrites = new Set<Promise<void>>();
   private readonly idleWaiters = new Set<() => void>();
-  private admitTimer: NodeJS.Timeout | undefined;
-  private nextAdmitAt = 0;
   private stopped = false;
   private stopping: Promise<void> | undefined;
 
   private counters = {
-    accepted: 0, admitted: 0, completed: 0, failed: 0, reprocess: 0, superseded: 0, dbErrors: 0, ignored: 0, dropped: 0,
+    accepted: 0, admitted: 0, completed: 0, failed: 0, retryBudgetFailed: 0, reprocess: 0, superseded: 0, expired: 0,
+    dbErrors: 0, ignored: 0, dropped: 0,
   };
   private lastError: string | null = null;
-  private readonly perStage: StageCounts[];
+  private readonly perStage: Omit<StageCounts, 'queued'>[];
 
   constructor(options: PipelineOptions) {
     if (!options.pool) throw new Error('the pipeline model needs a pg Pool');
     this.opts = resolvePipelineOptions(options);
     this.pool = options.pool;
-    this.queries = pipelineStageQueries(options.schema ?? 'regprc');
+    this.runStep = pipelineStepRunner(options.schema ?? 'regprc');
     this.onStep = options.onStep;
+    this.now = options.now ?? Date.now;
     const random = new SeededRandom(this.opts.seed);
     this.random = () => random.next();
-    this.perStage = this.opts.stages.map(() => ({ current: 0, passed: 0, failed: 0, reprocess: 0, superseded: 0, dbErrors: 0 }));
+    this.perStage = this.opts.stages.map(() => ({ current: 0, passed: 0, failed: 0, reprocess: 0, superseded: 0, expired: 0, dbErrors: 0 }));
+    this.queues = this.opts.intervals.map((intervalMs) => ({ items: new Fifo<Queued>(), intervalMs, nextAdmitAt: 0, timer: undefined }));
   }
 
   /** Takes a message the securezone stage forwarded. Never throws; ignored once stop() was called. */
@@ -249,18 +298,30 @@ export class PipelineModel {
     }
     // Outcomes are drawn here, in message order, so a seed reproduces them whatever the timing.
     const { failAt, failAs } = this.drawOutcome();
-    const now = performance.now();
-    if (this.backlog.length === 0 && this.nextAdmitAt < now) this.nextAdmitAt = now; // no credit for idle time
-    this.backlog.push({ workflowInstanceId, rid, stageIndex: 0, latestTrnId: null, failAt, failAs });
-    this.pumpAdmission();
+    const sentAt = typeof dto?.lastHopTimestamp === 'string' ? Date.parse(dto.lastHopTimestamp) : NaN;
+    this.enqueue(0, { workflowInstanceId, rid, stageIndex: 0, latestTrnId: null, failAt, failAs }, Number.isNaN(sentAt) ? this.now() : sentAt);
+  }
+
+  /** Changes the stages' capacity while running (e.g. to halve it mid-run); the queues keep their messages. */
+  setCapacityPerSecond(capacity: PerStage<number>): void {
+    const intervals = resolveIntervals(this.opts.stages, capacity);
+    this.queues.forEach((q, i) => {
+      q.intervalMs = intervals[i]!;
+      if (q.timer !== undefined) {
+        clearTimeout(q.timer);
+        this.timers.delete(q.timer);
+        q.timer = undefined;
+      }
+      this.pump(i);
+    });
   }
 
   stats(): PipelineStats {
     const perStage: Record<string, StageCounts> = {};
-    this.opts.stages.forEach((s, i) => { perStage[s.name] = { ...this.perStage[i]! }; });
+    this.opts.stages.forEach((s, i) => { perStage[s.name] = { ...this.perStage[i]!, queued: this.queues[i]!.items.length }; });
     return {
       ...this.counters,
-      backlog: this.backlog.length,
+      backlog: this.queues.reduce((n, q) => n + q.items.length, 0),
       inFlight: this.inStage.size,
       lastError: this.lastError,
       pendingTimers: this.timers.size,
@@ -269,7 +330,7 @@ export class PipelineModel {
     };
   }
 
-  /** Resolves true once nothing is in the backlog or in flight, false if timeoutMs passes first. */
+  /** Resolves true once nothing is queued or in flight, false if timeoutMs passes first. */
   drain(timeoutMs = 30_000): Promise<boolean> {
     if (this.isIdle()) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => {
@@ -287,7 +348,7 @@ export class PipelineModel {
   }
 
   /**
-   * Cancels every timer, discards the backlog and the packets in flight, and waits for the step writes already
+   * Cancels every timer, discards the queues and the packets in flight, and waits for the step writes already
    * running to finish (a running query cannot be recalled). Afterwards nothing runs and the stats stay fixed.
    */
   stop(): Promise<void> {
@@ -295,14 +356,17 @@ export class PipelineModel {
     this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    this.admitTimer = undefined;
-    const backlogged = this.backlog.length;
-    this.backlog.clear();
+    let queued = 0;
+    for (const q of this.queues) {
+      q.timer = undefined;
+      queued += q.items.length;
+      q.items.clear();
+    }
     this.dbQueue.clear(); // its packets are also in inStage
     this.stopping = Promise.allSettled([...this.activeWrites]).then(() => {
       // What is left in a stage was waiting out a (cancelled) latency, queued for a write, or had its write
       // running when stop() was called (writeStep leaves those alone once stopped).
-      this.counters.dropped += backlogged + this.inStage.size;
+      this.counters.dropped += queued + this.inStage.size;
       for (const p of this.inStage) this.perStage[p.stageIndex]!.current -= 1;
       this.inStage.clear();
       this.notifyIdle();
@@ -323,25 +387,44 @@ export class PipelineModel {
     return { failAt: -1, failAs: 'REPROCESS' };
   }
 
-  private pumpAdmission(): void {
-    if (this.stopped || this.admitTimer !== undefined) return;
-    const now = performance.now();
-    // Admissions due by now (a late timer catches up, so the average rate is exactly capacityPerSecond).
-    while (this.backlog.length > 0 && this.nextAdmitAt <= now) {
-      this.admit(this.backlog.shift()!);
-      this.nextAdmitAt += this.opts.intervalMs;
-    }
-    if (this.backlog.length > 0) {
-      this.admitTimer = this.schedule(() => {
-        this.admitTimer = undefined;
-        this.pumpAdmission();
-      }, Math.max(1, this.nextAdmitAt - now));
-    }
+  /** Puts a message on stage `index`'s queue (its topic), sent at `hopAt`. */
+  private enqueue(index: number, packet: Packet, hopAt: number): void {
+    const q = this.queues[index]!;
+    const now = this.now();
+    if (q.items.length === 0 && q.nextAdmitAt < now) q.nextAdmitAt = now; // no credit for idle time
+    q.items.push({ packet, hopAt });
+    this.pump(index);
   }
 
-  private admit(packet: Packet): void {
-    this.counters.admitted += 1;
-    this.enterStage(packet, 0);
+  /** The stage consumes what its capacity allows by now; expired messages are dropped without taking a slot. */
+  private pump(index: number): void {
+    const q = this.queues[index]!;
+    if (this.stopped || q.timer !== undefined) return;
+    const now = this.now();
+    // Consumptions due by now (a late timer catches up, so the average rate is exactly the capacity).
+    while (q.items.length > 0 && q.nextAdmitAt <= now) {
+      const { packet, hopAt } = q.items.shift()!;
+      if (now - hopAt > this.opts.maxMessageAgeMs) {
+        this.expire(packet, index);
+        continue;
+      }
+      if (index === 0) this.counters.admitted += 1;
+      this.enterStage(packet, index);
+      q.nextAdmitAt += q.intervalMs;
+    }
+    if (q.items.length > 0) {
+      q.timer = this.schedule(() => {
+        q.timer = undefined;
+        this.pump(index);
+      }, Math.max(1, q.nextAdmitAt - now));
+    }
+    this.notifyIdle();
+  }
+
+  private expire(packet: Packet, index: number): void {
+    this.counters.expired += 1;
+    this.perStage[index]!.expired += 1;
+    this.emit({ workflowInstanceId: packet.workflowInstanceId, rid: packet.rid, stage: this.opts.stages[index]!.name, outcome: 'expired', transactionId: null });
   }
 
   private enterStage(packet: Packet, index: number): void {
@@ -373,14 +456,24 @@ export class PipelineModel {
     }
   }
 
-  /** Writes one step and moves the packet on. Never rejects. */
-  private async writeStep(packet: Packet): Promise<void> {
-    const index = packet.stageIndex;
+  /** What the stage writes for this packet, given its row (the uploader's retry budget reads trn_retry_count). */
+  private decideWrite(packet: Packet, index: number, row: StepRow): PipelineStepWrite {
     const s = this.opts.stages[index]!;
     const last = index === this.opts.stages.length - 1;
+    let trnRetryCount: number | null = null;
+    if (s.trnTypeCode === PACKET_UPLOADER.trnTypeCode) {
+      trnRetryCount = (row.trn_retry_count ?? 0) + 1;
+      if (trnRetryCount >= this.opts.uploadRetryLimit) {
+        return {
+          transactionId: randomUUID(), trnTypeCode: s.trnTypeCode, trnStatusCode: 'FAILED',
+          subStatusCode: UPLOAD_RETRY_EXCEEDED_SUB_STATUS, statusComment: UPLOAD_RETRY_EXCEEDED_COMMENT,
+          regStageName: s.name, statusCode: 'FAILED', trnRetryCount,
+        };
+      }
+    }
     const outcome: 'SUCCESS' | 'PROCESSED' | 'FAILED' | 'REPROCESS' =
       packet.failAt === index ? packet.failAs : last ? 'PROCESSED' : 'SUCCESS';
-    const write: PipelineStepWrite = {
+    return {
       transactionId: randomUUID(),
       trnTypeCode: s.trnTypeCode,
       trnStatusCode: outcome,
@@ -388,15 +481,23 @@ export class PipelineModel {
       statusComment: outcome === 'FAILED' ? s.failedComment : outcome === 'REPROCESS' ? REPROCESS_COMMENT : s.successComment,
       regStageName: s.name,
       statusCode: outcome === 'SUCCESS' ? null : outcome,
+      trnRetryCount,
     };
+  }
 
+  /** Writes one step and moves the packet on. Never rejects. */
+  private async writeStep(packet: Packet): Promise<void> {
+    const index = packet.stageIndex;
+    const s = this.opts.stages[index]!;
     let applied: StepApplied | null;
     try {
-      applied = packet.latestTrnId === null
-        ? await this.queries.applyFirstStep(this.pool, { ...write, workflowInstanceId: packet.workflowInstanceId, regId: packet.rid })
-        : await this.queries.applyNextStep(this.pool, {
-          ...write, workflowInstanceId: packet.workflowInstanceId!, expectedLatestTrnId: packet.latestTrnId,
-        });
+      applied = await this.runStep(
+        this.pool,
+        packet.latestTrnId === null
+          ? { kind: 'first', workflowInstanceId: packet.workflowInstanceId, regId: packet.rid }
+          : { kind: 'next', workflowInstanceId: packet.workflowInstanceId!, expectedLatestTrnId: packet.latestTrnId },
+        (row) => this.decideWrite(packet, index, row),
+      );
     } catch (error) {
       if (this.stopped) return;
       this.counters.dbErrors += 1;
@@ -420,10 +521,12 @@ export class PipelineModel {
     packet.workflowInstanceId = applied.workflowInstanceId;
     packet.rid = applied.regId;
     packet.latestTrnId = applied.transactionId;
+    const outcome = applied.write.trnStatusCode as 'SUCCESS' | 'PROCESSED' | 'FAILED' | 'REPROCESS';
     const counts = this.perStage[index]!;
     if (outcome === 'FAILED') {
       counts.failed += 1;
       this.counters.failed += 1;
+      if (applied.write.subStatusCode === UPLOAD_RETRY_EXCEEDED_SUB_STATUS) this.counters.retryBudgetFailed += 1;
       this.finish(packet);
     } else if (outcome === 'REPROCESS') {
       counts.reprocess += 1;
@@ -435,8 +538,8 @@ export class PipelineModel {
         this.counters.completed += 1;
         this.finish(packet);
       } else {
-        counts.current -= 1;
-        this.enterStage(packet, index + 1);
+        this.finish(packet);
+        this.enqueue(index + 1, packet, this.now());
       }
     }
     this.emit({ workflowInstanceId: applied.workflowInstanceId, rid: applied.regId, stage: s.name, outcome, transactionId: applied.transactionId });
@@ -467,7 +570,7 @@ export class PipelineModel {
   }
 
   private isIdle(): boolean {
-    return this.backlog.length === 0 && this.inStage.size === 0 && this.activeWrites.size === 0;
+    return this.queues.every((q) => q.items.length === 0) && this.inStage.size === 0 && this.activeWrites.size === 0;
   }
 
   private notifyIdle(): void {
@@ -487,11 +590,20 @@ export const PIPELINE_DEFAULTS = Object.freeze({
   schema: 'regprc',
   stageLatencyMs: 200,
   capacityPerSecond: 20,
+  /** mosip.regproc.message.expiry-time-limit (contract section 8). */
+  maxMessageAgeMs: 3_600_000,
+  /** registration.processor.max.retry (contract section 8). */
+  uploadRetryLimit: 10,
   failureRate: 0,
   failureMode: 'REPROCESS' as FailureMode,
   maxConcurrentDbWork: 2,
   keepProcessAlive: false,
 });
+
+function resolveIntervals(stages: readonly PipelineStage[], capacity: PerStage<number> | undefined): number[] {
+  return perStage(stages, capacity, PIPELINE_DEFAULTS.capacityPerSecond, 'capacityPerSecond',
+    (v) => v > 0, 'more than 0 packets per second (Infinity for no limit)').map((c) => (c === Infinity ? 0 : 1000 / c));
+}
 
 function resolvePipelineOptions(options: PipelineOptions): Resolved {
   const stages = options.stages ?? DEFAULT_STAGES;
@@ -506,8 +618,13 @@ function resolvePipelineOptions(options: PipelineOptions): Resolved {
     (v) => Number.isFinite(v) && v >= 0, 'a finite number of ms, 0 or more');
   const failure = perStage(stages, options.failureRate, PIPELINE_DEFAULTS.failureRate, 'failureRate',
     (v) => v >= 0 && v <= 1, 'between 0 and 1');
-  const capacity = options.capacityPerSecond ?? PIPELINE_DEFAULTS.capacityPerSecond;
-  if (!(capacity > 0)) throw new Error('capacityPerSecond must be more than 0 (Infinity for no limit)');
+  const intervals = resolveIntervals(stages, options.capacityPerSecond);
+  const maxMessageAgeMs = options.maxMessageAgeMs ?? PIPELINE_DEFAULTS.maxMessageAgeMs;
+  if (!(maxMessageAgeMs > 0)) throw new Error('maxMessageAgeMs must be more than 0 (Infinity never drops)');
+  const uploadRetryLimit = options.uploadRetryLimit ?? PIPELINE_DEFAULTS.uploadRetryLimit;
+  if (!Number.isInteger(uploadRetryLimit) || uploadRetryLimit < 1 || uploadRetryLimit > 32767) {
+    throw new Error('uploadRetryLimit must be a whole number from 1 to 32767');
+  }
   const failureMode = options.failureMode ?? PIPELINE_DEFAULTS.failureMode;
   if (!['FAILED', 'REPROCESS', 'mixed'].includes(failureMode)) throw new Error(`unknown failureMode ${String(failureMode)}`);
   const maxConcurrentDbWork = options.maxConcurrentDbWork ?? PIPELINE_DEFAULTS.maxConcurrentDbWork;
@@ -518,7 +635,9 @@ function resolvePipelineOptions(options: PipelineOptions): Resolved {
     stages,
     latency,
     failure,
-    intervalMs: capacity === Infinity ? 0 : 1000 / capacity,
+    intervals,
+    maxMessageAgeMs,
+    uploadRetryLimit,
     failureMode,
     seed,
     maxConcurrentDbWork,

@@ -23,6 +23,7 @@ import { processWorkflowAction } from './workflowAction.js';
 import { reprocessorTick, type ReprocessorSettings, type ReprocessorTickResult } from './reprocessor.js';
 import { StatsRecorder, type ReplyOutcome, type RouteName, type SimulatorStats } from './stats.js';
 import { TokenAuthority } from './tokens.js';
+import { WorkerPool, type WorkerPoolStats } from './workerPool.js';
 
 export type { SimulatorOptions, SimClientInput } from './options.js';
 export type { ForwardedMessage, MessageDto } from './forwarding.js';
@@ -38,6 +39,8 @@ export interface RunningSimulator {
   issuer: string;
   stats(): SimulatorStats;
   resetStats(): void;
+  /** The securezone stage's worker pool (SimulatorOptions.securezoneWorkers): running, waiting, peaks. */
+  securezoneWorkers(): WorkerPoolStats;
   /** Toggles securezone.routing.enabled while running. */
   setRoutingEnabled(enabled: boolean): void;
   /** The fault settings in force (also GET /sim/faults). */
@@ -88,6 +91,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   let routingEnabled = opts.routingEnabled;
   let tokens: TokenAuthority | undefined; // made once the port (part of the issuer) is known
   const faults = new FaultInjector(options.faults);
+  const workers = new WorkerPool(opts.securezoneWorkers);
   const lifecycle = new AbortController(); // aborts delays still running when the simulator closes
   const tokenGate: TokenGate = (claims) => {
     const verdict = faults.checkToken(claims);
@@ -167,7 +171,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
           if (rejection.kind === 'rejected') sendJson(res, rejection.status, rejection.envelope);
           return;
         }
-        const result = await processNotification(stageDeps, raw);
+        const result = await workers.run(() => processNotification(stageDeps, raw));
         stats.notification(result.workflowInstanceId, result.path);
         if (injected.drop === 'after') {
           // The stage ran and committed; the reply is lost.
@@ -261,6 +265,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     issuer: tokens.issuer,
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
+    securezoneWorkers: () => workers.stats(),
     setRoutingEnabled(enabled: boolean) {
       routingEnabled = enabled;
     },

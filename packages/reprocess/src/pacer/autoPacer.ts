@@ -1,0 +1,188 @@
+// --pace auto as the run's gate: a poll loop (watcher -> controller) and the send schedule at the controller's
+// rate, start-to-start like the fixed pacer (pacer.ts). Sending waits while the controller pauses, while
+// --max-in-pipeline is reached, and while the database cannot be read (the run is then blind, and safe means not
+// sending). The loop polls every pollIntervalMs: a few seconds with MOSIP's limits, shorter only when the limits
+// are scaled down (see autoPollIntervalMs).
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
+import { AutoPaceController, type AutoDecision, type PipelineObservation } from './auto.js';
+import { PipelineWatcher, type DroppedPacket } from './pipelineWatch.js';
+
+export interface AutoPacerOptions {
+  db: Queryable;
+  schema: string;
+  /** --message-max-age, ms. */
+  messageMaxAgeMs: number;
+  /** --max-wait, ms. */
+  maxWaitMs: number;
+  /** Upper bound from --rate/--delay when given, packets per second. */
+  maxRate?: number;
+  /** --max-in-pipeline. */
+  maxInPipeline?: number;
+  /** Default autoPollIntervalMs(maxWaitMs). */
+  pollIntervalMs?: number;
+  /** ms clock; default performance.now. */
+  now?: () => number;
+  onDropped?: (packet: DroppedPacket) => void;
+  onDecision?: (decision: AutoDecision, observation: PipelineObservation) => void;
+  /** A poll that failed (the database could not be read); sending waits until one succeeds. */
+  onPollError?: (error: unknown) => void;
+}
+
+/**
+ * Notifications in flight at once with --pace auto when --concurrency is not given: the securezone stage's worker
+ * pool (10, contract section 8); more would only wait in MOSIP's queue. The rate, not this, sets the pace.
+ */
+export const AUTO_DEFAULT_CONCURRENCY = 10;
+
+/** One poll per twentieth of --max-wait, between 0.25 s and 5 s: every 5 s with MOSIP's defaults (max wait 1800 s). */
+export function autoPollIntervalMs(maxWaitMs: number): number {
+  return Math.min(5000, Math.max(250, maxWaitMs / 20));
+}
+
+export interface AutoPaceStatus {
+  rate: number;
+  phase: AutoDecision['phase'] | 'blind';
+  inside: number;
+  unseen: number;
+  maxWaitMs: number;
+  exited: number;
+  dropped: number;
+}
+
+export class AutoPacer {
+  readonly controller: AutoPaceController;
+  readonly watcher: PipelineWatcher;
+  private readonly now: () => number;
+  private readonly pollMs: number;
+  private lastStart: number | null = null;
+  private sentSinceObservation = 0;
+  private sentTotal = 0;
+  private blind = false;
+  private stopped = false;
+  private loop: Promise<void> | null = null;
+  private readonly stopLoop = new AbortController();
+  private wake: (() => void)[] = [];
+  private lastDecision: AutoDecision | null = null;
+
+  constructor(private readonly opts: AutoPacerOptions) {
+    this.now = opts.now ?? (() => performance.now());
+    this.controller = new AutoPaceController({
+      maxWaitMs: opts.maxWaitMs,
+      ...(opts.maxRate !== undefined ? { maxRate: opts.maxRate } : {}),
+      ...(opts.maxInPipeline !== undefined ? { maxInPipeline: opts.maxInPipeline } : {}),
+    });
+    this.watcher = new PipelineWatcher(opts.db, opts.schema, {
+      messageMaxAgeMs: opts.messageMaxAgeMs, now: this.now, ...(opts.onDropped ? { onDropped: opts.onDropped } : {}),
+    });
+    this.pollMs = opts.pollIntervalMs ?? autoPollIntervalMs(opts.maxWaitMs);
+  }
+
+  /** Starts the poll loop (idempotent). */
+  start(): void {
+    if (this.loop) return;
+    this.loop = (async () => {
+      while (!this.stopped) {
+        try {
+          await sleep(this.pollMs, undefined, { signal: this.stopLoop.signal });
+        } catch {
+          return;
+        }
+        await this.pollOnce();
+      }
+    })();
+  }
+
+  /** One poll and one control step (the loop calls it; also used at the end of a run). */
+  async pollOnce(): Promise<void> {
+    try {
+      const observation = await this.watcher.poll(this.sentTotal);
+      this.blind = false;
+      this.sentSinceObservation = 0;
+      this.lastDecision = this.controller.observe(observation);
+      this.opts.onDecision?.(this.lastDecision, observation);
+    } catch (error) {
+      this.blind = true;
+      this.opts.onPollError?.(error);
+    }
+    this.wakeAll();
+  }
+
+  /** A packet the stage forwarded: watch it. */
+  track(workflowInstanceId: string, rid: string, sentAt: Date): void {
+    this.watcher.track(workflowInstanceId, rid, sentAt);
+  }
+
+  /** Gate: resolves when the next send may start; rejects with AbortError when the signal fires. */
+  async wait(signal?: AbortSignal): Promise<void> {
+    this.start();
+    for (;;) {
+      signal?.throwIfAborted();
+      const rate = this.controller.rate;
+      if (this.blind || rate <= 0 || !this.controller.roomInPipeline(this.sentSinceObservation)) {
+        await this.nextObservation(signal);
+        continue;
+      }
+      const now = this.now();
+      const due = this.lastStart === null ? now : this.lastStart + 1000 / rate;
+      if (due <= now) {
+        // After a pause the schedule restarts from now: no burst to catch up.
+        this.lastStart = now;
+        this.sentSinceObservation += 1;
+        this.sentTotal += 1;
+        return;
+      }
+      // Wait for the slot, or for a new rate if one comes first.
+      await Promise.race([sleep(due - now, undefined, signal ? { signal } : undefined), this.nextObservation(signal)]);
+    }
+  }
+
+  status(): AutoPaceStatus {
+    const o = this.controller.lastObservation;
+    return {
+      rate: this.blind ? 0 : this.controller.rate,
+      phase: this.blind ? 'blind' : this.lastDecision?.phase ?? 'startup',
+      inside: o?.inside ?? 0,
+      unseen: o?.unseen ?? 0,
+      maxWaitMs: o?.maxWaitMs ?? 0,
+      exited: o?.exited ?? 0,
+      dropped: this.watcher.droppedSoFar,
+    };
+  }
+
+  /** Stops the loop after one last poll (so drops found by then are counted); returns the final status. */
+  async stop(): Promise<AutoPaceStatus> {
+    if (!this.stopped) {
+      this.stopped = true;
+      this.stopLoop.abort();
+      await this.loop;
+      await this.pollOnce();
+      this.wakeAll();
+    }
+    return this.status();
+  }
+
+  private nextObservation(signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (this.stopped) { resolve(); return; }
+      const onAbort = (): void => reject(signal!.reason ?? new DOMException('aborted', 'AbortError'));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.wake.push(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
+  }
+
+  private wakeAll(): void {
+    const waiting = this.wake;
+    this.wake = [];
+    for (const w of waiting) w();
+  }
+}
+
+/** e.g. "auto 18.4/s, 37 inside (2 not yet seen), waiting 2.1 s" for the progress line. */
+export function describeAutoPace(s: AutoPaceStatus): string {
+  const rate = s.phase === 'paused' ? 'paused (waiting time at --max-wait)' : s.phase === 'blind' ? 'holding (database unreadable)' : `${s.rate.toFixed(1)}/s`;
+  return `auto ${rate}, ${s.inside} inside${s.unseen > 0 ? ` (+${s.unseen} not yet seen)` : ''}, waiting ${(s.maxWaitMs / 1000).toFixed(1)} s${s.dropped > 0 ? `, ${s.dropped} DROPPED by the pipeline` : ''}`;
+}

@@ -1,0 +1,81 @@
+// --pace auto through the real binary: refused without a database; packets the pipeline dropped are named (the
+// journal, the summary, verify) and sent again by --resume. "The pipeline" here is the securezone stage with
+// nothing consuming its messages (the simulator without its pipeline model): every forwarded row stays where the
+// stage left it, as after MOSIP dropped the message, so a short --message-max-age makes drops certain.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startSimulator } from '@mosip-reprocess/simulator/sim/server.js';
+import { insertRegistrations } from '@mosip-reprocess/simulator/sql/registrationRows.js';
+import { runCli as runCliBinary, runIdOf, type CliOptions, type CliRun } from '@mosip-reprocess/testkit/cli.js';
+import { freshSchema, TEST_DB_URL, type TestSchema } from '@mosip-reprocess/testkit/db.js';
+import { stuckRow } from '@mosip-reprocess/testkit/rows.js';
+
+const SECRET = 'pace-secret';
+let db: TestSchema;
+before(async () => { db = await freshSchema('pace'); });
+after(async () => { await db.drop(); });
+
+function runCli(args: string[], over: Partial<CliOptions> = {}): Promise<CliRun> {
+  return runCliBinary(args, { ...over, env: { REGPROC_CLIENT_PWD: SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: db.schema, ...over.env } });
+}
+
+test('--pace auto without a database is refused with exit 2 and says why; nothing is sent', async () => {
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }] });
+  try {
+    const row = stuckRow();
+    const dir = (await runCli(['runs'])).logDir;
+    const file = join(dir, 'packets.txt');
+    writeFileSync(file, `${row.regId}, NEW, ${row.workflowInstanceId}\n`);
+    const run = await runCliBinary(['--file', file, '--pace', 'auto', '--server', sim.url], { env: { REGPROC_CLIENT_PWD: SECRET } });
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /--pace auto sets its rate by watching the notified packets in the database/);
+    assert.match(run.stderr, /nothing was sent/);
+    const stray = await runCli(['--db', '--max-wait', '10m', '--server', sim.url]);
+    assert.equal(stray.code, 2);
+    assert.match(stray.stderr, /--max-wait sets how --pace auto paces; add --pace auto/);
+    assert.equal(Object.values(sim.stats().requests).reduce((a, b) => a + b, 0), 0, 'the simulator received nothing');
+  } finally {
+    await sim.close();
+  }
+});
+
+test('dropped packets are journaled, counted, listed by verify, and sent again by --resume', async () => {
+  const rows = [stuckRow(), stuckRow()];
+  await insertRegistrations(db.pool, db.schema, rows);
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }] });
+  try {
+    // One inside at a time: the second is sent only once the first is out, here: dropped after 2 s.
+    const first = await runCli(['--db', '--limit', '2', '--pace', 'auto', '--message-max-age', '2s', '--max-in-pipeline', '1', '--json', '--server', sim.url]);
+    assert.equal(first.code, 1, first.stderr);
+    const id = runIdOf(first);
+    assert.match(first.stderr, /dropped by the pipeline: \d{29} [0-9a-f-]{36}: its row has not moved for \d+ s/);
+    const summary = JSON.parse(first.stdout.trim().split('\n').at(-1)!) as { sent: number; pipeline: { dropped: number; inside: number; unseen: number } };
+    assert.equal(summary.sent, 2);
+    assert.equal(summary.pipeline.dropped, 1, 'the first one, before the second could go');
+    assert.equal(summary.pipeline.inside + summary.pipeline.unseen, 1);
+    const journal = readFileSync(join(first.runsDir, id, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { t: string; wf?: string });
+    assert.equal(journal.filter((r) => r.t === 'dropped').length, 1);
+
+    // Once the second has not moved for 2 s either, verify names both.
+    await sleep(2200);
+    const verify = await runCli(['verify', id, '--json'], { logDir: first.logDir });
+    assert.equal(verify.code, 0, verify.stderr);
+    const report = JSON.parse(verify.stdout) as { counts: Record<string, number>; attention: { class: string }[] };
+    assert.equal(report.counts.dropped, 2);
+    assert.deepEqual(report.attention.map((a) => a.class), ['dropped', 'dropped']);
+
+    // --resume sends both again: the one the run saw dropped, and the one dropped after it ended.
+    const second = await runCli(['--resume', id, '--json'], { logDir: first.logDir });
+    const resumed = JSON.parse(second.stdout.trim().split('\n').at(-1)!) as { sent: number; pipeline: { redriven: number } };
+    assert.equal(resumed.sent, 2, second.stderr);
+    assert.equal(resumed.pipeline.redriven, 2);
+    assert.match(second.stderr, /2 packet\(s\) the pipeline dropped are sent again first/);
+    const perPacket = sim.stats().notificationsByWorkflowId;
+    assert.deepEqual(rows.map((r) => perPacket[r.workflowInstanceId]), [2, 2]);
+  } finally {
+    await sim.close();
+  }
+});
