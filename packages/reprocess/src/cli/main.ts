@@ -4,6 +4,7 @@ import { SETTINGS } from '../config/settings.js';
 import { runCommand, type Io } from './runCommand.js';
 import { interruptSignal } from './interrupt.js';
 import { registerRunsCommands } from './runsCommands.js';
+import { registerK8sCommand } from './k8sCommand.js';
 
 function stdio(signal?: AbortSignal): Io {
   return {
@@ -99,6 +100,7 @@ Exit codes: 0 every packet forwarded, 1 some were not, 2 bad input or config (no
     process.exitCode = await runCommand(flags, { ...stdio(signal), debug: Boolean(flags.debug) });
   });
   registerRunsCommands(program, stdio);
+  registerK8sCommand(program, stdio);
   return program;
 }
 
