@@ -83,6 +83,9 @@ test('image: production files only, a non-root user, --help runs inside it', { s
   assert.match(help.stdout, /Restart stuck MOSIP registration packets/);
   const node = await new Promise<string>((res) => execFile('chroot', ['--userspec', `${UID}:${UID}`, root, '/usr/local/bin/node', '--version'], (_e, out) => res(out.trim())));
   assert.match(node, /^v20\./);
+  // The CronJob's pod turns its Job's scheduled minute into a date with the image's own sh and date.
+  const stamp = execFileSync('chroot', ['--userspec', `${UID}:${UID}`, root, 'sh', '-c', 'date -u -d "@$(( 29410260 * 60 ))" +%Y%m%d-%H%M'], { encoding: 'utf8' }).trim();
+  assert.equal(stamp, new Date(29410260 * 60_000).toISOString().replace(/^(\d+)-(\d+)-(\d+)T(\d+):(\d+).*$/, '$1$2$3-$4$5'));
 });
 
 test('image: a dry run against this machine\'s PostgreSQL, then a run against the simulator, writing only under /data', { skip: SKIP }, async () => {
