@@ -135,6 +135,8 @@ export function renderManifests(flags: RunFlags, env: NodeJS.ProcessEnv, options
   const size = Buffer.byteLength(configYaml) + Object.values(files).reduce((n, t) => n + Buffer.byteLength(t), 0);
   if (size > CONFIGMAP_MAX) throw new InputError(`the settings and files (${Object.keys(files).join(', ') || 'config.yaml'}) come to ${size} bytes; a ConfigMap holds at most 1 MiB: split --file into smaller runs or select with --db`);
 
+  // A dry run reports on the whole selection (it does not split by --shard): one pod says it all.
+  if (flags.dryRun) options = { ...options, shards: 1 };
   checkAsThePod(flags.dryRun === true, sourceArgs, configYaml, files, options);
   const objects = buildObjects(options, { ...files, 'config.yaml': configYaml }, sourceArgs, Boolean(flags.dryRun));
   const header = [
@@ -202,7 +204,7 @@ export function podScript(cron: boolean): string {
     'set -eu',
     prefix,
     'shard="$((JOB_COMPLETION_INDEX + 1))/$SHARDS"',
-    'if [ "${DRY_RUN:-}" = 1 ]; then exec reprocess "$@" --shard "$shard" --runs-dir ' + RUNS_DIR + ' --log-dir "' + LOGS_DIR + '/$name"; fi',
+    'if [ "${DRY_RUN:-}" = 1 ]; then exec reprocess "$@" --runs-dir ' + RUNS_DIR + ' --log-dir "' + LOGS_DIR + '/$name"; fi',
     'exec reprocess "$@" --shard "$shard" --run-name "$name" --runs-dir ' + RUNS_DIR + ' --log-dir "' + LOGS_DIR + '/$name"',
   ].join('\n');
 }
