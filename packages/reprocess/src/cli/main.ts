@@ -9,6 +9,7 @@ import { BufferedLines } from '../report/buffered.js';
 
 // Packet lines on a pipe or file are written in batches (flushed on exit and on Ctrl-C); on a terminal at once.
 const stdout = process.stdout.isTTY ? null : new BufferedLines((text) => process.stdout.write(text));
+import { registerK8sCommand } from './k8sCommand.js';
 
 function stdio(signal?: AbortSignal): Io {
   return {
@@ -107,6 +108,7 @@ Exit codes: 0 every packet forwarded, 1 some were not, 2 bad input or config (no
   });
   registerRunsCommands(program, stdio);
   registerActionCommand(program, stdio, () => interruptSignal('stopping: no new requests; the one in flight finishes').signal);
+  registerK8sCommand(program, stdio);
   return program;
 }
 

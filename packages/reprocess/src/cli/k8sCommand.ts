@@ -1,0 +1,60 @@
+// `reprocess k8s`: prints the Kubernetes manifests for a run (ConfigMap, PersistentVolumeClaim, Job or CronJob).
+// Parsing and printing only; the objects come from k8s/manifests.ts.
+import { Command, Option } from 'commander';
+import { SETTINGS } from '../config/settings.js';
+import { InputError } from '../errors.js';
+import { DEFAULT_IMAGE } from '../k8s/version.js';
+import { CLUSTER_DEFAULTS, parseSecretRef, renderManifests } from '../k8s/manifests.js';
+import type { RunFlags } from '../run/request.js';
+import { runReported, type Io } from './runCommand.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function registerK8sCommand(program: Command, stdio: () => Io): void {
+  const cmd = program.command('k8s')
+    .description('print the Kubernetes manifests (ConfigMap, PVC, Indexed Job or CronJob) for a run with these flags; pipe to `kubectl apply -f -`')
+    .option('--name <name>', 'name of the Job (or CronJob); also <name>-config (ConfigMap), <name>-data (PVC) and the run names <name>-<index>', 'reprocess')
+    .option('--namespace <ns>', 'namespace of every object (MOSIP runs regproc work in regproc)', 'regproc')
+    .option('--image <ref>', 'the container image (`npm run image` builds the default)', DEFAULT_IMAGE)
+    .option('--shards <n>', 'pods of the Indexed Job; pod i runs --shard <i+1>/<n> and --run-name <name>-<i>', '1')
+    .option('--schedule <cron>', 'render a CronJob on this schedule (e.g. "0 1 * * *"); each night is a new run named <name>-<YYYYMMDD-HHMM>-<index>')
+    .option('--client-secret <secret/key>', 'Kubernetes Secret and key for REGPROC_CLIENT_PWD', 'keycloak-client-secrets/mosip_regproc_client_secret')
+    .option('--db-password-secret <secret/key>', 'Kubernetes Secret and key for DB_PWD (MOSIP keeps it in namespace postgres: copy it)', 'db-common-secrets/db-dbuser-password')
+    .option('--storage <size>', 'size of the data volume (journals and logs)', '1Gi')
+    .option('--storage-class <class>', 'storage class of the data volume (with --shards > 1 it must offer ReadWriteMany)')
+    .option('--db', 'select packets from the registration table')
+    .option('--file <path>', 'packets from this file (its text goes into the ConfigMap)', collect)
+    .option('--registration <packet>', 'one packet (repeatable)', collect)
+    .option('--config <file>', 'YAML settings (rendered into the ConfigMap without its secrets)')
+    .option('--dry-run', 'render a Job that only dry-runs (sends nothing)')
+    .option('--canary', 'each pod sends one packet first and watches it move on')
+    .option('--all', 'run batches of --limit until no eligible packet remains')
+    .option('--resend-in-doubt', 'on resume, send again the packets whose reply never came');
+  for (const s of SETTINGS) {
+    if (!('flag' in s) || ['--runs-dir <dir>', '--log-dir <dir>', '--shard <k/n>', '--db-url <url>'].includes(s.flag)) continue;
+    const inCluster = CLUSTER_DEFAULTS[s.key as keyof typeof CLUSTER_DEFAULTS];
+    cmd.addOption(new Option(s.flag, `${s.describe}${inCluster !== undefined ? `; here default ${inCluster}` : ''} [env ${s.env}]`));
+  }
+  cmd.addHelpText('after', `
+Secrets are never printed: the pods take REGPROC_CLIENT_PWD and DB_PWD from the Secrets named above (in --namespace).
+--runs-dir and --log-dir are under /data (the PersistentVolumeClaim); --shard comes from --shards.`);
+  cmd.action(async (opts: Record<string, unknown>) => {
+    await runReported(stdio(), (io) => {
+      const files = opts.file as string[] | undefined;
+      if (files && files.length > 1) throw new InputError(`--file given ${files.length} times; a run reads one file`);
+      if (!/^\d+$/.test(String(opts.shards))) throw new InputError(`--shards "${String(opts.shards)}": expected a whole number from 1 to 100`);
+      const { name, namespace, image, shards, schedule, clientSecret, dbPasswordSecret, storage, storageClass, ...rest } = opts;
+      const flags: RunFlags = { ...rest, file: files?.[0] };
+      const rendered = renderManifests(flags, io.env, {
+        name: String(name), namespace: String(namespace), image: String(image),
+        shards: Number(shards),
+        ...(schedule !== undefined ? { schedule: String(schedule) } : {}),
+        clientSecretRef: parseSecretRef(String(clientSecret), '--client-secret'),
+        dbPasswordRef: parseSecretRef(String(dbPasswordSecret), '--db-password-secret'),
+        storage: String(storage),
+        ...(storageClass !== undefined ? { storageClass: String(storageClass) } : {}),
+      });
+      io.out(rendered.yaml.trimEnd());
+    });
+  });
+}

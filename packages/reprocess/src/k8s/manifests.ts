@@ -1,0 +1,305 @@
+// `reprocess k8s`: the Kubernetes objects for a run, from the same flags, environment and config file as the run
+// itself. The settings travel as a ConfigMap holding a YAML config file the pod reads with --config; secrets
+// travel only as references to Kubernetes Secrets (never a value); the journal lives on a PersistentVolumeClaim
+// so that a pod killed and replaced by its Job continues the same run (--run-name) under the in-doubt rule.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { stringify } from 'yaml';
+import { loadSettings } from '../config/load.js';
+import { SECRET_KEYS, type Settings } from '../config/settings.js';
+import { InputError } from '../errors.js';
+import { resolveRunRequest, type RunFlags } from '../run/request.js';
+
+/** Where things are inside the pod. Everything writable is under DATA_DIR (the PVC); the root filesystem is read-only. */
+export const DATA_DIR = '/data';
+export const CONFIG_DIR = '/etc/reprocess';
+const RUNS_DIR = `${DATA_DIR}/runs`;
+const LOGS_DIR = `${DATA_DIR}/logs`;
+/** The image's non-root user (scripts/image.sh creates it with this uid and gid). */
+export const IMAGE_UID = 10001;
+
+/** MOSIP's in-cluster names (contract section 8): the defaults of a run rendered for Kubernetes. */
+export const CLUSTER_DEFAULTS = {
+  dbHost: 'postgres-postgresql.postgres',
+  dbPort: 5432,
+  dbName: 'mosip_regprc',
+  dbUser: 'regprcuser',
+  server: 'http://regproc-group2.regproc',
+  authServer: 'http://authmanager.kernel',
+} as const;
+
+export interface SecretRef { name: string; key: string }
+
+export interface K8sOptions {
+  /** Name of the Job (or CronJob), the ConfigMap (<name>-config) and the PVC (<name>-data). */
+  name: string;
+  namespace: string;
+  image: string;
+  shards: number;
+  /** A cron schedule: render a CronJob instead of a Job. */
+  schedule?: string;
+  clientSecretRef: SecretRef;
+  dbPasswordRef: SecretRef;
+  /** Size of the data volume (journal and logs). */
+  storage: string;
+  storageClass?: string;
+}
+
+const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** Peak RSS measured in BENCHMARKS.md is 105-122 MB; the request leaves room, the limit stops a runaway. */
+const RESOURCES = { requests: { cpu: '100m', memory: '192Mi' }, limits: { cpu: '1', memory: '320Mi' } };
+
+export function parseSecretRef(text: string, flag: string): SecretRef {
+  const m = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)\/([-._a-zA-Z0-9]+)$/.exec(text);
+  if (!m) throw new InputError(`${flag} "${text}": expected <secret-name>/<key>, e.g. keycloak-client-secrets/mosip_regproc_client_secret`);
+  return { name: m[1]!, key: m[3]! };
+}
+
+function checkOptions(o: K8sOptions): void {
+  // The run names are <name>-<index> (or <name>-<YYYYMMDD-HHMM>-<index> for a CronJob): at most 63 characters.
+  const longest = o.schedule ? 52 - 14 : 52 - String(o.shards - 1).length;
+  if (!NAME.test(o.name) || o.name.length > longest) throw new InputError(`--name "${o.name}": use lower-case letters, digits and '-', at most ${longest} characters, starting and ending with a letter or digit`);
+  if (!NAME.test(o.namespace) || o.namespace.length > 63) throw new InputError(`--namespace "${o.namespace}": not a valid namespace name`);
+  if (!Number.isInteger(o.shards) || o.shards < 1 || o.shards > 100) throw new InputError(`--shards "${o.shards}": expected a whole number from 1 to 100`);
+  if (o.schedule !== undefined && o.schedule.trim().split(/\s+/).length !== 5 && !/^@(hourly|daily|midnight|weekly|monthly|yearly|annually)$/.test(o.schedule.trim())) {
+    throw new InputError(`--schedule "${o.schedule}": expected a cron schedule of five fields, e.g. "0 1 * * *" (01:00 every night)`);
+  }
+  if (!/^\d+(\.\d+)?(Ki|Mi|Gi|Ti)$/.test(o.storage)) throw new InputError(`--storage "${o.storage}": expected a size like 1Gi or 500Mi`);
+  if (o.image.trim() === '' || /\s/.test(o.image)) throw new InputError(`--image "${o.image}": not an image reference`);
+}
+
+/** Files that a setting or --file names on this machine: their text goes into the ConfigMap, the pod reads it there. */
+const FILE_SETTINGS = { queryFile: 'query.sql', caFile: 'ca.pem' } as const;
+const PACKETS_KEY = 'packets.txt';
+/** A ConfigMap holds at most 1 MiB. */
+const CONFIGMAP_MAX = 1024 * 1024 - 4096;
+
+export interface Rendered {
+  /** The Kubernetes objects, in the order to apply them. */
+  objects: Record<string, unknown>[];
+  /** The YAML stream `kubectl apply -f` reads. */
+  yaml: string;
+}
+
+/**
+ * Renders the objects. Settings are checked exactly as the pod will check them: the rendered config file and
+ * command are resolved with resolveRunRequest before anything is printed (with the secrets only marked as given).
+ */
+export function renderManifests(flags: RunFlags, env: NodeJS.ProcessEnv, options: K8sOptions): Rendered {
+  checkOptions(options);
+  if (flags.resume !== undefined) throw new InputError('--resume does not apply to `reprocess k8s`: each pod resumes its own run by --run-name');
+  if (flags.runName !== undefined) throw new InputError('--run-name does not apply to `reprocess k8s`: each pod is named <name>-<index> (see --name)');
+  for (const key of ['shard', 'runsDir', 'logDir'] as const) {
+    if (key in (flags as Record<string, unknown>) && (flags as Record<string, unknown>)[key] !== undefined) {
+      throw new InputError(`--${key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} is set by \`reprocess k8s\` itself (shards: --shards; directories: under ${DATA_DIR}, the volume)`);
+    }
+  }
+  // The operator's own environment and config file count, as for a run; secrets in them are never rendered.
+  const envNoSecrets: NodeJS.ProcessEnv = { ...env, REGPROC_CLIENT_PWD: undefined, DB_PWD: undefined, REPROCESS_DB_URL: undefined };
+  if (env.REPROCESS_DB_URL) throw new InputError('REPROCESS_DB_URL is set: a URL may carry the password; for Kubernetes give --db-host/--db-port/--db-user/--db-name (the password comes from the Secret, see --db-password-secret)');
+  const configFile = flags.config ?? env.REPROCESS_CONFIG;
+  const first = loadSettings({ flags, env: envNoSecrets, configFile });
+  if (first.settings.dbUrl !== undefined) throw new InputError(`${first.origins.dbUrl ?? '--db-url'}: a URL may carry the password; for Kubernetes give --db-host/--db-port/--db-user/--db-name (the password comes from the Secret, see --db-password-secret)`);
+  for (const key of ['shard', 'runsDir', 'logDir'] as const) {
+    if (first.origins[key]) throw new InputError(`${first.origins[key]}: ${key} is set by \`reprocess k8s\` itself (shards: --shards; directories: under ${DATA_DIR}, the volume)`);
+  }
+  const defaults = Object.fromEntries(Object.entries(CLUSTER_DEFAULTS).filter(([key]) => !(key in first.origins)));
+  const { settings, origins } = loadSettings({ flags: { ...defaults, ...flags }, env: envNoSecrets, configFile });
+
+  const files: Record<string, string> = {};
+  const config: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(settings) as [keyof Settings, unknown][]) {
+    if (SECRET_KEYS.has(key) || key === 'runsDir' || key === 'logDir' || key === 'shard') continue;
+    if (!(key in origins)) continue; // a default stays the tool's default
+    if (key in FILE_SETTINGS) {
+      const fileName = FILE_SETTINGS[key as keyof typeof FILE_SETTINGS];
+      files[fileName] = readText(String(value), origins[key]!);
+      config[key] = `${CONFIG_DIR}/${fileName}`;
+    } else config[key] = value;
+  }
+  const sourceArgs: string[] = [];
+  if (flags.db) sourceArgs.push('--db');
+  if (flags.file !== undefined) {
+    files[PACKETS_KEY] = readText(flags.file, '--file');
+    sourceArgs.push('--file', `${CONFIG_DIR}/${PACKETS_KEY}`);
+  }
+  for (const r of flags.registration ?? []) sourceArgs.push('--registration', r);
+  if (flags.all) sourceArgs.push('--all');
+  if (flags.canary) sourceArgs.push('--canary');
+  if (flags.dryRun) sourceArgs.push('--dry-run');
+  if (flags.resendInDoubt) sourceArgs.push('--resend-in-doubt');
+  const configYaml = `# reprocess settings for ${options.name}, rendered by \`reprocess k8s\`. Secrets are not here: they come from\n`
+    + `# Kubernetes Secrets (REGPROC_CLIENT_PWD, DB_PWD) by reference. --runs-dir, --log-dir and --shard are set by the pod's command.\n`
+    + stringify(config);
+  const size = Buffer.byteLength(configYaml) + Object.values(files).reduce((n, t) => n + Buffer.byteLength(t), 0);
+  if (size > CONFIGMAP_MAX) throw new InputError(`the settings and files (${Object.keys(files).join(', ') || 'config.yaml'}) come to ${size} bytes; a ConfigMap holds at most 1 MiB: split --file into smaller runs or select with --db`);
+
+  // A dry run reports on the whole selection (it does not split by --shard): one pod says it all.
+  if (flags.dryRun) options = { ...options, shards: 1 };
+  checkAsThePod(flags.dryRun === true, sourceArgs, configYaml, files, options);
+  const objects = buildObjects(options, { ...files, 'config.yaml': configYaml }, sourceArgs, Boolean(flags.dryRun));
+  const header = [
+    `# Rendered by \`reprocess k8s\` for namespace ${options.namespace}. No secret value is in this file: the pods read`,
+    `# REGPROC_CLIENT_PWD from Secret ${options.clientSecretRef.name} (key ${options.clientSecretRef.key}) and DB_PWD from Secret ${options.dbPasswordRef.name} (key ${options.dbPasswordRef.key}),`,
+    `# both in namespace ${options.namespace}. A pod can only read Secrets of its own namespace: MOSIP keeps db-common-secrets`,
+    `# in namespace postgres, so copy it into ${options.namespace} first (see the README, "On Kubernetes").`,
+  ].join('\n');
+  return { objects, yaml: header + '\n' + objects.map((o) => '---\n' + stringify(o, { lineWidth: 0 })).join('') };
+}
+
+function readText(path: string, origin: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new InputError(`${origin} ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+}
+
+/**
+ * Resolves the pod's own command line (shard 1 of n, the rendered config file, the files of the ConfigMap) with
+ * resolveRunRequest, so that a setting the pod would refuse is refused here, before anything is applied.
+ */
+function checkAsThePod(dryRun: boolean, sourceArgs: string[], configYaml: string, files: Record<string, string>, o: K8sOptions): void {
+  const dir = mkdtempSync(join(tmpdir(), 'reprocess-k8s-'));
+  try {
+    const config = join(dir, 'config.yaml');
+    let text = configYaml;
+    for (const [name, content] of Object.entries(files)) {
+      writeFileSync(join(dir, name), content);
+      text = text.split(`${CONFIG_DIR}/${name}`).join(join(dir, name));
+    }
+    writeFileSync(config, text);
+    mkdirSync(join(dir, 'data'));
+    const flags: RunFlags = {
+      config, runsDir: join(dir, 'data', 'runs'), logDir: join(dir, 'data', 'logs'), shard: `1/${o.shards}`,
+      ...(dryRun ? { dryRun: true } : { runName: `${o.name}-0` }),
+    };
+    for (let i = 0; i < sourceArgs.length; i++) {
+      const arg = sourceArgs[i]!;
+      if (arg === '--file') flags.file = join(dir, basename(sourceArgs[++i]!));
+      else if (arg === '--registration') flags.registration = [...(flags.registration ?? []), sourceArgs[++i]!];
+      else if (arg !== '--dry-run') (flags as Record<string, unknown>)[arg.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] = true;
+    }
+    // Only the pod's environment: the Secrets' values are there at run time (marked, never read or printed here).
+    const podEnv: NodeJS.ProcessEnv = { REGPROC_CLIENT_PWD: '(from the Secret)', DB_PWD: '(from the Secret)' };
+    resolveRunRequest(flags, podEnv);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The pod's command. The Job gives each pod its index in JOB_COMPLETION_INDEX (0-based); a shell turns it into
+ * --shard <index+1>/<n> and --run-name <job>-<index>. For a CronJob, the Job's name ends in its scheduled time
+ * (minutes since 1970): the run name carries that date and time, so each night is a new run and a pod replaced
+ * after midnight still continues the night it belongs to. `exec` makes the tool PID 1, so a replacement pod
+ * (same hostname <job>-<index>) never mistakes the dead pod's process for a live one.
+ */
+export function podScript(cron: boolean): string {
+  const prefix = cron
+    ? 'stamp=$(date -u -d "@$(( ${JOB_NAME##*-} * 60 ))" +%Y%m%d-%H%M) || exit 2; name="$RUN_NAME_PREFIX-$stamp-$JOB_COMPLETION_INDEX"'
+    : 'name="$RUN_NAME_PREFIX-$JOB_COMPLETION_INDEX"';
+  return [
+    'set -eu',
+    prefix,
+    'shard="$((JOB_COMPLETION_INDEX + 1))/$SHARDS"',
+    'if [ "${DRY_RUN:-}" = 1 ]; then exec reprocess "$@" --runs-dir ' + RUNS_DIR + ' --log-dir "' + LOGS_DIR + '/$name"; fi',
+    'exec reprocess "$@" --shard "$shard" --run-name "$name" --runs-dir ' + RUNS_DIR + ' --log-dir "' + LOGS_DIR + '/$name"',
+  ].join('\n');
+}
+
+function buildObjects(o: K8sOptions, configData: Record<string, string>, sourceArgs: string[], dryRun: boolean): Record<string, unknown>[] {
+  const labels = { 'app.kubernetes.io/name': 'mosip-reprocess', 'app.kubernetes.io/instance': o.name };
+  const configName = `${o.name}-config`;
+  const claimName = `${o.name}-data`;
+  const configMap = {
+    apiVersion: 'v1', kind: 'ConfigMap',
+    metadata: { name: configName, namespace: o.namespace, labels },
+    data: configData,
+  };
+  const pvc = {
+    apiVersion: 'v1', kind: 'PersistentVolumeClaim',
+    metadata: {
+      name: claimName, namespace: o.namespace, labels,
+      annotations: { 'mosip-reprocess/purpose': 'journals and logs of the runs: keep it, --run-name resumes from it and `reprocess verify` reads it' },
+    },
+    spec: {
+      // Several shards may run on several nodes at once: they need a volume every node can mount.
+      accessModes: [o.shards > 1 ? 'ReadWriteMany' : 'ReadWriteOnce'],
+      resources: { requests: { storage: o.storage } },
+      ...(o.storageClass ? { storageClassName: o.storageClass } : {}),
+    },
+  };
+  const secretEnv = (envName: string, ref: SecretRef) => ({ name: envName, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } });
+  const container = {
+    name: 'reprocess',
+    image: o.image,
+    imagePullPolicy: 'IfNotPresent',
+    command: ['sh', '-c', podScript(o.schedule !== undefined), 'reprocess'],
+    args: ['--config', `${CONFIG_DIR}/config.yaml`, ...sourceArgs],
+    env: [
+      { name: 'SHARDS', value: String(o.shards) },
+      { name: 'RUN_NAME_PREFIX', value: o.name },
+      ...(dryRun ? [{ name: 'DRY_RUN', value: '1' }] : []),
+      ...(o.schedule !== undefined ? [{ name: 'JOB_NAME', valueFrom: { fieldRef: { fieldPath: "metadata.labels['job-name']" } } }] : []),
+      secretEnv('REGPROC_CLIENT_PWD', o.clientSecretRef),
+      secretEnv('DB_PWD', o.dbPasswordRef),
+    ],
+    resources: RESOURCES,
+    securityContext: {
+      runAsNonRoot: true, runAsUser: IMAGE_UID, runAsGroup: IMAGE_UID,
+      readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] },
+    },
+    volumeMounts: [
+      { name: 'data', mountPath: DATA_DIR },
+      { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+    ],
+  };
+  const podTemplate = {
+    metadata: { labels: { ...labels, 'sidecar.istio.io/inject': 'false' }, annotations: { 'sidecar.istio.io/inject': 'false' } },
+    spec: {
+      restartPolicy: 'Never',
+      // SIGTERM stops taking packets and lets those in flight finish, then the journal is written.
+      terminationGracePeriodSeconds: 120,
+      securityContext: { runAsNonRoot: true, runAsUser: IMAGE_UID, runAsGroup: IMAGE_UID, fsGroup: IMAGE_UID, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [container],
+      volumes: [
+        { name: 'data', persistentVolumeClaim: { claimName } },
+        { name: 'config', configMap: { name: configName } },
+      ],
+    },
+  };
+  const jobSpec = {
+    completionMode: 'Indexed',
+    completions: o.shards,
+    parallelism: o.shards,
+    // A pod that dies (killed, OOM, node lost) is replaced; the replacement resumes the same run by --run-name.
+    backoffLimit: 3 * o.shards,
+    podFailurePolicy: {
+      rules: [
+        // 2: bad input, 1: the run finished but some packets were not forwarded. A new pod cannot change either
+        // (it would find the run finished and exit 0): the Job fails, and `reprocess report` says why.
+        { action: 'FailJob', onExitCodes: { containerName: 'reprocess', operator: 'In', values: [1, 2] } },
+        // Evicted or preempted pods do not count against backoffLimit.
+        { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+      ],
+    },
+    template: podTemplate,
+  };
+  const workload = o.schedule === undefined
+    ? { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: o.name, namespace: o.namespace, labels }, spec: jobSpec }
+    : {
+      apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: o.name, namespace: o.namespace, labels },
+      spec: {
+        schedule: o.schedule,
+        // One night at a time: a run still going when the next is due keeps going; the next one is skipped.
+        concurrencyPolicy: 'Forbid',
+        startingDeadlineSeconds: 3600,
+        successfulJobsHistoryLimit: 7,
+        failedJobsHistoryLimit: 7,
+        jobTemplate: { metadata: { labels }, spec: jobSpec },
+      },
+    };
+  return [configMap, pvc, workload];
+}

@@ -1,0 +1,241 @@
+// `reprocess k8s`: the manifests for a run. Every object is validated against the Kubernetes API schema
+// (kubernetes-models: types, required fields, enums); the points a MOSIP operator relies on are checked one by
+// one; the pod's shell command is run for real with a stand-in `reprocess` that prints its arguments.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { ConfigMap, PersistentVolumeClaim } from 'kubernetes-models/v1';
+import { CronJob, Job } from 'kubernetes-models/batch/v1';
+import { BIN } from '@mosip-reprocess/testkit/cli.js';
+import { loadSettings } from 'mosip-reprocess/config/load.js';
+import { registerK8sCommand } from 'mosip-reprocess/cli/k8sCommand.js';
+import type { Io } from 'mosip-reprocess/cli/runCommand.js';
+import { Command, CommanderError } from 'commander';
+
+const CLIENT_SECRET = 'k8s-client-secret-value-1f9a';
+const DB_SECRET = 'k8s-db-password-value-77c2';
+
+interface Out { code: number; stdout: string; stderr: string }
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** `reprocess k8s <args>` in this process (commander and all): fast, so every case can be checked. */
+async function k8s(args: string[], env: Record<string, string> = {}): Promise<Out> {
+  let stdout = '';
+  let stderr = '';
+  const io: Io = {
+    out: (line) => { stdout += line + '\n'; }, err: (line) => { stderr += line + '\n'; }, progress: () => {}, stderrIsTTY: false,
+    env: { REGPROC_CLIENT_PWD: CLIENT_SECRET, DB_PWD: DB_SECRET, ...env },
+  };
+  const program = new Command('reprocess').exitOverride().configureOutput({ writeErr: (t) => { stderr += t; }, writeOut: (t) => { stdout += t; } });
+  registerK8sCommand(program, () => io);
+  const before = process.exitCode;
+  let code = 0;
+  try {
+    await program.parseAsync(['k8s', ...args], { from: 'user' });
+    code = Number(process.exitCode ?? 0);
+  } catch (err) {
+    if (!(err instanceof CommanderError)) throw err;
+    code = 2;
+  } finally {
+    process.exitCode = before;
+  }
+  return { code, stdout, stderr };
+}
+
+/** The real binary, as an operator runs it. */
+function k8sBinary(args: string[], env: Record<string, string>): Promise<Out> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, 'k8s', ...args], { env: { PATH: process.env.PATH ?? '', ...env } },
+      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
+const MODELS: Record<string, new (o: Obj) => { validate(): void }> = {
+  ConfigMap: ConfigMap as never, PersistentVolumeClaim: PersistentVolumeClaim as never, Job: Job as never, CronJob: CronJob as never,
+};
+
+/** Parses the YAML stream and validates every object against the API schema; returns them by kind. */
+function objects(out: Out): Record<string, Obj> {
+  assert.equal(out.code, 0, out.stderr);
+  const docs = parseAllDocuments(out.stdout).map((d) => d.toJSON() as Obj).filter(Boolean);
+  const byKind: Record<string, Obj> = {};
+  for (const doc of docs) {
+    const Model = MODELS[doc.kind];
+    assert.ok(Model, `unexpected kind ${doc.kind}`);
+    new Model(doc).validate(); // throws with the path of the first field that does not fit the schema
+    byKind[doc.kind] = doc;
+  }
+  return byKind;
+}
+
+const podSpec = (o: Record<string, Obj>) => (o.Job ?? o.CronJob!.spec.jobTemplate).spec.template.spec;
+const container = (o: Record<string, Obj>) => podSpec(o).containers[0];
+
+/** Runs the pod's command (sh -c) with a stand-in `reprocess` on PATH that prints its arguments, one a line. */
+function runPodCommand(c: Obj, env: Record<string, string>): string[] {
+  const bin = mkdtempSync(join(tmpdir(), 'k8s-pod-'));
+  writeFileSync(join(bin, 'reprocess'), '#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done\n');
+  chmodSync(join(bin, 'reprocess'), 0o755);
+  const plain = Object.fromEntries((c.env as Obj[]).filter((e) => 'value' in e).map((e) => [e.name, e.value]));
+  const out = execFileSync(c.command[0], [...c.command.slice(1), ...c.args], { env: { PATH: `${bin}:/usr/bin:/bin`, ...plain, ...env }, encoding: 'utf8' });
+  return out.trim().split('\n');
+}
+const after = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
+
+test('k8s: ConfigMap, PVC and an Indexed Job that validate against the API schema, with MOSIP\'s in-cluster names and no secret value', async () => {
+  const out = await k8s(['--db', '--shards', '3', '--limit', '200', '--older-than', '2d']);
+  const o = objects(out);
+  assert.deepEqual(Object.keys(o).sort(), ['ConfigMap', 'Job', 'PersistentVolumeClaim']);
+  for (const secret of [CLIENT_SECRET, DB_SECRET]) assert.ok(!(out.stdout + out.stderr).includes(secret), 'a secret value was printed');
+  for (const obj of Object.values(o)) assert.equal(obj.metadata.namespace, 'regproc');
+
+  const job = o.Job!;
+  assert.equal(job.spec.completionMode, 'Indexed');
+  assert.equal(job.spec.completions, 3);
+  assert.equal(job.spec.parallelism, 3);
+  assert.ok(job.spec.backoffLimit >= 3, 'a killed pod must be replaceable');
+  assert.equal(job.spec.template.metadata.labels['sidecar.istio.io/inject'], 'false');
+  const spec = podSpec(o);
+  assert.equal(spec.restartPolicy, 'Never');
+  assert.equal(spec.securityContext.runAsNonRoot, true);
+  assert.ok(spec.securityContext.runAsUser > 0);
+  const c = container(o);
+  assert.equal(c.image, 'localhost/mosip-reprocess:0.1.0');
+  assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+  assert.equal(c.securityContext.allowPrivilegeEscalation, false);
+  assert.match(c.resources.requests.memory, /^\d+Mi$/);
+  assert.ok(parseInt(c.resources.requests.memory, 10) >= 122, 'the request covers the measured peak RSS (122 MB)');
+  assert.ok(parseInt(c.resources.limits.memory, 10) > parseInt(c.resources.requests.memory, 10));
+  const secretEnv = Object.fromEntries((c.env as Obj[]).filter((e) => e.valueFrom?.secretKeyRef).map((e) => [e.name, e.valueFrom.secretKeyRef]));
+  assert.deepEqual(secretEnv, {
+    REGPROC_CLIENT_PWD: { name: 'keycloak-client-secrets', key: 'mosip_regproc_client_secret' },
+    DB_PWD: { name: 'db-common-secrets', key: 'db-dbuser-password' },
+  });
+  // The only writable mount is the PVC, at /data; the config is read-only.
+  const mounts = Object.fromEntries((c.volumeMounts as Obj[]).map((m) => [m.name, m]));
+  assert.equal(mounts.data.mountPath, '/data');
+  assert.equal(mounts.config.readOnly, true);
+  const volumes = Object.fromEntries((spec.volumes as Obj[]).map((v) => [v.name, v]));
+  assert.equal(volumes.data.persistentVolumeClaim.claimName, o.PersistentVolumeClaim!.metadata.name);
+  assert.equal(volumes.config.configMap.name, o.ConfigMap!.metadata.name);
+  assert.deepEqual(o.PersistentVolumeClaim!.spec.accessModes, ['ReadWriteMany'], 'three pods may run on three nodes');
+
+  // The ConfigMap's config.yaml is a config file the tool reads: MOSIP's names, the given settings, no secret.
+  const dir = mkdtempSync(join(tmpdir(), 'k8s-config-'));
+  writeFileSync(join(dir, 'config.yaml'), o.ConfigMap!.data['config.yaml']);
+  const { settings } = loadSettings({ flags: {}, env: {}, configFile: join(dir, 'config.yaml') });
+  assert.equal(settings.dbHost, 'postgres-postgresql.postgres');
+  assert.equal(settings.dbPort, 5432);
+  assert.equal(settings.dbName, 'mosip_regprc');
+  assert.equal(settings.dbUser, 'regprcuser');
+  assert.equal(settings.server, 'http://regproc-group2.regproc');
+  assert.equal(settings.authServer, 'http://authmanager.kernel');
+  assert.equal(settings.limit, 200);
+  assert.equal(settings.olderThan, 2 * 86400);
+  assert.equal(settings.clientSecret, undefined);
+  assert.equal(settings.dbPassword, undefined);
+  assert.deepEqual(c.args.slice(0, 2), ['--config', '/etc/reprocess/config.yaml']);
+
+  // Pod 2 of 3 (index 1) runs shard 2/3 under the run name <job>-1, with its directories on the volume.
+  const args = runPodCommand(c, { JOB_COMPLETION_INDEX: '1' });
+  assert.equal(after(args, '--shard'), '2/3');
+  assert.equal(after(args, '--run-name'), 'reprocess-1');
+  assert.equal(after(args, '--runs-dir'), '/data/runs');
+  assert.match(after(args, '--log-dir')!, /^\/data\/logs\//);
+  assert.ok(args.includes('--db'));
+  assert.ok(!args.includes('--dry-run'));
+});
+
+test('k8s: --namespace, --image, --name and both secret references are overridable; settings win over the in-cluster defaults', async () => {
+  const o = objects(await k8s([
+    '--db', '--namespace', 'ops', '--image', 'registry.example/reprocess:1', '--name', 'night',
+    '--client-secret', 'my-client/pwd', '--db-password-secret', 'my-db/pwd', '--db-host', 'db.example', '--server', 'https://mosip.example',
+  ]));
+  for (const obj of Object.values(o)) assert.equal(obj.metadata.namespace, 'ops');
+  const c = container(o);
+  assert.equal(c.image, 'registry.example/reprocess:1');
+  assert.deepEqual((c.env as Obj[]).filter((e) => e.valueFrom?.secretKeyRef).map((e) => e.valueFrom.secretKeyRef), [{ name: 'my-client', key: 'pwd' }, { name: 'my-db', key: 'pwd' }]);
+  assert.match(o.ConfigMap!.data['config.yaml'], /^dbHost: db\.example$/m);
+  assert.match(o.ConfigMap!.data['config.yaml'], /^server: https:\/\/mosip\.example$/m);
+  assert.deepEqual(o.PersistentVolumeClaim!.spec.accessModes, ['ReadWriteOnce']);
+  assert.equal(after(runPodCommand(c, { JOB_COMPLETION_INDEX: '0' }), '--run-name'), 'night-0');
+});
+
+test('k8s --dry-run: one pod that only dry-runs the whole selection (no run name, no shard, nothing sent)', async () => {
+  const o = objects(await k8s(['--db', '--dry-run', '--shards', '2']));
+  assert.equal(o.Job!.spec.completions, 1);
+  assert.equal(o.Job!.spec.parallelism, 1);
+  const args = runPodCommand(container(o), { JOB_COMPLETION_INDEX: '0' });
+  assert.ok(args.includes('--dry-run'));
+  assert.ok(!args.includes('--run-name'));
+  assert.ok(!args.includes('--shard'));
+});
+
+test('k8s --schedule: a CronJob whose nightly runs are named by the scheduled date, one night at a time', async () => {
+  const o = objects(await k8s(['--db', '--all', '--schedule', '0 1 * * *', '--name', 'nightly']));
+  assert.deepEqual(Object.keys(o).sort(), ['ConfigMap', 'CronJob', 'PersistentVolumeClaim']);
+  assert.equal(o.CronJob!.spec.schedule, '0 1 * * *');
+  assert.equal(o.CronJob!.spec.concurrencyPolicy, 'Forbid');
+  assert.equal(o.CronJob!.spec.jobTemplate.spec.completionMode, 'Indexed');
+  // The CronJob names each Job <cronjob>-<scheduled time in minutes since 1970>; 2026-11-30 01:00 UTC here.
+  const minutes = String(Date.UTC(2026, 10, 30, 1, 0) / 60_000);
+  const args = runPodCommand(container(o), { JOB_COMPLETION_INDEX: '0', JOB_NAME: `nightly-${minutes}` });
+  assert.equal(after(args, '--run-name'), 'nightly-20261130-0100-0');
+  assert.ok(args.includes('--all'));
+});
+
+test('k8s: files the run names (--file, --query-file) travel in the ConfigMap; a secret in the config file does not', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'k8s-files-'));
+  writeFileSync(join(dir, 'rids.txt'), '10001100010002220250101120000\n');
+  writeFileSync(join(dir, 'night.yaml'), `clientSecret: ${CLIENT_SECRET}\ndbPassword: ${DB_SECRET}\ndelay: 0.5\n`);
+  writeFileSync(join(dir, 'stuck.sql'), 'SELECT reg_id, process, workflow_instance_id FROM regprc.registration LIMIT 10\n');
+  const query = objects(await k8s(['--db', '--query-file', join(dir, 'stuck.sql')]));
+  assert.equal(query.ConfigMap!.data['query.sql'], 'SELECT reg_id, process, workflow_instance_id FROM regprc.registration LIMIT 10\n');
+  assert.match(query.ConfigMap!.data['config.yaml'], /^queryFile: \/etc\/reprocess\/query\.sql$/m);
+  const out = await k8s(['--file', join(dir, 'rids.txt'), '--config', join(dir, 'night.yaml')], { REGPROC_CLIENT_PWD: '', DB_PWD: '' });
+  const o = objects(out);
+  assert.ok(!out.stdout.includes(CLIENT_SECRET) && !out.stdout.includes(DB_SECRET));
+  assert.equal(o.ConfigMap!.data['packets.txt'], '10001100010002220250101120000\n');
+  assert.match(o.ConfigMap!.data['config.yaml'], /^delay: 0\.5$/m);
+  const c = container(o);
+  assert.equal(after(c.args, '--file'), '/etc/reprocess/packets.txt');
+});
+
+test('k8s: bad input is refused with exit 2 and nothing printed on stdout', async () => {
+  const cases: [string[], RegExp][] = [
+    [['--db', '--shards', '0'], /--shards "0"/],
+    [['--db', '--shards', 'two'], /--shards "two"/],
+    [['--db', '--db-url', 'postgres://u:p@h/db'], /unknown option '--db-url'/],
+    [['--db', '--client-secret', 'no-key'], /--client-secret "no-key"/],
+    [['--db', '--schedule', 'every night'], /--schedule "every night"/],
+    [['--db', '--name', 'Night_1'], /--name "Night_1"/],
+    // What the pod itself would refuse is refused here, before anything is applied.
+    [['--file', '/nonexistent/rids.txt'], /--file \/nonexistent\/rids\.txt: cannot read it/],
+    [['--db', '--stages', 'UPLOAD_PACKET'], /--stages adds latest_trn_type_code values to APPROACH 2/],
+    [['--db', '--limit', '0'], /--limit/],
+  ];
+  for (const [args, message] of cases) {
+    const out = await k8s(args);
+    assert.equal(out.code, 2, `${args.join(' ')}: ${out.stderr}`);
+    assert.equal(out.stdout, '', args.join(' '));
+    assert.match(out.stderr, message);
+  }
+  const url = await k8s(['--db'], { REPROCESS_DB_URL: 'postgres://u:pw-in-url@h/db' });
+  assert.equal(url.code, 2);
+  assert.ok(!url.stderr.includes('pw-in-url'));
+});
+
+test('k8s, the binary: secrets set in the environment never reach the output; bad input exits 2 with nothing on stdout', async () => {
+  const env = { REGPROC_CLIENT_PWD: CLIENT_SECRET, DB_PWD: DB_SECRET };
+  const good = await k8sBinary(['--db', '--shards', '2'], env);
+  objects(good);
+  for (const secret of [CLIENT_SECRET, DB_SECRET]) assert.ok(!(good.stdout + good.stderr).includes(secret));
+  const bad = await k8sBinary(['--db', '--shards', '0'], env);
+  assert.equal(bad.code, 2);
+  assert.equal(bad.stdout, '');
+  assert.match(bad.stderr, /--shards "0"/);
+});
