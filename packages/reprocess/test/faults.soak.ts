@@ -15,4 +15,5 @@ defineFaultCases({
   allAtOnceDownMs: 2000,
   allAtOnceTokenMaxUses: 250,
   tuning: ['--breaker-cooldown', '1s'],
+  restartPostgres: true,
 });

@@ -7,10 +7,12 @@ defineFaultCases({
   packets: 150,
   resumePackets: 100,
   tokenMaxUses: 40,
-  downMs: 1000,
+  // Longer than the lost-reply wait (2 x --timeout 1): shorter outages end while every slot waits, and never trip the breaker.
+  downMs: 3000,
   downForGoodAfter: 40,
   downForGoodPatience: '1.5s',
   allAtOnceDownMs: 800,
   allAtOnceTokenMaxUses: 60,
   tuning: ['--breaker-cooldown', '0.3s', '--retry-delay', '0.02s-0.2s'],
+  restartPostgres: false,
 });

@@ -66,8 +66,11 @@ const timesDir = mkdtempSync(join(tmpdir(), 'reprocess-test-times-'));
 const timesFile = join(timesDir, 'files.jsonl');
 const reporter = process.stdout.isTTY ? 'spec' : 'tap';
 const started = performance.now();
+// Test files run side by side (each in its own process, on its own schemas), as most of their time is spent
+// waiting on servers; the soak suite restarts PostgreSQL under its runs, so it runs one file at a time.
+const concurrency = soak ? 1 : Number(process.env.TEST_CONCURRENCY ?? 3);
 const child = spawn(process.execPath, [
-  '--test', '--test-concurrency=1',
+  '--test', `--test-concurrency=${concurrency}`,
   `--test-reporter=${reporter}`, '--test-reporter-destination=stdout',
   `--test-reporter=${join(dirname(fileURLToPath(import.meta.url)), 'fileTimesReporter.js')}`, `--test-reporter-destination=${timesFile}`,
   ...files,
