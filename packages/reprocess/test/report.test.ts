@@ -3,7 +3,7 @@
 // chart drawn; whole-run totals across resumes; a 1,000,000-packet journal gives a small file in flat memory.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,6 +16,7 @@ import { openRun } from '../src/journal/runStore.js';
 import { buildRunReport } from '../src/report/html/buildRunReport.js';
 import { writeRunCsv } from '../src/report/csv.js';
 import { CHART_PROBE, NO_CHROMIUM, visit } from './htmlReport/chromium.js';
+import { syntheticRun } from './htmlReport/synthetic.js';
 import { countsOf, externalReferences, parseCsv, tableRows, tally } from './htmlReport/tables.js';
 
 const SECRET = 'report-secret-7f3a';
@@ -163,7 +164,7 @@ test('the report opens in headless Chromium: no console error, no request but th
   // The real run's report, and a resumed --pace auto run's (pipeline and waiting-time charts, markers).
   const paced = join(work, 'paced.html');
   const runsDir = join(work, 'paced-runs');
-  const run = syntheticRun(runsDir, 3000, { pace: true });
+  const run = syntheticRun(runsDir, 3000, SECRET, { pace: true });
   const built = await buildRunReport(openRun(runsDir, run), { db: null, schema: db.schema, csvCommand: 'reprocess report x --csv' });
   writeFileSync(paced, built.html);
   // The dry run's report too (4 charts, no list of packets).
@@ -207,41 +208,6 @@ test('the report opens in headless Chromium: no console error, no request but th
   }
 });
 
-/** A run directory with a synthetic journal written fast: `n` packets, some failing, an interruption and a resume. */
-function syntheticRun(runsDir: string, n: number, opts: { pace?: boolean } = {}): string {
-  const id = '20261130-010000-abcd';
-  const dir = join(runsDir, id);
-  mkdirSync(dir, { recursive: true });
-  const t0 = Date.parse('2026-11-30T01:00:00.000Z');
-  const half = Math.floor(n / 2);
-  const resumeAt = t0 + half * 10 + 600_000;
-  writeFileSync(join(dir, 'run.json'), JSON.stringify({
-    id, createdAt: new Date(t0).toISOString(), flags: { db: true }, configFile: null, source: 'db (APPROACH 1)', resumes: [new Date(resumeAt).toISOString()],
-    settings: { server: 'https://mosip.example', clientSecret: '(set, hidden)', dbUrl: `postgres://regprc:${SECRET}@db/mosip_regprc`, approach: 1, trnStatuses: ['SUCCESS'], maxRetries: 500, olderThan: '1d', excludeStatuses: ['PROCESSED'], limit: n },
-  }));
-  const fd = openSync(join(dir, 'journal.jsonl'), 'w');
-  let buf = '';
-  const outcomes = ['forwarded', 'forwarded', 'forwarded', 'forwarded', 'forwarded', 'forwarded', 'forwarded', 'not_found', 'not_uploaded', 'stage_error'];
-  for (let i = 0; i < n; i++) {
-    const ms = i < half ? t0 + i * 10 : resumeAt + 1000 + (i - half) * 10;
-    if (i === half) {
-      buf += `{"t":"end","at":"${new Date(t0 + half * 10).toISOString()}","exitCode":1,"stop":"interrupted"}\n`;
-    }
-    const at = new Date(ms).toISOString();
-    const wf = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-    const rid = `1000110001${String(i).padStart(19, '0')}`;
-    const o = outcomes[i % 10]!;
-    buf += `{"t":"send","at":"${at}","wf":"${wf}","rid":"${rid}","process":"${i % 4 ? 'NEW' : 'UPDATE'}","iteration":1,"source":null,"origin":"db","attempt":1,"stage":"${i % 3 ? 'UPLOAD_PACKET' : 'QUALITY_CHECK'}"}\n`;
-    buf += `{"t":"result","at":"${at}","wf":"${wf}","rid":"${rid}","attempt":1,"outcome":"${o}","http":200,"reply":"${o === 'forwarded' ? 'ok' : 'no'}","latencyMs":${(i * 7) % 900},"startedAt":"${at}"}\n`;
-    if (opts.pace && i % 20 === 0) buf += `{"t":"pace","at":"${at}","ratePerSec":${5 + (i % 9)},"inPipeline":${(i * 3) % 40},"waitingMs":${(i * 11) % 20000},"maxWaitMs":15000}\n`;
-    if (i === 100) buf += `{"t":"breaker","at":"${at}","state":"open","detail":"12 of 20 failed in transit"}\n{"t":"token","at":"${at}","reason":"expiry"}\n`;
-    if (buf.length > 1 << 20) { writeSync(fd, buf); buf = ''; }
-  }
-  buf += `{"t":"end","at":"${new Date(resumeAt + 2000 + n * 10).toISOString()}","exitCode":1,"stop":null}\n`;
-  writeSync(fd, buf);
-  closeSync(fd);
-  return id;
-}
 
 test('a resumed run: whole-run totals count each packet once (a 5xx then forwarded; in doubt then delivered); every attempt listed', async () => {
   const runsDir = join(work, 'resumed');
@@ -290,26 +256,4 @@ test('a resumed run: whole-run totals count each packet once (a 5xx then forward
     [wf(1)]: 'forwarded', [wf(2)]: 'forwarded', [wf(3)]: 'delivered_on_resume', [wf(4)]: 'not_found',
   });
   assert.equal(csv.find((c) => c.workflow_instance_id === wf(2))!.sent_at_utc, at(102));
-});
-
-test('a 1,000,000-packet journal gives a report of a few hundred KB (aggregated, the list capped) and its numbers are exact', async () => {
-  const runsDir = join(work, 'million');
-  const id = syntheticRun(runsDir, 1_000_000);
-  const started = performance.now();
-  const built = await buildRunReport(openRun(runsDir, id), { db: null, schema: 'regprc', csvCommand: 'reprocess report x --csv' });
-  const seconds = (performance.now() - started) / 1000;
-  const bytes = Buffer.byteLength(built.html);
-  console.log(`1,000,000 packets: report ${(bytes / 1024).toFixed(0)} KB, journal read in ${seconds.toFixed(1)} s, rss ${Math.round(process.memoryUsage().rss / 1048576)} MB`);
-  assert.ok(bytes < 3 * 1024 * 1024, `${bytes} bytes`);
-  const totals = countsOf(built.html, 'totals');
-  assert.deepEqual(totals, { forwarded: 700_000, not_found: 100_000, not_uploaded: 100_000, stage_error: 100_000 });
-  assert.equal(tableRows(built.html, 'not-forwarded').length, 1000);
-  assert.match(built.html, /The first 1,000 of 300,000 are listed/);
-  assert.ok(tableRows(built.html, 'timeline').length <= 240);
-  // Latencies are (i * 7) % 900 for i < 1,000,000: the exact quantile from the journal's own values.
-  const all = Array.from({ length: 1_000_000 }, (_, i) => (i * 7) % 900).sort((a, b) => a - b);
-  assert.equal(countsOf(built.html, 'latency-quantiles').p95, all[Math.ceil(0.95 * all.length) - 1]);
-  assert.deepEqual(countsOf(built.html, 'by-process', 5), { NEW: 750_000, UPDATE: 250_000 });
-  assert.equal(built.html.includes(SECRET), false, 'the password in a database URL setting is hidden');
-  assert.match(built.html, /postgres:\/\/regprc:\(hidden\)@db/);
 });

@@ -15,6 +15,13 @@ import { startEmbeddedPostgres } from '@mosip-reprocess/simulator/embedded/pglit
 import { findPostgresBinDir, startRealPostgres } from './postgresServer.js';
 import type { FileTime } from './fileTimesReporter.js';
 
+// The longest files start first, so that running side by side no long file is left to run alone at the end.
+const LONG_FILES = ['runLifecycle', 'faults', 'faultsServer', 'cliRun', 'demo', 'pacing', 'paceAuto', 'cliSafety', 'report', 'action', 'inputEdges'];
+function weight(file: string): number {
+  const i = LONG_FILES.findIndex((name) => basename(file).startsWith(`${name}.`));
+  return i < 0 ? 0 : LONG_FILES.length - i;
+}
+
 const packagesDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const args = process.argv.slice(2);
 const soak = args.includes('--soak');
@@ -25,7 +32,7 @@ const files = readdirSync(packagesDir)
   .filter((dir) => existsSync(dir))
   .flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith(suffix)).map((f) => join(dir, f)))
   .filter((f) => only.length === 0 || only.some((o) => basename(f).includes(o)))
-  .sort((a, b) => basename(a).localeCompare(basename(b)));
+  .sort((a, b) => weight(b) - weight(a) || basename(a).localeCompare(basename(b)));
 
 let url = process.env.DATABASE_URL;
 let backend: string;

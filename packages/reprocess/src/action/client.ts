@@ -1,7 +1,10 @@
 // Sends one workflow action request with the client token (shared with the notifier's MosipClient: same
 // authmanager, same cookie), and classifies the reply per RID. A 401 gets one fresh token and one more try.
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
+import { lazy } from '../lazy.js';
+
+const undici = lazy<typeof import('undici')>('undici');
 import { authCookie } from '@mosip-reprocess/contract/wire.js';
 import type { MosipClient } from '../notifier/client.js';
 import { classifyWorkflowActionReply, WORKFLOW_ACTION_PATH, workflowActionRequest, type ClassifiedReply, type WorkflowAction } from './contract.js';
@@ -17,7 +20,7 @@ export class WorkflowActionClient {
 
   constructor(private readonly auth: MosipClient, private readonly actionServer: string, tls: { caFile?: string | undefined; insecure: boolean; timeoutSeconds: number }) {
     const ca = tls.caFile ? readFileSync(tls.caFile) : undefined;
-    this.agent = new Agent({
+    this.agent = new (undici().Agent)({
       headersTimeout: tls.timeoutSeconds * 1000, bodyTimeout: tls.timeoutSeconds * 1000,
       connect: { rejectUnauthorized: !tls.insecure, ...(ca ? { ca } : {}), timeout: tls.timeoutSeconds * 1000 },
     });
@@ -36,7 +39,7 @@ export class WorkflowActionClient {
 
   private async post(rids: readonly string[], action: WorkflowAction, token: string): Promise<ActionReply> {
     try {
-      const res = await request(this.actionServer + WORKFLOW_ACTION_PATH, {
+      const res = await undici().request(this.actionServer + WORKFLOW_ACTION_PATH, {
         method: 'POST', dispatcher: this.agent,
         headers: { 'content-type': 'application/json', cookie: authCookie(token) },
         body: JSON.stringify(workflowActionRequest(rids, action)),
@@ -45,7 +48,7 @@ export class WorkflowActionClient {
       return { ...classifyWorkflowActionReply(res.statusCode, text, rids), http: res.statusCode, text: text.slice(0, 2000) };
     } catch (err) {
       return {
-        outcomes: new Map(rids.map((r) => [r, 'network_error'] as const)), error: null, http: null,
+        outcomes: new Map(rids.map((r) => [r, 'network_error'] as const)), error: null, reply: null, http: null,
         text: (err as Error).message ?? String(err),
       };
     }

@@ -1,7 +1,11 @@
 // Resolves the run settings from four layers: flags win, then environment, then the YAML config file, then
 // defaults. A bad value is reported with where it came from (flag, variable, or file:line) and exit code 2.
 import { readFileSync } from 'node:fs';
-import { LineCounter, isCollection, isMap, isScalar, parseDocument, visit, type Document } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
+import { lazy } from '../lazy.js';
+
+/** Only a run with a config file needs the YAML parser. */
+const yaml = lazy<typeof import('yaml')>('yaml');
 import { InputError } from '../errors.js';
 import { shownValue } from './values.js';
 import { SETTINGS, SETTINGS_SCHEMA, SECRET_KEYS, flagName, settingByKey, type Settings } from './settings.js';
@@ -42,23 +46,23 @@ function fromFile(path: string): Map<string, Layered> {
   } catch (err) {
     throw new InputError(`config file ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const lineCounter = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter, prettyErrors: false });
   const lineOf = (offset: number | undefined) => (offset === undefined ? 1 : lineCounter.linePos(offset).line);
   if (doc.errors.length > 0) throw new InputError(yamlErrorText(path, text, doc, lineCounter));
   const out = new Map<string, Layered>();
   if (doc.contents === null) return out;
-  if (!isMap(doc.contents)) throw new InputError(`config file ${path}:1: expected a map of settings (key: value)`);
+  if (!yaml().isMap(doc.contents)) throw new InputError(`config file ${path}:1: expected a map of settings (key: value)`);
   for (const pair of doc.contents.items) {
     const keyNode = pair.key;
-    const rawKey = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
-    const line = lineOf(isScalar(keyNode) ? keyNode.range?.[0] : undefined);
+    const rawKey = yaml().isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
+    const line = lineOf(yaml().isScalar(keyNode) ? keyNode.range?.[0] : undefined);
     const key = camel(rawKey);
     const alias = SETTINGS.find((s) => 'flag' in s && flagAttribute(s.flag) === key)?.key;
     const setting = settingByKey(key) ?? (alias ? settingByKey(alias) : undefined);
     if (!setting) throw new InputError(`config file ${path}:${line}: unknown setting "${rawKey}"`);
     const valueNode = pair.value;
-    out.set(setting.key, { value: isScalar(valueNode) ? valueNode.value : (valueNode as { toJSON(): unknown })?.toJSON?.(), origin: `${path}:${line} (${rawKey})` });
+    out.set(setting.key, { value: yaml().isScalar(valueNode) ? valueNode.value : (valueNode as { toJSON(): unknown })?.toJSON?.(), origin: `${path}:${line} (${rawKey})` });
   }
   return out;
 }
@@ -89,15 +93,15 @@ function yamlErrorText(path: string, text: string, doc: Document, lineCounter: L
 /** The offset of the "[", "{" or quote that runs on to offset without being closed, if there is one. */
 function unclosedBefore(doc: Document, text: string, offset: number): number | null {
   let found: number | null = null;
-  visit(doc, {
+  yaml().visit(doc, {
     Node(_key, node) {
       const range = node.range;
       if (!range || range[0] >= offset || range[1] < offset - 1) return;
       const open = text.charAt(range[0]);
       const close = text.charAt(range[1] - 1);
-      const unclosed = isCollection(node) && node.flow
+      const unclosed = yaml().isCollection(node) && node.flow
         ? (open === '[' && close !== ']') || (open === '{' && close !== '}')
-        : isScalar(node) && (open === '"' || open === "'") && (range[1] - range[0] < 2 || close !== open);
+        : yaml().isScalar(node) && (open === '"' || open === "'") && (range[1] - range[0] < 2 || close !== open);
       if (unclosed && (found === null || range[0] > found)) found = range[0];
     },
   });

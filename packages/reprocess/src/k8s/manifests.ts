@@ -5,7 +5,9 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { stringify } from 'yaml';
+import { lazy } from '../lazy.js';
+
+const yaml = lazy<typeof import('yaml')>('yaml');
 import { loadSettings } from '../config/load.js';
 import { SECRET_KEYS, type Settings } from '../config/settings.js';
 import { InputError } from '../errors.js';
@@ -131,7 +133,7 @@ export function renderManifests(flags: RunFlags, env: NodeJS.ProcessEnv, options
   if (flags.resendInDoubt) sourceArgs.push('--resend-in-doubt');
   const configYaml = `# reprocess settings for ${options.name}, rendered by \`reprocess k8s\`. Secrets are not here: they come from\n`
     + `# Kubernetes Secrets (REGPROC_CLIENT_PWD, DB_PWD) by reference. --runs-dir, --log-dir and --shard are set by the pod's command.\n`
-    + stringify(config);
+    + yaml().stringify(config);
   const size = Buffer.byteLength(configYaml) + Object.values(files).reduce((n, t) => n + Buffer.byteLength(t), 0);
   if (size > CONFIGMAP_MAX) throw new InputError(`the settings and files (${Object.keys(files).join(', ') || 'config.yaml'}) come to ${size} bytes; a ConfigMap holds at most 1 MiB: split --file into smaller runs or select with --db`);
 
@@ -145,7 +147,7 @@ export function renderManifests(flags: RunFlags, env: NodeJS.ProcessEnv, options
     `# both in namespace ${options.namespace}. A pod can only read Secrets of its own namespace: MOSIP keeps db-common-secrets`,
     `# in namespace postgres, so copy it into ${options.namespace} first (see the README, "On Kubernetes").`,
   ].join('\n');
-  return { objects, yaml: header + '\n' + objects.map((o) => '---\n' + stringify(o, { lineWidth: 0 })).join('') };
+  return { objects, yaml: header + '\n' + objects.map((o) => '---\n' + yaml().stringify(o, { lineWidth: 0 })).join('') };
 }
 
 function readText(path: string, origin: string): string {

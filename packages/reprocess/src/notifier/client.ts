@@ -1,7 +1,10 @@
 // The MOSIP client: a client token from authmanager and the securezone notification, over keep-alive
 // connections. Every wire detail comes from ./wire.ts. Tokens never leave this module except in the Cookie header.
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
+import { lazy } from '../lazy.js';
+
+const undici = lazy<typeof import('undici')>('undici');
 import type { Packet } from '../domain/packet.js';
 import {
   AUTH_PATH, NOTIFICATION_PATH, authCookie, authRequestBody, classifyReply, decodeReply, notificationBody,
@@ -74,7 +77,7 @@ export class MosipClient {
 
   constructor(private readonly settings: ClientSettings) {
     const ca = settings.caFile ? readFileSync(settings.caFile) : undefined;
-    this.agent = new Agent({
+    this.agent = new (undici().Agent)({
       connections: Math.max(1, settings.connections ?? 1),
       keepAliveTimeout: 30_000,
       headersTimeout: settings.timeoutSeconds * 1000,
@@ -109,7 +112,7 @@ export class MosipClient {
     let headers: Record<string, string | string[] | undefined>;
     let text: string;
     try {
-      const res = await request(url, {
+      const res = await undici().request(url, {
         method: 'POST',
         dispatcher: this.agent,
         headers: { 'content-type': 'application/json', accept: 'application/json' },
@@ -164,7 +167,7 @@ export class MosipClient {
   private async post(packet: Packet, token: string): Promise<Omit<NotifyResult, 'attempts' | 'latencyMs'>> {
     const url = this.settings.server + NOTIFICATION_PATH;
     try {
-      const res = await request(url, {
+      const res = await undici().request(url, {
         method: 'POST',
         dispatcher: this.agent,
         headers: { 'content-type': 'application/json', cookie: authCookie(token) },

@@ -1,7 +1,10 @@
 // An operator's own SELECT (--query-file), run inside a READ ONLY transaction and read through a cursor,
 // so it can neither change data nor load a huge result into memory.
 import type pg from 'pg';
-import Cursor from 'pg-cursor';
+import type CursorType from 'pg-cursor';
+import { lazy } from '../lazy.js';
+
+const Cursor = lazy<typeof CursorType>('pg-cursor');
 import { beginTransaction } from '@mosip-reprocess/contract/sql/transaction.js';
 
 export const REQUIRED_COLUMNS = ['reg_id', 'process', 'workflow_instance_id'] as const;
@@ -27,7 +30,7 @@ export async function* readOnlyRows(client: pg.PoolClient, sql: string, batchSiz
   const tx = await beginTransaction(client, 'read only snapshot');
   try {
     await client.query('SELECT 1');
-    const cursor = client.query(new Cursor<CustomQueryRow>(normaliseQueryText(sql)));
+    const cursor = client.query(new (Cursor())<CustomQueryRow>(normaliseQueryText(sql)));
     try {
       for (;;) {
         const rows = await cursor.read(batchSize);
