@@ -10,7 +10,12 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-export const systemClock: Clock = {
-  now: () => performance.now(),
-  sleep: (ms, signal) => sleep(ms, undefined, signal ? { signal } : undefined),
-};
+const sleepFor = (ms: number, signal?: AbortSignal) => sleep(ms, undefined, signal ? { signal } : undefined);
+
+export const systemClock: Clock = { now: () => performance.now(), sleep: sleepFor };
+
+/**
+ * The same, with `now()` the time of day (epoch ms): for waits measured against what the database stamped
+ * (latest_trn_dtimes), as the lost-reply and in-doubt rules do.
+ */
+export const wallClock: Clock = { now: () => Date.now(), sleep: sleepFor };

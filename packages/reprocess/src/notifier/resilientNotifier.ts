@@ -16,7 +16,7 @@
 // operator decides (`verify` shows what its row says later; `--resend-in-doubt` on a resume sends it).
 // Other transient failures (a 5xx the gateway or the auth filter gave before the stage, a stage that could not
 // reach its own database: nothing was committed) are sent again after the backoff.
-import { setTimeout as sleep } from 'node:timers/promises';
+import { wallClock, type Clock } from '../clock.js';
 import type { Packet } from '../domain/packet.js';
 import type { NotifyResult } from './client.js';
 import { isTransientStageError, type NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
@@ -80,17 +80,8 @@ export function backoffMs(attempt: number, s: RetrySettings): number {
   return Math.round((s.random ?? Math.random)() * ceiling);
 }
 
-/** Time as the notifier sees it; tests inject one that does not wait. */
-export interface NotifierClock {
-  now(): number;
-  /** Resolves after `ms`; rejects when `signal` aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-export const systemClock: NotifierClock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) => sleep(ms, undefined, signal ? { signal } : undefined),
-};
+/** Time as the notifier sees it (the time of day: it is compared with the database's stamps); tests inject one that does not wait. */
+export type NotifierClock = Clock;
 
 export interface ResilientSettings {
   retry: RetrySettings;
@@ -110,7 +101,7 @@ export class ResilientNotifier implements Notifier {
   private readonly clock: NotifierClock;
 
   constructor(private readonly inner: Notifier, private readonly breaker: CircuitBreaker, private readonly settings: ResilientSettings) {
-    this.clock = settings.clock ?? systemClock;
+    this.clock = settings.clock ?? wallClock;
   }
 
   async notify(packet: Packet): Promise<NotifyResult> {

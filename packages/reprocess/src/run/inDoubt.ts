@@ -12,7 +12,8 @@
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import type { SendRecord } from '../journal/records.js';
 import { evidenceForSends, type Evidence } from '../notifier/deliveryEvidence.js';
-import { systemClock, type NotifierClock } from '../notifier/resilientNotifier.js';
+import { wallClock } from '../clock.js';
+import type { NotifierClock } from '../notifier/resilientNotifier.js';
 
 export interface InDoubtDecision {
   send: SendRecord;
@@ -37,7 +38,7 @@ export async function settleInDoubt(
   if (inFlight.length === 0) return [];
   if (resendAll) return inFlight.map((send) => ({ send, decision: 'resend', detail: '--resend-in-doubt' }));
   if (!db) return inFlight.map((send) => ({ send, decision: 'unresolved', detail: `no database to check; ${RESEND_HINT}` }));
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? wallClock;
   const waitUntil = clock.now() + options.settleAfterMs;
   const ask = async (sends: readonly SendRecord[]): Promise<Evidence[] | Error> => {
     try {

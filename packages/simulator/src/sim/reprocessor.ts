@@ -21,6 +21,7 @@ import { findResumablePackets, type ResumableRegistration } from '../sql/findRes
 import { insertStatusTransaction } from '../sql/insertStatusTransaction.js';
 import { rewriteLatestTransaction } from '../sql/rewriteLatestTransaction.js';
 import { topicFor, type ForwardedMessage } from './forwarding.js';
+import { inTransaction } from '@mosip-reprocess/contract/sql/transaction.js';
 
 export interface ReprocessorSettings {
   /** registration.processor.reprocess.fetchsize (C: 100). */
@@ -117,10 +118,8 @@ async function write(pool: pg.Pool, schema: string, row: ResumableRegistration, 
   updBy: string | undefined; regProcessRetryCount?: number;
 }): Promise<void> {
   const transactionId = randomUUID();
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    await client.query('BEGIN');
+  // One transaction: the transaction row and the registration row are written together, or neither is.
+  await inTransaction(pool, async (client) => {
     await insertStatusTransaction(client, schema, {
       id: transactionId, regId: row.regId, parentRegtrnId: row.latestTrnId, trnTypeCode: TRN_TYPE.PACKET_REPROCESS,
       statusCode: w.latestTrnStatusCode, subStatusCode: w.subStatusCode, statusComment: w.comment, refId: row.regId,
@@ -132,13 +131,5 @@ async function write(pool: pg.Pool, schema: string, row: ResumableRegistration, 
       ...(w.updBy === undefined ? {} : { updBy: w.updBy }),
       ...(w.regProcessRetryCount === undefined ? {} : { regProcessRetryCount: w.regProcessRetryCount }),
     });
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {
-      broken = true;
-    });
-    throw error;
-  } finally {
-    client.release(broken);
-  }
+  }, { commitIf: () => true });
 }

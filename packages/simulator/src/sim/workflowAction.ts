@@ -18,6 +18,7 @@ import {
 import { findActiveRegistrationsByRegIds, type ActionRegistration } from '../sql/findActiveRegistrationsByRegIds.js';
 import { insertStatusTransaction } from '../sql/insertStatusTransaction.js';
 import { rewriteLatestTransaction } from '../sql/rewriteLatestTransaction.js';
+import { inTransaction } from '@mosip-reprocess/contract/sql/transaction.js';
 
 /** Which branch a request took (the simulator's ground truth). */
 export type WorkflowActionPath =
@@ -190,10 +191,8 @@ async function applyToRow(deps: WorkflowActionDeps, row: ActionRegistration, act
   }
   const transactionId = randomUUID();
   const comment = workflowActionStatusComment(action);
-  const client = await deps.pool.connect();
-  let broken = false;
-  try {
-    await client.query('BEGIN');
+  // One transaction: the transaction row and the registration row are written together, or neither is.
+  await inTransaction(deps.pool, async (client) => {
     await insertStatusTransaction(client, deps.schema, {
       id: transactionId, regId: row.regId, parentRegtrnId: row.latestTrnId, trnTypeCode: WORKFLOW_RESUME_TRN_TYPE_CODE,
       statusCode: latestTrnStatusCode, subStatusCode: WORKFLOW_ACTION_SUB_STATUS_CODE, statusComment: comment,
@@ -204,15 +203,7 @@ async function applyToRow(deps: WorkflowActionDeps, row: ActionRegistration, act
       latestTrnTypeCode: WORKFLOW_RESUME_TRN_TYPE_CODE, latestTrnStatusCode, regStageName, statusComment: comment,
       clearPause: true,
     });
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {
-      broken = true;
-    });
-    throw error;
-  } finally {
-    client.release(broken);
-  }
+  }, { commitIf: () => true });
 }
 
 /** WorkflowActionResponseDTO: id and version from configuration, not from the request. */
