@@ -118,6 +118,13 @@ export interface PaceRecord {
   maxWaitMs: number;
 }
 
+/** A new client token after the first: fetched ahead of its expiry, or after a 401. */
+export interface TokenRecord {
+  t: 'token';
+  at: string;
+  reason: 'expiry' | '401';
+}
+
 /** The circuit breaker opened, probed or closed. */
 export interface BreakerRecord {
   t: 'breaker';
@@ -127,4 +134,4 @@ export interface BreakerRecord {
 }
 
 export type JournalRecord = SendRecord | ResultRecord | InDoubtRecord | NoteRecord | StartRecord | EndRecord | DroppedRecord
-  | ActionSendRecord | ActionResultRecord | PaceRecord | BreakerRecord;
+  | ActionSendRecord | ActionResultRecord | PaceRecord | BreakerRecord | TokenRecord;

@@ -74,6 +74,8 @@ export class MosipClient {
   private refreshAt: number | null = null;
   /** How many tokens this client fetched (the first, and each re-authentication). */
   authentications = 0;
+  /** Told when a run fetches a new token after its first: ahead of expiry, or after a 401 (the journal marks it). */
+  onNewToken: ((reason: 'expiry' | '401') => void) | null = null;
 
   constructor(private readonly settings: ClientSettings) {
     const ca = settings.caFile ? readFileSync(settings.caFile) : undefined;
@@ -141,11 +143,15 @@ export class MosipClient {
   /** Sends one notification. A 401 makes it fetch a new token and try once more. */
   async notify(packet: Packet): Promise<NotifyResult> {
     const started = performance.now();
-    if (this.token && this.refreshAt !== null && Date.now() >= this.refreshAt) this.forget(this.token);
+    if (this.token && this.refreshAt !== null && Date.now() >= this.refreshAt) {
+      this.forget(this.token);
+      this.onNewToken?.('expiry');
+    }
     let token = this.token ?? (await this.authenticate());
     let result = await this.post(packet, token);
     let attempts = 1;
     if (result.outcome === 'unauthorized') {
+      if (this.token === token) this.onNewToken?.('401');
       this.forget(token);
       token = await this.authenticate();
       result = await this.post(packet, token);

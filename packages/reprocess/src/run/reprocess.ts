@@ -260,6 +260,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
       maxPackets: settings.maxPackets, alreadySent: flags.all ? alreadyAcknowledged : 0,
       maxDurationSeconds: settings.maxDuration, until,
     });
+    client.onNewToken = (reason) => j.append({ t: 'token', at: new Date().toISOString(), reason });
     const breaker = new CircuitBreaker({
       window: 20, minSamples: 5, failureRate: settings.breakerThreshold,
       cooldownMs: settings.breakerCooldown * 1000, patienceMs: settings.breakerPatience * 1000,
