@@ -1,8 +1,7 @@
 // Command-line values for the simulated 1.2.0.1 pipeline (src/sim/pipeline.ts), shared by `reprocess demo` and
 // `reprocess sim --pipeline`: parsed and checked here, so both commands accept and reject the same values.
-import { parseNumber, ValueProblem } from 'mosip-reprocess/config/values.js';
+import { parseDurationMs, parseNumber, ValueProblem } from 'mosip-reprocess/config/values.js';
 import { InputError } from 'mosip-reprocess/errors.js';
-import { parseDuration } from 'mosip-reprocess/config/duration.js';
 import { PIPELINE_DEFAULTS, type FailureMode } from '../sim/pipeline.js';
 
 /** What a user types (commander hands strings; the demo's defaults are numbers). */
@@ -65,9 +64,13 @@ export function parsePipelineSettings(
   const seedRaw = input.seed ?? defaults.seed;
   const seed = seedRaw === undefined ? undefined : numberOption(flags.seed, seedRaw, 0, 2 ** 32 - 1, 'random seed', true);
   const ageRaw = input.maxMessageAge ?? defaults.maxMessageAgeSeconds ?? PIPELINE_DEFAULTS.maxMessageAgeMs / 1000;
-  const ageSeconds = typeof ageRaw === 'number' ? ageRaw : /^\s*\d+(\.\d+)?\s*$/.test(ageRaw) ? Number(ageRaw) : parseDuration(ageRaw);
-  if (ageSeconds === null || !Number.isFinite(ageSeconds) || ageSeconds <= 0) {
-    throw new InputError(`${flags.maxMessageAge ?? '--pipeline-max-message-age'} must be a positive age like 3600s, 20s or 1h, got ${ageRaw}`);
+  let ageSeconds: number;
+  try {
+    // Bare numbers are seconds; at most a day (MOSIP's is 3600 s), which a timer can hold.
+    ageSeconds = parseDurationMs(ageRaw, { bareUnit: 's', minMs: 0, aboveMin: true, maxMs: 86_400_000 }) / 1000;
+  } catch (err) {
+    if (!(err instanceof ValueProblem)) throw err;
+    throw new InputError(`${flags.maxMessageAge ?? '--pipeline-max-message-age'} must be a positive age like 3600s, 20s or 1h (at most 1d), got ${ageRaw}`);
   }
   const uploadRetryLimit = numberOption(flags.uploadRetryLimit ?? '--pipeline-upload-retry-limit',
     input.uploadRetryLimit ?? defaults.uploadRetryLimit ?? PIPELINE_DEFAULTS.uploadRetryLimit, 1, 32767, 'uploader passes before FAILED', true);
