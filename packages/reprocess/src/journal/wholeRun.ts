@@ -1,11 +1,10 @@
 // A run as a whole, across all its attempts (the first start and every --resume): what it notified, how each
 // packet ended, and whether it is finished. `runs`, `report`, `verify` and `--resume last` read runs this way.
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
 import { OUTCOMES, type NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
 import type { RunSummary } from '../run/types.js';
-import type { JournalRecord } from './records.js';
+import type { EndRecord, JournalRecord, StartRecord } from './records.js';
 import { readJournal, replay, type Replayed } from './replay.js';
 import { listRunIds, openRun, type RunHandle } from './runStore.js';
 
@@ -101,15 +100,63 @@ export function readWholeRun(run: RunHandle): WholeRun {
   }
   for (const p of notified) counts[p.outcome] += 1;
   const summary = existsSync(run.summaryPath) ? JSON.parse(readFileSync(run.summaryPath, 'utf8')) as StoredSummary : null;
-  const status: RunStatus = replayed.ended ? (replayed.lastEnd?.stop ? 'stopped' : 'finished') : liveness(replayed);
-  const unfinished = status === 'crashed' || status === 'running or crashed'
-    || (status === 'stopped' && replayed.lastEnd?.stopKind !== 'canary_failed');
+  const { status, unfinished } = statusOf(replayed);
   return { run, replayed, summary, status, unfinished, notified, counts, inFlight: replayed.inFlight.size, attempts: attemptsOf(records) };
 }
 
+/** How the latest attempt stands: its last start record, and its end record if it wrote one. */
+interface LatestAttempt {
+  ended: boolean;
+  lastEnd: EndRecord | null;
+  lastStart: StartRecord | null;
+}
+
+function statusOf(latest: LatestAttempt): { status: RunStatus; unfinished: boolean } {
+  const status: RunStatus = latest.ended ? (latest.lastEnd?.stop ? 'stopped' : 'finished') : liveness(latest.lastStart);
+  const unfinished = status === 'crashed' || status === 'running or crashed'
+    || (status === 'stopped' && latest.lastEnd?.stopKind !== 'canary_failed');
+  return { status, unfinished };
+}
+
+const TAIL_BYTES = 64 * 1024;
+
+/**
+ * The latest attempt read from the journal's last 64 KB: the last start or end record decides, as in replay().
+ * Null when neither is there (a long attempt still going, or crashed): then only the whole journal can tell.
+ */
+function latestAttemptFromTail(journalPath: string): LatestAttempt | null {
+  let text: string;
+  try {
+    const fd = openSync(journalPath, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const length = Math.min(size, TAIL_BYTES);
+      const buffer = Buffer.alloc(length);
+      readSync(fd, buffer, 0, length, size - length);
+      text = buffer.toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ended: false, lastEnd: null, lastStart: null };
+    throw err;
+  }
+  const lines = text.split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    let record: JournalRecord;
+    try {
+      record = JSON.parse(lines[i]!) as JournalRecord; // the first line may be cut by the tail, the last torn: skipped
+    } catch {
+      continue;
+    }
+    if (record.t === 'end') return { ended: true, lastEnd: record, lastStart: null };
+    if (record.t === 'start') return { ended: false, lastEnd: null, lastStart: record };
+  }
+  return null;
+}
+
 /** An attempt without an end record is running if its process is alive on this host, crashed if not. */
-function liveness(replayed: Replayed): RunStatus {
-  const start = replayed.lastStart;
+function liveness(start: StartRecord | null): RunStatus {
   if (!start || start.host !== hostname()) return 'running or crashed';
   try {
     process.kill(start.pid, 0);
@@ -119,15 +166,16 @@ function liveness(replayed: Replayed): RunStatus {
   }
 }
 
-/** The newest run of the runs directory that did not finish, or null. */
+/**
+ * The newest run of the runs directory that did not finish, or null. Every new run asks (to report a crashed
+ * one), so each journal's tail is read, not the whole journal of every finished run.
+ */
 export function latestUnfinishedRun(runsDir: string): string | null {
   const ids = listRunIds(runsDir);
   for (let i = ids.length - 1; i >= 0; i--) {
-    if (readWholeRun(openRun(runsDir, ids[i]!)).unfinished) return ids[i]!;
+    const run = openRun(runsDir, ids[i]!);
+    const latest = latestAttemptFromTail(run.journalPath) ?? replay(readJournal(run.journalPath));
+    if (statusOf(latest).unfinished) return ids[i]!;
   }
   return null;
-}
-
-export function absoluteRunsDir(runsDir: string): string {
-  return resolve(runsDir);
 }
