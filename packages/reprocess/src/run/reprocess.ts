@@ -127,13 +127,15 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     // --limit is the whole run's size: a resume takes only what the earlier attempts left (in-doubt packets an
     // earlier resume settled count as taken too).
     const remaining = Math.max(0, settings.limit - (flags.all ? 0 : alreadyAcknowledged + (replayed?.settled.size ?? 0)));
-    const source = await openSource(mode, flags, settings, pool, emit, remaining, done);
-
+    const opening = openSource(mode, flags, settings, pool, emit, remaining, done);
+    opening.catch(() => undefined); // awaited below; this only keeps a failure there from counting as unhandled meanwhile
+    // Built while the database answers: loading the HTTP client is a good part of the time to the first packet.
     client = new MosipClient({
       server: settings.server!, authServer: settings.authServer, clientId: settings.clientId,
       clientSecret: settings.clientSecret!, appId: settings.appId, timeoutSeconds: settings.timeout,
       caFile: settings.caFile, insecure: settings.insecure, connections: settings.concurrency,
     });
+    const source = await opening;
     try {
       await client.authenticate();
     } catch (err) {
@@ -217,12 +219,14 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     // --limit is the whole run's size (minus what a resumed run already did); with --all it is the batch size.
     const stream = flags.all ? filtered : take(filtered, remaining - settledInDoubt);
 
-    // The total is for a progress bar only: counted after the first packet, so it never delays the first one.
-    let counting = !source.count;
+    // The total (for a progress bar) and the held-back count (a warning, the summary) each read the whole
+    // selection: counted after the first packet, so they never delay the first one.
+    let counting = false;
     const startCount = () => {
       if (counting) return;
       counting = true;
-      source.count!().then((n) => emit({ type: 'total', packets: n }), () => undefined);
+      source.count?.().then((n) => emit({ type: 'total', packets: n }), () => undefined);
+      void source.heldBack();
     };
     const j = journal;
     const runLog = log;
@@ -355,6 +359,8 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     if (pace) log.write(`pace: ${describeAutoPace(pace)}`);
 
     const finished = new Date();
+    // The held-back count runs beside the sends (started by the first packet, or here); the summary waits for it.
+    const heldBack = await source.heldBack();
     const summary: RunSummary = {
       startedAt: started.toISOString(),
       finishedAt: finished.toISOString(),
@@ -373,7 +379,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
       },
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
       reason: settings.reason ?? null,
-      heldBack: source.heldBack(),
+      ...(heldBack !== null ? { heldBack } : {}),
       ...(pace ? {
         pipeline: { dropped: pace.dropped, inside: pace.inside, unseen: pace.unseen, exited: pace.exited, redriven: redrive.length, finalRate: pace.rate },
       } : {}),

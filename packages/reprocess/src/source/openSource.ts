@@ -42,8 +42,11 @@ export interface OpenedSource {
   duplicates: number;
   /** How many packets the run will take at most, for the progress bar (may be slow: not awaited before sending). */
   count?: () => Promise<number>;
-  /** Packets left out because MOSIP would not move them now (paused, retry budget spent), as counted so far. */
-  heldBack(): number;
+  /**
+   * Packets left out because MOSIP would not move them now (paused, retry budget spent); null when they could
+   * not be counted. The --db selection counts them on the first call (started after the first packet).
+   */
+  heldBack(): Promise<number | null>;
 }
 
 /** Warns once that the packets could not be checked, or that held-back packets are sent anyway. */
@@ -77,7 +80,7 @@ export async function openSource(
       duplicates: 0,
       count: async () => Math.min(pending, remaining),
       async *stream() { yield* kept; },
-      heldBack: () => held,
+      heldBack: async () => held,
     };
   }
   const db = pool!;
@@ -95,20 +98,29 @@ export async function openSource(
         if (!h.included) held += 1;
         emit({ type: 'warning', message: h.message });
       })),
-      heldBack: () => held,
+      heldBack: async () => held,
     };
   }
   const cutoff = await withDb(s, () => utcCutoff(db, s.olderThan));
   const criteria = criteriaOf(s, cutoff);
   announceHoldBack(criteria.holdBack!, true, emit);
-  const heldCounts = await withDb(s, () => heldBackBreakdown(db, s.dbSchema, criteria));
-  const included = new Set(includedReasons(criteria.holdBack!));
-  const leftOut = heldCounts.filter((c) => !included.has(c.reason));
-  const heldTotal = leftOut.reduce((n, c) => n + c.count, 0);
-  if (heldTotal > 0) {
-    const parts = leftOut.map((c) => `${c.count} ${c.reason === 'paused' ? `${c.statusCode}${c.pauseRuleIds ? ` (pause rule ${c.pauseRuleIds})` : ''}` : c.reason === 'uploader_budget' ? 'uploader retry budget spent' : 'reprocess attempts spent'}`);
-    emit({ type: 'warning', message: `${heldTotal} packet(s) the guide's query selects are left out because MOSIP would not move them now: ${parts.join(', ')}; --dry-run lists them, --include-paused / --include-exhausted send them` });
-  }
+  // Counting what is held back reads the whole table (a second or more on millions of rows): like the total, it
+  // is counted once the first packet is out (reprocess.ts), never before it. The selection itself leaves those
+  // rows out; this count is what the warning and the summary report.
+  let heldTotal: Promise<number | null> | null = null;
+  const countHeld = () => heldTotal ??= heldBackBreakdown(db, s.dbSchema, criteria).then((heldCounts) => {
+    const included = new Set(includedReasons(criteria.holdBack!));
+    const leftOut = heldCounts.filter((c) => !included.has(c.reason));
+    const total = leftOut.reduce((n, c) => n + c.count, 0);
+    if (total > 0) {
+      const parts = leftOut.map((c) => `${c.count} ${c.reason === 'paused' ? `${c.statusCode}${c.pauseRuleIds ? ` (pause rule ${c.pauseRuleIds})` : ''}` : c.reason === 'uploader_budget' ? 'uploader retry budget spent' : 'reprocess attempts spent'}`);
+      emit({ type: 'warning', message: `${total} packet(s) the guide's query selects are left out because MOSIP would not move them now: ${parts.join(', ')}; --dry-run lists them, --include-paused / --include-exhausted send them` });
+    }
+    return total;
+  }, (err: unknown) => {
+    emit({ type: 'warning', message: `could not count the packets held back (paused, retry budget spent); they are still left out: ${(err as Error).message}` });
+    return null;
+  });
   const reconnect = { onRetry: (message: string) => emit({ type: 'warning', message }) };
   const count = async () => {
     const n = await countEligible(db, s.dbSchema, criteria);
@@ -119,7 +131,7 @@ export async function openSource(
     return {
       duplicates: 0,
       count,
-      heldBack: () => heldTotal,
+      heldBack: countHeld,
       stream: (_onRowSkipped, seen, onBatch) => guardDb(s, allEligiblePackets(db, s.dbSchema, criteriaForBatch, s.limit, seen, (batch) => {
         onBatch();
         emit({ type: 'note', message: `batch ${batch}: up to ${s.limit} packets` });
@@ -127,7 +139,7 @@ export async function openSource(
     };
   }
   // Unbounded here: the run takes `remaining` after the filters, and the pages are only read as it goes.
-  return { duplicates: 0, count, heldBack: () => heldTotal, stream: () => guardDb(s, eligiblePackets(db, s.dbSchema, criteria, Infinity, undefined, reconnect)) };
+  return { duplicates: 0, count, heldBack: countHeld, stream: () => guardDb(s, eligiblePackets(db, s.dbSchema, criteria, Infinity, undefined, reconnect)) };
 }
 
 /** The listed packets minus those held back; each held one is reported by its origin (file line). */
