@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPool } from '../src/db/connect.js';
 import { InputError } from '../src/errors.js';
-import { customQueryPackets, eligiblePackets } from '../src/source/dbSource.js';
+import { customQueryPackets, eligiblePackets, keysetPages } from '../src/source/dbSource.js';
 import { insertRegistrations, type RegistrationRowInput } from '@mosip-reprocess/simulator/sql/registrationRows.js';
 import { countEligible, utcCutoff, type EligibilityCriteria } from '../src/sql/selectEligible.js';
 import { criteriaOf } from '../src/source/openSource.js';
@@ -172,4 +172,27 @@ test('a custom query runs READ ONLY: one that writes fails clearly and changes n
       for await (const _ of customQueryPackets(db.pool, missing, 100, () => undefined)) void _;
     }, /missing process, workflow_instance_id/);
   });
+});
+
+test('pages are read ahead: the next page is asked for before the current one is sent, and a short page ends the reading', async () => {
+  // On a large table a page takes tens of milliseconds; read one at a time, the sender waited for each.
+  const ids = Array.from({ length: 23 }, (_, i) => String(i).padStart(3, '0'));
+  const asked: string[] = [];
+  const read = async (after: string, size: number) => {
+    asked.push(`${after || 'start'}+${size}`);
+    return ids.filter((id) => id > after).slice(0, size).map((id) => ({ reg_id: id, process: 'NEW', workflow_instance_id: id, iteration: 1, source: null }));
+  };
+  const seen: string[] = [];
+  for await (const page of keysetPages(read, 10)) {
+    // Before the first row of this page is handed on, the page after it has been asked for.
+    seen.push(`page of ${page.length}, ${asked.length} asked`);
+  }
+  assert.deepEqual(asked, ['start+10', '009+10', '019+10'], 'no query after the short last page');
+  assert.deepEqual(seen, ['page of 10, 2 asked', 'page of 10, 3 asked', 'page of 3, 3 asked']);
+
+  asked.length = 0;
+  let rows = 0;
+  for await (const page of keysetPages(read, 10, 15)) rows += page.length;
+  assert.equal(rows, 15);
+  assert.deepEqual(asked, ['start+10', '009+5'], 'the limit trims the last page and nothing is read past it');
 });

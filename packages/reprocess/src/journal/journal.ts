@@ -79,10 +79,11 @@ export class Journal {
       this.enqueue(record);
       this.syncQueued = true;
       this.waiters.push({ resolve, reject });
-      // Start the batch after the current tick, so the sends queued in the same tick share it.
+      // Start the batch once this turn of the event loop has run its callbacks (setImmediate: no timer, no
+      // wait), so the sends queued by every reply that arrived together share one write and one fdatasync.
       if (!this.scheduled) {
         this.scheduled = true;
-        queueMicrotask(() => {
+        setImmediate(() => {
           this.scheduled = false;
           this.startDrain();
         });
