@@ -7,6 +7,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRun, openRun } from '../src/journal/runStore.js';
 import { latestUnfinishedRun, readWholeRun } from '../src/journal/wholeRun.js';
+import { journalRecords } from '../src/journal/replay.js';
 
 const DEAD_PID = 2 ** 22 + 12345; // above pid_max: no such process
 
@@ -35,4 +36,15 @@ test('the newest unfinished run: crashed (even with more than the tail after its
   assert.equal(latestUnfinishedRun(dir), resumedAndCrashed);
   newRun(dir, [start(1), end('stopped', 'interrupted'), start(2), end(null)]);
   assert.equal(latestUnfinishedRun(dir), resumedAndCrashed, 'a resume that finished ends the run');
+});
+
+test('the journal is read in chunks: records across chunk boundaries, multi-byte text and a torn last line come back as written', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'reprocess-chunks-'));
+  // About 3 MB (three 1 MB chunks), each line with multi-byte text, so boundaries fall inside lines and characters.
+  const notes = Array.from({ length: 9000 }, (_, k) => ({ t: 'note', at: '2026-11-30T01:05:00.000Z', message: `${k} ${'é€𝄞'.repeat(40 + (k % 17))}` }));
+  const id = newRun(dir, [start(1), ...notes, end(null)], '{"t":"send","at":"2026-11-30T01:');
+  const read = [...journalRecords(openRun(dir, id).journalPath)];
+  assert.equal(read.length, notes.length + 2, 'every whole line, and not the torn one');
+  assert.deepEqual(read.slice(1, -1), notes);
+  assert.equal(readWholeRun(openRun(dir, id)).status, 'finished');
 });

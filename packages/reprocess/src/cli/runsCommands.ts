@@ -18,7 +18,7 @@ function runsDirOf(io: Io, opts: DirOptions): string {
   return loadSettings({ flags, env: io.env, configFile: opts.config ?? io.env.REPROCESS_CONFIG }).settings.runsDir;
 }
 
-const sentOf = (w: WholeRun) => w.notified.length + w.inFlight;
+const sentOf = (w: WholeRun) => w.notified + w.inFlight;
 /** --reason of the run (kept with its settings in run.json). */
 const reasonOf = (w: WholeRun): string | null => (typeof w.run.meta.settings?.reason === 'string' ? w.run.meta.settings.reason : null);
 
@@ -28,7 +28,7 @@ export function listRuns(io: Io, opts: DirOptions): void {
   if (opts.json) {
     io.out(JSON.stringify(runs.map((w) => ({
       runId: w.run.id, createdAt: w.run.meta.createdAt, source: w.run.meta.source, reason: reasonOf(w), status: w.status, unfinished: w.unfinished,
-      notified: w.notified.length, inFlight: w.inFlight, counts: w.counts, attempts: 1 + w.run.meta.resumes.length,
+      notified: w.notified, inFlight: w.inFlight, counts: w.counts, attempts: 1 + w.run.meta.resumes.length,
       resumeCommand: w.unfinished ? resumeCommand(w.run.id, dir) : null,
     }))));
     return;

@@ -1,10 +1,25 @@
-// Reads a journal back: what was acknowledged, what was in flight, and the counts so far.
-import { readFileSync } from 'node:fs';
+// Reads a journal back: what was acknowledged, what was in flight, and the counts so far. A run of millions of
+// packets writes a journal of gigabytes: it is read as a stream, and what is kept per packet is small (a map
+// entry pointing at a shared outcome), so a resume, `runs` and the summary fit in the Job's 320 MiB.
+import { closeSync, openSync, readSync } from 'node:fs';
+import type { NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
+import { isTransient } from '../notifier/resilientNotifier.js';
 import type { DroppedRecord, EndRecord, InDoubtRecord, StartRecord, JournalRecord, ResultRecord, SendRecord } from './records.js';
 
+/** What is kept of a packet's latest result. Without `detail`, one shared object per kind of outcome. */
+export interface ReplayedResult {
+  readonly outcome: NotifyOutcome;
+  /** A 5xx, a lost reply or a transient stage error: not acknowledged, a resume sends it again. */
+  readonly transient: boolean;
+  /** With `detail` only (verify, the --pace auto resume): the packet and when its send started (ISO). */
+  readonly wf?: string;
+  readonly rid?: string;
+  readonly startedAt?: string;
+}
+
 export interface Replayed {
-  /** Last result per workflow id (lower-cased): acknowledged, never to be sent again in this run. */
-  results: Map<string, ResultRecord>;
+  /** Last result per workflow id (lower-cased). */
+  results: Map<string, ReplayedResult>;
   /** Sends with no result after them: the reply never came (crash, kill -9). */
   inFlight: Map<string, SendRecord>;
   /** Workflow ids settled as delivered or given up on during an earlier resume. */
@@ -12,7 +27,6 @@ export interface Replayed {
   /** Those settlements with the send they settled (its time is what verify compares the row with). */
   settledSends: Map<string, { send: SendRecord; record: InDoubtRecord }>;
   records: number;
-  tornLines: number;
   /** Whether the latest attempt wrote its end record (false: it is still running, or it crashed). */
   ended: boolean;
   /** The latest attempt's end record, if it wrote one. */
@@ -23,56 +37,112 @@ export interface Replayed {
   lastStart: StartRecord | null;
   /** Forwarded packets the pipeline dropped (--pace auto) and not sent again since: --resume re-drives them. */
   dropped: Map<string, { send: SendRecord; record: DroppedRecord }>;
-  /** The last send of each workflow id (lower-cased). */
-  sends: Map<string, SendRecord>;
 }
 
-export function readJournal(path: string): JournalRecord[] {
-  let text: string;
+export interface ReplayOptions {
+  /** Keep each result's rid and start time (one object per packet): for verify and the --pace auto resume. */
+  detail?: boolean;
+  /**
+   * The last send of each of these workflow ids (lower-cased): a second pass over the journal, made only when
+   * the pipeline dropped packets (their sends are not kept in memory during the first).
+   */
+  sendsOf?: (wfs: ReadonlySet<string>) => Map<string, SendRecord>;
+}
+
+/** Bytes read at a time: a journal is never held whole (a 1,000,000-packet run writes about 570 MB). */
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * The journal's records, one at a time, read in 1 MB chunks. A whole journal in one string broke at about
+ * 900,000 packets (a JavaScript string holds at most 512 MB) and held gigabytes before that.
+ */
+export function* journalRecords(path: string): Generator<JournalRecord, void, void> {
+  let fd: number;
   try {
-    text = readFileSync(path, 'utf8');
+    fd = openSync(path, 'r');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw err;
   }
-  const out: JournalRecord[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      out.push(JSON.parse(line) as JournalRecord);
-    } catch {
-      // A torn last line from a crash mid-write: the send it began was not flushed, so it never went out.
+  try {
+    const chunk = Buffer.alloc(CHUNK_BYTES);
+    let rest = Buffer.alloc(0);
+    for (;;) {
+      const n = readSync(fd, chunk, 0, CHUNK_BYTES, null);
+      const data = rest.length > 0 ? Buffer.concat([rest, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+      let from = 0;
+      // Split on the newline byte, so that a character cut by the chunk boundary is decoded whole.
+      for (let nl = data.indexOf(10, from); nl >= 0; nl = data.indexOf(10, from)) {
+        const record = parseLine(data.toString('utf8', from, nl));
+        if (record) yield record;
+        from = nl + 1;
+      }
+      rest = Buffer.from(data.subarray(from));
+      if (n === 0) break;
     }
+    const last = parseLine(rest.toString('utf8'));
+    if (last) yield last;
+  } finally {
+    closeSync(fd);
   }
-  return out;
 }
 
-export function replay(records: JournalRecord[], tornLines = 0): Replayed {
-  const results = new Map<string, ResultRecord>();
+function parseLine(line: string): JournalRecord | null {
+  if (!line.trim()) return null;
+  try {
+    return JSON.parse(line) as JournalRecord;
+  } catch {
+    // A torn last line from a crash mid-write: the send it began was not flushed, so it never went out.
+    return null;
+  }
+}
+
+/** The whole journal as an array: for short journals only (an action's); a run's is read with journalRecords(). */
+export function readJournal(path: string): JournalRecord[] {
+  return [...journalRecords(path)];
+}
+
+const SHARED_RESULTS = new Map<string, ReplayedResult>();
+
+function keptResult(r: ResultRecord, detail: boolean): ReplayedResult {
+  const transient = isTransient(r);
+  if (detail) return { outcome: r.outcome, transient, wf: r.wf, rid: r.rid, startedAt: r.startedAt };
+  const key = `${r.outcome}/${transient}`;
+  let kept = SHARED_RESULTS.get(key);
+  if (!kept) SHARED_RESULTS.set(key, kept = Object.freeze({ outcome: r.outcome, transient }));
+  return kept;
+}
+
+/** The journal read back from its records (read once, in order). */
+export function replay(records: Iterable<JournalRecord>, options: ReplayOptions = {}): Replayed {
+  const detail = Boolean(options.detail);
+  const results = new Map<string, ReplayedResult>();
   const inFlight = new Map<string, SendRecord>();
   const settled = new Set<string>();
   const settledSends = new Map<string, { send: SendRecord; record: InDoubtRecord }>();
-  const sends = new Map<string, SendRecord>();
   let lastEnd: EndRecord | null = null;
   let ended = false;
   let attempts = 0;
   let lastStart: StartRecord | null = null;
-  const dropped = new Map<string, { send: SendRecord; record: DroppedRecord }>();
+  /** Dropped packets, their send looked up after this pass (it was answered long before the drop). */
+  const droppedRecords = new Map<string, DroppedRecord>();
+  let count = 0;
   for (const r of records) {
+    count += 1;
     if (r.t === 'dropped') {
-      const send = sends.get(r.wf.toLowerCase());
-      if (send) dropped.set(r.wf.toLowerCase(), { send, record: r });
+      droppedRecords.set(r.wf.toLowerCase(), r);
     } else if (r.t === 'send') {
-      dropped.delete(r.wf.toLowerCase());
-      inFlight.set(r.wf.toLowerCase(), r);
-      sends.set(r.wf.toLowerCase(), r);
+      const wf = r.wf.toLowerCase();
+      droppedRecords.delete(wf);
+      inFlight.set(wf, r);
     } else if (r.t === 'result') {
-      inFlight.delete(r.wf.toLowerCase());
-      results.set(r.wf.toLowerCase(), r);
-    } else if (r.t === 'in_doubt') {
       const wf = r.wf.toLowerCase();
       inFlight.delete(wf);
-      const send = sends.get(wf);
+      results.set(wf, keptResult(r, detail));
+    } else if (r.t === 'in_doubt') {
+      const wf = r.wf.toLowerCase();
+      const send = inFlight.get(wf);
+      inFlight.delete(wf);
       if (r.decision !== 'resend') {
         settled.add(wf);
         if (send) settledSends.set(wf, { send, record: r });
@@ -89,5 +159,27 @@ export function replay(records: JournalRecord[], tornLines = 0): Replayed {
   }
   // A packet answered in a later attempt is no longer "settled" by an earlier one.
   for (const wf of results.keys()) settledSends.delete(wf);
-  return { results, inFlight, settled, settledSends, records: records.length, tornLines, ended, lastEnd, attempts, lastStart, dropped, sends };
+  const dropped = new Map<string, { send: SendRecord; record: DroppedRecord }>();
+  if (droppedRecords.size > 0 && options.sendsOf) {
+    const sends = options.sendsOf(new Set(droppedRecords.keys()));
+    for (const [wf, record] of droppedRecords) {
+      const send = sends.get(wf);
+      if (send) dropped.set(wf, { send, record });
+    }
+  }
+  return { results, inFlight, settled, settledSends, records: count, ended, lastEnd, attempts, lastStart, dropped };
+}
+
+/** The last send record of each of `wfs` (lower-cased workflow ids) in the journal at `path`. */
+export function lastSends(path: string, wfs: ReadonlySet<string>): Map<string, SendRecord> {
+  const out = new Map<string, SendRecord>();
+  for (const r of journalRecords(path)) {
+    if (r.t === 'send' && wfs.has(r.wf.toLowerCase())) out.set(r.wf.toLowerCase(), r);
+  }
+  return out;
+}
+
+/** Replays the journal at `path`, streaming it (and a second pass for the sends of dropped packets). */
+export function replayJournal(path: string, options: Omit<ReplayOptions, 'sendsOf'> = {}): Replayed {
+  return replay(journalRecords(path), { ...options, sendsOf: (wfs) => lastSends(path, wfs) });
 }

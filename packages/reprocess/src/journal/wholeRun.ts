@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { OUTCOMES, type NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
 import type { RunSummary } from '../run/types.js';
 import type { EndRecord, JournalRecord, StartRecord } from './records.js';
-import { readJournal, replay, type Replayed } from './replay.js';
+import { journalRecords, lastSends, replay, replayJournal, type Replayed } from './replay.js';
 import { listRunIds, openRun, type RunHandle } from './runStore.js';
 
 export type RunStatus = 'finished' | 'stopped' | 'running' | 'crashed' | 'running or crashed';
@@ -48,8 +48,8 @@ export interface WholeRun {
   status: RunStatus;
   /** Stopped (other than by a failed canary) or crashed: `--resume` continues it. */
   unfinished: boolean;
-  /** Every packet notified in any attempt, including those a resume settled as delivered. */
-  notified: NotifiedPacket[];
+  /** How many packets it notified in any attempt, including those a resume settled as delivered. */
+  notified: number;
   /** Per outcome, over the whole run (each packet once, its latest outcome). */
   counts: Record<NotifiedPacket['outcome'], number>;
   /** Sent, no reply journaled, not yet settled (a crash): the next --resume settles them. */
@@ -57,17 +57,18 @@ export interface WholeRun {
   attempts: AttemptInfo[];
 }
 
-function attemptsOf(records: JournalRecord[]): AttemptInfo[] {
+/** Each attempt's figures, gathered while `records` is iterated (the journal is read once, as a stream). */
+function attemptsOf(records: Iterable<JournalRecord>): { records: Iterable<JournalRecord>; attempts: AttemptInfo[] } {
   const out: AttemptInfo[] = [];
   const fresh = (n: number, at: string | null): AttemptInfo => ({
     attempt: n, startedAt: at, endedAt: null, sent: 0, counts: {}, settled: { delivered: 0, unresolved: 0, resend: 0 }, stop: null, exitCode: null,
   });
   let current: AttemptInfo | null = null;
-  for (const r of records) {
+  const add = (r: JournalRecord) => {
     if (r.t === 'start') {
       current = fresh(r.attempt, r.at);
       out.push(current);
-      continue;
+      return;
     }
     if (!current) { // journals written before start records: one attempt
       current = fresh(1, null);
@@ -81,27 +82,47 @@ function attemptsOf(records: JournalRecord[]): AttemptInfo[] {
       current.stop = r.stop;
       current.exitCode = r.exitCode;
     }
+  };
+  function* tee(): Generator<JournalRecord, void, void> {
+    for (const r of records) {
+      add(r);
+      yield r;
+    }
   }
-  return out;
+  return { records: tee(), attempts: out };
 }
 
-export function readWholeRun(run: RunHandle): WholeRun {
-  const records = readJournal(run.journalPath);
-  const replayed = replay(records);
+/** The run as its journal (read as a stream) and summary tell it; `detail` keeps each packet's rid and time. */
+export function readWholeRun(run: RunHandle, options: { detail?: boolean } = {}): WholeRun {
+  const { records, attempts } = attemptsOf(journalRecords(run.journalPath));
+  const replayed = replay(records, { detail: Boolean(options.detail), sendsOf: (wfs) => lastSends(run.journalPath, wfs) });
   const counts = { ...Object.fromEntries(OUTCOMES.map((o) => [o, 0])), delivered_on_resume: 0, in_doubt: 0 } as WholeRun['counts'];
+  for (const r of replayed.results.values()) counts[r.outcome] += 1;
+  for (const { record } of replayed.settledSends.values()) counts[record.decision === 'delivered' ? 'delivered_on_resume' : 'in_doubt'] += 1;
+  const summary = existsSync(run.summaryPath) ? JSON.parse(readFileSync(run.summaryPath, 'utf8')) as StoredSummary : null;
+  const { status, unfinished } = statusOf(replayed);
+  return {
+    run, replayed, summary, status, unfinished, notified: replayed.results.size + replayed.settledSends.size, counts,
+    inFlight: replayed.inFlight.size, attempts,
+  };
+}
+
+/**
+ * Every packet the run notified in any attempt (verify checks each against the database): its latest
+ * outcome, or how a resume settled it. One object per packet, so only what needs them asks.
+ */
+export function notifiedPackets(run: RunHandle): NotifiedPacket[] {
+  const { replayed } = readWholeRun(run, { detail: true });
   const notified: NotifiedPacket[] = [];
   for (const r of replayed.results.values()) {
-    notified.push({ workflowInstanceId: r.wf, rid: r.rid, outcome: r.outcome, startedAt: new Date(r.startedAt) });
+    notified.push({ workflowInstanceId: r.wf!, rid: r.rid!, outcome: r.outcome, startedAt: new Date(r.startedAt!) });
   }
   for (const { send, record } of replayed.settledSends.values()) {
     notified.push({
       workflowInstanceId: send.wf, rid: send.rid, outcome: record.decision === 'delivered' ? 'delivered_on_resume' : 'in_doubt', startedAt: new Date(send.at),
     });
   }
-  for (const p of notified) counts[p.outcome] += 1;
-  const summary = existsSync(run.summaryPath) ? JSON.parse(readFileSync(run.summaryPath, 'utf8')) as StoredSummary : null;
-  const { status, unfinished } = statusOf(replayed);
-  return { run, replayed, summary, status, unfinished, notified, counts, inFlight: replayed.inFlight.size, attempts: attemptsOf(records) };
+  return notified;
 }
 
 /** How the latest attempt stands: its last start record, and its end record if it wrote one. */
@@ -174,7 +195,7 @@ export function latestUnfinishedRun(runsDir: string): string | null {
   const ids = listRunIds(runsDir);
   for (let i = ids.length - 1; i >= 0; i--) {
     const run = openRun(runsDir, ids[i]!);
-    const latest = latestAttemptFromTail(run.journalPath) ?? replay(readJournal(run.journalPath));
+    const latest = latestAttemptFromTail(run.journalPath) ?? replayJournal(run.journalPath);
     if (statusOf(latest).unfinished) return ids[i]!;
   }
   return null;

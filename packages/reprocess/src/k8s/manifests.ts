@@ -49,8 +49,11 @@ export interface K8sOptions {
 }
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-/** Peak RSS measured in BENCHMARKS.md is 105-122 MB; the request leaves room, the limit stops a runaway. */
-const RESOURCES = { requests: { cpu: '100m', memory: '192Mi' }, limits: { cpu: '1', memory: '320Mi' } };
+/**
+ * A run's peak RSS is 105-122 MB (BENCHMARKS.md). A resumed run (and so a Job's retried pod) also keeps about
+ * 200 bytes for each packet its earlier attempts notified: the limit leaves room for a run of 4 million.
+ */
+const RESOURCES = { requests: { cpu: '100m', memory: '192Mi' }, limits: { cpu: '1', memory: '1024Mi' } };
 
 export function parseSecretRef(text: string, flag: string): SecretRef {
   const m = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)\/([-._a-zA-Z0-9]+)$/.exec(text);

@@ -2,7 +2,7 @@
 // pace, notify, journal and summarise. The data flows one way:
 //   source -> filter (journal, dedupe, shard, limit) -> pacer -> notifier -> journal -> report.
 // It prints nothing: it tells an event sink, and returns a typed result. The CLI and the demo both drive it.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type pg from 'pg';
 import { redactSettings } from '../config/load.js';
@@ -18,12 +18,13 @@ import { latestUnfinishedRun, readWholeRun, type StoredSummary } from '../journa
 import { CircuitBreaker } from '../notifier/breaker.js';
 import { AuthError, MosipClient } from '../notifier/client.js';
 import { dbDeliveryCheck } from '../notifier/deliveryEvidence.js';
-import { isTransient, ResilientNotifier, settleAfterMsFor } from '../notifier/resilientNotifier.js';
+import { ResilientNotifier, settleAfterMsFor } from '../notifier/resilientNotifier.js';
 import { Pacer } from '../pacer/pacer.js';
 import { AutoPacer, AUTO_DEFAULT_CONCURRENCY, describeAutoPace } from '../pacer/autoPacer.js';
 import { findDropped, stillDropped } from '../pacer/pipelineWatch.js';
 import type { Packet } from '../domain/packet.js';
-import type { DroppedRecord } from '../journal/records.js';
+import type { DroppedRecord, SendRecord } from '../journal/records.js';
+import { lastSends } from '../journal/replay.js';
 import { packetLine, summaryText } from '../report/format.js';
 import { RunLog } from '../report/logFiles.js';
 import { openSource, dbSettingsOf, withDb } from '../source/openSource.js';
@@ -100,12 +101,16 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     // own watcher journaled those it saw): their rows have not moved for longer than --message-max-age.
     const lateDrops = replayed && settings.pace === 'auto' && pool
       ? await withDb(settings, () => findDropped(pool!, settings.dbSchema,
-        [...replayed.results.values()].filter((r) => r.outcome === 'forwarded' && !replayed.dropped.has(r.wf.toLowerCase()))
-          .map((r) => ({ workflowInstanceId: r.wf, rid: r.rid, sentAt: new Date(r.startedAt) })),
+        // The resume of a --pace auto run replays with `detail` (request.ts): each result's rid and start time.
+        [...replayed.results].filter(([wf, r]) => r.outcome === 'forwarded' && !replayed.dropped.has(wf))
+          .map(([, r]) => ({ workflowInstanceId: r.wf!, rid: r.rid!, sentAt: new Date(r.startedAt!) })),
         settings.messageMaxAge * 1000))
       : [];
+    const lateDropSends = lateDrops.length > 0
+      ? lastSends(request.resume!.run.journalPath, new Set(lateDrops.map((d) => d.workflowInstanceId.toLowerCase())))
+      : new Map<string, SendRecord>();
     for (const d of lateDrops) {
-      const send = replayed!.sends.get(d.workflowInstanceId.toLowerCase());
+      const send = lateDropSends.get(d.workflowInstanceId.toLowerCase());
       if (!send) continue;
       const record = {
         t: 'dropped' as const, at: new Date().toISOString(), wf: d.workflowInstanceId, rid: d.rid, sentAt: d.sentAt.toISOString(),
@@ -120,7 +125,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     // Packets the pipeline dropped (--pace auto found them stalled) are not done either: they are sent again, first.
     const done = new Set<string>();
     for (const [wf, r] of replayed?.results ?? []) {
-      if (!isTransient(r) && !(flags.resendInDoubt && r.outcome === 'in_doubt') && !replayed?.dropped.has(wf)) done.add(wf);
+      if (!r.transient && !(flags.resendInDoubt && r.outcome === 'in_doubt') && !replayed?.dropped.has(wf)) done.add(wf);
     }
     const alreadyAcknowledged = done.size;
     for (const wf of replayed?.settled ?? []) done.add(wf);
@@ -419,8 +424,9 @@ function noteCrashedRun(runsDir: string, emit: EventSink): void {
 
 /** summary.json: the whole run's figures (every attempt) on top, and each attempt's own summary in `attempts`. */
 function writeSummary(run: RunHandle, attemptSummary: RunSummary): void {
-  const whole = readWholeRun(run);
-  const attempts = [...(whole.summary?.attempts ?? (whole.summary ? [stripStored(whole.summary)] : [])), attemptSummary];
+  // Only the earlier attempts' summary is needed here, not the journal (gigabytes after millions of packets).
+  const earlier = existsSync(run.summaryPath) ? JSON.parse(readFileSync(run.summaryPath, 'utf8')) as StoredSummary : null;
+  const attempts = [...(earlier?.attempts ?? (earlier ? [stripStored(earlier)] : [])), attemptSummary];
   const stored: StoredSummary = { runId: run.id, ...attemptSummary, attempts };
   writeFileSync(run.summaryPath, JSON.stringify(stored, null, 2) + '\n');
 }

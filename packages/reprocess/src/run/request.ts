@@ -7,7 +7,7 @@ import { SECRET_KEYS, SETTINGS, type Settings } from '../config/settings.js';
 import { validateBeforeRun } from '../config/validate.js';
 import { InputError, UnreachableError } from '../errors.js';
 import { checkWindowFloor } from '../config/safety.js';
-import { readJournal, replay, type Replayed } from '../journal/replay.js';
+import { replayJournal, type Replayed } from '../journal/replay.js';
 import { findRunByName, openRun, type RunHandle } from '../journal/runStore.js';
 import { latestUnfinishedRun, readWholeRun } from '../journal/wholeRun.js';
 
@@ -142,7 +142,8 @@ export function resolveRunRequest(givenFlags: RunFlags, env: NodeJS.ProcessEnv):
     const configFile = flags.config ?? run.meta.configFile ?? env.REPROCESS_CONFIG;
     loaded = loadSettings({ flags, env, configFile: configFile ?? undefined });
     validateBeforeRun({ settings: loaded.settings, origins: loaded.origins, dryRun: Boolean(flags.dryRun) });
-    resume = { run, replayed: replay(readJournal(run.journalPath)) };
+    // A --pace auto resume looks for late drops among the forwarded packets: it needs their rid and send time.
+    resume = { run, replayed: replayJournal(run.journalPath, { detail: loaded.settings.pace === 'auto' }) };
   }
   const { settings, origins } = loaded;
   const mode = modeOf(flags, settings);

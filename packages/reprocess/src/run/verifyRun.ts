@@ -2,7 +2,7 @@
 import { loadSettings } from '../config/load.js';
 import { createPool } from '../db/connect.js';
 import { openRun } from '../journal/runStore.js';
-import { readWholeRun } from '../journal/wholeRun.js';
+import { notifiedPackets } from '../journal/wholeRun.js';
 import { verifyPackets, type VerifyReport } from '../report/verify.js';
 import { dbSettingsOf, withDb } from '../source/openSource.js';
 
@@ -17,11 +17,10 @@ export interface VerifyRequest {
 export async function verifyRun(request: VerifyRequest): Promise<VerifyReport> {
   const { settings, origins } = loadSettings({ flags: request.flags, env: request.env, configFile: request.configFile });
   const run = openRun(settings.runsDir, request.runId);
-  const whole = readWholeRun(run);
   // The age limit the run itself used, unless given now.
   const stored = (run.meta.settings as { messageMaxAge?: unknown } | undefined)?.messageMaxAge;
   const messageMaxAgeSeconds = 'messageMaxAge' in origins || typeof stored !== 'number' ? settings.messageMaxAge : stored;
-  const entries = whole.notified.map((p) => ({
+  const entries = notifiedPackets(run).map((p) => ({
     workflowInstanceId: p.workflowInstanceId, rid: p.rid, outcome: p.outcome, startedAt: p.startedAt,
   }));
   const pool = createPool(dbSettingsOf(settings));
