@@ -1,7 +1,7 @@
 // Reads a journal back: what was acknowledged, what was in flight, and the counts so far. A run of millions of
 // packets writes a journal of gigabytes: it is read as a stream, and what is kept per packet is small (a map
 // entry pointing at a shared outcome), so a resume, `runs` and the summary fit in the Job's 320 MiB.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { journalLines } from './lines.js';
 import type { NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
 import { isTransient } from '../notifier/resilientNotifier.js';
 import type { DroppedRecord, EndRecord, InDoubtRecord, StartRecord, JournalRecord, ResultRecord, SendRecord } from './records.js';
@@ -49,51 +49,11 @@ export interface ReplayOptions {
   sendsOf?: (wfs: ReadonlySet<string>) => Map<string, SendRecord>;
 }
 
-/** Bytes read at a time: a journal is never held whole (a 1,000,000-packet run writes about 570 MB). */
-const CHUNK_BYTES = 1 << 20;
-
-/**
- * The journal's records, one at a time, read in 1 MB chunks. A whole journal in one string broke at about
- * 900,000 packets (a JavaScript string holds at most 512 MB) and held gigabytes before that.
- */
+/** The journal's records, one at a time (journalLines: read in blocks, never whole); torn lines are passed over. */
 export function* journalRecords(path: string): Generator<JournalRecord, void, void> {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  }
-  try {
-    const chunk = Buffer.alloc(CHUNK_BYTES);
-    let rest = Buffer.alloc(0);
-    for (;;) {
-      const n = readSync(fd, chunk, 0, CHUNK_BYTES, null);
-      const data = rest.length > 0 ? Buffer.concat([rest, chunk.subarray(0, n)]) : chunk.subarray(0, n);
-      let from = 0;
-      // Split on the newline byte, so that a character cut by the chunk boundary is decoded whole.
-      for (let nl = data.indexOf(10, from); nl >= 0; nl = data.indexOf(10, from)) {
-        const record = parseLine(data.toString('utf8', from, nl));
-        if (record) yield record;
-        from = nl + 1;
-      }
-      rest = Buffer.from(data.subarray(from));
-      if (n === 0) break;
-    }
-    const last = parseLine(rest.toString('utf8'));
-    if (last) yield last;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function parseLine(line: string): JournalRecord | null {
-  if (!line.trim()) return null;
-  try {
-    return JSON.parse(line) as JournalRecord;
-  } catch {
+  for (const { record } of journalLines(path)) {
     // A torn last line from a crash mid-write: the send it began was not flushed, so it never went out.
-    return null;
+    if (record) yield record as unknown as JournalRecord;
   }
 }
 

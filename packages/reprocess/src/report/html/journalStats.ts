@@ -16,7 +16,7 @@
 //   dropped  { t:'dropped', at, wf, rid, sentAt, lastMoved, stalledSeconds }  --pace auto: a forwarded packet the
 //            pipeline dropped (its row stalled past --message-max-age); counted, and marked on the timeline
 // Unknown record types are counted and otherwise ignored, so a newer journal still gives a report.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { journalLines } from '../../journal/lines.js';
 import { OUTCOMES, type NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
 import { isTransient } from '../../notifier/resilientNotifier.js';
 
@@ -119,54 +119,6 @@ export interface ReadStatsOptions {
 }
 
 const NO_STAGE = '(not recorded)';
-
-/**
- * Every line of a journal, parsed, with its 1-based line number; a torn line yields null. Read in blocks
- * of 1 MB with synchronous reads (a generator, no promise per line): the whole file is never in memory.
- */
-export function* journalLines(path: string): Generator<{ line: number; record: Record<string, unknown> | null }> {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  }
-  try {
-    const block = Buffer.allocUnsafe(1 << 20);
-    let carry: Buffer | null = null;
-    let line = 0;
-    const parse = (text: string): Record<string, unknown> | null => {
-      try {
-        const parsed: unknown = JSON.parse(text);
-        return parsed && typeof parsed === 'object' ? parsed as Record<string, unknown> : null;
-      } catch {
-        return null; // A torn last line from a crash mid-write: its send was not flushed, so it never went out.
-      }
-    };
-    for (;;) {
-      const bytes = readSync(fd, block, 0, block.length, null);
-      if (bytes === 0) break;
-      let data = block.subarray(0, bytes);
-      if (carry) { data = Buffer.concat([carry, data]); carry = null; }
-      let start = 0;
-      let end: number;
-      while ((end = data.indexOf(10, start)) >= 0) {
-        line += 1;
-        // A blank line is skipped (it holds nothing); a line that does not parse yields null.
-        if (end > start) yield { line, record: parse(data.toString('utf8', start, end)) };
-        start = end + 1;
-      }
-      if (start < data.length) carry = Buffer.from(data.subarray(start));
-    }
-    if (carry) {
-      line += 1;
-      yield { line, record: parse(carry.toString('utf8')) };
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);

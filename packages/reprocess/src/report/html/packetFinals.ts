@@ -3,7 +3,8 @@
 // the replies a later one replaced; this pass skips them, so nothing per packet is held here either.
 import { OUTCOMES, type NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
 import { isTransient } from '../../notifier/resilientNotifier.js';
-import { journalLines, type FinalOutcome } from './journalStats.js';
+import { journalLines } from '../../journal/lines.js';
+import type { FinalOutcome } from './journalStats.js';
 
 export interface PacketFinal {
   rid: string;
