@@ -60,16 +60,19 @@ export interface Attempt {
   replies: number;
 }
 
-export interface FailureRow {
+/** A packet with its whole-run outcome: a row of the report's "not forwarded" list and of the CSV. */
+export interface PacketFinal {
   rid: string;
   wf: string;
   process: string;
+  /** The stage the packet was stuck in when selected, when the journal recorded it. */
   stage: string | null;
   outcome: FinalOutcome;
   http: number | null;
   reply: string;
   attempts: number;
-  at: string;
+  /** When the (last) send started, ISO. */
+  startedAt: string;
 }
 
 export interface JournalStats {
@@ -98,7 +101,7 @@ export interface JournalStats {
   eventsDropped: number;
   attempts: Attempt[];
   /** Packets not forwarded (whole run), the first `listedLimit` of them. */
-  failures: FailureRow[];
+  failures: PacketFinal[];
   failuresTotal: number;
   /** Journal line numbers (1-based) of replies that a later reply for the same packet replaced. */
   superseded: Set<number>;
@@ -137,7 +140,7 @@ export async function readJournalStats(path: string, options: ReadStatsOptions =
   /** Packets whose last outcome a later line may still replace (transient replies). */
   const replaceable = new Map<string, Latest>();
   /** Packets listed in `failures`, by workflow id, so a later forward removes them. */
-  const listed = new Map<string, FailureRow>();
+  const listed = new Map<string, PacketFinal>();
   const resumes = [...(options.resumes ?? [])].sort();
   let explicitAttempts = false;
 
@@ -237,9 +240,9 @@ export async function readJournalStats(path: string, options: ReadStatsOptions =
           b.sends[outcome] = (b.sends[outcome] ?? 0) + 1;
         }
         if (outcome !== 'forwarded') {
-          const row: FailureRow = {
+          const row: PacketFinal = {
             rid: str(r.rid), wf: str(r.wf), process, stage, outcome, http: num(r.http), reply: str(r.reply),
-            attempts: num(r.attempt) ?? 1, at: str(r.startedAt) || at,
+            attempts: num(r.attempt) ?? 1, startedAt: str(r.startedAt) || at,
           };
           if (listed.has(wf)) listed.set(wf, row);
           else if (listed.size < listedLimit) listed.set(wf, row);
@@ -262,7 +265,7 @@ export async function readJournalStats(path: string, options: ReadStatsOptions =
         const stage = send?.stage ?? previous?.stage ?? null;
         tally(wf, outcome, process, stage, 1);
         if (outcome !== 'delivered_on_resume' && listed.size < listedLimit) {
-          listed.set(wf, { rid: str(r.rid), wf: str(r.wf), process, stage, outcome, http: null, reply: str(r.detail), attempts: 0, at: send?.at ?? at });
+          listed.set(wf, { rid: str(r.rid), wf: str(r.wf), process, stage, outcome, http: null, reply: str(r.detail), attempts: 0, startedAt: send?.at ?? at });
         }
         break;
       }
@@ -319,7 +322,7 @@ export async function readJournalStats(path: string, options: ReadStatsOptions =
     s.packets += 1;
     tally(wf, 'sent_no_reply', send.process, send.stage, 1);
     if (listed.size < listedLimit) {
-      listed.set(wf, { rid: send.rid, wf: send.wf, process: send.process, stage: send.stage, outcome: 'sent_no_reply', http: null, reply: 'sent, no reply journaled (crash); settled by --resume', attempts: 1, at: send.at });
+      listed.set(wf, { rid: send.rid, wf: send.wf, process: send.process, stage: send.stage, outcome: 'sent_no_reply', http: null, reply: 'sent, no reply journaled (crash); settled by --resume', attempts: 1, startedAt: send.at });
     }
   }
   // Resumes after the last journal line (a resume that sent nothing) are attempts too.

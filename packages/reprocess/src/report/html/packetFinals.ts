@@ -4,21 +4,9 @@
 import { OUTCOMES, type NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
 import { isTransient } from '../../notifier/resilientNotifier.js';
 import { journalLines } from '../../journal/lines.js';
-import type { FinalOutcome } from './journalStats.js';
+import type { PacketFinal } from './journalStats.js';
 
-export interface PacketFinal {
-  rid: string;
-  wf: string;
-  process: string;
-  /** The stage the packet was stuck in when selected, when the journal recorded it. */
-  stage: string | null;
-  outcome: FinalOutcome;
-  http: number | null;
-  reply: string;
-  attempts: number;
-  /** When the (last) send started, ISO. */
-  startedAt: string;
-}
+export type { PacketFinal } from './journalStats.js';
 
 interface Send { rid: string; wf: string; process: string; stage: string | null; at: string }
 

@@ -213,7 +213,7 @@ export function renderRunReport(input: RunReportInput): string {
     : `<p class="note">All ${formatNumber(stats.failuresTotal)} are listed; the CSV has every packet: <code>${esc(input.csvCommand)}</code></p>`;
   body.push(section('failures', `Packets not forwarded (${formatNumber(stats.failuresTotal)})`, more + (shownRows.length === 0 ? '<p>none</p>' : `<div class="scroll">${table(
     ['rid', 'workflow id', 'process', 'stage before', 'outcome', 'HTTP', 'reply / reason', 'attempts', 'sent (UTC)'],
-    shownRows.map((f) => [f.rid, f.wf, f.process, f.stage ?? '', f.outcome, f.http === null ? '' : String(f.http), f.reply, f.attempts, f.at]),
+    shownRows.map((f) => [f.rid, f.wf, f.process, f.stage ?? '', f.outcome, f.http === null ? '' : String(f.http), f.reply, f.attempts, f.startedAt]),
     { sortable: true, id: 'not-forwarded' },
   )}</div>`)));
 
