@@ -4,7 +4,8 @@
 // stage left it, as after MOSIP dropped the message, so a short --message-max-age makes drops certain.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startSimulator } from '@mosip-reprocess/simulator/sim/server.js';
@@ -26,7 +27,7 @@ test('--pace auto without a database is refused with exit 2 and says why; nothin
   const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }] });
   try {
     const row = stuckRow();
-    const dir = (await runCli(['runs'])).logDir;
+    const dir = mkdtempSync(join(tmpdir(), 'reprocess-pace-'));
     const file = join(dir, 'packets.txt');
     writeFileSync(file, `${row.regId}, NEW, ${row.workflowInstanceId}\n`);
     const run = await runCliBinary(['--file', file, '--pace', 'auto', '--server', sim.url], { env: { REGPROC_CLIENT_PWD: SECRET } });
