@@ -1,7 +1,7 @@
 // Safe operations on a live system: dry run, canary, --all, Ctrl-C, resume and verify, with the simulator over HTTP
 // and a real database. The real binary where a process is what is tested (its output and exit code, Ctrl-C, kill -9,
 // `runs` and `report`); the run as the CLI makes it, in this process, where the library decides (the dry run's count,
-// the canary, batches, the budget, verify's classes).
+// the canary, batches, the budget, a resume that is not killed, verify's classes).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -189,9 +189,10 @@ test('Ctrl-C writes a consistent journal and summary; --resume sends the rest ex
     const summary = JSON.parse(readFileSync(join(first.runsDir, id, 'summary.json'), 'utf8')) as { stop: { kind: string } };
     assert.equal(summary.stop.kind, 'interrupted');
 
-    const second = await runCli(['--resume', id, '--delay', '0'], { logDir: first.logDir });
-    assert.equal(second.code, 0, second.stderr);
-    assert.match(second.stderr, /already done in this run are skipped/);
+    // The resume is the library's: it runs in this process, as the CLI makes it.
+    const second = await runInProcess({ resume: id, delay: '0' }, env(), { logDir: first.logDir });
+    assert.equal(second.result.exitCode, 0, second.notes);
+    assert.match(second.notes, /already done in this run are skipped/);
     assertEachOnce(sim, rows);
 
     const report = await runCli(['report', id], { logDir: first.logDir });
@@ -257,8 +258,9 @@ test('kill -9 at several points, then --resume: every packet is processed exactl
     const second = await resume(killAfter(15));
     assert.equal(second.code, 137, 'killed again');
     await serverIdle(sim);
-    const third = await resume();
-    assert.equal(third.code, 0, third.stderr);
+    // The last resume, which is not killed, runs in this process, as the CLI makes it.
+    const third = await runInProcess({ resume: id, delay: '0', concurrency: '4', timeout: '1' }, env(), { logDir: first.logDir });
+    assert.equal(third.result.exitCode, 0, third.notes);
 
     const journal = readFileSync(join(first.runsDir, id, 'journal.jsonl'), 'utf8');
     const inDoubt = (journal.match(/"t":"in_doubt"/g) ?? []).length;
@@ -281,9 +283,8 @@ test('kill -9 at several points, then --resume: every packet is processed exactl
     assert.equal(mine.notified, 60, 'runs counts every packet notified in any attempt');
     assert.equal(mine.attempts, 3);
     assert.equal(mine.unfinished, false);
-    const verify = await runCli(['verify', id, '--json', '--db-url', TEST_DB_URL, '--schema', db.schema], { logDir: first.logDir });
-    assert.equal(verify.code, 0, verify.stderr);
-    assert.equal((JSON.parse(verify.stdout) as { total: number }).total, 60, 'verify covers every packet the stage handled');
+    const verify = await verifyInProcess(id, first.runsDir, env(), { dbUrl: TEST_DB_URL, schema: db.schema });
+    assert.equal(verify.total, 60, 'verify covers every packet the stage handled');
     const report = await runCli(['report', id], { logDir: first.logDir });
     assert.match(report.stdout, /Whole run \(3 attempt\(s\)\)/);
     assert.match(report.stdout, /packets notified +60/);
@@ -313,8 +314,8 @@ test('a resumed run keeps to its --limit, counting the in-doubt packets the data
     });
     assert.equal(first.code, 137);
     await serverIdle(sim);
-    const second = await runCli(['--resume', runIdOf(first), '--json'], { logDir: first.logDir });
-    assert.equal(second.code, 0, second.stderr);
+    const second = await runInProcess({ resume: runIdOf(first) }, env(), { logDir: first.logDir });
+    assert.equal(second.result.exitCode, 0, second.notes);
     const notified = Object.values(perPacket(sim)).filter((n) => n > 0).length;
     assert.equal(notified, 6, 'exactly --limit packets in the whole run');
     assert.ok(Object.values(perPacket(sim)).every((n) => n === 1));
