@@ -18,8 +18,15 @@ import { createRun } from '../src/journal/runStore.js';
 
 const CLIENT_SECRET = 'action-secret';
 let db: TestSchema;
-before(async () => { db = await freshSchema('action'); });
-after(async () => { await db.drop(); });
+let shared: Awaited<ReturnType<typeof startSimulator>>;
+before(async () => {
+  db = await freshSchema('action');
+  shared = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: CLIENT_SECRET }] });
+});
+after(async () => {
+  await shared.close();
+  await db.drop();
+});
 
 function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   return runCliBinary(args, { env: { REGPROC_CLIENT_PWD: CLIENT_SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: db.schema, ...env } });
@@ -37,13 +44,10 @@ async function statusOf(regId: string): Promise<string> {
   return rows[0]!.s;
 }
 
+/** The file's one simulator (a key pair costs a fifth of a CPU-second), its counts cleared. */
 async function withSim<T>(fn: (url: string, sim: Awaited<ReturnType<typeof startSimulator>>) => Promise<T>): Promise<T> {
-  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: CLIENT_SECRET }] });
-  try {
-    return await fn(sim.url, sim);
-  } finally {
-    await sim.close();
-  }
+  shared.resetStats();
+  return fn(shared.url, shared);
 }
 
 /** Whether this simulator serves MOSIP's workflow action route (it answers 401 without a cookie, not 404). */

@@ -1,5 +1,7 @@
 // The `reprocess` command end to end: the real binary in a child process, the simulator over HTTP, a real
 // database. Exit codes, what is sent, that --delay reaches the pacer, and that no secret reaches any output or file.
+// What only the library decides (--limit, what --file and --registration read) runs in this process, as the CLI
+// makes the run (testkit's runInProcess). One simulator for the file, its counts cleared before each test.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -15,12 +17,20 @@ import { stuckRow } from '@mosip-reprocess/testkit/rows.js';
 import { ManualClock } from '@mosip-reprocess/testkit/manualClock.js';
 import { ignoreEvents, resolveRunRequest, runReprocess } from '../src/index.js';
 import { freshSchema, TEST_DB_URL, type TestSchema } from '@mosip-reprocess/testkit/db.js';
+import { runInProcess } from '@mosip-reprocess/testkit/inProcess.js';
 
 const CLIENT_SECRET = 'Cl13nt-S3cret-do-not-print';
 const DB_PASSWORD = 'Db-Pa55word-do-not-print';
 let db: TestSchema;
-before(async () => { db = await freshSchema('run'); });
-after(async () => { await db.drop(); });
+let shared: Awaited<ReturnType<typeof startSimulator>>;
+before(async () => {
+  db = await freshSchema('run');
+  shared = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: CLIENT_SECRET }] });
+});
+after(async () => {
+  await shared.close();
+  await db.drop();
+});
 
 function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   return runCliBinary(args, {
@@ -33,14 +43,21 @@ async function scenario(rows: RegistrationRowInput[]): Promise<void> {
   await insertRegistrations(db.pool, db.schema, rows);
 }
 
+/** The file's simulator with its counts cleared; with `roles`, a simulator of its own whose client has them. */
 async function withSim<T>(fn: (url: string, sim: Awaited<ReturnType<typeof startSimulator>>) => Promise<T>, roles?: string[]): Promise<T> {
-  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: CLIENT_SECRET, ...(roles ? { roles } : {}) }] });
+  if (!roles) {
+    shared.resetStats();
+    return fn(shared.url, shared);
+  }
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: CLIENT_SECRET, roles }] });
   try {
     return await fn(sim.url, sim);
   } finally {
     await sim.close();
   }
 }
+
+const libraryEnv = () => ({ REGPROC_CLIENT_PWD: CLIENT_SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: db.schema });
 
 /** Notification requests the simulator received, authenticated or not. */
 const notifications = (sim: Awaited<ReturnType<typeof startSimulator>>) => sim.stats().requests.notification ?? 0;
@@ -67,8 +84,9 @@ test('--db sends every eligible packet once, exits 0, and logs to out.log and la
 test('--limit 1 sends exactly one packet (the guide\'s "try one first")', async () => {
   await scenario([stuckRow(), stuckRow(), stuckRow()]);
   await withSim(async (url, sim) => {
-    const run = await runCli(['--db', '--server', url, '--delay', '0', '--limit', '1']);
-    assert.equal(run.code, 0, run.stderr);
+    const { result, notes } = await runInProcess({ db: true, server: url, delay: '0', limit: '1' }, libraryEnv());
+    assert.equal(result.exitCode, 0, notes);
+    assert.equal(result.summary.sent, 1);
     assert.equal(notifications(sim), 1);
   });
 });
@@ -153,13 +171,13 @@ test('--file with MOSIP\'s quoted format and --registration both go through', as
     const dir = mkdtempSync(join(tmpdir(), 'reprocess-in-'));
     const file = join(dir, 'rids.txt');
     writeFileSync(file, `# from the wiki\r\n'${a.regId}', 'NEW', '${a.workflowInstanceId}'\r\n\r\n${b.regId}\r\n`);
-    const run = await runCli(['--file', file, '--server', url, '--delay', '0']);
-    assert.equal(run.code, 0, run.stderr);
+    const run = await runInProcess({ file, server: url, delay: '0' }, libraryEnv());
+    assert.equal(run.result.exitCode, 0, run.notes);
     assert.equal(sim.stats().notificationsByWorkflowId[a.workflowInstanceId], 1);
     assert.equal(sim.stats().notificationsByWorkflowId[b.workflowInstanceId], 1);
 
-    const one = await runCli(['--registration', `${a.regId}, NEW, ${a.workflowInstanceId}`, '--server', url, '--delay', '0']);
-    assert.equal(one.code, 0, one.stderr);
+    const one = await runInProcess({ registration: [`${a.regId}, NEW, ${a.workflowInstanceId}`], server: url, delay: '0' }, libraryEnv());
+    assert.equal(one.result.exitCode, 0, one.notes);
     assert.equal(sim.stats().notificationsByWorkflowId[a.workflowInstanceId], 2);
   });
 });

@@ -1,5 +1,7 @@
 // Issue #10 end to end: the real binary in child processes, the simulator over HTTP, the real PostgreSQL. One run
 // per database (two real processes), --reason, the window floor, and paused packets left out of --db and --file.
+// Runs whose output is the library's own notes (what was left out and why) run in this process, as the CLI makes
+// them (testkit's runInProcess); the binary covers the lock, exit codes, the dry run's text and --include-paused.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,14 +12,23 @@ import { insertRegistrations, type RegistrationRowInput } from '@mosip-reprocess
 import { runCli as runCliBinary, runIdOf, type CliRun, type CliOptions } from '@mosip-reprocess/testkit/cli.js';
 import { stuckRow } from '@mosip-reprocess/testkit/rows.js';
 import { freshSchema, TEST_DB_URL, type TestSchema } from '@mosip-reprocess/testkit/db.js';
+import { runInProcess } from '@mosip-reprocess/testkit/inProcess.js';
 
 const CLIENT_SECRET = 'safety-secret';
 let db: TestSchema;
-before(async () => { db = await freshSchema('clisafe'); });
-after(async () => { await db.drop(); });
+let shared: Awaited<ReturnType<typeof startSimulator>>;
+before(async () => {
+  db = await freshSchema('clisafe');
+  shared = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: CLIENT_SECRET }] });
+});
+after(async () => {
+  await shared.close();
+  await db.drop();
+});
 
+const baseEnv = () => ({ REGPROC_CLIENT_PWD: CLIENT_SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: db.schema });
 function runCli(args: string[], extra: Partial<CliOptions> = {}, env: Record<string, string> = {}): Promise<CliRun> {
-  return runCliBinary(args, { env: { REGPROC_CLIENT_PWD: CLIENT_SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: db.schema, ...env }, ...extra });
+  return runCliBinary(args, { env: { ...baseEnv(), ...env }, ...extra });
 }
 
 async function scenario(rows: RegistrationRowInput[], pauseRules: Record<string, string> = {}): Promise<void> {
@@ -29,13 +40,10 @@ async function scenario(rows: RegistrationRowInput[], pauseRules: Record<string,
   }
 }
 
+/** The file's one simulator (a key pair costs a fifth of a CPU-second), its counts cleared. */
 async function withSim<T>(fn: (url: string, sim: Awaited<ReturnType<typeof startSimulator>>) => Promise<T>): Promise<T> {
-  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: CLIENT_SECRET }] });
-  try {
-    return await fn(sim.url, sim);
-  } finally {
-    await sim.close();
-  }
+  shared.resetStats();
+  return fn(shared.url, shared);
 }
 
 test('one run per database: a second process stops before sending, exit 3, naming the first run, its host and reason', async () => {
@@ -77,8 +85,9 @@ test('one run per database: a second process stops before sending, exit 3, namin
     assert.match(runs.stdout, new RegExp(`${firstId}.*reason: "night of 30 Nov \\(OPS-17\\)"`));
 
     // Once the first has ended, the lock is free again; a dry run never takes it.
-    const third = await runCli(['--db', '--server', url, '--delay', '0', '--limit', '1']);
-    assert.equal(third.code, 0, third.stderr);
+    const third = await runInProcess({ db: true, server: url, delay: '0', limit: '1' }, baseEnv());
+    assert.equal(third.result.exitCode, 0, third.notes);
+    assert.equal(third.result.summary.sent, 1);
   });
 });
 
@@ -111,22 +120,22 @@ test('paused packets are left out of --db and --file runs, reported, and sent on
     assert.match(dry.stdout, /Held back: 3 packets of the rows the guide's query would take left out, 0 sent anyway/);
     assert.match(dry.stdout, /paused\s+PAUSED\s+HOTLISTED_OPERATOR\s+1\s+left out/);
 
-    const run = await runCli(['--db', '--server', url, '--delay', '0']);
-    assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stderr, /3 packet\(s\) the guide's query selects are left out because MOSIP would not move them now: .*PAUSED \(pause rule HOTLISTED_OPERATOR\)/);
+    const run = await runInProcess({ db: true, server: url, delay: '0' }, baseEnv());
+    assert.equal(run.result.exitCode, 0, run.notes);
+    assert.match(run.notes, /3 packet\(s\) the guide's query selects are left out because MOSIP would not move them now: .*PAUSED \(pause rule HOTLISTED_OPERATOR\)/);
     assert.deepEqual(Object.keys(sim.stats().notificationsByWorkflowId), [plain.workflowInstanceId]);
 
     const dir = mkdtempSync(join(tmpdir(), 'safety-file-'));
     const file = join(dir, 'list.txt');
     writeFileSync(file, [plain, hotlisted, spent].map((r) => `${r.regId}, NEW, ${r.workflowInstanceId}`).join('\n') + '\n');
-    const listed = await runCli(['--file', file, '--server', url, '--delay', '0']);
-    assert.equal(listed.code, 0, listed.stderr);
-    assert.match(listed.stderr, new RegExp(`list\\.txt:2: ${hotlisted.regId} ${hotlisted.workflowInstanceId}: skipped: status_code PAUSED \\(pause rule HOTLISTED_OPERATOR\\)`));
-    assert.match(listed.stderr, new RegExp(`list\\.txt:3: ${spent.regId} ${spent.workflowInstanceId}: skipped: trn_retry_count 9`));
+    const listed = await runInProcess({ file, server: url, delay: '0' }, baseEnv());
+    assert.equal(listed.result.exitCode, 0, listed.notes);
+    assert.match(listed.notes, new RegExp(`list\\.txt:2: ${hotlisted.regId} ${hotlisted.workflowInstanceId}: skipped: status_code PAUSED \\(pause rule HOTLISTED_OPERATOR\\)`));
+    assert.match(listed.notes, new RegExp(`list\\.txt:3: ${spent.regId} ${spent.workflowInstanceId}: skipped: trn_retry_count 9`));
     assert.equal(sim.stats().notificationsByWorkflowId[hotlisted.workflowInstanceId], undefined);
 
-    const unchecked = await runCli(['--file', file, '--server', url, '--delay', '0', '--limit', '1'], {}, { REPROCESS_DB_URL: '' });
-    assert.match(unchecked.stderr, /no database configured: pauses and retry budgets could not be checked/);
+    const unchecked = await runInProcess({ file, server: url, delay: '0', limit: '1' }, { ...baseEnv(), REPROCESS_DB_URL: '' });
+    assert.match(unchecked.notes, /no database configured: pauses and retry budgets could not be checked/);
 
     const anyway = await runCli(['--registration', `${hotlisted.regId}, NEW, ${hotlisted.workflowInstanceId}`, '--include-paused', '--server', url, '--delay', '0']);
     assert.equal(anyway.code, 0, anyway.stderr);

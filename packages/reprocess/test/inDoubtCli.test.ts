@@ -1,6 +1,7 @@
 // The in-doubt outcome end to end, with the real binary: --registration and no database configured, the reply
 // lost after the stage committed. The packet is printed, journaled and counted as in_doubt, the run exits 1, a
-// resume does not send it again, and only --resend-in-doubt does.
+// resume does not send it again, and only --resend-in-doubt does (the resumes run in this process, as the CLI
+// makes them: what they send is the library's decision).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { startSimulator } from '@mosip-reprocess/simulator/sim/server.js';
 import { insertRegistrations } from '@mosip-reprocess/simulator/sql/registrationRows.js';
 import { jsonLines, runCli, runIdOf } from '@mosip-reprocess/testkit/cli.js';
 import { freshSchema, type TestSchema } from '@mosip-reprocess/testkit/db.js';
+import { runInProcess } from '@mosip-reprocess/testkit/inProcess.js';
 import { stuckRow } from '@mosip-reprocess/testkit/rows.js';
 
 const SECRET = 'in-doubt-cli-secret';
@@ -36,11 +38,11 @@ test('no database, reply lost: in doubt (printed, journaled, counted, exit 1); n
     assert.equal(sim.stats().requests.notification, 1);
 
     sim.clearFaults();
-    const resumed = await runCli(['--resume', id, '--json'], { env, logDir: first.logDir });
-    assert.equal(sim.stats().requests.notification, 1, `a resume does not send it again: ${resumed.stderr}`);
-    const forced = await runCli(['--resume', id, '--resend-in-doubt', '--json'], { env, logDir: first.logDir });
-    assert.equal(sim.stats().requests.notification, 2, `--resend-in-doubt sends it: ${forced.stderr}`);
-    assert.equal(forced.code, 0, forced.stderr);
+    const resumed = await runInProcess({ resume: id }, env, { logDir: first.logDir });
+    assert.equal(sim.stats().requests.notification, 1, `a resume does not send it again: ${resumed.notes}`);
+    const forced = await runInProcess({ resume: id, resendInDoubt: true }, env, { logDir: first.logDir });
+    assert.equal(sim.stats().requests.notification, 2, `--resend-in-doubt sends it: ${forced.notes}`);
+    assert.equal(forced.result.exitCode, 0, forced.notes);
   } finally {
     await sim.close();
   }

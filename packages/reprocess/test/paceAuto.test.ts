@@ -4,13 +4,15 @@
 // stage left it, as after MOSIP dropped the message, so a short --message-max-age makes drops certain.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startSimulator } from '@mosip-reprocess/simulator/sim/server.js';
 import { insertRegistrations } from '@mosip-reprocess/simulator/sql/registrationRows.js';
 import { runCli as runCliBinary, runIdOf, type CliOptions, type CliRun } from '@mosip-reprocess/testkit/cli.js';
 import { freshSchema, TEST_DB_URL, type TestSchema } from '@mosip-reprocess/testkit/db.js';
+import { runInProcess, verifyInProcess } from '@mosip-reprocess/testkit/inProcess.js';
 import { stuckRow } from '@mosip-reprocess/testkit/rows.js';
 
 const SECRET = 'pace-secret';
@@ -18,15 +20,16 @@ let db: TestSchema;
 before(async () => { db = await freshSchema('pace'); });
 after(async () => { await db.drop(); });
 
+const env = () => ({ REGPROC_CLIENT_PWD: SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: db.schema });
 function runCli(args: string[], over: Partial<CliOptions> = {}): Promise<CliRun> {
-  return runCliBinary(args, { ...over, env: { REGPROC_CLIENT_PWD: SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: db.schema, ...over.env } });
+  return runCliBinary(args, { ...over, env: { ...env(), ...over.env } });
 }
 
 test('--pace auto without a database is refused with exit 2 and says why; nothing is sent', async () => {
   const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }] });
   try {
     const row = stuckRow();
-    const dir = (await runCli(['runs'])).logDir;
+    const dir = mkdtempSync(join(tmpdir(), 'reprocess-pace-'));
     const file = join(dir, 'packets.txt');
     writeFileSync(file, `${row.regId}, NEW, ${row.workflowInstanceId}\n`);
     const run = await runCliBinary(['--file', file, '--pace', 'auto', '--server', sim.url], { env: { REGPROC_CLIENT_PWD: SECRET } });
@@ -59,20 +62,19 @@ test('dropped packets are journaled, counted, listed by verify, and sent again b
     const journal = readFileSync(join(first.runsDir, id, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { t: string; wf?: string });
     assert.equal(journal.filter((r) => r.t === 'dropped').length, 1);
 
-    // Once the second has not moved for 2 s either, verify names both.
+    // Once the second has not moved for 2 s either, verify names both (verify and the resume run in this process,
+    // as the CLI makes them).
     await sleep(2200);
-    const verify = await runCli(['verify', id, '--json'], { logDir: first.logDir });
-    assert.equal(verify.code, 0, verify.stderr);
-    const report = JSON.parse(verify.stdout) as { counts: Record<string, number>; attention: { class: string }[] };
+    const report = await verifyInProcess(id, first.runsDir, env());
     assert.equal(report.counts.dropped, 2);
     assert.deepEqual(report.attention.map((a) => a.class), ['dropped', 'dropped']);
 
     // --resume sends both again: the one the run saw dropped, and the one dropped after it ended.
-    const second = await runCli(['--resume', id, '--json'], { logDir: first.logDir });
-    const resumed = JSON.parse(second.stdout.trim().split('\n').at(-1)!) as { sent: number; pipeline: { redriven: number } };
-    assert.equal(resumed.sent, 2, second.stderr);
-    assert.equal(resumed.pipeline.redriven, 2);
-    assert.match(second.stderr, /2 packet\(s\) the pipeline dropped are sent again first/);
+    const second = await runInProcess({ resume: id }, env(), { logDir: first.logDir });
+    const resumed = second.result.summary;
+    assert.equal(resumed.sent, 2, second.notes);
+    assert.equal(resumed.pipeline?.redriven, 2);
+    assert.match(second.notes, /2 packet\(s\) the pipeline dropped are sent again first/);
     const perPacket = sim.stats().notificationsByWorkflowId;
     assert.deepEqual(rows.map((r) => perPacket[r.workflowInstanceId]), [2, 2]);
   } finally {

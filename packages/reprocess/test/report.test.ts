@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startSimulator } from '@mosip-reprocess/simulator/sim/server.js';
 import { insertRegistrations, type RegistrationRowInput } from '@mosip-reprocess/simulator/sql/registrationRows.js';
-import { runCli as runCliBinary, runIdOf, type CliOptions, type CliRun } from '@mosip-reprocess/testkit/cli.js';
+import { runCli as runCliBinary, type CliOptions, type CliRun } from '@mosip-reprocess/testkit/cli.js';
 import { freshSchema, TEST_DB_URL, type TestSchema } from '@mosip-reprocess/testkit/db.js';
+import { runInProcess, verifyInProcess } from '@mosip-reprocess/testkit/inProcess.js';
 import { stuckRow } from '@mosip-reprocess/testkit/rows.js';
 import { openRun } from '../src/journal/runStore.js';
 import { buildRunReport } from '../src/report/html/buildRunReport.js';
@@ -25,8 +26,9 @@ let work: string;
 before(async () => { db = await freshSchema('rep'); work = mkdtempSync(join(tmpdir(), 'report-test-')); });
 after(async () => { await db.drop(); rmSync(work, { recursive: true, force: true }); });
 
+const env = () => ({ REGPROC_CLIENT_PWD: SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: db.schema });
 function runCli(args: string[], over: Partial<CliOptions> = {}): Promise<CliRun> {
-  return runCliBinary(args, { ...over, env: { REGPROC_CLIENT_PWD: SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: db.schema, ...over.env } });
+  return runCliBinary(args, { ...over, env: { ...env(), ...over.env } });
 }
 
 interface JournalLine { t: string; wf: string; outcome?: string; latencyMs?: number }
@@ -74,9 +76,10 @@ test('--dry-run --html has the dry run\'s numbers; report --html and --csv: tota
   let runsDir: string;
   let logDir: string;
   try {
-    const run = await runCli(['--db', '--server', sim.url, '--delay', '0', '--limit', '100']);
-    assert.equal(run.code, 1, run.stderr);
-    id = runIdOf(run);
+    // The night's run, as the CLI makes it, in this process (the report is what is tested here, by the binary).
+    const run = await runInProcess({ db: true, server: sim.url, delay: '0', limit: '100' }, env());
+    assert.equal(run.result.exitCode, 1, run.notes);
+    id = run.result.runId;
     runsDir = run.runsDir;
     logDir = run.logDir;
   } finally {
@@ -123,9 +126,7 @@ test('--dry-run --html has the dry run\'s numbers; report --html and --csv: tota
   assert.deepEqual(Object.fromEntries(byStage.map((r) => [r[0], total(r)])), { UPLOAD_PACKET: 16, QUALITY_CHECK: 3 }, 'the stage each was stuck in, from the journal');
 
   // Where now: equal to `verify`, and to the rows themselves.
-  const verify = await runCli(['verify', id, '--json'], { logDir });
-  assert.equal(verify.code, 0, verify.stderr);
-  const verified = JSON.parse(verify.stdout) as { counts: Record<string, number>; total: number };
+  const verified = await verifyInProcess(id, runsDir, env());
   const now = countsOf(html, 'where-now');
   for (const [cls, n] of Object.entries(verified.counts)) assert.equal(now[cls], n, `where now: ${cls}`);
   const atSecurezone = await db.pool.query<{ n: number }>(

@@ -1,5 +1,7 @@
-// Safe operations on a live system: dry run, canary, --all, Ctrl-C, resume and verify, with the real binary,
-// the simulator over HTTP and a real database.
+// Safe operations on a live system: dry run, canary, --all, Ctrl-C, resume and verify, with the simulator over HTTP
+// and a real database. The real binary where a process is what is tested (its output and exit code, Ctrl-C, kill -9,
+// `runs` and `report`); the run as the CLI makes it, in this process, where the library decides (the dry run's count,
+// the canary, batches, the budget, a resume that is not killed, verify's classes).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -7,8 +9,10 @@ import { join } from 'node:path';
 import { startPipeline } from '@mosip-reprocess/simulator/sim/pipeline.js';
 import { startSimulator, type RunningSimulator } from '@mosip-reprocess/simulator/sim/server.js';
 import { insertRegistrations, type RegistrationRowInput } from '@mosip-reprocess/simulator/sql/registrationRows.js';
-import { jsonLines, runCli as runCliBinary, runIdOf, type CliOptions, type CliRun } from '@mosip-reprocess/testkit/cli.js';
+import { runCli as runCliBinary, runIdOf, type CliOptions, type CliRun } from '@mosip-reprocess/testkit/cli.js';
 import { freshSchema, TEST_DB_URL, type TestSchema } from '@mosip-reprocess/testkit/db.js';
+import { dryRunInProcess, runInProcess, verifyInProcess, type LibraryRun } from '@mosip-reprocess/testkit/inProcess.js';
+import type { RunFlags } from 'mosip-reprocess';
 import { stuckRow } from '@mosip-reprocess/testkit/rows.js';
 
 const SECRET = 'lifecycle-secret';
@@ -19,6 +23,10 @@ after(async () => { await db.drop(); });
 function runCli(args: string[], over: Partial<CliOptions> = {}): Promise<CliRun> {
   return runCliBinary(args, { ...over, env: { REGPROC_CLIENT_PWD: SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: db.schema, ...over.env } });
 }
+
+const env = () => ({ REGPROC_CLIENT_PWD: SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: db.schema });
+/** The run `reprocess` would make of these flags, in this process. */
+const run = (flags: RunFlags): Promise<LibraryRun> => runInProcess(flags, env());
 
 async function scenario(rows: RegistrationRowInput[]): Promise<void> {
   await db.pool.query(`TRUNCATE "${db.schema}".registration, "${db.schema}".registration_list, "${db.schema}".registration_transaction`);
@@ -57,9 +65,7 @@ test('--dry-run sends nothing, authenticates nowhere, and its count equals a dir
   await scenario(rows);
   const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }] });
   try {
-    const run = await runCli(['--db', '--dry-run', '--json', '--limit', '5', '--server', sim.url]);
-    assert.equal(run.code, 0, run.stderr);
-    const report = JSON.parse(run.stdout) as { matched: number; willTake: number; byProcess: { process: string; count: number }[] };
+    const report = await dryRunInProcess({ db: true, limit: '5', server: sim.url }, env());
     const direct = await db.pool.query(`SELECT count(*)::int AS n FROM "${db.schema}".registration WHERE latest_trn_status_code IN ('SUCCESS', 'REPROCESS', 'IN_PROGRESS') AND reg_process_retry_count <= 500 AND latest_trn_dtimes < (NOW() AT TIME ZONE 'UTC') - INTERVAL '1 DAY' AND status_code NOT IN ('PROCESSED', 'FAILED', 'REJECTED')`);
     assert.equal(report.matched, direct.rows[0].n);
     assert.equal(report.matched, 15);
@@ -80,9 +86,9 @@ test('--canary passes when the packet moves on, then the rest is sent', async ()
   const pipeline = startPipeline({ pool: db.pool, schema: db.schema, stageLatencyMs: 20, capacityPerSecond: Infinity, seed: 1 });
   const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], onForward: pipeline.onForward });
   try {
-    const run = await runCli(['--db', '--canary', '--canary-timeout', '20s', '--delay', '0', '--server', sim.url]);
-    assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stderr, /canary passed/);
+    const { result, notes } = await run({ db: true, canary: true, canaryTimeout: '20s', delay: '0', server: sim.url });
+    assert.equal(result.exitCode, 0, notes);
+    assert.match(notes, /canary passed/);
     assertEachOnce(sim, rows);
   } finally {
     await sim.close();
@@ -95,10 +101,10 @@ test('--canary stops the run when routing is disabled: forwarded, but never left
   await scenario(rows);
   const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], routingEnabled: false });
   try {
-    const run = await runCli(['--db', '--canary', '--canary-timeout', '2s', '--delay', '0', '--server', sim.url]);
-    assert.equal(run.code, 1);
-    assert.match(run.stderr, /canary FAILED/);
-    assert.match(run.stderr, /securezone\.routing\.enabled/);
+    const { result, notes } = await run({ db: true, canary: true, canaryTimeout: '2s', delay: '0', server: sim.url });
+    assert.equal(result.exitCode, 1);
+    assert.match(notes, /canary FAILED/);
+    assert.match(notes, /securezone\.routing\.enabled/);
     assert.equal(totalNotifications(sim), 1, 'only the canary was sent');
   } finally {
     await sim.close();
@@ -111,10 +117,10 @@ test('--canary stops the run when the packet leaves securezone but the next stag
   const pipeline = startPipeline({ pool: db.pool, schema: db.schema, stageLatencyMs: 10, capacityPerSecond: Infinity, failureRate: 1, failureMode: 'FAILED', seed: 2 });
   const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], onForward: pipeline.onForward });
   try {
-    const run = await runCli(['--db', '--canary', '--canary-timeout', '20s', '--delay', '0', '--server', sim.url]);
-    assert.equal(run.code, 1);
-    assert.match(run.stderr, /canary FAILED: .*left securezone but UPLOAD_PACKET ended FAILED/);
-    assert.match(run.stderr, /a later stage is failing/);
+    const { result, notes } = await run({ db: true, canary: true, canaryTimeout: '20s', delay: '0', server: sim.url });
+    assert.equal(result.exitCode, 1);
+    assert.match(notes, /canary FAILED: .*left securezone but UPLOAD_PACKET ended FAILED/);
+    assert.match(notes, /a later stage is failing/);
     assert.equal(totalNotifications(sim), 1, 'only the canary was sent');
   } finally {
     await sim.close();
@@ -130,14 +136,14 @@ test('--all runs batches until nothing is left and never re-sends a workflow id 
   await scenario(rows);
   const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }] });
   try {
-    const run = await runCli(['--db', '--all', '--limit', '2', '--delay', '0', '--json', '--server', sim.url]);
-    assert.equal(run.code, 1, run.stderr); // the null replies are not "forwarded"
+    const { result, notes } = await run({ db: true, all: true, limit: '2', delay: '0', server: sim.url });
+    assert.equal(result.exitCode, 1, notes); // the null replies are not "forwarded"
     assertEachOnce(sim, rows);
-    const summary = jsonLines(run.stdout).find((l) => l.type === 'summary') as { sent: number; batches: number; counts: Record<string, number> };
+    const { summary } = result;
     assert.equal(summary.sent, 10);
     assert.equal(summary.counts.not_found, 3);
     assert.ok(summary.batches >= 5, `batches: ${summary.batches}`);
-    assert.match(run.stderr, /batch 1: up to 2 packets/);
+    assert.match(notes, /batch 1: up to 2 packets/);
   } finally {
     await sim.close();
   }
@@ -148,8 +154,8 @@ test('--max-packets stops an --all run at the budget', async () => {
   await scenario(rows);
   const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }] });
   try {
-    const run = await runCli(['--db', '--all', '--limit', '2', '--max-packets', '5', '--delay', '0', '--server', sim.url]);
-    assert.equal(run.code, 0, run.stderr);
+    const { result, notes } = await run({ db: true, all: true, limit: '2', maxPackets: '5', delay: '0', server: sim.url });
+    assert.equal(result.exitCode, 0, notes);
     assert.equal(totalNotifications(sim), 5);
   } finally {
     await sim.close();
@@ -183,9 +189,10 @@ test('Ctrl-C writes a consistent journal and summary; --resume sends the rest ex
     const summary = JSON.parse(readFileSync(join(first.runsDir, id, 'summary.json'), 'utf8')) as { stop: { kind: string } };
     assert.equal(summary.stop.kind, 'interrupted');
 
-    const second = await runCli(['--resume', id, '--delay', '0'], { logDir: first.logDir });
-    assert.equal(second.code, 0, second.stderr);
-    assert.match(second.stderr, /already done in this run are skipped/);
+    // The resume is the library's: it runs in this process, as the CLI makes it.
+    const second = await runInProcess({ resume: id, delay: '0' }, env(), { logDir: first.logDir });
+    assert.equal(second.result.exitCode, 0, second.notes);
+    assert.match(second.notes, /already done in this run are skipped/);
     assertEachOnce(sim, rows);
 
     const report = await runCli(['report', id], { logDir: first.logDir });
@@ -205,20 +212,17 @@ test('verify classifies what became of each forwarded packet', async () => {
   const pipeline = startPipeline({ pool: db.pool, schema: db.schema, stageLatencyMs: 5, capacityPerSecond: Infinity, seed: 3 });
   const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], onForward: pipeline.onForward });
   try {
-    const run = await runCli(['--db', '--delay', '0', '--limit', '5', '--server', sim.url]);
-    assert.equal(run.code, 0, run.stderr);
+    const first = await run({ db: true, delay: '0', limit: '5', server: sim.url });
+    assert.equal(first.result.exitCode, 0, first.notes);
     await pipeline.drain(20_000);
-    const verify = await runCli(['verify', runIdOf(run), '--json'], { logDir: run.logDir });
-    assert.equal(verify.code, 0, verify.stderr);
-    const report = JSON.parse(verify.stdout) as { total: number; counts: Record<string, number> };
+    const report = await verifyInProcess(first.result.runId, first.runsDir, env());
     assert.equal(report.total, 5);
     assert.equal(report.counts.processed, 5);
 
     sim.setRoutingEnabled(false);
-    const stuck = await runCli(['--db', '--delay', '0', '--server', sim.url]);
-    assert.equal(stuck.code, 0, stuck.stderr);
-    const verify2 = await runCli(['verify', runIdOf(stuck), '--json'], { logDir: stuck.logDir });
-    const report2 = JSON.parse(verify2.stdout) as { counts: Record<string, number>; attention: unknown[] };
+    const stuck = await run({ db: true, delay: '0', server: sim.url });
+    assert.equal(stuck.result.exitCode, 0, stuck.notes);
+    const report2 = await verifyInProcess(stuck.result.runId, stuck.runsDir, env());
     assert.equal(report2.counts.at_securezone, 3);
     assert.equal(report2.attention.length, 3);
   } finally {
@@ -254,8 +258,9 @@ test('kill -9 at several points, then --resume: every packet is processed exactl
     const second = await resume(killAfter(15));
     assert.equal(second.code, 137, 'killed again');
     await serverIdle(sim);
-    const third = await resume();
-    assert.equal(third.code, 0, third.stderr);
+    // The last resume, which is not killed, runs in this process, as the CLI makes it.
+    const third = await runInProcess({ resume: id, delay: '0', concurrency: '4', timeout: '1' }, env(), { logDir: first.logDir });
+    assert.equal(third.result.exitCode, 0, third.notes);
 
     const journal = readFileSync(join(first.runsDir, id, 'journal.jsonl'), 'utf8');
     const inDoubt = (journal.match(/"t":"in_doubt"/g) ?? []).length;
@@ -278,9 +283,8 @@ test('kill -9 at several points, then --resume: every packet is processed exactl
     assert.equal(mine.notified, 60, 'runs counts every packet notified in any attempt');
     assert.equal(mine.attempts, 3);
     assert.equal(mine.unfinished, false);
-    const verify = await runCli(['verify', id, '--json', '--db-url', TEST_DB_URL, '--schema', db.schema], { logDir: first.logDir });
-    assert.equal(verify.code, 0, verify.stderr);
-    assert.equal((JSON.parse(verify.stdout) as { total: number }).total, 60, 'verify covers every packet the stage handled');
+    const verify = await verifyInProcess(id, first.runsDir, env(), { dbUrl: TEST_DB_URL, schema: db.schema });
+    assert.equal(verify.total, 60, 'verify covers every packet the stage handled');
     const report = await runCli(['report', id], { logDir: first.logDir });
     assert.match(report.stdout, /Whole run \(3 attempt\(s\)\)/);
     assert.match(report.stdout, /packets notified +60/);
@@ -310,8 +314,8 @@ test('a resumed run keeps to its --limit, counting the in-doubt packets the data
     });
     assert.equal(first.code, 137);
     await serverIdle(sim);
-    const second = await runCli(['--resume', runIdOf(first), '--json'], { logDir: first.logDir });
-    assert.equal(second.code, 0, second.stderr);
+    const second = await runInProcess({ resume: runIdOf(first) }, env(), { logDir: first.logDir });
+    assert.equal(second.result.exitCode, 0, second.notes);
     const notified = Object.values(perPacket(sim)).filter((n) => n > 0).length;
     assert.equal(notified, 6, 'exactly --limit packets in the whole run');
     assert.ok(Object.values(perPacket(sim)).every((n) => n === 1));

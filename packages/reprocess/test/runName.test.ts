@@ -22,7 +22,9 @@ test('--run-name: killed with kill -9, the same command in a new process resumes
   await insertRegistrations(db.pool, db.schema, rows);
   const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], faults: { slowRangeMs: [10, 60], seed: 3 } });
   try {
-    const command = ['--db', '--run-name', 'night-1', '--delay', '0', '--concurrency', '3', '--json', '--server', sim.url];
+    // --timeout 1: the resume waits 2 x --timeout before sending again a packet the killed pod had in flight and
+    // the stage has not written (the default 30 s made this file take a minute whenever the kill landed there).
+    const command = ['--db', '--run-name', 'night-1', '--delay', '0', '--concurrency', '3', '--timeout', '1', '--json', '--server', sim.url];
     const first = await runCli(command, {
       onSpawn(child, output) {
         const timer = setInterval(() => {

@@ -2,10 +2,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { startSimulator } from '@mosip-reprocess/simulator/sim/server.js';
 import { insertRegistrations } from '@mosip-reprocess/simulator/sql/registrationRows.js';
-import { runCli, runIdOf } from '@mosip-reprocess/testkit/cli.js';
+import { runInProcess } from '@mosip-reprocess/testkit/inProcess.js';
 import { freshSchema, TEST_DB_URL, type TestSchema } from '@mosip-reprocess/testkit/db.js';
 import { stuckRow } from '@mosip-reprocess/testkit/rows.js';
 
@@ -19,11 +18,11 @@ test('a token refused with 401 after 3 uses: each new token is a `token` record 
   await insertRegistrations(db.pool, db.schema, rows);
   const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], faults: { tokenMaxUses: 3, seed: 1 } });
   try {
-    const run = await runCli(['--db', '--delay', '0', '--server', sim.url], {
-      env: { REGPROC_CLIENT_PWD: SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: db.schema },
-    });
-    assert.equal(run.code, 0, run.stderr);
-    const records = readFileSync(join(run.runsDir, runIdOf(run), 'journal.jsonl'), 'utf8').trim().split('\n')
+    // The run as the CLI makes it, in this process: the journal is the library's.
+    const { result, notes } = await runInProcess({ db: true, delay: '0', server: sim.url },
+      { REGPROC_CLIENT_PWD: SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: db.schema });
+    assert.equal(result.exitCode, 0, notes);
+    const records = readFileSync(result.journalPath, 'utf8').trim().split('\n')
       .map((l) => JSON.parse(l) as { t: string; reason?: string });
     const tokens = records.filter((r) => r.t === 'token');
     assert.equal(tokens.length, (sim.stats().requests.authenticate ?? 0) - 1, 'one record per token after the first');

@@ -100,5 +100,6 @@ function printFileTimes(): void {
     .sort((a, b) => b.ms - a.ms);
   const lines = times.slice(0, 10).map((t) => `  ${(t.ms / 1000).toFixed(1).padStart(6)} s  ${sourceName(t.file)}`
     + `  (${t.passed} passed${t.failed ? `, ${t.failed} FAILED` : ''}${t.skipped ? `, ${t.skipped} skipped` : ''})`);
-  console.log(`\n${times.length} test files in ${(totalMs / 1000).toFixed(1)} s; the slowest:\n${lines.join('\n')}`);
+  console.log(`\n${files.length} test files in ${(totalMs / 1000).toFixed(1)} s; the slowest by the time of their tests`
+    + ` (${concurrency > 1 ? 'run side by side; ' : ''}start-up and hooks not counted):\n${lines.join('\n')}`);
 }

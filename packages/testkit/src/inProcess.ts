@@ -1,0 +1,47 @@
+// A run as `reprocess` makes it (resolveRunRequest, then runReprocess or dryRunReprocess; verifyRun for `verify`), in
+// the test's own process. For tests of what the library decides (what is sent, the canary, batches, budgets,
+// verify's classes): a child process costs over half a CPU-second, and the CLI adds only the printing. What needs a
+// process of its own stays with runCli (cli.ts): exit codes and output as an operator sees them, signals, kill -9,
+// locks between processes, secrets in output.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  dryRunReprocess, resolveRunRequest, runReprocess, verifyRun,
+  type DryRunReport, type RunEvent, type RunFlags, type RunResult, type VerifyReport,
+} from 'mosip-reprocess';
+
+export interface LibraryRun {
+  result: RunResult;
+  events: RunEvent[];
+  /** The note and warning events as the CLI prints them on stderr ("warning: " before a warning), one a line. */
+  notes: string;
+  logDir: string;
+  runsDir: string;
+}
+
+function dirs(logDir?: string): { logDir: string; runsDir: string } {
+  const dir = logDir ?? mkdtempSync(join(tmpdir(), 'reprocess-logs-'));
+  return { logDir: dir, runsDir: join(dir, 'runs') };
+}
+
+/** `reprocess <flags>` for a run (not a dry run), in this process, with a fresh log and runs dir unless given. */
+export async function runInProcess(flags: RunFlags, env: Record<string, string>, options: { logDir?: string } = {}): Promise<LibraryRun> {
+  const { logDir, runsDir } = dirs(options.logDir);
+  const request = resolveRunRequest({ ...flags, logDir, runsDir }, env);
+  const events: RunEvent[] = [];
+  const result = await runReprocess(request, (e) => events.push(e));
+  const notes = events.flatMap((e) => (e.type === 'note' ? [e.message] : e.type === 'warning' ? [`warning: ${e.message}`] : [])).join('\n');
+  return { result, events, notes, logDir, runsDir };
+}
+
+/** `reprocess <flags> --dry-run --json`, in this process: the report the CLI prints as JSON. */
+export async function dryRunInProcess(flags: RunFlags, env: Record<string, string>): Promise<DryRunReport> {
+  const { logDir, runsDir } = dirs();
+  return dryRunReprocess(resolveRunRequest({ ...flags, dryRun: true, logDir, runsDir }, env));
+}
+
+/** `reprocess verify <run-id> --json --runs-dir <runsDir> [flags]`, in this process: the report the CLI prints as JSON. */
+export function verifyInProcess(runId: string, runsDir: string, env: Record<string, string>, flags: Record<string, unknown> = {}): Promise<VerifyReport> {
+  return verifyRun({ runId, flags: { ...flags, runsDir }, env });
+}
