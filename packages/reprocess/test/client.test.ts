@@ -89,14 +89,14 @@ test('the token is refreshed before it expires, read from the JWT exp', async ()
 });
 
 test('a 401 makes the client authenticate again and retry once', async () => {
-  // The client holds a token the server no longer accepts: the simulator restarted with new signing keys.
+  // The client holds a token the server no longer accepts: the simulator restarted after a realm key rotation.
   const first = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }] });
   const port = first.port;
   const c = client(first.url);
   try {
     await c.authenticate();
     await first.close();
-    const second = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], port });
+    const second = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], port, rotateSigningKey: true });
     try {
       const r = await c.notify(await packetRow());
       assert.equal(r.outcome, 'forwarded');

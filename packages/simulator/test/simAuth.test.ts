@@ -202,3 +202,24 @@ test('health and stats endpoints; close() stops listening', async () => {
   await temporary.close();
   await assert.rejects(fetch(`${temporary.url}/registrationprocessor/v1/securezone/actuator/health`));
 });
+
+test('the realm keeps its key across a restart (as Keycloak does), and a key rotation refuses the tokens signed before', async () => {
+  const first = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }] });
+  const port = first.port;
+  const before = await token(first.url);
+  await first.close();
+  const row = stuckRow();
+  await insertRegistrations(db.pool, db.schema, [row]);
+  const restarted = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], port });
+  try {
+    assert.equal((await notify(restarted.url, before, notifyBody(row))).status, 200, 'a token from before the restart is still good');
+  } finally {
+    await restarted.close();
+  }
+  const rotated = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], port, rotateSigningKey: true });
+  try {
+    assert.equal((await notify(rotated.url, before, notifyBody(row))).status, 401, 'signed with the old key: refused');
+  } finally {
+    await rotated.close();
+  }
+});

@@ -35,6 +35,11 @@ export interface SimulatorOptions {
   schema?: string;
   /** JWT lifetime: Keycloak realm mosip accessTokenLifespan, 86400 s (contract section 2). */
   tokenLifetimeSeconds?: number;
+  /**
+   * Sign with a new realm key, as after a Keycloak key rotation: tokens signed before are refused (401). By
+   * default the realm keeps its key, as Keycloak does across restarts: one key per process.
+   */
+  rotateSigningKey?: boolean;
   /** securezone.routing.enabled: gates only the HTTP path's Kafka send (contract section 1). Default true. */
   routingEnabled?: boolean;
   /** At least one client; each needs a secret. */
@@ -67,6 +72,7 @@ export interface ResolvedOptions {
   port: number;
   schema: string;
   tokenLifetimeSeconds: number;
+  rotateSigningKey: boolean;
   routingEnabled: boolean;
   clients: SimClient[];
   appIds: Set<string>;
@@ -90,6 +96,7 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     port: options.port ?? 0,
     schema: options.schema ?? 'regprc',
     tokenLifetimeSeconds: lifetime,
+    rotateSigningKey: options.rotateSigningKey ?? false,
     routingEnabled: options.routingEnabled ?? true,
     clients,
     appIds: new Set(options.appIds ?? DEFAULT_APP_IDS),

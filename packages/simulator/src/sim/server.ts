@@ -256,7 +256,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
-  tokens = new TokenAuthority(`${url}/auth/realms/${REALM}`, opts.tokenLifetimeSeconds);
+  tokens = new TokenAuthority(`${url}/auth/realms/${REALM}`, opts.tokenLifetimeSeconds, opts.rotateSigningKey);
 
   let closing: Promise<void> | undefined;
   return {

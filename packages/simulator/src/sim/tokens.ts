@@ -33,17 +33,28 @@ interface JwtHeader {
   kid?: unknown;
 }
 
+interface RealmKey { keyId: string; privateKey: KeyObject; publicKey: KeyObject }
+
+function newRealmKey(): RealmKey {
+  const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { keyId: randomUUID(), privateKey: pair.privateKey, publicKey: pair.publicKey };
+}
+
+/** The realm's key, kept across simulator restarts in this process (Keycloak keeps its realm keys in its database). */
+let realmKey: RealmKey | null = null;
+
 export class TokenAuthority {
   readonly issuer: string;
-  readonly keyId = randomUUID();
+  readonly keyId: string;
   private readonly privateKey: KeyObject;
   private readonly publicKey: KeyObject;
 
-  constructor(issuer: string, private readonly lifetimeSeconds: number) {
+  /** `rotate`: a new realm key (a key rotation), which later simulators in this process keep. */
+  constructor(issuer: string, private readonly lifetimeSeconds: number, rotate = false) {
     this.issuer = issuer;
-    const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    this.privateKey = pair.privateKey;
-    this.publicKey = pair.publicKey;
+    // A 2048-bit key pair costs about 0.1 s of CPU: made once per process, not at every start.
+    if (rotate || !realmKey) realmKey = newRealmKey();
+    ({ keyId: this.keyId, privateKey: this.privateKey, publicKey: this.publicKey } = realmKey);
   }
 
   issue(client: SimClient, now: Date = new Date()): string {
