@@ -8,7 +8,7 @@ import { insertRegistrations, type RegistrationRowInput } from '@mosip-reprocess
 import { freshSchema, type TestSchema } from '@mosip-reprocess/testkit/db.js';
 import { packetOf, stuckRow } from '@mosip-reprocess/testkit/rows.js';
 import { eligiblePackets } from '../src/source/dbSource.js';
-import { countEligible, utcCutoff, type EligibilityCriteria } from '../src/sql/selectEligible.js';
+import { selectionCounts, utcCutoff, type EligibilityCriteria } from '../src/sql/selectEligible.js';
 import { DEFAULT_HOLD_BACK, type HoldBackRules } from '../src/filter/holdBack.js';
 import { holdBackListed, type HeldPacket } from '../src/filter/holdBackListed.js';
 import { buildDbDryRun, buildListDryRun, renderDryRun } from '../src/report/dryRun.js';
@@ -66,7 +66,7 @@ test('the --db selection leaves out paused packets and spent retry budgets, at M
   await withRows(rows);
   const c = await criteria();
   assert.deepEqual(await selectedLabels(rows, c), ['plain', 'reprocess 19', 'reprocess 21', 'trn 8', 'trn NULL']);
-  assert.equal(await countEligible(db.pool, db.schema, c), 5);
+  assert.equal((await selectionCounts(db.pool, db.schema, c)).taken, 5);
   // The guide's query takes all eleven; the same criteria without holdBack are MOSIP's defaults (safe side).
   const { holdBack: _, ...noRules } = c;
   assert.deepEqual(await selectedLabels(rows, noRules), ['plain', 'reprocess 19', 'reprocess 21', 'trn 8', 'trn NULL']);
@@ -79,6 +79,9 @@ test('--include-paused and --include-exhausted take them back, each only its own
   assert.deepEqual(paused, ['additional info', 'hotlisted', 'paused', 'plain', 'reprocess 19', 'reprocess 21', 'resumable', 'trn 8', 'trn NULL']);
   const exhausted = await selectedLabels(rows, await criteria({ ...DEFAULT_HOLD_BACK, includeExhausted: true }));
   assert.deepEqual(exhausted, ['plain', 'reprocess 19', 'reprocess 20', 'reprocess 21', 'trn 8', 'trn 9', 'trn NULL']);
+  // The progress total counts exactly what is taken, included reasons too.
+  assert.equal((await selectionCounts(db.pool, db.schema, await criteria({ ...DEFAULT_HOLD_BACK, includePaused: true }))).taken, paused.length);
+  assert.equal((await selectionCounts(db.pool, db.schema, await criteria({ ...DEFAULT_HOLD_BACK, includeExhausted: true }))).taken, exhausted.length);
   // The limits are the deployment's settings.
   const stricter = await selectedLabels(rows, await criteria({ ...DEFAULT_HOLD_BACK, uploaderMaxRetry: 9, reprocessAttemptCount: 19 }));
   assert.deepEqual(stricter, ['plain', 'reprocess 20', 'reprocess 21', 'trn NULL']);

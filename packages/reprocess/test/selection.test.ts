@@ -9,7 +9,7 @@ import { createPool } from '../src/db/connect.js';
 import { InputError } from '../src/errors.js';
 import { customQueryPackets, eligiblePackets, keysetPages } from '../src/source/dbSource.js';
 import { insertRegistrations, type RegistrationRowInput } from '@mosip-reprocess/simulator/sql/registrationRows.js';
-import { countEligible, utcCutoff, type EligibilityCriteria } from '../src/sql/selectEligible.js';
+import { selectionCounts, utcCutoff, type EligibilityCriteria } from '../src/sql/selectEligible.js';
 import { criteriaOf } from '../src/source/openSource.js';
 import { loadSettings } from '../src/config/load.js';
 import { freshSchema, TEST_DB_URL, type TestSchema } from '@mosip-reprocess/testkit/db.js';
@@ -74,7 +74,7 @@ test('APPROACH 1 takes exactly what the guide\'s default query takes, at each bo
     // The guide's literal query agrees (the test server runs in UTC, where the guide's query is right).
     const guide = await db.pool.query(`SELECT workflow_instance_id FROM "${db.schema}".registration WHERE latest_trn_status_code IN ('SUCCESS', 'REPROCESS', 'IN_PROGRESS') AND reg_process_retry_count <= 500 AND latest_trn_dtimes < (SELECT (NOW() AT TIME ZONE 'UTC') - INTERVAL '1 DAY') AND status_code NOT IN ('PROCESSED', 'FAILED', 'REJECTED') LIMIT 1000`);
     assert.deepEqual(guide.rows.map((r) => r.workflow_instance_id).sort(), [...ids].sort());
-    assert.equal(await countEligible(db.pool, db.schema, criteria), ids.length);
+    assert.equal((await selectionCounts(db.pool, db.schema, criteria)).taken, ids.length);
   });
 });
 

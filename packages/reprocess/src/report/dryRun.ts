@@ -13,7 +13,7 @@ import { eligibleSample } from '../sql/eligibleSample.js';
 import { lookupListedRows, type ListedRow } from '../sql/lookupListedRows.js';
 import { nowUtcText } from '../sql/nowUtcText.js';
 import { AGE_BUCKETS, type AgeBucket, type SampleRow } from '../sql/rowFacts.js';
-import { heldBackBreakdown, type HeldBackCount } from '../sql/heldBackBreakdown.js';
+import { selectionCounts, type HeldBackCount } from '../sql/selectionCounts.js';
 import { reprocessorActivity, type ReprocessorActivity } from '../sql/reprocessorActivity.js';
 import { inReadOnlySnapshot } from '../sql/readOnlySnapshot.js';
 import { holdBackOf, type EligibilityCriteria } from '../sql/eligibility.js';
@@ -22,7 +22,7 @@ import { cell, percent, plural, renderTable } from './table.js';
 
 export type { AgeCount, ProcessCount, StageCount, StatusCount } from '../sql/eligibleBreakdown.js';
 export type { SampleRow } from '../sql/rowFacts.js';
-export type { HeldBackCount } from '../sql/heldBackBreakdown.js';
+export type { HeldBackCount } from '../sql/selectionCounts.js';
 export type { ReprocessorActivity } from '../sql/reprocessorActivity.js';
 
 /** The key packets without an active row are counted under in byStage and byStatus. */
@@ -98,7 +98,7 @@ export async function buildDbDryRun(
   const { breakdown, sample, held, reprocessor } = await inReadOnlySnapshot(pool, async (db) => ({
     breakdown: await eligibleBreakdown(db, schema, criteria),
     sample: await eligibleSample(db, schema, criteria, Math.min(sampleSize, limit)),
-    held: await heldBackBreakdown(db, schema, criteria),
+    held: (await selectionCounts(db, schema, criteria)).held,
     reprocessor: await reprocessorActivity(db, schema),
   }));
   const warnings: DryRunWarning[] = [];

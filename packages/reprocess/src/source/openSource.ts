@@ -8,11 +8,11 @@ import { APPROACH2_STAGES } from '@mosip-reprocess/contract/enums.js';
 import type { Settings } from '../config/settings.js';
 import { allEligiblePackets, customQueryPackets, eligiblePackets } from './dbSource.js';
 import { loadPacketsFromArg, loadPacketsFromFile } from './loadPackets.js';
-import { countEligible, utcCutoff, type EligibilityCriteria } from '../sql/selectEligible.js';
+import { utcCutoff, type EligibilityCriteria } from '../sql/selectEligible.js';
 import { databaseProblem } from '../db/problems.js';
 import { holdBackRulesOf } from '../config/safety.js';
 import { holdBackListed } from '../filter/holdBackListed.js';
-import { heldBackBreakdown } from '../sql/heldBackBreakdown.js';
+import { selectionCounts, type SelectionCounts } from '../sql/selectionCounts.js';
 import { includedReasons, type HoldBackRules } from '../filter/holdBack.js';
 import type { EventSink } from '../run/events.js';
 import type { RunFlags } from '../run/request.js';
@@ -104,11 +104,13 @@ export async function openSource(
   const cutoff = await withDb(s, () => utcCutoff(db, s.olderThan));
   const criteria = criteriaOf(s, cutoff);
   announceHoldBack(criteria.holdBack!, true, emit);
-  // Counting what is held back reads the whole table (a second or more on millions of rows): like the total, it
-  // is counted once the first packet is out (reprocess.ts), never before it. The selection itself leaves those
-  // rows out; this count is what the warning and the summary report.
+  // The total (for the progress bar) and what is held back come from one read of the whole table (a second or
+  // more on millions of rows), made once the first packet is out (reprocess.ts), never before it. The selection
+  // itself leaves held rows out; this is what the warning, the progress bar and the summary report.
+  let counted: Promise<SelectionCounts> | null = null;
+  const counts = () => counted ??= selectionCounts(db, s.dbSchema, criteria);
   let heldTotal: Promise<number | null> | null = null;
-  const countHeld = () => heldTotal ??= heldBackBreakdown(db, s.dbSchema, criteria).then((heldCounts) => {
+  const countHeld = () => heldTotal ??= counts().then(({ held: heldCounts }) => {
     const included = new Set(includedReasons(criteria.holdBack!));
     const leftOut = heldCounts.filter((c) => !included.has(c.reason));
     const total = leftOut.reduce((n, c) => n + c.count, 0);
@@ -123,7 +125,7 @@ export async function openSource(
   });
   const reconnect = { onRetry: (message: string) => emit({ type: 'warning', message }) };
   const count = async () => {
-    const n = await countEligible(db, s.dbSchema, criteria);
+    const n = (await counts()).taken;
     return flags.all ? (s.maxPackets ? Math.min(n, s.maxPackets) : n) : Math.min(n, remaining);
   };
   if (flags.all) {

@@ -8,7 +8,7 @@ import { Params } from './params.js';
 
 export type { EligibilityCriteria, EligibleRow } from './eligibility.js';
 export { utcCutoff } from './utcCutoff.js';
-export { countEligible } from './countEligible.js';
+export { selectionCounts } from './selectionCounts.js';
 
 /** One page of eligible rows with workflow_instance_id > after, in workflow id order (the primary key). */
 export async function selectEligiblePage(

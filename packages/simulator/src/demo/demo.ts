@@ -21,7 +21,7 @@ import { DEFAULT_STAGES, startPipeline, type FailureMode, type PipelineModel, ty
 import { seedScenario, type SeedSummary } from '../sim/seed.js';
 import { startSimulator, type RunningSimulator, type SimulatorStats } from '../sim/server.js';
 import { createSchema } from '@mosip-reprocess/contract/schema.js';
-import { countEligible, utcCutoff } from 'mosip-reprocess/sql/selectEligible.js';
+import { selectionCounts, utcCutoff } from 'mosip-reprocess/sql/selectEligible.js';
 import { criteriaOf } from 'mosip-reprocess/source/openSource.js';
 import { dryRunReprocess, resolveRunRequest, runReprocess, type EventSink, type RunFlags } from 'mosip-reprocess';
 import { renderDryRun } from 'mosip-reprocess/report/dryRun.js';
@@ -208,7 +208,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
     const db = pool;
     // The guide's APPROACH 1 with the tool's defaults: what the dry run counts and the batches select.
     const defaults = loadSettings({ flags: {}, env: {} }).settings;
-    const eligible = async () => countEligible(db, SCHEMA, criteriaOf(defaults, await utcCutoff(db, defaults.olderThan)));
+    const eligible = async () => (await selectionCounts(db, SCHEMA, criteriaOf(defaults, await utcCutoff(db, defaults.olderThan)))).taken;
     const before = await takeSnapshot(pool, SCHEMA);
     const eligibleBefore = await eligible();
     say(`[2/7] Seeded ${seeded.registrations} registrations as an upgrade from 1.1.5 to 1.2.0.1 leaves them (seed ${o.seed}, ${seconds(performance.now() - seedStarted)}):`);
