@@ -1,54 +1,41 @@
 // `reprocess action`: the real binary, the real PostgreSQL and the simulator over HTTP. STOP_PROCESSING needs
 // --yes; --db takes RIDs whose one active row is PAUSED (narrowed by --pause-rule); listed RIDs are checked and
 // skipped by line; the reply is classified per RID; the lock stops it when another run holds it.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { startSimulator } from '@mosip-reprocess/simulator/sim/server.js';
 import { insertRegistrations, type RegistrationRowInput } from '@mosip-reprocess/simulator/sql/registrationRows.js';
 import { runCli as runCliBinary, type CliRun } from '@mosip-reprocess/testkit/cli.js';
 import { stuckRow } from '@mosip-reprocess/testkit/rows.js';
-import { freshSchema, TEST_DB_URL, type TestSchema } from '@mosip-reprocess/testkit/db.js';
+import { TEST_DB_URL } from '@mosip-reprocess/testkit/db.js';
+import { simulatorForFile } from '@mosip-reprocess/testkit/fileSimulator.js';
 import { classifyWorkflowActionReply, WORKFLOW_ACTION_PATH } from '../src/action/contract.js';
 import { RunLock } from '../src/run/lock.js';
 import { createRun } from '../src/journal/runStore.js';
 
 const CLIENT_SECRET = 'action-secret';
-let db: TestSchema;
-let shared: Awaited<ReturnType<typeof startSimulator>>;
-before(async () => {
-  db = await freshSchema('action');
-  shared = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: CLIENT_SECRET }] });
-});
-after(async () => {
-  await shared.close();
-  await db.drop();
-});
+const file = simulatorForFile('action', CLIENT_SECRET);
 
 function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  return runCliBinary(args, { env: { REGPROC_CLIENT_PWD: CLIENT_SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: db.schema, ...env } });
+  return runCliBinary(args, { env: { REGPROC_CLIENT_PWD: CLIENT_SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: file.db.schema, ...env } });
 }
 
 async function scenario(rows: (RegistrationRowInput & { rule?: string })[]): Promise<void> {
-  const s = `"${db.schema}"`;
-  await db.pool.query(`TRUNCATE ${s}.registration, ${s}.registration_list, ${s}.registration_transaction`);
-  await insertRegistrations(db.pool, db.schema, rows);
-  for (const r of rows) if (r.rule) await db.pool.query(`UPDATE ${s}.registration SET pause_rule_ids = $1 WHERE workflow_instance_id = $2`, [r.rule, r.workflowInstanceId]);
+  const s = `"${file.db.schema}"`;
+  await file.db.pool.query(`TRUNCATE ${s}.registration, ${s}.registration_list, ${s}.registration_transaction`);
+  await insertRegistrations(file.db.pool, file.db.schema, rows);
+  for (const r of rows) if (r.rule) await file.db.pool.query(`UPDATE ${s}.registration SET pause_rule_ids = $1 WHERE workflow_instance_id = $2`, [r.rule, r.workflowInstanceId]);
 }
 
 async function statusOf(regId: string): Promise<string> {
-  const { rows } = await db.pool.query<{ s: string }>(`SELECT string_agg(status_code, ',') AS s FROM "${db.schema}".registration WHERE reg_id = $1`, [regId]);
+  const { rows } = await file.db.pool.query<{ s: string }>(`SELECT string_agg(status_code, ',') AS s FROM "${file.db.schema}".registration WHERE reg_id = $1`, [regId]);
   return rows[0]!.s;
 }
 
-/** The file's one simulator (a key pair costs a fifth of a CPU-second), its counts cleared. */
-async function withSim<T>(fn: (url: string, sim: Awaited<ReturnType<typeof startSimulator>>) => Promise<T>): Promise<T> {
-  shared.resetStats();
-  return fn(shared.url, shared);
-}
+const withSim = file.withSim;
 
 /** Whether this simulator serves MOSIP's workflow action route (it answers 401 without a cookie, not 404). */
 async function servesWorkflowAction(url: string): Promise<boolean> {
@@ -121,7 +108,7 @@ test('--dry-run --db: the RIDs with one active PAUSED row, narrowed by --pause-r
 
 test('another run holding the lock stops an action before anything is sent (exit 3)', async () => {
   await scenario([paused('PAUSE')]);
-  const holder = await RunLock.acquire({ url: TEST_DB_URL }, db.schema, 'test', { runId: 'night-run', command: 'run', startedAt: '2026-11-30T01:00:00.000Z', reason: 'migration backlog' }, { heartbeatMs: 0 });
+  const holder = await RunLock.acquire({ url: TEST_DB_URL }, file.db.schema, 'test', { runId: 'night-run', command: 'run', startedAt: '2026-11-30T01:00:00.000Z', reason: 'migration backlog' }, { heartbeatMs: 0 });
   try {
     await withSim(async (url, sim) => {
       const blocked = await runCli(['action', 'RESUME_PROCESSING', '--db', '--server', url]);
@@ -185,7 +172,7 @@ test('--resume: RIDs an earlier attempt settled are not sent again; the action a
   journal.append({ t: 'action_result', at: new Date().toISOString(), rid: b.regId, outcome: 'server_error', http: 503, errorCode: null, message: '' });
   journal.close();
   const resumed = await runCliBinary(['action', 'ignored', '--resume', run.meta.id, '--dry-run'], {
-    env: { REGPROC_CLIENT_PWD: CLIENT_SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: db.schema }, logDir,
+    env: { REGPROC_CLIENT_PWD: CLIENT_SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: file.db.schema }, logDir,
   });
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stdout, /RESUME_PROCESSING to .*: 2 RID\(s\)/);

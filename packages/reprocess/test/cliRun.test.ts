@@ -2,7 +2,7 @@
 // database. Exit codes, what is sent, that --delay reaches the pacer, and that no secret reaches any output or file.
 // What only the library decides (--limit, what --file and --registration read) runs in this process, as the CLI
 // makes the run (testkit's runInProcess). One simulator for the file, its counts cleared before each test.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,40 +16,29 @@ import { allText, runCli as runCliBinary, type CliRun } from '@mosip-reprocess/t
 import { stuckRow } from '@mosip-reprocess/testkit/rows.js';
 import { ManualClock } from '@mosip-reprocess/testkit/manualClock.js';
 import { ignoreEvents, resolveRunRequest, runReprocess } from '../src/index.js';
-import { freshSchema, TEST_DB_URL, type TestSchema } from '@mosip-reprocess/testkit/db.js';
+import { TEST_DB_URL } from '@mosip-reprocess/testkit/db.js';
+import { simulatorForFile } from '@mosip-reprocess/testkit/fileSimulator.js';
 import { runInProcess } from '@mosip-reprocess/testkit/inProcess.js';
 
 const CLIENT_SECRET = 'Cl13nt-S3cret-do-not-print';
 const DB_PASSWORD = 'Db-Pa55word-do-not-print';
-let db: TestSchema;
-let shared: Awaited<ReturnType<typeof startSimulator>>;
-before(async () => {
-  db = await freshSchema('run');
-  shared = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: CLIENT_SECRET }] });
-});
-after(async () => {
-  await shared.close();
-  await db.drop();
-});
+const file = simulatorForFile('run', CLIENT_SECRET);
 
 function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   return runCliBinary(args, {
-    env: { REGPROC_CLIENT_PWD: CLIENT_SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_PWD: DB_PASSWORD, DB_SCHEMA: db.schema, ...env },
+    env: { REGPROC_CLIENT_PWD: CLIENT_SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_PWD: DB_PASSWORD, DB_SCHEMA: file.db.schema, ...env },
   });
 }
 
 async function scenario(rows: RegistrationRowInput[]): Promise<void> {
-  await db.pool.query(`TRUNCATE "${db.schema}".registration, "${db.schema}".registration_list, "${db.schema}".registration_transaction`);
-  await insertRegistrations(db.pool, db.schema, rows);
+  await file.db.pool.query(`TRUNCATE "${file.db.schema}".registration, "${file.db.schema}".registration_list, "${file.db.schema}".registration_transaction`);
+  await insertRegistrations(file.db.pool, file.db.schema, rows);
 }
 
 /** The file's simulator with its counts cleared; with `roles`, a simulator of its own whose client has them. */
 async function withSim<T>(fn: (url: string, sim: Awaited<ReturnType<typeof startSimulator>>) => Promise<T>, roles?: string[]): Promise<T> {
-  if (!roles) {
-    shared.resetStats();
-    return fn(shared.url, shared);
-  }
-  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: CLIENT_SECRET, roles }] });
+  if (!roles) return file.withSim(fn);
+  const sim = await startSimulator({ db: file.db.pool, schema: file.db.schema, clients: [{ secret: CLIENT_SECRET, roles }] });
   try {
     return await fn(sim.url, sim);
   } finally {
@@ -57,7 +46,7 @@ async function withSim<T>(fn: (url: string, sim: Awaited<ReturnType<typeof start
   }
 }
 
-const libraryEnv = () => ({ REGPROC_CLIENT_PWD: CLIENT_SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: db.schema });
+const libraryEnv = () => ({ REGPROC_CLIENT_PWD: CLIENT_SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: file.db.schema });
 
 /** Notification requests the simulator received, authenticated or not. */
 const notifications = (sim: Awaited<ReturnType<typeof startSimulator>>) => sim.stats().requests.notification ?? 0;
@@ -190,7 +179,7 @@ test('--delay 0.3 reaches the pacer: 5 packets, one 300 ms wait before each afte
     const logDir = mkdtempSync(join(tmpdir(), 'reprocess-logs-'));
     const clock = new ManualClock();
     const request = resolveRunRequest({ db: true, server: url, delay: '0.3', logDir, runsDir: join(logDir, 'runs') },
-      { REGPROC_CLIENT_PWD: CLIENT_SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: db.schema });
+      { REGPROC_CLIENT_PWD: CLIENT_SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: file.db.schema });
     const result = await runReprocess(request, ignoreEvents, { clock });
     assert.equal(result.exitCode, 0);
     assert.equal(notifications(sim), 5);
@@ -204,7 +193,7 @@ test('counting the held-back packets (a whole-table read) never delays the first
   await withSim(async (url, sim) => {
     const logDir = mkdtempSync(join(tmpdir(), 'reprocess-logs-'));
     const request = resolveRunRequest({ db: true, server: url, delay: '0', logDir, runsDir: join(logDir, 'runs') },
-      { REGPROC_CLIENT_PWD: CLIENT_SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: db.schema });
+      { REGPROC_CLIENT_PWD: CLIENT_SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: file.db.schema });
     const events: string[] = [];
     const result = await runReprocess(request, (e) => {
       if (e.type === 'packet') events.push('packet');

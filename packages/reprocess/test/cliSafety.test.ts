@@ -2,49 +2,36 @@
 // per database (two real processes), --reason, the window floor, and paused packets left out of --db and --file.
 // Runs whose output is the library's own notes (what was left out and why) run in this process, as the CLI makes
 // them (testkit's runInProcess); the binary covers the lock, exit codes, the dry run's text and --include-paused.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSimulator } from '@mosip-reprocess/simulator/sim/server.js';
 import { insertRegistrations, type RegistrationRowInput } from '@mosip-reprocess/simulator/sql/registrationRows.js';
 import { runCli as runCliBinary, runIdOf, type CliRun, type CliOptions } from '@mosip-reprocess/testkit/cli.js';
 import { stuckRow } from '@mosip-reprocess/testkit/rows.js';
-import { freshSchema, TEST_DB_URL, type TestSchema } from '@mosip-reprocess/testkit/db.js';
+import { TEST_DB_URL } from '@mosip-reprocess/testkit/db.js';
+import { simulatorForFile } from '@mosip-reprocess/testkit/fileSimulator.js';
 import { runInProcess } from '@mosip-reprocess/testkit/inProcess.js';
 
 const CLIENT_SECRET = 'safety-secret';
-let db: TestSchema;
-let shared: Awaited<ReturnType<typeof startSimulator>>;
-before(async () => {
-  db = await freshSchema('clisafe');
-  shared = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: CLIENT_SECRET }] });
-});
-after(async () => {
-  await shared.close();
-  await db.drop();
-});
+const file = simulatorForFile('clisafe', CLIENT_SECRET);
 
-const baseEnv = () => ({ REGPROC_CLIENT_PWD: CLIENT_SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: db.schema });
+const baseEnv = () => ({ REGPROC_CLIENT_PWD: CLIENT_SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: file.db.schema });
 function runCli(args: string[], extra: Partial<CliOptions> = {}, env: Record<string, string> = {}): Promise<CliRun> {
   return runCliBinary(args, { env: { ...baseEnv(), ...env }, ...extra });
 }
 
 async function scenario(rows: RegistrationRowInput[], pauseRules: Record<string, string> = {}): Promise<void> {
-  const s = `"${db.schema}"`;
-  await db.pool.query(`TRUNCATE ${s}.registration, ${s}.registration_list, ${s}.registration_transaction`);
-  await insertRegistrations(db.pool, db.schema, rows);
+  const s = `"${file.db.schema}"`;
+  await file.db.pool.query(`TRUNCATE ${s}.registration, ${s}.registration_list, ${s}.registration_transaction`);
+  await insertRegistrations(file.db.pool, file.db.schema, rows);
   for (const [wf, rule] of Object.entries(pauseRules)) {
-    await db.pool.query(`UPDATE ${s}.registration SET pause_rule_ids = $1 WHERE workflow_instance_id = $2`, [rule, wf]);
+    await file.db.pool.query(`UPDATE ${s}.registration SET pause_rule_ids = $1 WHERE workflow_instance_id = $2`, [rule, wf]);
   }
 }
 
-/** The file's one simulator (a key pair costs a fifth of a CPU-second), its counts cleared. */
-async function withSim<T>(fn: (url: string, sim: Awaited<ReturnType<typeof startSimulator>>) => Promise<T>): Promise<T> {
-  shared.resetStats();
-  return fn(shared.url, shared);
-}
+const withSim = file.withSim;
 
 test('one run per database: a second process stops before sending, exit 3, naming the first run, its host and reason', async () => {
   await scenario(Array.from({ length: 30 }, () => stuckRow()));
@@ -68,7 +55,7 @@ test('one run per database: a second process stops before sending, exit 3, namin
     const firstRun = await first;
     assert.equal(second.code, 3, second.stderr);
     const firstId = runIdOf(firstRun);
-    assert.match(second.stderr, new RegExp(`another reprocess run holds the lock for .*schema ${db.schema}: run ${firstId} on host ${hostname()} \\(pid \\d+\\), started \\S+; reason "night of 30 Nov \\(OPS-17\\)"`));
+    assert.match(second.stderr, new RegExp(`another reprocess run holds the lock for .*schema ${file.db.schema}: run ${firstId} on host ${hostname()} \\(pid \\d+\\), started \\S+; reason "night of 30 Nov \\(OPS-17\\)"`));
     assert.match(second.stderr, /Nothing was sent/);
     assert.doesNotMatch(second.stderr, /run \d{8}-\d{6}-[0-9a-f]{4} started/);
     // The second run sent nothing: every notification came from the first, which was still sending.
