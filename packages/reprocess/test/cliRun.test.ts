@@ -173,7 +173,7 @@ test('--file with MOSIP\'s quoted format and --registration both go through', as
 
 test('--delay 0.3 reaches the pacer: 5 packets, one 300 ms wait before each after the first (on a manual clock)', async () => {
   // The run as the CLI makes it (resolveRunRequest + runReprocess), with the pacer on a manual clock: exact waits,
-  // no wall-clock margin. The start-to-start schedule itself is pinned in pacer.test.ts.
+  // no wall-clock margin. The start-to-start schedule itself is pinned in pacer.unit.ts.
   await scenario(Array.from({ length: 5 }, () => stuckRow()));
   await withSim(async (url, sim) => {
     const logDir = mkdtempSync(join(tmpdir(), 'reprocess-logs-'));

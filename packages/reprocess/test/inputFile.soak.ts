@@ -1,4 +1,4 @@
-// The file reader on a large file: 100 000 lines (about 2 s of CPU); inputFile.test.ts reads 10 000.
+// The file reader on a large file: 100 000 lines (about 2 s of CPU); inputFile.unit.ts reads 10 000.
 import { after, test } from 'node:test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

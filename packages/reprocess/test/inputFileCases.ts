@@ -1,4 +1,4 @@
-// The large-file case of the file reader, small in inputFile.test.ts (`npm test`), at 100 000 lines in
+// The large-file case of the file reader, small in inputFile.unit.ts (`npm test`), at 100 000 lines in
 // inputFile.soak.ts (`npm run test:soak`).
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';

@@ -26,11 +26,12 @@ const packagesDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.
 const args = process.argv.slice(2);
 const soak = args.includes('--soak');
 const only = args.filter((a) => a !== '--soak');
-const suffix = soak ? '.soak.js' : '.test.js';
+// Unit-sized files (*.unit.js) run together inside units.test.js; named on the command line, they run alone.
+const suffixes = soak ? ['.soak.js'] : only.length > 0 ? ['.test.js', '.unit.js'] : ['.test.js'];
 const files = readdirSync(packagesDir)
   .map((p) => join(packagesDir, p, 'dist', 'test'))
   .filter((dir) => existsSync(dir))
-  .flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith(suffix)).map((f) => join(dir, f)))
+  .flatMap((dir) => readdirSync(dir).filter((f) => suffixes.some((x) => f.endsWith(x))).map((f) => join(dir, f)))
   .filter((f) => only.length === 0 || only.some((o) => basename(f).includes(o)))
   .sort((a, b) => weight(b) - weight(a) || basename(a).localeCompare(basename(b)));
 
@@ -64,7 +65,7 @@ env.DATABASE_URL = url;
 env.TEST_DB_BACKEND = backend;
 
 if (files.length === 0) {
-  console.error(`no test file matches ${only.join(', ') || `*${suffix}`}`);
+  console.error(`no test file matches ${only.join(', ') || suffixes.map((x) => `*${x}`).join(', ')}`);
   await cleanup();
   process.exit(1);
 }

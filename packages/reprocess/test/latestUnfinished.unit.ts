@@ -11,8 +11,12 @@ import { journalRecords } from '../src/journal/replay.js';
 
 const DEAD_PID = 2 ** 22 + 12345; // above pid_max: no such process
 
+let created = 0;
 function newRun(dir: string, lines: object[], torn = ''): string {
   const run = createRun(dir, { flags: {}, configFile: null, settings: {}, source: 'test' });
+  // Runs are ordered by when they were created; these are made within the same millisecond, so say when.
+  run.meta.createdAt = new Date(Date.UTC(2026, 10, 30, 1, 0, ++created)).toISOString();
+  run.saveMeta();
   appendFileSync(run.journalPath, lines.map((l) => JSON.stringify(l) + '\n').join('') + torn);
   return run.id;
 }
