@@ -49,18 +49,10 @@ export interface ColumnChartOptions {
 export function columnChart(o: ColumnChartOptions): string {
   const width = o.width ?? 860;
   const height = o.height ?? 260;
-  const m = { left: 56, right: 12, top: 12, bottom: 46 };
-  const w = width - m.left - m.right;
-  const h = height - m.top - m.bottom;
-  const n = Math.max(1, o.categories.length);
   const totals = o.categories.map((_, i) => o.series.reduce((a, s) => a + (s.values[i] ?? 0), 0));
-  const max = Math.max(0, ...totals);
-  const step = niceStep(max);
-  const top = Math.max(step, Math.ceil(max / step) * step);
-  const y = (v: number) => m.top + h - (v / top) * h;
-  const bw = w / n;
-  const parts: string[] = [];
-  parts.push(axisY(m.left, w, top, step, y, o.yLabel, m.top, h));
+  const f = intervalFrame(width, height, o.categories.length, Math.max(0, ...totals), o.yLabel);
+  const { m, bw, y } = f;
+  const parts: string[] = [f.axis];
   for (let i = 0; i < o.categories.length; i++) {
     let acc = 0;
     for (const s of o.series) {
@@ -72,12 +64,7 @@ export function columnChart(o: ColumnChartOptions): string {
       parts.push(`<rect class="mark" x="${r2(m.left + i * bw + (bw > 3 ? 0.5 : 0))}" y="${r2(y1)}" width="${r2(Math.max(0.6, bw - (bw > 3 ? 1 : 0)))}" height="${r2(Math.max(0.5, y0 - y1))}" fill="${s.color}"><title>${esc(`${o.categories[i]}: ${s.name} ${formatNumber(v)}`)}</title></rect>`);
     }
   }
-  const every = o.labelEvery ?? Math.max(1, Math.ceil(n / 8));
-  for (let i = 0; i < o.categories.length; i += every) {
-    const x = m.left + i * bw + bw / 2;
-    parts.push(`<text x="${r2(x)}" y="${m.top + h + 14}" text-anchor="middle" fill="#444">${esc(o.categories[i]!)}</text>`);
-  }
-  parts.push(...markerLines(o.markers ?? [], (x) => m.left + x * bw, m.top, h));
+  parts.push(...f.labelsAndMarkers(o.categories, o.labelEvery, o.markers));
   return frame(o.title, width, height, parts, o.series);
 }
 
@@ -99,8 +86,7 @@ export function barChart(o: BarChartOptions): string {
   const w = width - m.left - m.right;
   const totals = o.categories.map((_, i) => o.series.reduce((a, s) => a + (s.values[i] ?? 0), 0));
   const max = Math.max(0, ...totals);
-  const step = niceStep(max);
-  const right = Math.max(step, Math.ceil(max / step) * step);
+  const { step, top: right } = scaleTop(max);
   const x = (v: number) => m.left + (v / right) * w;
   const parts: string[] = [];
   for (let v = 0; v <= right + 1e-9; v += step) {
@@ -137,16 +123,10 @@ export interface LineChartOptions {
 export function lineChart(o: LineChartOptions): string {
   const width = o.width ?? 860;
   const height = o.height ?? 200;
-  const m = { left: 56, right: 12, top: 12, bottom: 46 };
-  const w = width - m.left - m.right;
-  const h = height - m.top - m.bottom;
-  const n = Math.max(1, o.categories.length);
-  const bw = w / n;
   const max = Math.max(0, ...o.series.flatMap((s) => s.values.filter((v): v is number => v !== null)));
-  const step = niceStep(max);
-  const top = Math.max(step, Math.ceil(max / step) * step);
-  const y = (v: number) => m.top + h - (v / top) * h;
-  const parts: string[] = [axisY(m.left, w, top, step, y, o.yLabel, m.top, h)];
+  const f = intervalFrame(width, height, o.categories.length, max, o.yLabel);
+  const { m, bw, y } = f;
+  const parts: string[] = [f.axis];
   for (const s of o.series) {
     let d = '';
     let pen = false;
@@ -161,12 +141,42 @@ export function lineChart(o: LineChartOptions): string {
     if (!d.includes('L')) d += `h${r2(Math.max(2, bw / 2))}`;
     parts.push(`<path class="mark" d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}><title>${esc(s.name)}</title></path>`);
   }
-  const every = Math.max(1, Math.ceil(n / 8));
-  for (let i = 0; i < o.categories.length; i += every) {
-    parts.push(`<text x="${r2(m.left + i * bw + bw / 2)}" y="${m.top + h + 14}" text-anchor="middle" fill="#444">${esc(o.categories[i]!)}</text>`);
-  }
-  parts.push(...markerLines(o.markers ?? [], (x) => m.left + x * bw, m.top, h));
+  parts.push(...f.labelsAndMarkers(o.categories, undefined, o.markers));
   return frame(o.title, width, height, parts, o.series.map((s) => ({ name: s.name, color: s.color, values: [] })));
+}
+
+/** A round value at or above `max` for a scale's end, and the step of its grid lines. */
+function scaleTop(max: number): { step: number; top: number } {
+  const step = niceStep(max);
+  return { step, top: Math.max(step, Math.ceil(max / step) * step) };
+}
+
+/**
+ * Where the interval charts (columns, lines) draw: inside the margins, one slot of width `bw` per category, y
+ * from 0 up to a round value above `max`, with its axis; and, under the slots, every n-th category's label
+ * (about 8 in all unless told) and the marker lines.
+ */
+function intervalFrame(width: number, height: number, categories: number, max: number, yLabel: string) {
+  const m = { left: 56, right: 12, top: 12, bottom: 46 };
+  const w = width - m.left - m.right;
+  const h = height - m.top - m.bottom;
+  const n = Math.max(1, categories);
+  const bw = w / n;
+  const { step, top } = scaleTop(max);
+  const y = (v: number) => m.top + h - (v / top) * h;
+  return {
+    m, bw, y,
+    axis: axisY(m.left, w, top, step, y, yLabel, m.top, h),
+    labelsAndMarkers(labels: readonly string[], labelEvery: number | undefined, markers: readonly Marker[] = []): string[] {
+      const parts: string[] = [];
+      const every = labelEvery ?? Math.max(1, Math.ceil(n / 8));
+      for (let i = 0; i < labels.length; i += every) {
+        parts.push(`<text x="${r2(m.left + i * bw + bw / 2)}" y="${m.top + h + 14}" text-anchor="middle" fill="#444">${esc(labels[i]!)}</text>`);
+      }
+      parts.push(...markerLines(markers, (x) => m.left + x * bw, m.top, h));
+      return parts;
+    },
+  };
 }
 
 function axisY(left: number, w: number, top: number, step: number, y: (v: number) => number, label: string, mTop: number, h: number): string {
