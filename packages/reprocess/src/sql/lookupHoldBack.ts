@@ -3,6 +3,7 @@ import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
 import type { HoldBackReason, HoldBackRules } from '../filter/holdBack.js';
 import { holdBackReasonSql } from './holdBackReason.js';
 import { Params } from './params.js';
+import { ACTIVE_SQL } from './rowFacts.js';
 
 export interface HoldBackRow {
   workflow_instance_id: string;
@@ -29,7 +30,7 @@ export async function lookupHoldBack(
               r.status_code, r.pause_rule_ids, r.trn_retry_count, r.reg_process_retry_count
          FROM ${quoteSchema(schema)}.registration r
         WHERE r.workflow_instance_id = ANY(${ids}::varchar[])
-          AND r.is_active = true AND r.is_deleted = false) found
+          AND ${ACTIVE_SQL}) found
       WHERE reason IS NOT NULL`,
     p.values,
   );

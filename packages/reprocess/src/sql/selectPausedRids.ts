@@ -1,5 +1,6 @@
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
+import { ACTIVE_SQL } from './rowFacts.js';
 
 export interface PausedRid {
   reg_id: string;
@@ -18,7 +19,7 @@ export async function selectPausedRids(
   const { rows } = await db.query<PausedRid>(
     `SELECT r.reg_id, r.pause_rule_ids
        FROM ${s}.registration r
-      WHERE r.status_code = 'PAUSED' AND r.is_active = true AND r.is_deleted = false
+      WHERE r.status_code = 'PAUSED' AND ${ACTIVE_SQL}
         AND ($1::text IS NULL OR $1::text = ANY(string_to_array(r.pause_rule_ids, ',')))
         AND r.reg_id > $2
         AND NOT EXISTS (SELECT 1 FROM ${s}.registration o

@@ -6,6 +6,7 @@
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
 import { isoUtcText, NOW_UTC, utcTimestampText } from '@mosip-reprocess/contract/sql/utcText.js';
+import { ACTIVE_SQL } from './rowFacts.js';
 
 export interface SentPacketKey {
   workflowInstanceId: string;
@@ -55,7 +56,7 @@ export async function rowsNowForSentPackets(
   const { rows } = await db.query<Row>(
     `SELECT e.ord, r.reg_id, r.status_code, r.latest_trn_type_code, r.latest_trn_status_code, r.reg_stage_name,
             ${isoUtcText('r.latest_trn_dtimes')} AS latest_trn_dtimes,
-            coalesce(r.is_active = true AND r.is_deleted = false, false) AS active,
+            ${ACTIVE_SQL} AS active,
             coalesce(r.latest_trn_dtimes >= e.started_at, false) AS written_since_send,
             extract(epoch FROM (${NOW_UTC} - r.latest_trn_dtimes))::float8 AS idle_seconds
        FROM unnest($1::varchar[], $2::timestamp[]) WITH ORDINALITY AS e(wf, started_at, ord)
