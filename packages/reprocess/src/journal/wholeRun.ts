@@ -194,9 +194,16 @@ function liveness(start: StartRecord | null): RunStatus {
 export function latestUnfinishedRun(runsDir: string): string | null {
   const ids = listRunIds(runsDir);
   for (let i = ids.length - 1; i >= 0; i--) {
-    const run = openRun(runsDir, ids[i]!);
-    const latest = latestAttemptFromTail(run.journalPath) ?? replayJournal(run.journalPath);
-    if (statusOf(latest).unfinished) return ids[i]!;
+    if (runStatus(openRun(runsDir, ids[i]!)).unfinished) return ids[i]!;
   }
   return null;
+}
+
+/**
+ * How a run stands, from its journal's tail (the whole journal only when the tail cannot tell), with the latest
+ * attempt's start record when the tail holds it (it does for a run still going: its last start).
+ */
+export function runStatus(run: RunHandle): { status: RunStatus; unfinished: boolean; lastStart: StartRecord | null } {
+  const latest = latestAttemptFromTail(run.journalPath) ?? replayJournal(run.journalPath);
+  return { ...statusOf(latest), lastStart: latest.lastStart };
 }

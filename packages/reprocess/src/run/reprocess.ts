@@ -14,7 +14,7 @@ import { inShard, parseShard } from '../filter/shard.js';
 import { take } from '../filter/take.js';
 import type { Journal } from '../journal/journal.js';
 import { createRun, openRun, type RunHandle } from '../journal/runStore.js';
-import { latestUnfinishedRun, readWholeRun, type StoredSummary } from '../journal/wholeRun.js';
+import { latestUnfinishedRun, readWholeRun, runStatus, type StoredSummary } from '../journal/wholeRun.js';
 import { CircuitBreaker } from '../notifier/breaker.js';
 import { AuthError, MosipClient } from '../notifier/client.js';
 import { dbDeliveryCheck } from '../notifier/deliveryEvidence.js';
@@ -417,8 +417,10 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
 function noteCrashedRun(runsDir: string, emit: EventSink): void {
   const id = latestUnfinishedRun(runsDir);
   if (!id) return;
-  const whole = readWholeRun(openRun(runsDir, id));
-  if (whole.status !== 'crashed') return;
+  const run = openRun(runsDir, id);
+  // A stopped run (Ctrl-C) is told apart from the tail; only a crashed one's journal is read whole, for its count.
+  if (runStatus(run).status !== 'crashed') return;
+  const whole = readWholeRun(run);
   emit({ type: 'warning', message: `run ${id} did not finish (it crashed or was killed, ${whole.inFlight} packet(s) in doubt); to continue it: ${resumeCommand(id, runsDir)}` });
 }
 

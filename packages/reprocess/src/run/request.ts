@@ -9,7 +9,7 @@ import { InputError, UnreachableError } from '../errors.js';
 import { checkWindowFloor } from '../config/safety.js';
 import { replayJournal, type Replayed } from '../journal/replay.js';
 import { findRunByName, openRun, type RunHandle } from '../journal/runStore.js';
-import { latestUnfinishedRun, readWholeRun } from '../journal/wholeRun.js';
+import { latestUnfinishedRun, runStatus } from '../journal/wholeRun.js';
 
 const RUN_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
@@ -127,9 +127,10 @@ export function resolveRunRequest(givenFlags: RunFlags, env: NodeJS.ProcessEnv):
     if (flags.dryRun) throw new InputError('--run-name names a run that sends; a dry run has no run to name');
     const id = findRunByName(loaded.settings.runsDir, flags.runName);
     if (id) {
-      const whole = readWholeRun(openRun(loaded.settings.runsDir, id));
-      if (whole.status === 'running') throw new UnreachableError(`run ${id} (--run-name ${flags.runName}) is still running on this host (pid ${whole.replayed.lastStart?.pid}); not starting it twice`);
-      if (whole.unfinished) flags = { ...flags, resume: id };
+      // From the journal's tail: a finished run of millions of packets is not read whole at every pod start.
+      const named = runStatus(openRun(loaded.settings.runsDir, id));
+      if (named.status === 'running') throw new UnreachableError(`run ${id} (--run-name ${flags.runName}) is still running on this host (pid ${named.lastStart?.pid}); not starting it twice`);
+      if (named.unfinished) flags = { ...flags, resume: id };
       else finished = { runId: id, name: flags.runName };
     }
   }
