@@ -77,8 +77,10 @@ const started = performance.now();
 // Test files run side by side (each in its own process, on its own schemas), as most of their time is spent
 // waiting on servers; the soak suite restarts PostgreSQL under its runs, so it runs one file at a time.
 const concurrency = soak ? 1 : Number(process.env.TEST_CONCURRENCY ?? 3);
+// --liftoff-only: what bin/reprocess.js sets for itself (undici's WebAssembly HTTP parser compiled without the
+// optimizing compiler); the files that call the library in-process, or start the embedded database, run likewise.
 const child = spawn(process.execPath, [
-  '--test', `--test-concurrency=${concurrency}`,
+  '--liftoff-only', '--test', `--test-concurrency=${concurrency}`,
   `--test-reporter=${reporter}`, '--test-reporter-destination=stdout',
   `--test-reporter=${join(dirname(fileURLToPath(import.meta.url)), 'fileTimesReporter.js')}`, `--test-reporter-destination=${timesFile}`,
   ...files,
