@@ -186,3 +186,37 @@ for (const signals of [1, 2]) {
     }
   });
 }
+
+test('--delay 0 writes send records a window ahead: after Ctrl-C the unsent ones are withdrawn, none is in doubt, and --resume sends each packet once', async () => {
+  const { path, wfs } = packetFile(60);
+  const seen = new Map<string, number>();
+  let interrupt = () => undefined as void;
+  const server = await startStandIn({
+    serviceMs: 20,
+    onNotification(body) {
+      seen.set(body.workflowInstanceId, (seen.get(body.workflowInstanceId) ?? 0) + 1);
+      if (seen.size === 12) interrupt();
+    },
+  });
+  try {
+    const env = { REGPROC_CLIENT_PWD: SECRET };
+    const args = ['--file', path, '--delay', '0', '--concurrency', '4', '--server', server.url];
+    const first = await runCli(args, { env, onSpawn(child) { interrupt = () => { child.kill('SIGINT'); }; } });
+    assert.equal(first.code, 1, first.stderr);
+    const records = journalText(first.runsDir).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { t: string; wf?: string });
+    const sends = records.filter((r) => r.t === 'send').map((r) => r.wf);
+    const closed = records.filter((r) => r.t === 'result' || r.t === 'withdrawn').map((r) => r.wf);
+    assert.ok(sends.length > seen.size, `records were written ahead (${sends.length} for ${seen.size} sent)`);
+    assert.deepEqual([...closed].sort(), [...sends].sort(), 'every send record has its reply or its withdrawal: nothing in doubt');
+    assert.ok(sends.length - seen.size <= 4, 'no more written ahead than the window');
+
+    const id = readdirSync(first.runsDir)[0]!;
+    const resumed = await runCli(['--resume', id, '--server', server.url], { env, logDir: first.logDir });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.doesNotMatch(resumed.stderr, /in doubt/i);
+    assert.deepEqual([...seen.keys()].sort(), [...wfs].sort(), 'every packet notified');
+    assert.deepEqual([...seen.values()].filter((n) => n !== 1), [], 'none twice');
+  } finally {
+    await server.close();
+  }
+});

@@ -31,6 +31,17 @@ export interface ResultRecord {
   startedAt: string;
 }
 
+/**
+ * A send record written ahead (--delay 0, runner.ts) whose packet never left: the run stopped before its turn.
+ * It voids that send record; a resume sends the packet like any other not yet sent.
+ */
+export interface WithdrawnRecord {
+  t: 'withdrawn';
+  at: string;
+  wf: string;
+  rid: string;
+}
+
 /** A packet sent before a crash whose reply never came, settled on resume by the documented rule. */
 export interface InDoubtRecord {
   t: 'in_doubt';
@@ -133,5 +144,5 @@ export interface BreakerRecord {
   detail: string;
 }
 
-export type JournalRecord = SendRecord | ResultRecord | InDoubtRecord | NoteRecord | StartRecord | EndRecord | DroppedRecord
+export type JournalRecord = SendRecord | WithdrawnRecord | ResultRecord | InDoubtRecord | NoteRecord | StartRecord | EndRecord | DroppedRecord
   | ActionSendRecord | ActionResultRecord | PaceRecord | BreakerRecord | TokenRecord;

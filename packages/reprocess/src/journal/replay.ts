@@ -86,6 +86,8 @@ export function replay(records: Iterable<JournalRecord>, options: ReplayOptions 
   let lastStart: StartRecord | null = null;
   /** Dropped packets, their send looked up after this pass (it was answered long before the drop). */
   const droppedRecords = new Map<string, DroppedRecord>();
+  /** Dropped packets whose re-drive send was journaled, until its reply: a withdrawn one is owed again. */
+  const redriven = new Map<string, DroppedRecord>();
   let count = 0;
   for (const r of records) {
     count += 1;
@@ -93,11 +95,19 @@ export function replay(records: Iterable<JournalRecord>, options: ReplayOptions 
       droppedRecords.set(r.wf.toLowerCase(), r);
     } else if (r.t === 'send') {
       const wf = r.wf.toLowerCase();
-      droppedRecords.delete(wf);
+      const drop = droppedRecords.get(wf);
+      if (drop) { droppedRecords.delete(wf); redriven.set(wf, drop); }
       inFlight.set(wf, r);
+    } else if (r.t === 'withdrawn') {
+      // Its send never left: as if not written (a dropped packet's re-drive is still owed).
+      const wf = r.wf.toLowerCase();
+      inFlight.delete(wf);
+      const drop = redriven.get(wf);
+      if (drop) droppedRecords.set(wf, drop);
     } else if (r.t === 'result') {
       const wf = r.wf.toLowerCase();
       inFlight.delete(wf);
+      redriven.delete(wf);
       results.set(wf, keptResult(r, detail));
     } else if (r.t === 'in_doubt') {
       const wf = r.wf.toLowerCase();
@@ -133,8 +143,19 @@ export function replay(records: Iterable<JournalRecord>, options: ReplayOptions 
 /** The last send record of each of `wfs` (lower-cased workflow ids) in the journal at `path`. */
 export function lastSends(path: string, wfs: ReadonlySet<string>): Map<string, SendRecord> {
   const out = new Map<string, SendRecord>();
+  /** The send each packet's latest one replaced, for a withdrawn record (which always follows its own send). */
+  const before = new Map<string, SendRecord | undefined>();
   for (const r of journalRecords(path)) {
-    if (r.t === 'send' && wfs.has(r.wf.toLowerCase())) out.set(r.wf.toLowerCase(), r);
+    const wf = r.t === 'send' || r.t === 'withdrawn' ? r.wf.toLowerCase() : null;
+    if (!wf || !wfs.has(wf)) continue;
+    if (r.t === 'send') {
+      before.set(wf, out.get(wf));
+      out.set(wf, r);
+    } else if (before.has(wf)) { // a withdrawn send never left: the one before it stands
+      const earlier = before.get(wf);
+      if (earlier) out.set(wf, earlier);
+      else out.delete(wf);
+    }
   }
   return out;
 }

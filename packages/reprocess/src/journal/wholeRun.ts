@@ -75,6 +75,7 @@ function attemptsOf(records: Iterable<JournalRecord>): { records: Iterable<Journ
       out.push(current);
     }
     if (r.t === 'send') current.sent += 1;
+    else if (r.t === 'withdrawn') current.sent -= 1; // written ahead, never sent
     else if (r.t === 'result') current.counts[r.outcome] = (current.counts[r.outcome] ?? 0) + 1;
     else if (r.t === 'in_doubt') current.settled[r.decision] += 1;
     else if (r.t === 'end') {

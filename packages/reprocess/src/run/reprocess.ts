@@ -245,6 +245,10 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
           ...(packet.stage ? { stage: packet.stage } : {}),
         });
       },
+      onWithdraw(packet) {
+        sentSoFar -= 1;
+        j.append({ t: 'withdrawn', at: new Date().toISOString(), wf: packet.workflowInstanceId, rid: packet.rid });
+      },
       onPacket(result: PacketResult) {
         if (autoPacer && result.outcome === 'forwarded') {
           autoPacer.track(result.packet.workflowInstanceId, result.packet.rid, new Date(result.startedAt));
@@ -323,6 +327,8 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     const concurrency = autoPacer && !('concurrency' in request.origins) ? AUTO_DEFAULT_CONCURRENCY : settings.concurrency;
     const base = {
       notifier, gate: lockedGate(autoPacer ?? new Pacer(intervalMs, options.clock), lock), observer, budget: lockedBudget(budget, lock), concurrency,
+      // Unpaced, the slots set the pace: send records go to disk a window ahead, one sync per window (runner.ts).
+      journalAhead: !autoPacer && intervalMs === 0 ? concurrency : 0,
       ...(signal ? { signal } : {}),
     };
     const iterator = stream[Symbol.asyncIterator]();

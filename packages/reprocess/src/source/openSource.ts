@@ -13,6 +13,7 @@ import { databaseProblem } from '../db/problems.js';
 import { holdBackRulesOf } from '../config/safety.js';
 import { holdBackListed } from '../filter/holdBackListed.js';
 import { selectionCounts, type SelectionCounts } from '../sql/selectionCounts.js';
+import { inBackgroundRead } from '../sql/backgroundRead.js';
 import { includedReasons, type HoldBackRules } from '../filter/holdBack.js';
 import type { EventSink } from '../run/events.js';
 import type { RunFlags } from '../run/request.js';
@@ -108,7 +109,7 @@ export async function openSource(
   // more on millions of rows), made once the first packet is out (reprocess.ts), never before it. The selection
   // itself leaves held rows out; this is what the warning, the progress bar and the summary report.
   let counted: Promise<SelectionCounts> | null = null;
-  const counts = () => counted ??= selectionCounts(db, s.dbSchema, criteria);
+  const counts = () => counted ??= inBackgroundRead(db, (reader) => selectionCounts(reader, s.dbSchema, criteria));
   let heldTotal: Promise<number | null> | null = null;
   const countHeld = () => heldTotal ??= counts().then(({ held: heldCounts }) => {
     const included = new Set(includedReasons(criteria.holdBack!));

@@ -208,6 +208,12 @@ export async function readJournalStats(path: string, options: ReadStatsOptions =
         pending.set(str(r.wf).toLowerCase(), { process: str(r.process), stage, at, rid: str(r.rid), wf: str(r.wf) });
         break;
       }
+      case 'withdrawn': { // written ahead, never sent
+        const wf = str(r.wf).toLowerCase();
+        if (pending.get(wf)?.stage) s.stageRecorded -= 1;
+        pending.delete(wf);
+        break;
+      }
       case 'result': {
         const attempt = currentAttempt(at);
         const wf = str(r.wf).toLowerCase();

@@ -23,6 +23,8 @@ export async function* packetFinals(journalPath: string, superseded: ReadonlySet
       pending.set(str(r.wf).toLowerCase(), {
         rid: str(r.rid), wf: str(r.wf), process: str(r.process), stage: typeof r.stage === 'string' && r.stage ? r.stage : null, at: str(r.at),
       });
+    } else if (r.t === 'withdrawn') {
+      pending.delete(str(r.wf).toLowerCase()); // written ahead, never sent
     } else if (r.t === 'result') {
       const wf = str(r.wf).toLowerCase();
       const send = pending.get(wf);
