@@ -196,3 +196,12 @@ test('pages are read ahead: the next page is asked for before the current one is
   assert.equal(rows, 15);
   assert.deepEqual(asked, ['start+10', '009+5'], 'the limit trims the last page and nothing is read past it');
 });
+
+test('the run\'s whole-table count reads without parallel workers (a guest on MOSIP\'s database), read only', async () => {
+  const { inBackgroundRead } = await import('../src/sql/backgroundRead.js');
+  const setting = await inBackgroundRead(db.pool, async (reader) => (await reader.query<{ v: string }>('SELECT current_setting(\'max_parallel_workers_per_gather\') AS v')).rows[0]!.v);
+  assert.equal(setting, '0');
+  await assert.rejects(inBackgroundRead(db.pool, (reader) => reader.query(`CREATE TABLE "${db.schema}".nope (x int)`)), /read-only transaction/);
+  const after = (await db.pool.query<{ v: string }>('SELECT current_setting(\'max_parallel_workers_per_gather\') AS v')).rows[0]!.v;
+  assert.notEqual(after, '0', 'the setting ends with the transaction: the pool\'s other connections keep the server\'s default');
+});
