@@ -227,11 +227,12 @@ test('one de-duplication rule: a workflow id in upper case is the same packet as
   const conflict = await fileWith(`${RID_A}, NEW, ${WF_A}\n${RID_B}, NEW, ${WF_A.toUpperCase()}\n`);
   await rejectsWith(conflict, [/:2: reg_id: workflow instance .* has reg_id/i]);
 
-  const { dedupeByWorkflowId } = await import('../src/filter/dedupe.js');
+  const { firstOfEachWorkflow } = await import('../src/filter/dedupe.js');
+  const { applyFilters } = await import('../src/filter/chain.js');
   const packet = (wf: string) => ({ rid: RID_A, process: 'NEW', workflowInstanceId: wf, iteration: 1, source: null, origin: 'x' });
   async function* two() { yield packet(WF_A); yield packet(WF_A.toUpperCase()); }
   const passed: string[] = [];
   let dropped = 0;
-  for await (const p of dedupeByWorkflowId(two(), () => { dropped += 1; })) passed.push(p.workflowInstanceId);
+  for await (const p of applyFilters(two(), [firstOfEachWorkflow(() => { dropped += 1; })])) passed.push(p.workflowInstanceId);
   assert.deepEqual([passed, dropped], [[WF_A], 1]);
 });

@@ -1,17 +1,16 @@
 import type { Packet } from '../domain/packet.js';
 import { workflowKey } from '../domain/packetKey.js';
+import type { PacketFilter } from './chain.js';
 
 /** Passes each workflow id once per run (keyed by workflowKey); a repeat is reported and never sent twice. */
-export async function* dedupeByWorkflowId(
-  packets: AsyncIterable<Packet>, onDuplicate: (packet: Packet) => void, seen: Set<string> = new Set(),
-): AsyncGenerator<Packet, void, void> {
-  for await (const packet of packets) {
+export function firstOfEachWorkflow(onDuplicate: (packet: Packet) => void, seen: Set<string> = new Set()): PacketFilter {
+  return (packet) => {
     const key = workflowKey(packet.workflowInstanceId);
     if (seen.has(key)) {
       onDuplicate(packet);
-      continue;
+      return false;
     }
     seen.add(key);
-    yield packet;
-  }
+    return true;
+  };
 }

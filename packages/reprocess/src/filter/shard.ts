@@ -1,8 +1,8 @@
 // Scale-out: several instances split one selection between them, each taking the workflow ids that hash to
 // its shard. The split is stable (it depends on the id only), so no packet is taken by two instances.
 import { createHash } from 'node:crypto';
-import type { Packet } from '../domain/packet.js';
 import { InputError } from '../errors.js';
+import type { PacketFilter } from './chain.js';
 
 export interface Shard {
   index: number;
@@ -25,8 +25,7 @@ export function shardOf(workflowInstanceId: string, count: number): number {
   return (digest.readUInt32BE(0) % count) + 1;
 }
 
-export async function* inShard(packets: AsyncIterable<Packet>, shard: Shard | null): AsyncGenerator<Packet, void, void> {
-  for await (const p of packets) {
-    if (!shard || shardOf(p.workflowInstanceId, shard.count) === shard.index) yield p;
-  }
+/** Keeps the packets of this instance's shard (all of them without --shard). */
+export function inShard(shard: Shard | null): PacketFilter {
+  return (p) => !shard || shardOf(p.workflowInstanceId, shard.count) === shard.index;
 }

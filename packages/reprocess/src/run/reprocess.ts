@@ -8,10 +8,10 @@ import type pg from 'pg';
 import { redactSettings } from '../config/load.js';
 import { createPool, describeDb } from '../db/connect.js';
 import { InputError, UnreachableError } from '../errors.js';
-import { skipAlreadyDone } from '../filter/alreadyDone.js';
-import { dedupeByWorkflowId } from '../filter/dedupe.js';
+import { notAlreadyDone } from '../filter/alreadyDone.js';
+import { applyFilters } from '../filter/chain.js';
+import { firstOfEachWorkflow } from '../filter/dedupe.js';
 import { inShard, parseShard } from '../filter/shard.js';
-import { take } from '../filter/take.js';
 import type { Journal } from '../journal/journal.js';
 import { createRun, openRun, type RunHandle } from '../journal/runStore.js';
 import { latestUnfinishedRun, readWholeRun, runStatus, type StoredSummary } from '../journal/wholeRun.js';
@@ -23,6 +23,7 @@ import { Pacer } from '../pacer/pacer.js';
 import { AutoPacer, AUTO_DEFAULT_CONCURRENCY, describeAutoPace } from '../pacer/autoPacer.js';
 import { findDropped, stillDropped } from '../pacer/pipelineWatch.js';
 import type { Packet } from '../domain/packet.js';
+import { workflowKey } from '../domain/packetKey.js';
 import type { DroppedRecord, SendRecord } from '../journal/records.js';
 import { lastSends } from '../journal/replay.js';
 import { packetLine, summaryText } from '../report/format.js';
@@ -210,19 +211,15 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
 
     const skipped = { duplicates: source.duplicates, rows: 0, batches: 0 };
     const seen = new Set(done);
-    const filtered = inShard(
-      dedupeByWorkflowId(
-        skipAlreadyDone(redriveFirst(redrive, source.stream(() => { skipped.rows += 1; }, seen, () => { skipped.batches += 1; })), done, () => undefined),
-        (p) => {
-          skipped.duplicates += 1;
-          emit({ type: 'warning', message: `${p.origin}: workflow id ${p.workflowInstanceId} already taken in this run; skipped` });
-        },
-        seen,
-      ),
-      shard,
-    );
     // --limit is the whole run's size (minus what a resumed run already did); with --all it is the batch size.
-    const stream = flags.all ? filtered : take(filtered, remaining - settledInDoubt);
+    const stream = applyFilters(redriveFirst(redrive, source.stream(() => { skipped.rows += 1; }, seen, () => { skipped.batches += 1; })), [
+      notAlreadyDone(done, () => undefined),
+      firstOfEachWorkflow((p) => {
+        skipped.duplicates += 1;
+        emit({ type: 'warning', message: `${p.origin}: workflow id ${p.workflowInstanceId} already taken in this run; skipped` });
+      }, seen),
+      inShard(shard),
+    ], flags.all ? Infinity : remaining - settledInDoubt);
 
     // The total (for a progress bar) and the held-back count (a warning, the summary) each read the whole
     // selection: counted after the first packet, so they never delay the first one.
@@ -451,11 +448,13 @@ function addCounts(a: RunOutcome['counts'], b: RunOutcome['counts']): RunOutcome
 }
 
 /** The re-driven packets first, then the source without them (the same workflow id is sent once). */
-async function* redriveFirst(redrive: readonly Packet[], rest: AsyncIterable<Packet>): AsyncIterable<Packet> {
-  yield* redrive;
-  if (redrive.length === 0) { yield* rest; return; }
-  const taken = new Set(redrive.map((p) => p.workflowInstanceId.toLowerCase()));
-  for await (const p of rest) if (!taken.has(p.workflowInstanceId.toLowerCase())) yield p;
+function redriveFirst(redrive: readonly Packet[], rest: AsyncIterable<Packet>): AsyncIterable<Packet> {
+  if (redrive.length === 0) return rest;
+  const taken = new Set(redrive.map((p) => workflowKey(p.workflowInstanceId)));
+  return (async function* () {
+    yield* redrive;
+    for await (const p of rest) if (!taken.has(workflowKey(p.workflowInstanceId))) yield p;
+  })();
 }
 
 /** Lends up to `max` items of a shared iterator; the runner closing its view does not close the source. */
@@ -463,7 +462,7 @@ function borrow<T>(iterator: AsyncIterator<T>, max: number): AsyncIterable<T> {
   let taken = 0;
   return {
     [Symbol.asyncIterator]: () => ({
-      next: async () => (taken++ < max ? iterator.next() : { done: true, value: undefined }),
+      next: () => (taken++ < max ? iterator.next() : Promise.resolve({ done: true, value: undefined })),
       return: async () => ({ done: true, value: undefined }),
     }),
   };
