@@ -45,23 +45,21 @@ function runCli(args: string[], env: Record<string, string>, runsDir = join(WORK
     const spawnedAt = Date.now();
     const child = spawn(process.execPath, [BIN, ...args, '--json', '--log-dir', join(WORK, 'logs'), '--runs-dir', runsDir],
       { env: { PATH: process.env.PATH ?? '', REGPROC_CLIENT_PWD: SECRET, ...env } });
-    let buffer = '';
-    let summary: Summary | null = null;
-    const starts: number[] = [];
+    // The packet lines are kept as text and read once the run is over: parsing them as they come would put
+    // this process's CPU on the cores the run is measured on (the bare client prints one line).
+    const chunks: Buffer[] = [];
     let stderr = '';
     child.stderr.on('data', (d) => { stderr += d; });
-    child.stdout.on('data', (d: Buffer) => {
-      buffer += d.toString();
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
+    child.stdout.on('data', (d: Buffer) => { chunks.push(d); });
+    child.on('close', (code) => {
+      let summary: Summary | null = null;
+      const starts: number[] = [];
+      for (const line of Buffer.concat(chunks).toString().split('\n')) {
+        if (!line) continue;
         const record = JSON.parse(line) as { type: string; startedAt?: string };
         if (record.type === 'packet') starts.push(Date.parse(record.startedAt!));
         if (record.type === 'summary') summary = record as unknown as Summary;
       }
-    });
-    child.on('close', (code) => {
       if (!summary) return reject(new Error(`reprocess exited ${code} without a summary: ${stderr}`));
       resolve({ firstPacketMs: starts.length ? Math.min(...starts) - spawnedAt : null, summary, starts });
     });

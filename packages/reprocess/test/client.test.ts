@@ -150,3 +150,48 @@ test('no server listening: authentication is unreachable', async () => {
   await assert.rejects(c.authenticate(), (err: unknown) => err instanceof AuthError && err.kind === 'unreachable' && /ECONNREFUSED/.test(err.message));
   await c.close();
 });
+
+test('replies read in pieces: a reply split over many chunks (a UTF-8 character across two) reads whole; a 1 MB error page is cut, not held', async () => {
+  const { createServer } = await import('node:http');
+  const { AUTH_PATH, forwardedMessage } = await import('@mosip-reprocess/contract/wire.js');
+  const p = await packetRow();
+  let mode: 'split' | 'utf8' | 'huge' = 'split';
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (req.url === AUTH_PATH) {
+        const jwt = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ exp: Math.floor(Date.now() / 1000) + 3600 })).toString('base64url')}.x`;
+        res.writeHead(200, { 'set-cookie': `Authorization=${jwt}; Path=/`, 'content-type': 'application/json' }).end('{"response":{"status":"Success"}}');
+        return;
+      }
+      if (mode === 'huge') {
+        res.writeHead(502, { 'content-type': 'text/html' }).end(`<html><body>${'é'.repeat(512 * 1024)}</body></html>`);
+        return;
+      }
+      // The success text in 7-byte writes; a stage error one byte a write (its 2-byte characters cut in two).
+      const text = mode === 'split' ? forwardedMessage(p.rid) : 'Paket überprüfen: Fehler';
+      const bytes = Buffer.from(JSON.stringify(text), 'utf8');
+      const step = mode === 'split' ? 7 : 1;
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      for (let i = 0; i < bytes.length; i += step) res.write(bytes.subarray(i, i + step));
+      res.end();
+    });
+  }).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const c = client(`http://127.0.0.1:${(server.address() as { port: number }).port}`);
+  try {
+    const ok = await c.notify(p);
+    assert.equal(ok.outcome, 'forwarded', ok.reply);
+    mode = 'utf8';
+    const cut = await c.notify(p);
+    assert.deepEqual([cut.outcome, cut.reply], ['stage_error', 'Paket überprüfen: Fehler']);
+    mode = 'huge';
+    const bad = await c.notify(p);
+    assert.equal(bad.outcome, 'server_error');
+    assert.equal(bad.httpStatus, 502);
+    assert.ok(bad.reply.length <= 500, 'the reply kept is short');
+  } finally {
+    await c.close();
+    await new Promise((r) => server.close(r));
+  }
+});

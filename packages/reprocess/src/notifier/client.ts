@@ -77,7 +77,12 @@ export class MosipClient {
   /** Told when a run fetches a new token after its first: ahead of expiry, or after a 401 (the journal marks it). */
   onNewToken: ((reason: 'expiry' | '401') => void) | null = null;
 
+  /** The notification endpoint as undici's dispatch takes it. */
+  private readonly notification: { origin: string; path: string };
+
   constructor(private readonly settings: ClientSettings) {
+    const endpoint = new URL(settings.server + NOTIFICATION_PATH);
+    this.notification = { origin: endpoint.origin, path: endpoint.pathname + endpoint.search };
     const ca = settings.caFile ? readFileSync(settings.caFile) : undefined;
     this.agent = new (undici().Agent)({
       connections: Math.max(1, settings.connections ?? 1),
@@ -171,19 +176,12 @@ export class MosipClient {
   }
 
   private async post(packet: Packet, token: string): Promise<Omit<NotifyResult, 'attempts' | 'latencyMs'>> {
-    const url = this.settings.server + NOTIFICATION_PATH;
     try {
-      const res = await undici().request(url, {
-        method: 'POST',
-        dispatcher: this.agent,
-        headers: { 'content-type': 'application/json', cookie: authCookie(token) },
-        body: JSON.stringify(notificationBody(packet)),
-      });
-      const text = await res.body.text();
-      const outcome = classifyReply(res.statusCode, text, packet.rid);
-      const reply = res.statusCode === 200 ? String(decodeReply(text)) : summariseError(res.statusCode, text);
+      const { status, text } = await postText(this.agent, this.notification, { 'content-type': 'application/json', cookie: authCookie(token) }, JSON.stringify(notificationBody(packet)));
+      const outcome = classifyReply(status, text, packet.rid);
+      const reply = status === 200 ? String(decodeReply(text)) : summariseError(status, text);
       // Defence in depth: a reply must never carry our token into a log or journal.
-      return { outcome, httpStatus: res.statusCode, reply: reply.split(token).join('<token>').slice(0, MAX_REPLY_CHARS) };
+      return { outcome, httpStatus: status, reply: reply.split(token).join('<token>').slice(0, MAX_REPLY_CHARS) };
     } catch (err) {
       return { outcome: 'network_error', httpStatus: null, reply: describeNetworkError(err).slice(0, MAX_REPLY_CHARS) };
     }
@@ -192,6 +190,36 @@ export class MosipClient {
   async close(): Promise<void> {
     await this.agent.close();
   }
+}
+
+/** What is kept of a reply body: the notification replies are a few hundred bytes; an error page may not be. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * One POST and its reply as text, through undici's dispatch with a handler that keeps the body's bytes: the
+ * request() API builds a stream per reply, a good part of the client's CPU at thousands of notifications a
+ * second. Timeouts and errors are the agent's, as with request().
+ */
+function postText(agent: Agent, to: { origin: string; path: string }, headers: Record<string, string>, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let kept = 0;
+    let status = 0;
+    try {
+      agent.dispatch({ origin: to.origin, path: to.path, method: 'POST', headers, body }, {
+        onRequestStart() { /* nothing to set up */ },
+        onResponseStart(_controller, statusCode) { status = statusCode; },
+        onResponseData(_controller, chunk) {
+          if (kept < MAX_BODY_BYTES) chunks.push(chunk.subarray(0, MAX_BODY_BYTES - kept));
+          kept += chunk.length;
+        },
+        onResponseEnd() { resolve({ status, text: Buffer.concat(chunks).toString('utf8') }); },
+        onResponseError(_controller, err) { reject(err); },
+      });
+    } catch (err) {
+      reject(err);
+    }
+  });
 }
 
 /** The codes and messages of a MOSIP error envelope ("KER-ATH-401 Authentication Failed"), or null. */
