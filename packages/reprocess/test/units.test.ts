@@ -1,5 +1,5 @@
 // The unit-sized test files (*.unit.ts: no child process, no simulator of their own) run in this one process.
-// A file of its own costs node's start-up and its imports, about 0.6 CPU-second, more than most of them take.
+// A file of its own costs node's start-up and its imports, about 0.4 CPU-second, more than most of them take.
 // Their `before`/`after` hooks all run once around all of them; each keeps to its own schema.
 // One alone: `node packages/testkit/dist/src/runTests.js <name>` (it runs <name>.unit.js by itself).
 import { readdirSync } from 'node:fs';

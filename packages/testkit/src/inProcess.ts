@@ -1,6 +1,6 @@
 // A run as `reprocess` makes it (resolveRunRequest, then runReprocess or dryRunReprocess; verifyRun for `verify`), in
 // the test's own process. For tests of what the library decides (what is sent, the canary, batches, budgets,
-// verify's classes): a child process costs over half a CPU-second, and the CLI adds only the printing. What needs a
+// verify's classes): a child process costs about half a CPU-second, and the CLI adds only the printing. What needs a
 // process of its own stays with runCli (cli.ts): exit codes and output as an operator sees them, signals, kill -9,
 // locks between processes, secrets in output.
 import { mkdtempSync } from 'node:fs';
