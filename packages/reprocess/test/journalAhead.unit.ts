@@ -2,9 +2,9 @@
 // write and one fdatasync. What must hold: no packet leaves before its record is durable, never more than
 // concurrency + window packets are journaled without a reply, the window never passes a packet budget, and
 // whatever is still ahead when the run stops is withdrawn, which every reader of the journal honours.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runPackets } from '../src/run/runner.js';
@@ -20,6 +20,8 @@ const packet = (i: number): Packet => ({ rid: `rid-${i}`, process: 'NEW', workfl
 async function* packets(n: number): AsyncGenerator<Packet> { for (let i = 1; i <= n; i++) yield packet(i); }
 const forwarded: NotifyResult = { outcome: 'forwarded', httpStatus: 200, reply: 'ok', attempts: 1, latencyMs: 1 };
 const tick = () => new Promise((r) => setImmediate(r));
+const dir = mkdtempSync(join(tmpdir(), 'ahead-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A run whose replies the test releases, and the order of what the runner did. */
 function harness(n: number, options: { concurrency: number; journalAhead: number; budget?: (sent: number) => ReturnType<ReturnType<typeof makeBudget>>; signal?: AbortSignal }) {
@@ -123,8 +125,7 @@ test('readers of the journal: a withdrawn send was never sent (not in flight, no
   assert.deepEqual([...r.results.keys()], ['a']);
   assert.equal(r.inFlight.size, 0, 'nothing in doubt');
 
-  const runsDir = mkdtempSync(join(tmpdir(), 'ahead-'));
-  const run = createRun(runsDir, { flags: {}, configFile: null, settings: {}, source: 'test' });
+  const run = createRun(join(dir, 'runs'), { flags: {}, configFile: null, settings: {}, source: 'test' });
   writeFileSync(run.journalPath, records.map((x) => JSON.stringify(x)).join('\n') + '\n');
   const whole = readWholeRun(run);
   assert.equal(whole.attempts[0]!.sent, 1, 'the attempt sent one packet');
@@ -133,7 +134,6 @@ test('readers of the journal: a withdrawn send was never sent (not in flight, no
 });
 
 test('a dropped packet whose re-drive was withdrawn is still owed, and its earlier send still stands', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ahead-'));
   const path = join(dir, 'journal.jsonl');
   const first = sendRec('d', '2026-11-30T09:00:00.000Z');
   const records: JournalRecord[] = [
