@@ -3,17 +3,27 @@
 // and nothing else: no journal, no log, no database. With connections = 1 it is MOSIP's own pattern
 // (reprocess.py sends one request, waits for the reply, sends the next; here over a kept-alive socket, which
 // only flatters the baseline). Run as a child process so it gets its own event loop, like the tool:
-//   node dist/bench/bareClient.js <url> <requests> <connections>
-// Prints one JSON line: { requests, connections, seconds, rate }.
+//   node dist/bench/bareClient.js <url> <requests> <connections> [<database url> <schema>]
+// With a database it sends the packets the tool's --db run takes, read the way the tool reads them (the
+// library's keyset pages with the default settings, the next page read while this one is sent): the limit of
+// a --db run on a machine where PostgreSQL shares the cores. The clock starts with the first notification in
+// both modes. Prints one JSON line: { requests, connections, seconds, rate }.
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { AUTH_PATH, NOTIFICATION_PATH, authCookie, authRequestBody, notificationBody, tokenFromSetCookie } from '@mosip-reprocess/contract/wire.js';
 import { makeRid } from '@mosip-reprocess/contract/rid.js';
+import { createPool } from 'mosip-reprocess/db/connect.js';
+import { SETTINGS_SCHEMA } from 'mosip-reprocess/config/settings.js';
+import { criteriaOf } from 'mosip-reprocess/source/openSource.js';
+import { eligiblePackets } from 'mosip-reprocess/source/dbSource.js';
+import { utcCutoff } from 'mosip-reprocess/sql/selectEligible.js';
 
-const [url, countText, connectionsText] = process.argv.slice(2);
+const [url, countText, connectionsText, dbUrl, schema] = process.argv.slice(2);
 const count = Number(countText);
 const connections = Number(connectionsText);
-if (!url || !(count > 0) || !(connections > 0)) throw new Error('usage: bareClient.js <url> <requests> <connections>');
+if (!url || !(count > 0) || !(connections > 0) || (dbUrl !== undefined && !schema)) {
+  throw new Error('usage: bareClient.js <url> <requests> <connections> [<database url> <schema>]');
+}
 
 const agent = new Agent({ connections, keepAliveTimeout: 30_000 });
 const auth = await request(url + AUTH_PATH, {
@@ -26,11 +36,33 @@ if (!token) throw new Error('no token');
 const cookie = authCookie(token);
 const day = new Date('2026-01-01T00:00:00Z');
 
+interface Packet { rid: string; process: string; workflowInstanceId: string; iteration: number; source: string | null }
+const pool = dbUrl ? createPool({ url: dbUrl, max: 2 }) : null;
+let packets: AsyncIterator<Packet> | null = null;
+let first: Packet | null = null;
+if (pool) {
+  const settings = SETTINGS_SCHEMA.parse({ dbSchema: schema });
+  const criteria = criteriaOf(settings, await utcCutoff(pool, settings.olderThan));
+  packets = eligiblePackets(pool, settings.dbSchema, criteria, count);
+  const got = await packets.next();
+  if (got.done) throw new Error(`no eligible packet in ${schema}`);
+  first = got.value;
+}
+
 let next = 0;
+async function packet(): Promise<Packet | null> {
+  const i = next++;
+  if (!packets) return i < count ? { rid: makeRid(10001, 10002, i, day), process: 'NEW', workflowInstanceId: randomUUID(), iteration: 1, source: null } : null;
+  if (i === 0) return first;
+  const got = await packets.next();
+  return got.done ? null : got.value;
+}
+
+let sent = 0;
 async function worker(): Promise<void> {
-  while (next < count) {
-    const i = next++;
-    const body = notificationBody({ rid: makeRid(10001, 10002, i, day), process: 'NEW', workflowInstanceId: randomUUID(), iteration: 1, source: null });
+  for (let p = await packet(); p; p = await packet()) {
+    sent += 1;
+    const body = notificationBody(p);
     const res = await request(url + NOTIFICATION_PATH, {
       method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(body),
     });
@@ -42,4 +74,6 @@ const started = performance.now();
 await Promise.all(Array.from({ length: connections }, worker));
 const seconds = (performance.now() - started) / 1000;
 await agent.close();
-process.stdout.write(JSON.stringify({ requests: count, connections, seconds, rate: count / seconds }) + '\n');
+await pool?.end();
+if (sent !== count) throw new Error(`only ${sent} of ${count} packets were eligible in ${schema}`);
+process.stdout.write(JSON.stringify({ requests: sent, connections, seconds, rate: sent / seconds }) + '\n');

@@ -76,9 +76,9 @@ async function startStandIn(serviceMs: number): Promise<{ url: string; child: Ch
   return { url, child };
 }
 
-/** A bare undici client (bareClient.ts) in its own process: requests/s. */
-function bareClient(url: string, requests: number, connections: number): number {
-  const out = execFileSync(process.execPath, [join(HERE, 'bareClient.js'), url, String(requests), String(connections)], { encoding: 'utf8' });
+/** A bare undici client (bareClient.ts) in its own process: requests/s; with `db`, it sends the --db selection's packets. */
+function bareClient(url: string, requests: number, connections: number, db: string[] = []): number {
+  const out = execFileSync(process.execPath, [join(HERE, 'bareClient.js'), url, String(requests), String(connections), ...db], { encoding: 'utf8' });
   return (JSON.parse(out) as { rate: number }).rate;
 }
 
@@ -130,8 +130,9 @@ async function main(): Promise<void> {
     //    connections. Interleaved trials, so that a change in the machine's load hits both sides alike.
     const serviceRatios: number[] = [];
     const clientRatios: number[] = [];
+    const dbLimitRatios: number[] = [];
     const machineRatios: number[] = [];
-    const figures = { sequential: [] as number[], bare25: [] as number[], tool25: [] as number[], bare0: [] as number[], tool0: [] as number[], file0: [] as number[] };
+    const figures = { sequential: [] as number[], bare25: [] as number[], tool25: [] as number[], bare0: [] as number[], bareDb0: [] as number[], tool0: [] as number[], file0: [] as number[] };
     // The same 10,000 packets as full lines of a --file, with no database: the client path alone.
     const listFile = join(WORK, 'packets.txt');
     mkdirSync(WORK, { recursive: true });
@@ -143,15 +144,17 @@ async function main(): Promise<void> {
       const bare25 = bareClient(slow.url, 3000, CONCURRENCY);
       const tool25 = rate(await tool(slow.url, 'bench_large', 3000, CONCURRENCY));
       const bare0 = bareClient(instant.url, 10_000, CONCURRENCY);
+      const bareDb0 = bareClient(instant.url, 10_000, CONCURRENCY, [pg.url, 'bench_large']);
       const tool0 = rate(await tool(instant.url, 'bench_large', 10_000, CONCURRENCY));
       const file0 = rate(await runCli(['--file', listFile, '--delay', '0', '--retries', '0', '--server', instant.url, '--limit', '10000', '--concurrency', String(CONCURRENCY)], {}));
-      figures.sequential.push(sequential); figures.bare25.push(bare25); figures.tool25.push(tool25); figures.bare0.push(bare0); figures.tool0.push(tool0); figures.file0.push(file0);
+      figures.sequential.push(sequential); figures.bare25.push(bare25); figures.tool25.push(tool25); figures.bare0.push(bare0); figures.bareDb0.push(bareDb0); figures.tool0.push(tool0); figures.file0.push(file0);
       fileRatios.push(file0 / bare0);
       serviceRatios.push(tool25 / sequential);
       machineRatios.push(bare25 / sequential);
       clientRatios.push(tool0 / bare0);
+      dbLimitRatios.push(tool0 / bareDb0);
       log(`trial ${trial}: ${SERVICE_MS} ms service: sequential ${fmt(sequential, 1)}/s, bare ${CONCURRENCY} ${fmt(bare25)}/s, tool ${fmt(tool25)}/s (${(tool25 / sequential).toFixed(1)}x); ` +
-        `0 ms: bare undici ${fmt(bare0)}/s, tool --db ${fmt(tool0)}/s (${(tool0 / bare0).toFixed(2)}x), tool --file ${fmt(file0)}/s (${(file0 / bare0).toFixed(2)}x)`);
+        `0 ms: bare undici ${fmt(bare0)}/s, bare undici reading the --db pages ${fmt(bareDb0)}/s, tool --db ${fmt(tool0)}/s (${(tool0 / bare0).toFixed(2)}x, ${(tool0 / bareDb0).toFixed(2)}x), tool --file ${fmt(file0)}/s (${(file0 / bare0).toFixed(2)}x)`);
     }
     // 3. First packet and memory: the same 5,000 packets' work from a 10k and a 1M row table.
     // Three of each, interleaved; the median run (by its first notification) is reported.
@@ -179,6 +182,7 @@ async function main(): Promise<void> {
 
     const serviceRatio = median(serviceRatios);
     const clientRatio = median(clientRatios);
+    const dbLimitRatio = median(dbLimitRatios);
     const fileRatio = median(fileRatios);
     const ok = (met: boolean) => (met ? 'met' : '**not met**');
     const lines = [
@@ -198,7 +202,8 @@ async function main(): Promise<void> {
       `| the tool, \`--concurrency ${CONCURRENCY} --delay 0\`, ${SERVICE_MS} ms service time | ${fmt(median(figures.tool25))} packets/s | **${serviceRatio.toFixed(1)}x** MOSIP's pattern (${(median(figures.tool25) / median(figures.bare25)).toFixed(2)}x the bare client) | >= 12x (${ok(serviceRatio >= 12)}); ideal 16x |`,
       `| bare undici client, ${CONCURRENCY} connections, 0 ms service time | ${fmt(median(figures.bare0))} requests/s | 1 | |`,
       `| the tool, \`--concurrency ${CONCURRENCY} --delay 0\`, 0 ms service time, the packets from a \`--file\` (the client path: no database) | ${fmt(median(figures.file0))} packets/s | **${fileRatio.toFixed(2)}x** the bare client | >= 0.7x (${ok(fileRatio >= 0.7)}) |`,
-      `| the same, the packets from \`--db\` on the ${fmt(LARGE)}-row table, PostgreSQL on the same cores | ${fmt(median(figures.tool0))} packets/s | **${clientRatio.toFixed(2)}x** the bare client | >= 0.7x (${ok(clientRatio >= 0.7)}; PostgreSQL's own CPU, below) |`,
+      `| bare undici client, ${CONCURRENCY} connections, 0 ms service time, sending the packets a \`--db\` run takes, read as the tool reads them (keyset pages from the ${fmt(LARGE)}-row table, PostgreSQL on the same cores) | ${fmt(median(figures.bareDb0))} requests/s | ${(median(figures.bareDb0) / median(figures.bare0)).toFixed(2)}x the bare client without a database | |`,
+      `| the tool, \`--concurrency ${CONCURRENCY} --delay 0\`, 0 ms service time, the packets from \`--db\` on the same table | ${fmt(median(figures.tool0))} packets/s | **${dbLimitRatio.toFixed(2)}x** the bare client reading the same pages (${clientRatio.toFixed(2)}x the one without a database) | >= 0.7x against the same reads (${ok(dbLimitRatio >= 0.7)}) |`,
       `| first notification sent, ${fmt(SMALL)} rows (from process start) | ${first10k.firstPacketMs} ms | | |`,
       `| first notification sent, ${fmt(LARGE)} rows (from process start) | ${first1m.firstPacketMs} ms | ${(first1m.firstPacketMs! / first10k.firstPacketMs!).toFixed(2)}x the small table | < 1000 ms |`,
       `| first notification sent, ${fmt(LARGE)} rows, runs directory holding 3 runs of 5,000 packets | ${keptFirst.firstPacketMs} ms | ${(keptFirst.firstPacketMs! / first1m.firstPacketMs!).toFixed(2)}x an empty one | |`,
@@ -208,24 +213,24 @@ async function main(): Promise<void> {
       '',
       'Every trial (packets/s):',
       '',
-      '| trial | sequential, 25 ms | bare 16, 25 ms | tool, 25 ms | ratio | bare undici, 0 ms | tool --db, 0 ms | ratio | tool --file, 0 ms | ratio |',
-      '|---|---|---|---|---|---|---|---|---|---|',
-      ...figures.sequential.map((_, i) => `| ${i + 1} | ${fmt(figures.sequential[i]!, 1)} | ${fmt(figures.bare25[i]!)} | ${fmt(figures.tool25[i]!)} | ${serviceRatios[i]!.toFixed(1)}x | ${fmt(figures.bare0[i]!)} | ${fmt(figures.tool0[i]!)} | ${clientRatios[i]!.toFixed(2)}x | ${fmt(figures.file0[i]!)} | ${fileRatios[i]!.toFixed(2)}x |`),
+      '| trial | sequential, 25 ms | bare 16, 25 ms | tool, 25 ms | ratio | bare undici, 0 ms | tool --file, 0 ms | ratio | bare undici reading the --db pages, 0 ms | tool --db, 0 ms | ratio (against the bare client without a database) |',
+      '|---|---|---|---|---|---|---|---|---|---|---|',
+      ...figures.sequential.map((_, i) => `| ${i + 1} | ${fmt(figures.sequential[i]!, 1)} | ${fmt(figures.bare25[i]!)} | ${fmt(figures.tool25[i]!)} | ${serviceRatios[i]!.toFixed(1)}x | ${fmt(figures.bare0[i]!)} | ${fmt(figures.file0[i]!)} | ${fileRatios[i]!.toFixed(2)}x | ${fmt(figures.bareDb0[i]!)} | ${fmt(figures.tool0[i]!)} | ${dbLimitRatios[i]!.toFixed(2)}x (${clientRatios[i]!.toFixed(2)}x) |`),
       '',
       'How to read it:',
       '- The tool runs as an operator runs it, unpaced (`--delay 0`): the send records of a window of',
       '  `--concurrency` packets ahead of the free slots are written together and made durable (fdatasync) before',
       '  any of them leaves, a result record, a line in out.log and last.log and on stdout per packet. The bare',
-      '  client only sends (`bench/bareClient.ts`). The `--file` row reads the packets from a file of full lines;',
-      '  the `--db` row from the table (keyset pages, the next read while the current one is sent), as a run',
-      '  on a deployment does.',
-      '- Why `--db` is slower here: PostgreSQL shares these two cores. During a 10,000-packet `--db` run it used',
-      '  about a fifth of the machine\'s CPU (perf): the run\'s one whole-table count (its progress total and',
-      '  held-back breakdown, a sequential scan of the 1,000,000 rows, about 0.5 CPU-second, taken without',
-      '  parallel workers) and the keyset pages (on this virtual machine a backend\'s first touch of each shared',
-      '  buffer is a page fault: 10 to 15 ms per 500-row page the first time, under 1 ms after). The tool\'s',
-      '  own process does about the same work per packet on both rows. On a deployment PostgreSQL has its own',
-      '  machine.',
+      '  client only sends (`bench/bareClient.ts`). The `--file` row reads the packets from a file of full lines:',
+      '  the client path alone, the issue\'s 0.7x target.',
+      '- The `--db` rows read the table as a run on a deployment does: keyset pages of 500 in workflow id order,',
+      '  the next read while the current one is sent. PostgreSQL shares these two cores, so its CPU slows both',
+      '  sides: the bare client is given the same reads (the library\'s page query, default settings) and the',
+      '  tool is judged against it. Measured with /proc during a 10,000-packet `--db` run, PostgreSQL used',
+      '  about 1.8 CPU-seconds: the keyset pages (each visits about 1,050 rows at random places in the heap',
+      '  for the 500 it keeps; the table is 312 MB, shared buffers the default 128 MB) and, for the tool only, the run\'s one',
+      '  whole-table count (its progress total and held-back breakdown, a sequential scan of the 1,000,000',
+      '  rows without parallel workers, about 0.4 CPU-second). On a deployment PostgreSQL has its own machine.',
       '- Rates run from the first notification to the last reply, for the tool as for the bare client (which gets',
       '  its token and connection first); the tool\'s start-up before its first notification is the "first',
       '  notification" row.',
