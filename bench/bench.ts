@@ -230,7 +230,7 @@ async function main(): Promise<void> {
       '  `--concurrency` packets ahead of the free slots are written together and made durable (fdatasync) before',
       '  any of them leaves, a result record, a line in out.log and last.log and on stdout per packet. The bare',
       '  client only sends (`bench/bareClient.ts`). The `--file` row reads the packets from a file of full lines:',
-      '  the client path alone, the issue\'s 0.7x target.',
+      '  the client path alone, which the 0.7x target measures.',
       '- The `--db` rows read the table as a run on a deployment does: keyset pages of 500 in workflow id order,',
       '  the next read while the current one is sent. PostgreSQL shares these two cores, so its CPU slows both',
       '  sides: the bare client is given the same reads (the library\'s page query, default settings). Measured',
