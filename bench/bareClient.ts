@@ -36,7 +36,8 @@ if (!token) throw new Error('no token');
 const cookie = authCookie(token);
 const day = new Date('2026-01-01T00:00:00Z');
 
-interface Packet { rid: string; process: string; workflowInstanceId: string; iteration: number; source: string | null }
+/** What a notification carries of a packet (the contract's body builder takes it). */
+type Packet = Parameters<typeof notificationBody>[0];
 const pool = dbUrl ? createPool({ url: dbUrl, max: 2 }) : null;
 let packets: AsyncIterator<Packet> | null = null;
 let first: Packet | null = null;
