@@ -162,7 +162,7 @@ test('--max-packets stops an --all run at the budget', async () => {
   }
 });
 
-test('Ctrl-C writes a consistent journal and summary; --resume sends the rest exactly once', async () => {
+test('SIGTERM (a pod stopped) writes a consistent journal and summary and exits 143; --resume sends the rest exactly once', async () => {
   const rows = Array.from({ length: 12 }, () => stuckRow());
   await scenario(rows);
   const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }] });
@@ -172,12 +172,15 @@ test('Ctrl-C writes a consistent journal and summary; --resume sends the rest ex
         const timer = setInterval(() => {
           if ((output.stdout().match(/forwarded/g) ?? []).length >= 3) {
             clearInterval(timer);
-            child.kill('SIGINT');
+            child.kill('SIGTERM');
           }
         }, 20);
       },
     });
-    assert.equal(first.code, 1, first.stderr);
+    assert.equal(first.code, 143, first.stderr);
+    assert.match(first.stderr, /^SIGTERM: stopping: no new packets/m);
+    assert.match(first.stderr, /^stopped: stopped by SIGTERM$/m);
+    assert.doesNotMatch(first.stderr, /Ctrl-C:/, 'a SIGTERM is not reported as Ctrl-C');
     const id = runIdOf(first);
     assert.match(first.stderr, new RegExp(`reprocess --resume ${id}`));
     const journal = readFileSync(join(first.runsDir, id, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { t: string; wf?: string });

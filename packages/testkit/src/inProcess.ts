@@ -26,11 +26,14 @@ function dirs(logDir?: string): { logDir: string; runsDir: string } {
 }
 
 /** `reprocess <flags>` for a run (not a dry run), in this process, with a fresh log and runs dir unless given. */
-export async function runInProcess(flags: RunFlags, env: Record<string, string>, options: { logDir?: string } = {}): Promise<LibraryRun> {
+export async function runInProcess(
+  flags: RunFlags, env: Record<string, string>,
+  options: { logDir?: string; signal?: AbortSignal; onEvent?: (event: RunEvent) => void } = {},
+): Promise<LibraryRun> {
   const { logDir, runsDir } = dirs(options.logDir);
   const request = resolveRunRequest({ ...flags, logDir, runsDir }, env);
   const events: RunEvent[] = [];
-  const result = await runReprocess(request, (e) => events.push(e));
+  const result = await runReprocess(request, (e) => { events.push(e); options.onEvent?.(e); }, options.signal ? { signal: options.signal } : {});
   const notes = events.flatMap((e) => (e.type === 'note' ? [e.message] : e.type === 'warning' ? [`warning: ${e.message}`] : [])).join('\n');
   return { result, events, notes, logDir, runsDir };
 }

@@ -1,26 +1,32 @@
 import { flushBuffered } from '../report/buffered.js';
+import { operatorStop, signalExitCode, StopRequest } from '../run/stop.js';
+
+/** The signals that stop a long command: Ctrl-C, a pod's termination (kubectl delete, a drain), a closed terminal. */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /**
- * Ctrl-C (or SIGTERM) handling shared by the commands that run for a long time. The first signal aborts the
- * returned signal so the command can finish what is in flight and write its journal; the second leaves at once
- * (exit 130), which is safe because no request leaves before its send record is on disk, and the exit handlers
- * write out what the journal, the logs and stdout still hold. Each signal first flushes the buffered lines.
+ * Signal handling shared by the commands that run for a long time. The first signal aborts the returned signal
+ * (its reason names the signal, so the run exits 128 + its number once it has finished what is in flight and
+ * written its journal); a second one leaves at once with the same code, which is safe because no request leaves
+ * before its send record is on disk, and the exit handlers write out what the journal, the logs and stdout still
+ * hold. Each signal first flushes the buffered lines.
  */
 export function interruptSignal(message: string): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
-  const onSignal = () => {
+  let first: NodeJS.Signals | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
     flushBuffered();
-    if (controller.signal.aborted) process.exit(130);
-    process.stderr.write(`\n${message} (Ctrl-C again to leave now)\n`);
-    controller.abort();
+    if (first) process.exit(signalExitCode(first));
+    first = signal;
+    const name = signal === 'SIGINT' ? 'Ctrl-C' : signal;
+    process.stderr.write(`\n${name}: ${message} (${signal === 'SIGINT' ? 'Ctrl-C' : `${signal} or Ctrl-C`} again to leave now)\n`);
+    controller.abort(new StopRequest(operatorStop(signal)));
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
   return {
     signal: controller.signal,
     dispose() {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const s of STOP_SIGNALS) process.off(s, onSignal);
     },
   };
 }

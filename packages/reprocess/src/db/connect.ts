@@ -13,7 +13,22 @@ export interface DbSettings {
   /** Pool size. */
   max?: number | undefined;
   applicationName?: string | undefined;
+  /**
+   * A query with no answer after this long fails on our side ('Query read timeout') and its connection is
+   * dropped: the only way to notice a half-open connection after a failover (TCP keepalive alone takes
+   * minutes with the kernel's defaults). Reads retried by db/reconnect.ts then go to a new connection.
+   */
+  queryTimeoutMs?: number | undefined;
+  /** The server cancels a statement that runs longer than this (statement_timeout). */
+  statementTimeoutMs?: number | undefined;
 }
+
+/**
+ * The tool's own reads of a run (keyset pages, lookups, pipeline polls, lost-reply checks) take milliseconds; one
+ * with no answer for this long is on a dead connection. The long reads (the dry run, the run's whole-table count)
+ * raise both limits for their own transaction (sql/readOnlySnapshot.ts).
+ */
+export const SHORT_READ_TIMEOUTS = { queryTimeoutMs: 30_000, statementTimeoutMs: 25_000 } as const;
 
 // MOSIP stores UTC wall-clock times in `timestamp without time zone`. pg would read them as the Node
 // process's local time; read them as UTC instead, whatever TZ the operator's shell has.
@@ -37,6 +52,11 @@ export function createPool(settings: DbSettings): pg.Pool {
     types: typeOverrides,
     application_name: settings.applicationName ?? 'mosip-reprocess',
     connectionTimeoutMillis: 15_000,
+    // Probes an idle connection after 10 s (the kernel's interval and count then decide; see queryTimeoutMs).
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    ...(settings.queryTimeoutMs !== undefined ? { query_timeout: settings.queryTimeoutMs } : {}),
+    ...(settings.statementTimeoutMs !== undefined ? { statement_timeout: settings.statementTimeoutMs } : {}),
   });
   // A connection lost while idle (pool 'error') or while checked out between two queries of a transaction
   // (client 'error', which pg emits with no listener of its own) must not crash the process: the query in

@@ -9,13 +9,16 @@ const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMED
 export function isConnectionLoss(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   if (e.code && (CONNECTION_CODES.has(e.code) || e.code.startsWith('08') || ['57P01', '57P02', '57P03'].includes(e.code))) return true;
-  return /Connection terminated|terminating connection|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message ?? '');
+  // 'Query read timeout': no answer within the pool's queryTimeoutMs; pg drops that connection (db/connect.ts).
+  return /Connection terminated|terminating connection|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(e.message ?? '');
 }
 
 export interface ReconnectOptions {
   /** Give up after trying this long (default 120 s). */
   patienceMs?: number;
   onRetry?: (message: string) => void;
+  /** The run's stop signal: no more attempts once it fires. */
+  signal?: AbortSignal | undefined;
 }
 
 export async function withReconnect<T>(work: () => Promise<T>, options: ReconnectOptions = {}): Promise<T> {
@@ -24,10 +27,14 @@ export async function withReconnect<T>(work: () => Promise<T>, options: Reconnec
     try {
       return await work();
     } catch (err) {
-      if (!isConnectionLoss(err) || Date.now() >= deadline) throw err;
+      if (!isConnectionLoss(err) || Date.now() >= deadline || options.signal?.aborted) throw err;
       const wait = Math.min(5000, 250 * 2 ** (attempt - 1));
       options.onRetry?.(`database connection lost (${(err as Error).message}); reconnecting in ${wait} ms`);
-      await sleep(wait);
+      try {
+        await sleep(wait, undefined, options.signal ? { signal: options.signal } : undefined);
+      } catch {
+        throw err;
+      }
     }
   }
 }

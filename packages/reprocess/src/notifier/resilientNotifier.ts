@@ -20,7 +20,7 @@ import { wallClock, type Clock } from '../clock.js';
 import type { Packet } from '../domain/packet.js';
 import type { NotifyResult } from './client.js';
 import { isTransientStageError, type NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
-import type { CircuitBreaker } from './breaker.js';
+import type { CircuitBreaker, Permit } from './breaker.js';
 import type { Notifier } from '../run/runner.js';
 import type { DeliveryCheck, Evidence } from './deliveryEvidence.js';
 
@@ -107,14 +107,27 @@ export class ResilientNotifier implements Notifier {
   async notify(packet: Packet): Promise<NotifyResult> {
     const { signal, retry } = this.settings;
     const started = performance.now();
+    /** The last attempt's result once one went out (transient: another attempt follows). */
+    let previous: NotifyResult | null = null;
     for (let attempt = 1; ; attempt++) {
-      const permit = await this.breaker.permit(signal);
-      const attemptStart = this.clock.now();
-      const result = await this.inner.notify(packet);
+      let permit: Permit;
+      let result: NotifyResult;
+      let attemptStart: number;
+      try {
+        permit = await this.breaker.permit(signal);
+        attemptStart = this.clock.now();
+        result = await this.inner.notify(packet);
+      } catch (err) {
+        // The breaker gave up, the run was stopped, or no token could be had before this attempt went out. An
+        // earlier attempt did go out: its (transient) result is the packet's, not "never sent" (runner.ts).
+        if (previous && err && typeof err === 'object') Object.assign(err, { lastResult: previous });
+        throw err;
+      }
       const transient = isTransient(result);
       this.breaker.record(permit, !transient);
       const total: NotifyResult = { ...result, attempts: attempt + result.attempts - 1, latencyMs: Math.round(performance.now() - started) };
       if (!transient) return total;
+      previous = total;
       const last = attempt > retry.retries || Boolean(signal?.aborted);
       if (replyMayBeLost(result)) {
         const settled = await this.settleLostReply(packet, attemptStart, total, last ? 0 : backoffMs(attempt, retry));

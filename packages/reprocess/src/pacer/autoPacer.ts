@@ -62,7 +62,7 @@ export class AutoPacer {
   private stopped = false;
   private loop: Promise<void> | null = null;
   private readonly stopLoop = new AbortController();
-  private wake: (() => void)[] = [];
+  private readonly wake = new Set<() => void>();
   private lastDecision: AutoDecision | null = null;
 
   constructor(private readonly opts: AutoPacerOptions) {
@@ -120,7 +120,7 @@ export class AutoPacer {
       signal?.throwIfAborted();
       const rate = this.controller.rate;
       if (this.blind || rate <= 0 || !this.controller.roomInPipeline(this.sentSinceObservation)) {
-        await this.nextObservation(signal);
+        await this.pause(null, signal);
         continue;
       }
       const now = this.now();
@@ -133,7 +133,7 @@ export class AutoPacer {
         return;
       }
       // Wait for the slot, or for a new rate if one comes first.
-      await Promise.race([sleep(due - now, undefined, signal ? { signal } : undefined), this.nextObservation(signal)]);
+      await this.pause(due - now, signal);
     }
   }
 
@@ -162,22 +162,30 @@ export class AutoPacer {
     return this.status();
   }
 
-  private nextObservation(signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves after `ms` (null: no timer) or at the next observation, whichever comes first; rejects when the
+   * signal fires. Each wait adds one abort listener and removes it however it ends: many waits in a row (every
+   * send slot waits here) never pile listeners up on the run's signal.
+   */
+  private pause(ms: number | null, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (this.stopped) { resolve(); return; }
-      const onAbort = (): void => reject(signal!.reason ?? new DOMException('aborted', 'AbortError'));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.wake.push(() => {
+      let timer: NodeJS.Timeout | null = null;
+      const settle = (): void => {
+        if (timer) clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        resolve();
-      });
+        this.wake.delete(wakeUp);
+      };
+      const wakeUp = (): void => { settle(); resolve(); };
+      const onAbort = (): void => { settle(); reject(signal!.reason ?? new DOMException('aborted', 'AbortError')); };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.wake.add(wakeUp);
+      if (ms !== null) timer = setTimeout(wakeUp, ms);
     });
   }
 
   private wakeAll(): void {
-    const waiting = this.wake;
-    this.wake = [];
-    for (const w of waiting) w();
+    for (const w of [...this.wake]) w();
   }
 }
 

@@ -1,5 +1,6 @@
 // When to stop taking new packets: a packet count, a duration, or a clock time (the end of a night window).
 import { InputError } from '../errors.js';
+import type { Deadline } from './stop.js';
 import type { StopReason } from './types.js';
 
 /** The next occurrence of a local HH:MM, or an ISO date-time. */
@@ -31,16 +32,25 @@ export interface BudgetLimits {
 
 export function makeBudget(limits: BudgetLimits, now: () => number = Date.now): (sentSoFar: number) => StopReason | null {
   const started = limits.startedAt ?? now();
+  const deadlines = budgetDeadlines(limits, started);
   return (sentSoFar) => {
     if (limits.maxPackets !== undefined && sentSoFar + (limits.alreadySent ?? 0) >= limits.maxPackets) {
       return { kind: 'max_packets', message: `--max-packets ${limits.maxPackets} reached` };
     }
-    if (limits.maxDurationSeconds !== undefined && now() - started >= limits.maxDurationSeconds * 1000) {
-      return { kind: 'max_duration', message: `--max-duration reached after ${Math.round((now() - started) / 1000)} s` };
-    }
-    if (limits.until && now() >= limits.until.getTime()) {
-      return { kind: 'until', message: `--until ${limits.until.toLocaleTimeString()} reached` };
-    }
-    return null;
+    const passed = deadlines.find((d) => now() >= d.at);
+    return passed ? passed.stop : null;
   };
+}
+
+/**
+ * The time budgets as deadlines (ms since the epoch): the run's stop signal fires at the first (run/stop.ts), so
+ * a run that waits (the pacer, the breaker, the lock, a read) still stops on time.
+ */
+export function budgetDeadlines(limits: Pick<BudgetLimits, 'maxDurationSeconds' | 'until'>, startedAt: number): Deadline[] {
+  const out: Deadline[] = [];
+  if (limits.maxDurationSeconds !== undefined) {
+    out.push({ at: startedAt + limits.maxDurationSeconds * 1000, stop: { kind: 'max_duration', message: `--max-duration ${limits.maxDurationSeconds} s reached` } });
+  }
+  if (limits.until) out.push({ at: limits.until.getTime(), stop: { kind: 'until', message: `--until ${limits.until.toLocaleTimeString()} reached` } });
+  return out;
 }

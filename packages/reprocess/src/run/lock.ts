@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import type pg from 'pg';
 import { createPool, type DbSettings } from '../db/connect.js';
 import { UnreachableError } from '../errors.js';
+import { unlessAborted } from './stop.js';
 import {
   holderComment, holderFromQueryText, holdsRunLock, releaseRunLock, runLockHolders, tryRunLock, type RunLockSession,
 } from '../sql/runLock.js';
@@ -48,7 +49,11 @@ export function describeHolder(holder: LockHolder | null, session: RunLockSessio
 export interface RunLockOptions {
   /** Told when the lock connection is lost, re-taken, or lost for good. */
   onEvent?: (message: string) => void;
-  /** How often the held lock is checked on its connection (default 15 s); 0 = only on connection errors. */
+  /**
+   * How often the held lock is checked on its connection (default 15 s); 0 = only on connection errors. A check
+   * with no answer within LOCK_QUERY_TIMEOUT_MS counts as a lost connection, and sending waits for a check that
+   * is more than two heartbeats old: the run never sends while the lock is not known to be held.
+   */
   heartbeatMs?: number;
   /** How long to keep trying to reconnect before giving up (default 120 s). */
   reconnectPatienceMs?: number;
@@ -58,12 +63,20 @@ export interface RunLockOptions {
 
 type State = { kind: 'held' } | { kind: 'reconnecting'; since: number } | { kind: 'lost'; message: string } | { kind: 'released' };
 
+/** The lock connection's statements are tiny: no answer in this long means the connection is gone (half-open after a failover). */
+export const LOCK_QUERY_TIMEOUT_MS = 10_000;
+
 export class RunLock {
   private state: State = { kind: 'held' };
   private client: pg.PoolClient;
   private comment: string;
   private heartbeat: NodeJS.Timeout | null = null;
   private recovering: Promise<void> | null = null;
+  private beating: Promise<void> | null = null;
+  /** When the database last confirmed that this session holds the lock (Date.now()). */
+  private confirmedAt = Date.now();
+  private readonly staleAfterMs: number;
+  private readonly lostListeners: ((message: string) => void)[] = [];
 
   private constructor(
     private readonly pool: pg.Pool, client: pg.PoolClient, private readonly schema: string, readonly where: string,
@@ -73,6 +86,7 @@ export class RunLock {
     this.comment = holderComment(holder);
     this.watch(client);
     const every = options.heartbeatMs ?? 15_000;
+    this.staleAfterMs = every > 0 ? 2 * every : Infinity;
     if (every > 0) {
       this.heartbeat = setInterval(() => { void this.beat(); }, every);
       this.heartbeat.unref();
@@ -82,7 +96,7 @@ export class RunLock {
   /** Takes the lock or throws RunLockBusy naming the holder. `where` names the database for messages. */
   static async acquire(db: DbSettings, schema: string, where: string, holder: Omit<LockHolder, 'host' | 'pid'> & Partial<LockHolder>, options: RunLockOptions = {}): Promise<RunLock> {
     const full: LockHolder = { host: hostname(), pid: process.pid, ...holder };
-    const pool = createPool({ ...db, max: 1, applicationName: `mosip-reprocess lock ${full.runId}`.slice(0, 63) });
+    const pool = createPool({ ...db, max: 1, applicationName: `mosip-reprocess lock ${full.runId}`.slice(0, 63), queryTimeoutMs: LOCK_QUERY_TIMEOUT_MS });
     let client: pg.PoolClient | null = null;
     try {
       client = await pool.connect();
@@ -107,9 +121,20 @@ export class RunLock {
     return this.state.kind === 'lost' ? this.state.message : null;
   }
 
-  /** Resolves when the lock is held (at once, normally) or lost for good; never rejects. */
-  async ready(): Promise<void> {
-    if (this.state.kind === 'reconnecting') await this.recovering;
+  /** Called once if the lock is lost for good (the run stops: run/stop.ts). */
+  whenLost(listener: (message: string) => void): void {
+    if (this.state.kind === 'lost') listener(this.state.message);
+    else this.lostListeners.push(listener);
+  }
+
+  /**
+   * Resolves when the lock is known to be held (at once, normally: a check of the last two heartbeats confirmed
+   * it), or lost for good; never rejects. While the connection is being taken again, or a check is overdue, it
+   * waits for the database's answer. The signal ends the wait early (the caller is stopping).
+   */
+  async ready(signal?: AbortSignal): Promise<void> {
+    if (this.state.kind === 'held' && Date.now() - this.confirmedAt > this.staleAfterMs) await unlessAborted(this.beat(), signal);
+    if (this.state.kind === 'reconnecting' && this.recovering) await unlessAborted(this.recovering, signal);
   }
 
   /** Ends the lock (at the end of the run). */
@@ -135,12 +160,15 @@ export class RunLock {
     client.on('end', () => lost());
   }
 
-  private async beat(): Promise<void> {
+  private beat(): Promise<void> {
+    return this.beating ??= this.check().finally(() => { this.beating = null; });
+  }
+
+  private async check(): Promise<void> {
     if (this.state.kind !== 'held') return;
     try {
-      if (!(await holdsRunLock(this.client, this.schema, this.comment)) && this.state.kind === 'held') {
-        this.loseForGood('the run lock is no longer held by this run (released by someone else?)');
-      }
+      if (await holdsRunLock(this.client, this.schema, this.comment)) this.confirmedAt = Date.now();
+      else if (this.state.kind === 'held') this.loseForGood('the run lock is no longer held by this run (released by someone else?)');
     } catch (err) {
       if (this.state.kind === 'held') this.connectionLost((err as Error).message);
     }
@@ -165,6 +193,7 @@ export class RunLock {
         this.watch(client);
         if (await tryRunLock(client, this.schema, this.comment)) {
           this.state = { kind: 'held' };
+          this.confirmedAt = Date.now();
           this.options.onEvent?.('run lock: taken again after the reconnect; sending resumes');
           return;
         }
@@ -185,6 +214,7 @@ export class RunLock {
   private loseForGood(message: string): void {
     this.state = { kind: 'lost', message };
     this.options.onEvent?.(`run lock: ${message}`);
+    for (const listener of this.lostListeners.splice(0)) listener(message);
   }
 }
 

@@ -20,16 +20,19 @@ export async function takeRunLock(request: Pick<RunRequest, 'settings' | 'dbConf
   }, { onEvent: (message) => emit({ type: 'warning', message }) }));
 }
 
-/** Waits for the pacer, then for the lock (while it is being taken again); refuses to let a send start once it is lost. */
+/**
+ * Waits for the pacer, then until the lock is known to be held (while it is taken again, or a check is overdue);
+ * refuses to let a send start once it is lost (the run's stop signal has fired by then: run/stop.ts).
+ */
 export function lockedGate(inner: Gate, lock: RunLock | null): Gate {
   if (!lock) return inner;
   return {
     async wait(signal?: AbortSignal) {
       await inner.wait(signal);
-      await lock.ready();
+      await lock.ready(signal);
+      signal?.throwIfAborted();
       const lost = lock.stopMessage();
-      // The runner ends the run on a gate error; the run then reports the lock as its stop reason.
-      if (lost) throw new Error(lost);
+      if (lost) throw new Error(`the run lock was lost: ${lost}`);
     },
   };
 }

@@ -29,7 +29,8 @@ import { lastSends } from '../journal/replay.js';
 import { packetLine, summaryText } from '../report/format.js';
 import { RunLog } from '../report/logFiles.js';
 import { openSource, dbSettingsOf, withDb } from '../source/openSource.js';
-import { makeBudget, untilDeadline } from './budget.js';
+import { budgetDeadlines, makeBudget, untilDeadline } from './budget.js';
+import { RunStop } from './stop.js';
 import { watchCanary } from './canary.js';
 import type { EventSink } from './events.js';
 import { settleInDoubt } from './inDoubt.js';
@@ -54,7 +55,8 @@ export interface RunResult {
   journalPath: string;
   /** This attempt's summary (also in summary.json, with the earlier attempts of a resumed run). */
   summary: RunSummary;
-  exitCode: 0 | 1 | 3;
+  /** See RunSummary.exitCode. */
+  exitCode: number;
   /** The command that continues the run when it stopped before finishing; null otherwise. */
   resumeCommand: string | null;
   logFiles: { last: string; out: string };
@@ -76,7 +78,9 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
   const { settings, flags, mode } = request;
   if (flags.dryRun) throw new InputError('a dry run is dryRunReprocess(), not runReprocess()');
   if (request.finished) throw new InputError(`run ${request.finished.runId} (--run-name ${request.finished.name}) already finished; check request.finished first`);
-  const signal = options.signal;
+  // One stop signal for the whole run: the operator's, the time budgets', the lost lock's (run/stop.ts).
+  const runStop = new RunStop(options.signal, budgetDeadlines({ maxDurationSeconds: settings.maxDuration, until: settings.until ? untilDeadline(settings.until) : undefined }, Date.now()));
+  const signal = runStop.signal;
   const shard = settings.shard ? parseShard(settings.shard) : null;
   const until = settings.until ? untilDeadline(settings.until) : undefined;
   const dbSettings = dbSettingsOf(settings);
@@ -89,11 +93,13 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
   let lock: RunLock | null = null;
   let sentSoFar = 0;
   let autoPacer: AutoPacer | null = null;
+  let iterator: AsyncIterator<Packet> | null = null;
   const pendingDropRecords: DroppedRecord[] = [];
   try {
     pool = request.dbConfigured ? createPool(dbSettings) : null;
     // One run per database: taken before anything is read or sent, held to the end (src/run/lock.ts).
     lock = await takeRunLock(request, 'run', emit);
+    lock?.whenLost((message) => runStop.stop({ kind: 'lock_lost', message: `the run lock was lost: ${message}` }));
     const sourceText = mode === 'db'
       ? (settings.queryFile ? `query file ${settings.queryFile}` : `db (APPROACH ${settings.approach}${flags.all ? ', --all' : ''})`)
       : mode === 'file' ? `file ${flags.file}` : '--registration';
@@ -133,7 +139,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     // --limit is the whole run's size: a resume takes only what the earlier attempts left (in-doubt packets an
     // earlier resume settled count as taken too).
     const remaining = Math.max(0, settings.limit - (flags.all ? 0 : alreadyAcknowledged + (replayed?.settled.size ?? 0)));
-    const opening = openSource(mode, flags, settings, pool, emit, remaining, done);
+    const opening = openSource(mode, flags, settings, pool, emit, remaining, done, signal);
     opening.catch(() => undefined); // awaited below; this only keeps a failure there from counting as unhandled meanwhile
     // Built while the database answers: loading the HTTP client is a good part of the time to the first packet.
     client = new MosipClient({
@@ -328,7 +334,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
       journalAhead: !autoPacer && intervalMs === 0 ? concurrency : 0,
       ...(signal ? { signal } : {}),
     };
-    const iterator = stream[Symbol.asyncIterator]();
+    iterator = stream[Symbol.asyncIterator]();
     let outcome: RunOutcome = { sent: 0, counts: emptyCounts(), stop: null };
     let canaryStop: StopReason | null = null;
 
@@ -336,7 +342,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
       let canaryResult: PacketResult | null = null;
       const first = await runPackets({
         ...base,
-        packets: borrow(iterator, 1),
+        packets: borrow(iterator!, 1),
         observer: { ...observer, onPacket(r) { canaryResult = r; observer.onPacket(r); } },
       });
       outcome = first;
@@ -346,22 +352,25 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
           timeoutMs: settings.canaryTimeout * 1000,
           ...(signal ? { signal } : {}),
         });
-        journal.append({ t: 'note', at: new Date().toISOString(), message: `canary: ${verdict.ok ? 'passed' : 'FAILED'}: ${verdict.detail}` });
-        emit({ type: 'note', message: `canary ${verdict.ok ? 'passed' : 'FAILED'}: ${verdict.detail}${!verdict.ok && verdict.hint ? `\n  likely cause: ${verdict.hint}` : ''}` });
-        if (!verdict.ok) {
+        if (runStop.reason) {
+          // Stopped while the canary was watched: the run stops (a resume watches nothing more and goes on).
+          outcome = { ...outcome, stop: runStop.reason };
+        } else {
+          journal.append({ t: 'note', at: new Date().toISOString(), message: `canary: ${verdict.ok ? 'passed' : 'FAILED'}: ${verdict.detail}` });
+          emit({ type: 'note', message: `canary ${verdict.ok ? 'passed' : 'FAILED'}: ${verdict.detail}${!verdict.ok && verdict.hint ? `\n  likely cause: ${verdict.hint}` : ''}` });
+        }
+        if (!verdict.ok && !runStop.reason) {
           canaryStop = { kind: 'canary_failed', message: `canary failed: ${verdict.detail}${verdict.hint ? `; likely cause: ${verdict.hint}` : ''}` };
         }
       }
     }
     if (!canaryStop && !outcome.stop) {
-      const rest = await runPackets({ ...base, packets: borrow(iterator, Infinity) });
+      const rest = await runPackets({ ...base, packets: borrow(iterator!, Infinity) });
       outcome = { sent: outcome.sent + rest.sent, counts: addCounts(outcome.counts, rest.counts), stop: rest.stop };
-    } else {
-      await iterator.return?.();
     }
+    // The source is closed however the sends ended: a --query-file cursor and its READ ONLY snapshot end now.
+    await closeSource(iterator);
     if (canaryStop) outcome = { ...outcome, stop: canaryStop };
-    const lockStop = lock?.stopMessage();
-    if (lockStop) outcome = { ...outcome, stop: { kind: 'lock_lost', message: `the run lock was lost: ${lockStop}` } };
     // One last look at the pipeline: drops found by now are counted and journaled.
     const pace = autoPacer ? await autoPacer.stop() : null;
     if (pace) log.write(`pace: ${describeAutoPace(pace)}`);
@@ -407,6 +416,8 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     if (run && sentSoFar > 0) throw new RunInterrupted(err, run.id, sentSoFar, resumeCommand(run.id, settings.runsDir));
     throw err;
   } finally {
+    runStop.dispose();
+    await closeSource(iterator);
     await autoPacer?.stop().catch(() => undefined);
     await lock?.release().catch(() => undefined);
     log?.close();
@@ -455,6 +466,11 @@ function redriveFirst(redrive: readonly Packet[], rest: AsyncIterable<Packet>): 
     yield* redrive;
     for await (const p of rest) if (!taken.has(workflowKey(p.workflowInstanceId))) yield p;
   })();
+}
+
+/** Ends the source's iteration (idempotent; a source that fails to close has nothing more to give). */
+async function closeSource(iterator: AsyncIterator<Packet> | null): Promise<void> {
+  await iterator?.return?.()?.catch(() => undefined);
 }
 
 /** Lends up to `max` items of a shared iterator; the runner closing its view does not close the source. */

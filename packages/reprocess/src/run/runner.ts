@@ -5,6 +5,7 @@ import type { Packet } from '../domain/packet.js';
 import { AuthError, type NotifyResult } from '../notifier/client.js';
 import { BreakerGaveUp } from '../notifier/breaker.js';
 import { OUTCOMES, type NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
+import { ABORTED, signalExitCode, stopReasonOf, unlessAborted } from './stop.js';
 import { FATAL_STOPS, type PacketResult, type RunObserver, type StopReason } from './types.js';
 
 export interface Notifier {
@@ -23,7 +24,10 @@ export interface RunInput {
   observer: RunObserver;
   /** Notifications in flight at once (default 1). */
   concurrency?: number;
-  /** Aborting stops taking new packets; those in flight finish and are recorded. */
+  /**
+   * The run's stop signal (run/stop.ts): aborting it stops taking new packets at once, whatever the loop waits on
+   * (the source, a slot, the gate); those in flight finish and are recorded. Its reason is the run's stop reason.
+   */
   signal?: AbortSignal;
   /** Checked before each packet: a budget that has run out (packets, duration, clock time). */
   budget?: (sentSoFar: number) => StopReason | null;
@@ -46,8 +50,6 @@ export interface RunOutcome {
 export function emptyCounts(): Record<NotifyOutcome, number> {
   return Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<NotifyOutcome, number>;
 }
-
-const INTERRUPTED: StopReason = { kind: 'interrupted', message: 'stopped by the operator' };
 
 export async function runPackets(input: RunInput): Promise<RunOutcome> {
   const counts = emptyCounts();
@@ -72,22 +74,40 @@ export async function runPackets(input: RunInput): Promise<RunOutcome> {
     // 5xx and lost replies are handled by the notifier (retries) and the circuit breaker, which stops the run.
   };
 
-  /** Sends once the packet's send record is durable (`durable`); a journal that cannot be written stops the run. */
+  const stopped = (): StopReason => stopReasonOf(input.signal?.reason);
+
+  /**
+   * Sends once the packet's send record is durable (`durable`); a journal that cannot be written stops the run.
+   * A packet that never left (the breaker gave up or the run stopped before its first attempt, no token could be
+   * had) is withdrawn: the journal says so, and it is not in doubt. One that left at least once is recorded with
+   * its last attempt's result (transient, so a resume sends it again).
+   */
   const send = async (packet: Packet, durable: void | Promise<void>) => {
     const startedAt = new Date().toISOString();
     try {
       await durable;
+    } catch (err) {
+      failure ??= err;
+      return;
+    }
+    try {
       record(packet, startedAt, await input.notifier.notify(packet));
     } catch (err) {
+      const left = (err as { lastResult?: NotifyResult }).lastResult;
+      if (left) record(packet, startedAt, left);
+      else {
+        sent -= 1;
+        input.observer.onWithdraw?.(packet);
+      }
       if (err instanceof AuthError) {
         if (!stop || !FATAL_STOPS.has(stop.kind)) {
           stop = { kind: err.kind === 'refused' ? 'auth_failed' : 'unreachable', message: `cannot get a new token: ${err.message}` };
         }
       } else if (err instanceof BreakerGaveUp) {
         stop ??= { kind: 'unreachable', message: err.message };
-      } else if ((err as Error).name === 'AbortError') {
-        stop ??= INTERRUPTED; // Ctrl-C while it waited for the breaker; the packet was not sent
-      } else {
+      } else if (input.signal?.aborted) {
+        stop ??= stopped(); // stopped while it waited for the breaker or a retry
+      } else if (!left) {
         failure ??= err;
       }
     }
@@ -104,37 +124,54 @@ export async function runPackets(input: RunInput): Promise<RunOutcome> {
     if (durable) durable.catch(() => undefined);
     return durable;
   };
+  /** The next packet from the source; null when it is exhausted or the run is stopped meanwhile. */
+  const nextPacket = async (): Promise<Packet | null> => {
+    const next = await unlessAborted(iterator.next(), input.signal);
+    if (next === ABORTED) {
+      stop ??= stopped();
+      return null;
+    }
+    if (next.done) exhausted = true;
+    return next.done ? null : next.value;
+  };
   /** Refills the window in one go once it runs low (a quarter left): one write and one sync per refill. */
   const refill = async () => {
     if (ahead.length > windowSize / 4) return;
-    while (ahead.length < windowSize && !exhausted && !input.budget?.(sent + ahead.length)) {
-      const next = await iterator.next();
-      if (next.done) exhausted = true;
-      else ahead.push({ packet: next.value, durable: journal(next.value) });
+    while (ahead.length < windowSize && !exhausted && !stop && !input.budget?.(sent + ahead.length)) {
+      const packet = await nextPacket();
+      if (packet) ahead.push({ packet, durable: journal(packet) });
     }
   };
+  /** Resolves when a send ends or the run is stopped. */
+  const slotOrStop = () => new Promise<void>((resolve) => {
+    const onAbort = () => resolve();
+    input.signal?.addEventListener('abort', onAbort, { once: true });
+    slotFreed = () => {
+      input.signal?.removeEventListener('abort', onAbort);
+      resolve();
+    };
+  });
   try {
     while (!stop && !failure) {
-      if (input.signal?.aborted) { stop = INTERRUPTED; break; }
+      if (input.signal?.aborted) { stop = stopped(); break; }
       const budgetStop = input.budget?.(sent);
       if (budgetStop) { stop = budgetStop; break; }
-      let packet: Packet;
+      let packet: Packet | null;
       let durable: void | Promise<void> = undefined;
       if (windowSize > 0) {
         await refill();
-        if (ahead.length === 0) break;
-        packet = ahead[0]!.packet;
+        packet = ahead[0]?.packet ?? null;
       } else {
-        const next = await iterator.next();
-        if (next.done) break;
-        packet = next.value;
+        packet = await nextPacket();
       }
-      while (inFlight.size >= concurrency) await new Promise<void>((resolve) => { slotFreed = resolve; });
+      if (!packet) break;
+      while (inFlight.size >= concurrency && !input.signal?.aborted) await slotOrStop();
+      if (input.signal?.aborted) stop ??= stopped();
       if (stop || failure) break;
       try {
         await input.gate.wait(input.signal);
-      } catch {
-        stop = INTERRUPTED;
+      } catch (err) {
+        stop ??= input.signal?.aborted ? stopped() : { kind: 'unreachable', message: (err as Error).message };
         break;
       }
       if (stop) break;
@@ -158,9 +195,13 @@ export async function runPackets(input: RunInput): Promise<RunOutcome> {
   return { sent, counts, stop };
 }
 
-/** 3 for a fatal stop; 0 when every packet sent was forwarded and nothing was left undone; 1 otherwise. */
-export function exitCodeOf(outcome: RunOutcome, rowsSkipped: number): 0 | 1 | 3 {
+/**
+ * 3 for a fatal stop; 128 + the signal's number for a stop by a signal (130 SIGINT, 143 SIGTERM, 129 SIGHUP); 0
+ * when every packet sent was forwarded and nothing was left undone; 1 otherwise.
+ */
+export function exitCodeOf(outcome: RunOutcome, rowsSkipped: number): number {
   if (outcome.stop && FATAL_STOPS.has(outcome.stop.kind)) return 3;
+  if (outcome.stop?.signal) return signalExitCode(outcome.stop.signal);
   const planned = outcome.stop === null || ['max_packets', 'max_duration', 'until'].includes(outcome.stop.kind);
   return planned && outcome.counts.forwarded === outcome.sent && rowsSkipped === 0 ? 0 : 1;
 }

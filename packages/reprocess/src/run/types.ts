@@ -20,6 +20,8 @@ export type PlannedStopKind = 'interrupted' | 'max_packets' | 'max_duration' | '
 export interface StopReason {
   kind: FatalStopKind | PlannedStopKind;
   message: string;
+  /** An operator's stop by a process signal (SIGINT, SIGTERM, SIGHUP): the run exits 128 + its number. */
+  signal?: NodeJS.Signals;
 }
 
 export const FATAL_STOPS: ReadonlySet<StopReason['kind']> = new Set(['forbidden', 'unauthorized', 'auth_failed', 'unreachable', 'lock_lost']);
@@ -36,7 +38,8 @@ export interface RunSummary {
   alreadyDone: number;
   batches: number;
   stop: StopReason | null;
-  exitCode: 0 | 1 | 3;
+  /** 0, 1 or 3; 128 + the signal's number when a signal stopped the run (130 SIGINT, 143 SIGTERM, 129 SIGHUP). */
+  exitCode: number;
   /** Extra attempts after 5xx or lost replies; lost replies settled from the database; circuit breaker trips. */
   resilience: { retries: number; settledFromDb: number; breakerTrips: number; reauthentications: number };
   /** Peak resident memory of the process, MB (it must stay flat however large the table). */

@@ -1,5 +1,6 @@
 // Source of packets from the registration table: the guide's selection, or an operator's custom query.
 import type pg from 'pg';
+import { cancelOnAbort } from '../db/cancel.js';
 import { withReconnect, type ReconnectOptions } from '../db/reconnect.js';
 import type { Packet } from '../domain/packet.js';
 import { workflowKey } from '../domain/packetKey.js';
@@ -86,10 +87,12 @@ export async function* allEligiblePackets(
 
 /** Packets from --query-file, at most `limit`; the query runs READ ONLY. Rows missing a key column are reported via onSkip. */
 export async function* customQueryPackets(
-  pool: pg.Pool, queryFile: string, limit: number, onSkip: (reason: string) => void,
+  pool: pg.Pool, queryFile: string, limit: number, onSkip: (reason: string) => void, signal?: AbortSignal,
 ): AsyncGenerator<Packet, void, void> {
   const sql = readQueryFile(queryFile);
   const client = await pool.connect();
+  // A stop cancels the operator's statement at the server instead of waiting for its next rows (db/cancel.ts).
+  const stopWatching = cancelOnAbort(pool, client, signal);
   let taken = 0;
   let checked = false;
   let rowNumber = 0;
@@ -131,6 +134,7 @@ export async function* customQueryPackets(
     }
   } finally {
     // Also when the consumer stops early: close the cursor and end the READ ONLY transaction before release.
+    stopWatching();
     await batches.return().catch(() => undefined);
     client.release();
   }

@@ -1,7 +1,7 @@
 // Which packets a run takes: the database selection (APPROACH 1/2, --all batches, a custom query) or a list
 // (--file, --registration), with the database errors an operator can act on.
 import type pg from 'pg';
-import { describeDb, type DbSettings } from '../db/connect.js';
+import { describeDb, SHORT_READ_TIMEOUTS, type DbSettings } from '../db/connect.js';
 import type { Packet } from '../domain/packet.js';
 import { workflowKey } from '../domain/packetKey.js';
 import { APPROACH2_STAGES } from '@mosip-reprocess/contract/enums.js';
@@ -21,6 +21,7 @@ import type { RunFlags } from '../run/request.js';
 export function dbSettingsOf(s: Settings): DbSettings {
   return {
     url: s.dbUrl, host: s.dbHost, port: s.dbPort, user: s.dbUser, password: s.dbPassword, database: s.dbName, ssl: s.dbSsl,
+    ...SHORT_READ_TIMEOUTS,
   };
 }
 
@@ -62,8 +63,13 @@ function announceHoldBack(rules: HoldBackRules, checked: boolean, emit: EventSin
   }
 }
 
+/**
+ * `signal`: the run's stop. Reads in progress when it fires end at once: the whole-table count and an operator's
+ * query are cancelled at the server, a keyset read is not retried.
+ */
 export async function openSource(
   mode: Mode, flags: RunFlags, s: Settings, pool: pg.Pool | null, emit: EventSink, remaining: number, done: ReadonlySet<string>,
+  signal?: AbortSignal,
 ): Promise<OpenedSource> {
   if (mode === 'file' || mode === 'registration') {
     const loaded = await withDb(s, () => mode === 'file'
@@ -95,7 +101,7 @@ export async function openSource(
       stream: (onRowSkipped) => guardDb(s, holdBackListed(customQueryPackets(db, s.queryFile!, Infinity, (reason) => {
         onRowSkipped();
         emit({ type: 'warning', message: `${reason}; skipped` });
-      }), db, s.dbSchema, rules, (h) => {
+      }, signal), db, s.dbSchema, rules, (h) => {
         if (!h.included) held += 1;
         emit({ type: 'warning', message: h.message });
       })),
@@ -109,7 +115,7 @@ export async function openSource(
   // more on millions of rows), made once the first packet is out (reprocess.ts), never before it. The selection
   // itself leaves held rows out; this is what the warning, the progress bar and the summary report.
   let counted: Promise<SelectionCounts> | null = null;
-  const counts = () => counted ??= inBackgroundRead(db, (reader) => selectionCounts(reader, s.dbSchema, criteria));
+  const counts = () => counted ??= inBackgroundRead(db, (reader) => selectionCounts(reader, s.dbSchema, criteria), signal);
   let heldTotal: Promise<number | null> | null = null;
   const countHeld = () => heldTotal ??= counts().then(({ held: heldCounts }) => {
     const included = new Set(includedReasons(criteria.holdBack!));
@@ -121,10 +127,11 @@ export async function openSource(
     }
     return total;
   }, (err: unknown) => {
-    emit({ type: 'warning', message: `could not count the packets held back (paused, retry budget spent); they are still left out: ${(err as Error).message}` });
+    // A stopped run cancels the count: the summary then has no held-back figure, and that is no news.
+    if (!signal?.aborted) emit({ type: 'warning', message: `could not count the packets held back (paused, retry budget spent); they are still left out: ${(err as Error).message}` });
     return null;
   });
-  const reconnect = { onRetry: (message: string) => emit({ type: 'warning', message }) };
+  const reconnect = { onRetry: (message: string) => emit({ type: 'warning', message }), signal };
   const count = async () => {
     const n = (await counts()).taken;
     return flags.all ? (s.maxPackets ? Math.min(n, s.maxPackets) : n) : Math.min(n, remaining);

@@ -6,9 +6,9 @@ import type pg from 'pg';
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { inReadOnlySnapshot } from './readOnlySnapshot.js';
 
-export function inBackgroundRead<T>(pool: pg.Pool, work: (db: Queryable) => Promise<T>): Promise<T> {
+export function inBackgroundRead<T>(pool: pg.Pool, work: (db: Queryable) => Promise<T>, signal?: AbortSignal): Promise<T> {
   return inReadOnlySnapshot(pool, async (db) => {
     await db.query('SET LOCAL max_parallel_workers_per_gather = 0');
     return work(db);
-  });
+  }, signal);
 }
