@@ -86,3 +86,31 @@ test('if another run took the lock while the connection was down, the first stop
     await (thief as RunLock | null)?.release();
   }
 });
+
+test('shards of one split run together; the same shard twice, another split, or an unsharded run beside them are refused', async () => {
+  const acquire = (runId: string, shard: { index: number; count: number } | null) =>
+    RunLock.acquire({ url: db.url }, db.schema, 'test-db', holder(runId), { heartbeatMs: 0 }, shard);
+  const refusal = (pattern: RegExp) => (err: unknown) => {
+    assert.ok(err instanceof RunLockBusy, String(err));
+    assert.equal(err.exitCode, 3);
+    assert.match(err.message, pattern);
+    return true;
+  };
+  const one = await acquire('split-1', { index: 1, count: 2 });
+  const two = await acquire('split-2', { index: 2, count: 2 });
+  try {
+    await assert.rejects(acquire('again-1', { index: 1, count: 2 }), refusal(/shard 1\/2 already runs for test-db: run split-1 \(shard 1\/2\) on host/));
+    await assert.rejects(acquire('other-split', { index: 1, count: 3 }), refusal(/another split holds the lock for test-db: run split-[12] \(shard [12]\/2\)/));
+    await assert.rejects(acquire('whole', null), refusal(/another reprocess run holds the lock for test-db: run split-[12] \(shard [12]\/2\)/));
+  } finally {
+    await one.release();
+    await two.release();
+  }
+  // Each refusal let go of what it had taken: the whole schema is free again, and then shards are refused.
+  const whole = await acquire('whole-2', null);
+  try {
+    await assert.rejects(acquire('late-shard', { index: 2, count: 2 }), refusal(/another reprocess run \(not a shard of this split\) holds the lock for test-db: run whole-2 on host/));
+  } finally {
+    await whole.release();
+  }
+});

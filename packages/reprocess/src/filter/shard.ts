@@ -2,7 +2,7 @@
 // its shard. The split is stable (it depends on the id only), so no packet is taken by two instances.
 import { createHash } from 'node:crypto';
 import { InputError } from '../errors.js';
-import type { PacketFilter } from './chain.js';
+import type { Packet } from '../domain/packet.js';
 
 export interface Shard {
   index: number;
@@ -26,6 +26,6 @@ export function shardOf(workflowInstanceId: string, count: number): number {
 }
 
 /** Keeps the packets of this instance's shard (all of them without --shard). */
-export function inShard(shard: Shard | null): PacketFilter {
+export function inShard(shard: Shard | null): (packet: Pick<Packet, 'workflowInstanceId'>) => boolean {
   return (p) => !shard || shardOf(p.workflowInstanceId, shard.count) === shard.index;
 }

@@ -1,22 +1,76 @@
-// One run per database: a run that can send holds a PostgreSQL session advisory lock for (database, schema) on a
-// connection of its own, from before its first packet to its end. A second run finds it taken and stops before
-// sending anything, naming the holder (run id, host, start time, reason). If the lock connection is lost, the
-// run pauses sending, reconnects and takes the lock again; if another run took it meanwhile, it stops for good.
-// Dry runs and `verify` take no lock. The SQL is in src/sql/runLock.ts.
+// One run per database: a run that can send holds PostgreSQL session advisory locks for (database, schema) on a
+// connection of its own, from before its first packet to its end. A second run finds them taken and stops before
+// sending anything, naming the holder (run id, host, start time, reason, shard). If the lock connection is lost,
+// the run pauses sending, reconnects and takes the lock again; if another run took it meanwhile, it stops for good.
+// Dry runs and `verify` take no lock.
+//
+// Shards of one run (--shard k/n, e.g. the pods of `reprocess k8s --shards n`) take disjoint slices and must run
+// together; anything that could send a packet of another's slice must not. The keys (sql/lockHolderComment.ts):
+//   - an unsharded run (and `reprocess action`) takes the schema's key EXCLUSIVELY: it runs alone;
+//   - shard k/n takes the schema's key SHARED (no unsharded run beside it), the key of split n SHARED, and the key
+//     of slice k of split n EXCLUSIVELY (no second k/n), then checks that no other split's key is held: shards of
+//     a different n overlap (1/2 and 1/3 share packets). Two splits that start at the same moment can each see the
+//     other and both refuse: never both run.
+// The SQL is in src/sql (tryAdvisoryLock, advisoryLocksHeld, advisoryLockHolders, releaseAdvisoryLocks).
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import type pg from 'pg';
 import { createPool, type DbSettings } from '../db/connect.js';
 import { UnreachableError } from '../errors.js';
+import type { Shard } from '../filter/shard.js';
 import { unlessAborted } from './stop.js';
-import {
-  holderComment, holderFromQueryText, holdsRunLock, releaseRunLock, runLockHolders, tryRunLock, type RunLockSession,
-} from '../sql/runLock.js';
+import { advisoryLockHolders, type RunLockSession } from '../sql/advisoryLockHolders.js';
+import { advisoryLocksHeld } from '../sql/advisoryLocksHeld.js';
+import { holderComment, holderFromQueryText, type AdvisoryKey } from '../sql/lockHolderComment.js';
+import { releaseAdvisoryLocks } from '../sql/releaseAdvisoryLocks.js';
+import { tryAdvisoryLock } from '../sql/tryAdvisoryLock.js';
+
+/** 'MREP': the class of the schema's key. */
+export const RUN_LOCK_CLASS = 0x4d524550;
+
+/** 31 bits of a text's hash (advisory keys stay positive, so pg_locks shows them as given). */
+function hash31(text: string): number {
+  return createHash('sha256').update(text).digest().readUInt32BE(0) & 0x7fffffff;
+}
+
+/** The schema's key: held exclusively by an unsharded run, shared by shards. */
+export function runLockKey(schema: string): AdvisoryKey {
+  return { classId: RUN_LOCK_CLASS, objId: hash31(`mosip-reprocess:${schema}`) };
+}
+
+const splitClass = (schema: string) => hash31(`mosip-reprocess split:${schema}`);
+const sliceClass = (schema: string, count: number) => hash31(`mosip-reprocess slice:${schema}:${count}`);
+
+/** One key a run takes, and how. */
+interface Claim {
+  key: AdvisoryKey;
+  shared: boolean;
+  /** Why another holder of it stops this run, in words. */
+  conflict: string;
+  /** The other holders to name when it cannot be taken. */
+  holders: (db: pg.PoolClient) => Promise<RunLockSession[]>;
+}
+
+function claimsOf(schema: string, shard: Shard | null): Claim[] {
+  const main = runLockKey(schema);
+  const mainHolders = (db: pg.PoolClient) => advisoryLockHolders(db, main.classId, { objId: main.objId });
+  if (!shard) return [{ key: main, shared: false, conflict: 'another reprocess run holds the lock', holders: mainHolders }];
+  const split = { classId: splitClass(schema), objId: shard.count };
+  const slice = { classId: sliceClass(schema, shard.count), objId: shard.index };
+  return [
+    { key: main, shared: true, conflict: 'another reprocess run (not a shard of this split) holds the lock', holders: mainHolders },
+    { key: split, shared: true, conflict: 'another split holds the lock', holders: (db) => advisoryLockHolders(db, split.classId, { objIdNot: shard.count }) },
+    { key: slice, shared: false, conflict: `shard ${shard.index}/${shard.count} already runs`, holders: (db) => advisoryLockHolders(db, slice.classId, { objId: shard.index }) },
+  ];
+}
 
 export interface LockHolder {
   /** The run id (or the action run id). */
   runId: string;
   /** 'run' or 'action'. */
   command: string;
+  /** --shard k/n, or null for the whole selection. */
+  shard?: string | null;
   host: string;
   pid: number;
   /** ISO UTC. */
@@ -27,16 +81,16 @@ export interface LockHolder {
 /** Another run holds the lock: nothing was sent. Exit code 3. */
 export class RunLockBusy extends UnreachableError {
   override name = 'RunLockBusy';
-  constructor(readonly where: string, readonly holder: LockHolder | null, readonly session: RunLockSession | null) {
-    super(`another reprocess run holds the lock for ${where}: ${describeHolder(holder, session)}. `
-      + 'Only one run may send per database and schema; wait for it to end (or stop it), then run again. Nothing was sent');
+  constructor(readonly where: string, readonly holder: LockHolder | null, readonly session: RunLockSession | null, conflict = 'another reprocess run holds the lock') {
+    super(`${conflict} for ${where}: ${describeHolder(holder, session)}. `
+      + 'Only one run may send per database and schema (shards k/n of one split run together); wait for it to end (or stop it), then run again. Nothing was sent');
   }
 }
 
 export function describeHolder(holder: LockHolder | null, session: RunLockSession | null): string {
   const parts: string[] = [];
   if (holder) {
-    parts.push(`${holder.command} ${holder.runId} on host ${holder.host} (pid ${holder.pid}), started ${holder.startedAt}`);
+    parts.push(`${holder.command} ${holder.runId}${holder.shard ? ` (shard ${holder.shard})` : ''} on host ${holder.host} (pid ${holder.pid}), started ${holder.startedAt}`);
     parts.push(holder.reason ? `reason "${holder.reason}"` : 'no reason given');
   }
   if (session) {
@@ -79,7 +133,7 @@ export class RunLock {
   private readonly lostListeners: ((message: string) => void)[] = [];
 
   private constructor(
-    private readonly pool: pg.Pool, client: pg.PoolClient, private readonly schema: string, readonly where: string,
+    private readonly pool: pg.Pool, client: pg.PoolClient, private readonly claims: readonly Claim[], readonly where: string,
     readonly holder: LockHolder, private readonly options: RunLockOptions,
   ) {
     this.client = client;
@@ -93,15 +147,23 @@ export class RunLock {
     }
   }
 
-  /** Takes the lock or throws RunLockBusy naming the holder. `where` names the database for messages. */
-  static async acquire(db: DbSettings, schema: string, where: string, holder: Omit<LockHolder, 'host' | 'pid'> & Partial<LockHolder>, options: RunLockOptions = {}): Promise<RunLock> {
-    const full: LockHolder = { host: hostname(), pid: process.pid, ...holder };
+  /**
+   * Takes the lock (for the whole schema, or for one shard of a split) or throws RunLockBusy naming the holder.
+   * `where` names the database for messages.
+   */
+  static async acquire(
+    db: DbSettings, schema: string, where: string, holder: Omit<LockHolder, 'host' | 'pid' | 'shard'> & Partial<LockHolder>,
+    options: RunLockOptions = {}, shard: Shard | null = null,
+  ): Promise<RunLock> {
+    const full: LockHolder = { host: hostname(), pid: process.pid, shard: shard ? `${shard.index}/${shard.count}` : null, ...holder };
     const pool = createPool({ ...db, max: 1, applicationName: `mosip-reprocess lock ${full.runId}`.slice(0, 63), queryTimeoutMs: LOCK_QUERY_TIMEOUT_MS });
+    const claims = claimsOf(schema, shard);
     let client: pg.PoolClient | null = null;
     try {
       client = await pool.connect();
-      if (!(await tryRunLock(client, schema, holderComment(full)))) throw await busy(client, schema, where);
-      return new RunLock(pool, client, schema, where, full, options);
+      const refused = await takeClaims(client, claims, holderComment(full));
+      if (refused) throw await busy(client, refused, where);
+      return new RunLock(pool, client, claims, where, full, options);
     } catch (err) {
       client?.release(true);
       await pool.end().catch(() => undefined);
@@ -113,7 +175,7 @@ export class RunLock {
   async setRunId(runId: string): Promise<void> {
     this.holder.runId = runId;
     this.comment = holderComment(this.holder);
-    if (this.state.kind === 'held') await holdsRunLock(this.client, this.schema, this.comment).catch(() => undefined);
+    if (this.state.kind === 'held') await advisoryLocksHeld(this.client, this.claims.map((c) => c.key), this.comment).catch(() => undefined);
   }
 
   /** Non-null once the lock is lost for good: the run must not send any more. */
@@ -142,7 +204,7 @@ export class RunLock {
     const was = this.state.kind;
     this.state = { kind: 'released' };
     if (this.heartbeat) clearInterval(this.heartbeat);
-    if (was === 'held') await releaseRunLock(this.client, this.schema).catch(() => undefined);
+    if (was === 'held') await releaseAdvisoryLocks(this.client).catch(() => undefined);
     try {
       this.client.release(true);
     } catch {
@@ -167,7 +229,7 @@ export class RunLock {
   private async check(): Promise<void> {
     if (this.state.kind !== 'held') return;
     try {
-      if (await holdsRunLock(this.client, this.schema, this.comment)) this.confirmedAt = Date.now();
+      if (await advisoryLocksHeld(this.client, this.claims.map((c) => c.key), this.comment) === this.claims.length) this.confirmedAt = Date.now();
       else if (this.state.kind === 'held') this.loseForGood('the run lock is no longer held by this run (released by someone else?)');
     } catch (err) {
       if (this.state.kind === 'held') this.connectionLost((err as Error).message);
@@ -191,13 +253,14 @@ export class RunLock {
         client = await this.pool.connect();
         this.client = client;
         this.watch(client);
-        if (await tryRunLock(client, this.schema, this.comment)) {
+        const refused = await takeClaims(client, this.claims, this.comment);
+        if (!refused) {
           this.state = { kind: 'held' };
           this.confirmedAt = Date.now();
           this.options.onEvent?.('run lock: taken again after the reconnect; sending resumes');
           return;
         }
-        const e = await busy(client, this.schema, this.where);
+        const e = await busy(client, refused, this.where);
         this.loseForGood(`while its connection was down, another run took the lock: ${describeHolder(e.holder, e.session)}; this run stops sending`);
         return;
       } catch (err) {
@@ -218,8 +281,25 @@ export class RunLock {
   }
 }
 
-async function busy(db: pg.PoolClient, schema: string, where: string): Promise<RunLockBusy> {
-  const sessions = await runLockHolders(db, schema).catch(() => []);
+/**
+ * Takes the claims in order; returns the first one that another session holds (after ending every key this
+ * session took), or null when all are held. A shard's split key is checked against other splits once taken.
+ */
+async function takeClaims(db: pg.PoolClient, claims: readonly Claim[], comment: string): Promise<Claim | null> {
+  for (const claim of claims) {
+    const taken = await tryAdvisoryLock(db, claim.key, claim.shared, comment);
+    // Shared split keys never conflict among themselves: another split is found by looking.
+    const conflicting = taken && claim.shared && claim.key.classId !== RUN_LOCK_CLASS && (await claim.holders(db)).length > 0;
+    if (!taken || conflicting) {
+      await releaseAdvisoryLocks(db);
+      return claim;
+    }
+  }
+  return null;
+}
+
+async function busy(db: pg.PoolClient, claim: Claim, where: string): Promise<RunLockBusy> {
+  const sessions = await claim.holders(db).catch(() => []);
   const session = sessions[0] ?? null;
-  return new RunLockBusy(where, (holderFromQueryText(session?.query ?? null) as LockHolder | null) ?? null, session);
+  return new RunLockBusy(where, (holderFromQueryText(session?.query ?? null) as LockHolder | null) ?? null, session, claim.conflict);
 }

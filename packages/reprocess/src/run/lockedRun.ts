@@ -1,5 +1,6 @@
 // The run lock (lock.ts) wired into a run: taken before anything is read or sent, and checked before every send.
 import { describeDb } from '../db/connect.js';
+import { parseShard } from '../filter/shard.js';
 import { dbSettingsOf, withDb } from '../source/openSource.js';
 import type { EventSink } from './events.js';
 import { RunLock } from './lock.js';
@@ -15,9 +16,11 @@ export async function takeRunLock(request: Pick<RunRequest, 'settings' | 'dbConf
     return null;
   }
   const db = dbSettingsOf(s);
+  // An action moves packets whatever their shard: it always runs alone.
+  const shard = command === 'run' && s.shard ? parseShard(s.shard) : null;
   return withDb(s, () => RunLock.acquire(db, s.dbSchema, `${describeDb(db)} schema ${s.dbSchema}`, {
     runId: request.resume?.run.id ?? '(new run)', command, startedAt: new Date().toISOString(), reason: s.reason ?? null,
-  }, { onEvent: (message) => emit({ type: 'warning', message }) }));
+  }, { onEvent: (message) => emit({ type: 'warning', message }) }, shard));
 }
 
 /**

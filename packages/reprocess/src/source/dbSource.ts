@@ -29,7 +29,7 @@ export function rowToPacket(row: EligibleRow, origin: string): Packet {
  * waiting for it every `pageSize` packets left the sender idle for a third of a fast run.
  */
 export async function* keysetPages(
-  read: (after: string, size: number) => Promise<EligibleRow[]>, pageSize: number, limit = Infinity,
+  read: (after: string, size: number) => Promise<EligibleRow[]>, pageSize: number, limit = Infinity, from = '',
 ): AsyncGenerator<EligibleRow[], void, void> {
   const start = (after: string, size: number) => {
     const page = read(after, size);
@@ -37,7 +37,7 @@ export async function* keysetPages(
     return { page, size };
   };
   let rows = 0;
-  let next = start('', Math.min(pageSize, limit));
+  let next = start(from, Math.min(pageSize, limit));
   for (;;) {
     const page = await next.page;
     rows += page.length;
@@ -60,28 +60,43 @@ export async function* eligiblePackets(
 }
 
 /**
- * --all: batches of `batchSize` until no eligible packet remains. Each batch is a fresh pass over the table
- * (with a fresh age cutoff, as running the guide's script again would) that takes only workflow ids not yet
- * `seen` in this run, so a packet whose row stays eligible (a `null` reply) is never sent twice.
+ * --all: batches of `batchSize` until no eligible packet remains. The keyset goes on across batches: a batch
+ * starts after the last row the one before it read (with a fresh age cutoff, as running the guide's script again
+ * would), so rows that stay eligible (packets of other shards, a `null` reply's row) are not read again by every
+ * batch. At the end of the table the scan starts over from the first key, for rows that became eligible behind
+ * it; a pass over the whole table that takes nothing ends the run. Workflow ids already `seen` in this run are
+ * never taken again, and `keep` (the shard) decides which rows are this run's at all.
  */
 export async function* allEligiblePackets(
   pool: pg.Pool, schema: string, criteriaForBatch: () => Promise<EligibilityCriteria>, batchSize: number,
   seen: ReadonlySet<string>, onBatch: (batch: number) => void, pageSize = PAGE_SIZE, reconnect: ReconnectOptions = {},
+  keep: (workflowInstanceId: string) => boolean = () => true,
 ): AsyncGenerator<Packet, void, void> {
-  for (let batch = 1; ; batch++) {
+  let after = '';
+  /** Packets taken since the scan last started from the first key. */
+  let takenThisPass = 0;
+  for (let batch = 1; ;) {
     const criteria = await withReconnect(criteriaForBatch, reconnect);
-    const read = (after: string, size: number) => withReconnect(() => selectEligiblePage(pool, schema, criteria, after, size), reconnect);
+    const read = (from: string, size: number) => withReconnect(() => selectEligiblePage(pool, schema, criteria, from, size), reconnect);
     let taken = 0;
-    pages: for await (const page of keysetPages(read, pageSize)) {
+    let reachedEnd = true;
+    pages: for await (const page of keysetPages(read, pageSize, Infinity, after)) {
       for (const row of page) {
-        if (seen.has(workflowKey(row.workflow_instance_id))) continue;
+        after = row.workflow_instance_id;
+        if (seen.has(workflowKey(row.workflow_instance_id)) || !keep(row.workflow_instance_id)) continue;
         if (taken === 0) onBatch(batch);
         yield rowToPacket(row, `db batch ${batch}`);
         taken += 1;
-        if (taken >= batchSize) break pages;
+        if (taken >= batchSize) { reachedEnd = false; break pages; }
       }
     }
-    if (taken === 0) return;
+    if (taken > 0) batch += 1;
+    takenThisPass += taken;
+    if (!reachedEnd) continue;
+    // The end of the table: a pass that took nothing means nothing eligible is left; otherwise look again from the start.
+    if (takenThisPass === 0) return;
+    after = '';
+    takenThisPass = 0;
   }
 }
 

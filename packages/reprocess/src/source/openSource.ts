@@ -12,6 +12,7 @@ import { utcCutoff, type EligibilityCriteria } from '../sql/selectEligible.js';
 import { databaseProblem } from '../db/problems.js';
 import { holdBackRulesOf } from '../config/safety.js';
 import { holdBackListed } from '../filter/holdBackListed.js';
+import { inShard, parseShard } from '../filter/shard.js';
 import { selectionCounts, type SelectionCounts } from '../sql/selectionCounts.js';
 import { inBackgroundRead } from '../sql/backgroundRead.js';
 import { includedReasons, type HoldBackRules } from '../filter/holdBack.js';
@@ -137,6 +138,8 @@ export async function openSource(
     return flags.all ? (s.maxPackets ? Math.min(n, s.maxPackets) : n) : Math.min(n, remaining);
   };
   if (flags.all) {
+    // Rows of the other shards are passed over in the source, so a batch holds --limit packets of this shard.
+    const ofShard = inShard(s.shard ? parseShard(s.shard) : null);
     const criteriaForBatch = async () => criteriaOf(s, await utcCutoff(db, s.olderThan));
     return {
       duplicates: 0,
@@ -145,7 +148,7 @@ export async function openSource(
       stream: (_onRowSkipped, seen, onBatch) => guardDb(s, allEligiblePackets(db, s.dbSchema, criteriaForBatch, s.limit, seen, (batch) => {
         onBatch();
         emit({ type: 'note', message: `batch ${batch}: up to ${s.limit} packets` });
-      }, undefined, reconnect)),
+      }, undefined, reconnect, (wf) => ofShard({ workflowInstanceId: wf }))),
     };
   }
   // Unbounded here: the run takes `remaining` after the filters, and the pages are only read as it goes.
