@@ -25,6 +25,7 @@ import type { EventSink } from '../run/events.js';
 import { takeRunLock } from '../run/lockedRun.js';
 import type { RunLock } from '../run/lock.js';
 import { resumeCommand } from '../run/request.js';
+import { storedDbOf } from '../run/identity.js';
 import { WorkflowActionClient } from './client.js';
 import { SETTLED_OUTCOMES, type WorkflowAction, type WorkflowActionOutcome } from './contract.js';
 
@@ -160,6 +161,7 @@ export async function runAction(r: ActionRequest, emit: (e: ActionEvent) => void
     client = new WorkflowActionClient(auth, (r.actionServer ?? s.server)!, { caFile: s.caFile, insecure: s.insecure, timeoutSeconds: s.timeout });
 
     const run = r.resume ?? createRun(s.runsDir, {
+      kind: 'action', db: storedDbOf(s, r.dbConfigured),
       flags: r.flags, configFile: null, settings: redactSettings(s),
       source: `action ${r.action} (${r.source.kind === 'db' ? `db${r.source.pauseRule ? `, pause rule ${r.source.pauseRule}` : ''}` : r.source.kind === 'file' ? `file ${r.source.path}` : '--registration'})`,
     });
@@ -223,7 +225,7 @@ export async function runAction(r: ActionRequest, emit: (e: ActionEvent) => void
     if ((counts.applied ?? 0) > 0 && r.action !== 'STOP_PROCESSING') {
       emit({ type: 'note', message: `${counts.applied} packet(s) are now RESUMABLE: they move only when MOSIP's reprocessor runs (its cron tick, every 3 min by default, takes RESUMABLE rows first); while it is disabled they stay where they are` });
     }
-    return { runId: run.id, counts, skipped: plan.skipped.length, stop, exitCode, resumeCommand: stop && stop.kind !== 'invalid_request' ? `reprocess action --resume ${run.id} --runs-dir ${s.runsDir}` : null };
+    return { runId: run.id, counts, skipped: plan.skipped.length, stop, exitCode, resumeCommand: stop && stop.kind !== 'invalid_request' ? resumeCommand(run.id, s.runsDir, 'action') : null };
   } finally {
     await journal?.close().catch(() => undefined);
     await client?.close().catch(() => undefined);

@@ -4,7 +4,10 @@ import { Command, Option } from 'commander';
 import { flagAttribute, loadSettings } from '../config/load.js';
 import { SECRET_KEYS, SETTINGS } from '../config/settings.js';
 import { InputError } from '../errors.js';
-import { openRun } from '../journal/runStore.js';
+import { openRun, runKindOf } from '../journal/runStore.js';
+import { latestUnfinishedRun } from '../journal/wholeRun.js';
+import { withRunDatabase } from '../run/identity.js';
+import { resumeCommand } from '../run/request.js';
 import { isWorkflowAction, WORKFLOW_ACTIONS } from '../action/contract.js';
 import { checkActionRequest, planAction, runAction, settledRids, type ActionRequest, type ActionSource } from '../action/runAction.js';
 import { reportFailure, type Io } from './runCommand.js';
@@ -24,7 +27,7 @@ export function registerActionCommand(program: Command, stdio: (signal?: AbortSi
     .option('--action-server <url>', 'base URL of the workflow manager (default --server; in a cluster http://regproc-workflow.regproc:8023)')
     .option('--yes', 'confirm STOP_PROCESSING, which rejects the packets for good')
     .option('--dry-run', 'show the RIDs and requests that would be sent; send nothing, fetch no token, take no lock')
-    .option('--resume <run-id>', 'continue an action run: RIDs it settled are not sent again')
+    .option('--resume <run-id>', 'continue an action run: RIDs it settled are not sent again ("last": the newest unfinished action run); its database is the one it started with')
     .option('--config <file>', 'YAML file with any of the settings (flags win, then env, then file)')
     .option('--debug', 'on an internal error, print its stack');
   for (const s of SETTINGS) if ('flag' in s) cmd.addOption(new Option(s.flag, `${s.describe} [env ${s.env}]`).hideHelp(!['--server <url>', '--limit <n>', '--delay <seconds>', '--reason <text>', '--db-url <url>', '--schema <name>', '--runs-dir <dir>', '--log-dir <dir>', '--json'].includes(s.flag)));
@@ -45,15 +48,21 @@ export async function actionCommand(actionName: string, given: Record<string, un
     let resume = null;
     if (opts.resume) {
       const runsDir = loadSettings({ flags: opts, env: io.env, configFile: (opts.config as string | undefined) ?? io.env.REPROCESS_CONFIG }).settings.runsDir;
-      resume = openRun(runsDir, String(opts.resume));
-      if (!String(resume.meta.source).startsWith('action ')) throw new InputError(`run ${resume.meta.id} is not an action run; continue it with reprocess --resume`);
+      const id = opts.resume === 'last' ? latestUnfinishedRun(runsDir, 'action') : String(opts.resume);
+      if (!id) throw new InputError(`action --resume last: no unfinished action run in ${runsDir} (see --runs-dir; \`reprocess runs\` lists them)`);
+      resume = openRun(runsDir, id);
+      if (runKindOf(resume.meta) !== 'action') throw new InputError(`run ${resume.meta.id} is not an action run; continue it with \`${resumeCommand(id, runsDir)}\``);
       opts = { ...resume.meta.flags, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) };
       actionName = String(resume.meta.flags.workflowAction ?? actionName);
     }
     if (!isWorkflowAction(actionName)) throw new InputError(`unknown workflow action "${actionName}": expected ${WORKFLOW_ACTIONS.join(', ')}`);
     const settingFlags = Object.fromEntries(Object.entries(opts).filter(([k]) => !OWN_FLAGS.includes(k) && k !== 'workflowAction'));
-    const { settings, origins } = loadSettings({ flags: settingFlags, env: io.env, configFile: (opts.config as string | undefined) ?? io.env.REPROCESS_CONFIG });
+    let loaded = loadSettings({ flags: settingFlags, env: io.env, configFile: (opts.config as string | undefined) ?? io.env.REPROCESS_CONFIG });
     const sources = (['db', 'file', 'registration'] as const).filter((k) => opts[k] !== undefined && opts[k] !== false);
+    // A resumed action run uses the database it started with (run/identity.ts).
+    let dbConfigured: boolean | null = null;
+    if (resume) ({ loaded, dbConfigured } = withRunDatabase(resume, loaded, sources[0] === 'db'));
+    const { settings, origins } = loaded;
     if (sources.length !== 1) throw new InputError(sources.length === 0 ? 'say which packets: --db, --file <path> or --registration <rid>' : `use one source at a time, not ${sources.map((k) => `--${k}`).join(' and ')}`);
     if (opts.pauseRule !== undefined && sources[0] !== 'db') throw new InputError('--pause-rule narrows --db; it does not apply to --file or --registration');
     const source: ActionSource = sources[0] === 'db' ? { kind: 'db', pauseRule: (opts.pauseRule as string | undefined) ?? null }
@@ -69,7 +78,7 @@ export async function actionCommand(actionName: string, given: Record<string, un
       keep[k] = v;
     }
     const request: ActionRequest = {
-      action: actionName, source, settings, dbConfigured: source.kind === 'db' || 'dbUrl' in origins || 'dbHost' in origins,
+      action: actionName, source, settings, dbConfigured: dbConfigured ?? (source.kind === 'db' || 'dbUrl' in origins || 'dbHost' in origins),
       actionServer, batchSize, yes: Boolean(opts.yes || resume), flags: keep, resume,
     };
     checkActionRequest(request);

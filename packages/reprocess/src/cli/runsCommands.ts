@@ -2,7 +2,7 @@
 // did over all its attempts, and whether the packets it notified really moved on. Parsing and printing only.
 import type { Command } from 'commander';
 import { loadSettings } from '../config/load.js';
-import { listRunIds, openRun } from '../journal/runStore.js';
+import { listRunIds, openRun, runKindOf } from '../journal/runStore.js';
 import { readWholeRun, type WholeRun } from '../journal/wholeRun.js';
 import { OUTCOMES } from '@mosip-reprocess/contract/wire.js';
 import { OUTCOME_LABELS, summaryText } from '../report/format.js';
@@ -27,9 +27,9 @@ export function listRuns(io: Io, opts: DirOptions): void {
   const runs = listRunIds(dir).map((id) => readWholeRun(openRun(dir, id)));
   if (opts.json) {
     io.out(JSON.stringify(runs.map((w) => ({
-      runId: w.run.id, createdAt: w.run.meta.createdAt, source: w.run.meta.source, reason: reasonOf(w), status: w.status, unfinished: w.unfinished,
+      runId: w.run.id, kind: runKindOf(w.run.meta), createdAt: w.run.meta.createdAt, source: w.run.meta.source, reason: reasonOf(w), status: w.status, unfinished: w.unfinished,
       notified: w.notified, inFlight: w.inFlight, counts: w.counts, attempts: 1 + w.run.meta.resumes.length,
-      resumeCommand: w.unfinished ? resumeCommand(w.run.id, dir) : null,
+      resumeCommand: w.unfinished ? resumeCommand(w.run.id, dir, runKindOf(w.run.meta)) : null,
     }))));
     return;
   }
@@ -46,8 +46,8 @@ export function listRuns(io: Io, opts: DirOptions): void {
   if (unfinished.length > 0) {
     io.out('');
     io.out('Unfinished (stopped or crashed); to continue one:');
-    for (const w of unfinished) io.out(`  ${resumeCommand(w.run.id, dir)}`);
-    io.out('  (or `reprocess --resume last` for the newest)');
+    for (const w of unfinished) io.out(`  ${resumeCommand(w.run.id, dir, runKindOf(w.run.meta))}`);
+    io.out('  (or `reprocess --resume last` for the newest notification run, `reprocess action --resume last` for the newest action run)');
   }
 }
 
@@ -69,7 +69,7 @@ export function showReport(io: Io, id: string, opts: DirOptions): void {
       runId: id, status: w.status, unfinished: w.unfinished, source: w.run.meta.source, settings: w.run.meta.settings,
       wholeRun: { notified: sentOf(w), counts: w.counts, inFlight: w.inFlight }, attempts: w.attempts,
       attemptSummaries: w.summary?.attempts ?? (w.summary ? [w.summary] : []),
-      resumeCommand: w.unfinished ? resumeCommand(id, dir) : null,
+      resumeCommand: w.unfinished ? resumeCommand(id, dir, runKindOf(w.run.meta)) : null,
     }));
     return;
   }
@@ -94,7 +94,7 @@ export function showReport(io: Io, id: string, opts: DirOptions): void {
     io.out('');
     io.out(w.status === 'running' ? 'The latest attempt is still running.' : 'The latest attempt wrote no summary (it crashed or was killed).');
   }
-  if (w.unfinished) io.out(`To continue: ${resumeCommand(id, dir)}`);
+  if (w.unfinished) io.out(`To continue: ${resumeCommand(id, dir, runKindOf(w.run.meta))}`);
 }
 
 export function registerRunsCommands(program: Command, stdio: () => Io): void {

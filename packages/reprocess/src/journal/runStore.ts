@@ -20,6 +20,29 @@ export interface RunMeta {
   resumes: string[];
   /** --run-name: the name that finds this run again (a Job's pod replaced by another runs the same command). */
   name?: string;
+  /** A notification run or a workflow action run (absent in runs written before: see run/identity.ts). */
+  kind?: RunKind;
+  /**
+   * The database the run used, without its password (null: none); a resume uses the same one (run/identity.ts).
+   * Absent in runs written before it was kept.
+   */
+  db?: StoredDb | null;
+}
+
+export type RunKind = 'run' | 'action';
+
+/** A run's database as run.json keeps it: never the password. Either the URL it was given, or its fields. */
+export interface StoredDb {
+  /** postgres://user@host:port/name[?...], the password removed (when the run was given --db-url). */
+  url?: string;
+  host?: string;
+  port?: number;
+  user?: string;
+  name?: string;
+  ssl: 'off' | 'verify' | 'no-verify';
+  schema: string;
+  /** The URL the run was given carried a password: a resume needs DB_PWD (or dbPassword) for it. */
+  hadPassword: boolean;
 }
 
 export interface RunHandle {
@@ -47,6 +70,11 @@ function handle(dir: string, meta: RunMeta): RunHandle {
       renameSync(metaPath + '.tmp', metaPath);
     },
   };
+}
+
+/** A run's kind; runs written before it was kept are told by their source ("action ..."). */
+export function runKindOf(meta: Pick<RunMeta, 'kind' | 'source'>): RunKind {
+  return meta.kind ?? (String(meta.source).startsWith('action ') ? 'action' : 'run');
 }
 
 /** The newest run of that --run-name in the runs directory, or null. */

@@ -6,7 +6,7 @@ import { OUTCOMES, type NotifyOutcome } from '@mosip-reprocess/contract/wire.js'
 import type { RunSummary } from '../run/types.js';
 import type { EndRecord, JournalRecord, StartRecord } from './records.js';
 import { journalRecords, lastSends, replay, replayJournal, type Replayed } from './replay.js';
-import { listRunIds, openRun, type RunHandle } from './runStore.js';
+import { listRunIds, openRun, runKindOf, type RunHandle, type RunKind } from './runStore.js';
 
 export type RunStatus = 'finished' | 'stopped' | 'running' | 'crashed' | 'running or crashed';
 
@@ -189,13 +189,15 @@ function liveness(start: StartRecord | null): RunStatus {
 }
 
 /**
- * The newest run of the runs directory that did not finish, or null. Every new run asks (to report a crashed
- * one), so each journal's tail is read, not the whole journal of every finished run.
+ * The newest run of this kind in the runs directory that did not finish, or null: `--resume last` continues a
+ * notification run, `action --resume last` an action run. Every new run asks (to report a crashed one), so each
+ * journal's tail is read, not the whole journal of every finished run.
  */
-export function latestUnfinishedRun(runsDir: string): string | null {
+export function latestUnfinishedRun(runsDir: string, kind: RunKind = 'run'): string | null {
   const ids = listRunIds(runsDir);
   for (let i = ids.length - 1; i >= 0; i--) {
-    if (runStatus(openRun(runsDir, ids[i]!)).unfinished) return ids[i]!;
+    const run = openRun(runsDir, ids[i]!);
+    if (runKindOf(run.meta) === kind && runStatus(run).unfinished) return ids[i]!;
   }
   return null;
 }

@@ -37,6 +37,7 @@ import { settleInDoubt } from './inDoubt.js';
 import { lockedBudget, lockedGate, takeRunLock } from './lockedRun.js';
 import type { RunLock } from './lock.js';
 import { flagsToKeep, resumeCommand, type RunRequest } from './request.js';
+import { storedDbOf } from './identity.js';
 import { emptyCounts, exitCodeOf, runPackets, type RunOutcome } from './runner.js';
 import type { PacketResult, RunObserver, RunSummary, StopReason } from './types.js';
 import type { Clock } from '../clock.js';
@@ -157,6 +158,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
 
     if (!request.resume) noteCrashedRun(settings.runsDir, emit);
     run = request.resume?.run ?? createRun(settings.runsDir, {
+      kind: 'run', db: storedDbOf(settings, request.dbConfigured),
       flags: flagsToKeep(flags), configFile: flags.config ?? null,
       settings: redactSettings(settings), source: sourceText,
       ...(flags.runName !== undefined ? { name: flags.runName } : {}),

@@ -8,7 +8,8 @@ import { validateBeforeRun } from '../config/validate.js';
 import { InputError, UnreachableError } from '../errors.js';
 import { checkWindowFloor } from '../config/safety.js';
 import { replayJournal, type Replayed } from '../journal/replay.js';
-import { findRunByName, openRun, type RunHandle } from '../journal/runStore.js';
+import { findRunByName, openRun, runKindOf, type RunHandle, type RunKind } from '../journal/runStore.js';
+import { withRunDatabase } from './identity.js';
 import { latestUnfinishedRun, runStatus } from '../journal/wholeRun.js';
 
 const RUN_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -134,28 +135,37 @@ export function resolveRunRequest(givenFlags: RunFlags, env: NodeJS.ProcessEnv):
       else finished = { runId: id, name: flags.runName };
     }
   }
+  let dbConfigured: boolean | null = null;
   if (flags.resume) {
-    const id = flags.resume === 'last' ? latestUnfinishedRun(loaded.settings.runsDir) : flags.resume;
+    const id = flags.resume === 'last' ? latestUnfinishedRun(loaded.settings.runsDir, 'run') : flags.resume;
     if (!id) throw new InputError(`--resume last: no unfinished run in ${loaded.settings.runsDir} (see --runs-dir; \`reprocess runs\` lists them)`);
     const run = openRun(loaded.settings.runsDir, id);
+    if (runKindOf(run.meta) === 'action') {
+      throw new InputError(`run ${id} is a workflow action run (${run.meta.source}): continue it with \`${resumeCommand(id, loaded.settings.runsDir, 'action')}\`; nothing was sent`);
+    }
     const given = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
     flags = { ...run.meta.flags, ...given, resume: id };
     const configFile = flags.config ?? run.meta.configFile ?? env.REPROCESS_CONFIG;
     loaded = loadSettings({ flags, env, configFile: configFile ?? undefined });
+    // The run's own database, never a default (run/identity.ts).
+    ({ loaded, dbConfigured } = withRunDatabase(run, loaded, modeOf(flags, loaded.settings) === 'db'));
     validateBeforeRun({ settings: loaded.settings, origins: loaded.origins, dryRun: Boolean(flags.dryRun) });
     // A --pace auto resume looks for late drops among the forwarded packets: it needs their rid and send time.
     resume = { run, replayed: replayJournal(run.journalPath, { detail: loaded.settings.pace === 'auto' }) };
   }
   const { settings, origins } = loaded;
   const mode = modeOf(flags, settings);
-  const dbConfigured = mode === 'db' || 'dbUrl' in origins || 'dbHost' in origins;
+  dbConfigured ??= mode === 'db' || 'dbUrl' in origins || 'dbHost' in origins;
   checkSettings(flags, settings, mode, dbConfigured, origins);
   return { mode, settings, origins, flags, dbConfigured, resume, finished };
 }
 
-/** What the operator types to continue a run that stopped: the run id and, always, its runs directory. */
-export function resumeCommand(runId: string, runsDir: string): string {
-  return `reprocess --resume ${runId} --runs-dir ${shellQuote(resolve(runsDir))}`;
+/**
+ * What the operator types to continue a run that stopped: the run id and, always, its runs directory. The run's
+ * database and settings come from its run.json; secrets from the environment, as at its start.
+ */
+export function resumeCommand(runId: string, runsDir: string, kind: RunKind = 'run'): string {
+  return `reprocess ${kind === 'action' ? 'action ' : ''}--resume ${runId} --runs-dir ${shellQuote(resolve(runsDir))}`;
 }
 
 function shellQuote(text: string): string {
