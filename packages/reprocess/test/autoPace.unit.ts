@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AutoPaceController, MIN_RATE, type PipelineObservation } from '../src/pacer/auto.js';
 import { pipelineState } from '../src/pacer/pipelineWatch.js';
-import type { PipelineRow } from '../src/sql/pipelineRows.js';
+import type { PacketRowNow } from '../src/sql/selectRowsSinceSend.js';
 
 interface FluidRun {
   dropped: number;
@@ -140,29 +140,35 @@ test('start-up: from 1 packet/s the rate doubles per observation while the waiti
   assert.equal(slowSender.observe({ at: 500, inside: 1, unseen: 0, maxWaitMs: 100, exited: 0, dropped: 0, sent: 3 }).rate, 12);
 });
 
-const row = (over: Partial<PipelineRow>): PipelineRow => ({
-  workflow_instance_id: 'wf', status_code: 'PROCESSING', latest_trn_type_code: 'UPLOAD_PACKET', latest_trn_status_code: 'SUCCESS',
-  latest_trn_dtimes: new Date('2026-01-01T10:00:00Z'), is_active: true, is_deleted: false, ...over,
+const row = (over: Partial<PacketRowNow>): PacketRowNow => ({
+  regId: 'r', statusCode: 'PROCESSING', latestTrnTypeCode: 'UPLOAD_PACKET', latestTrnStatusCode: 'SUCCESS', regStageName: 'PacketUploaderStage',
+  latestTrnDtimes: '2026-01-01T10:00:00.000Z', latestTrnDtimesExact: '2026-01-01T10:00:00.000000Z', latestTrnId: 't1',
+  active: true, writtenSinceSend: true, idleSeconds: 30, ...over,
 });
 
-test('watcher: unseen before the stage wrote the row after the send; inside with its wait; out on an ending status; dropped past the age limit', () => {
-  const sent = new Date('2026-01-01T10:00:00Z');
-  const at = (s: number) => new Date(sent.getTime() + s * 1000);
+test('watcher: unseen until written since the send; inside with its wait; out when ended; dropped only at securezone; held never counted', () => {
   const HOUR = 3_600_000;
   // The old, stuck timestamp is not a wait.
-  assert.deepEqual(pipelineState(row({ latest_trn_dtimes: new Date('2025-12-01T00:00:00Z') }), sent, at(30), HOUR), { kind: 'unseen' });
-  assert.deepEqual(pipelineState(row({ latest_trn_dtimes: at(2) }), sent, at(32), HOUR), { kind: 'inside', waitMs: 30_000 });
+  assert.deepEqual(pipelineState(row({ writtenSinceSend: false, idleSeconds: 86_400 }), 30_000, HOUR), { kind: 'unseen' });
+  assert.deepEqual(pipelineState(row({ idleSeconds: 30 }), 32_000, HOUR), { kind: 'inside', waitMs: 30_000 });
+  assert.deepEqual(pipelineState(row({ latestTrnTypeCode: 'SECUREZONE_NOTIFICATION', idleSeconds: 12 }), 12_000, HOUR), { kind: 'inside', waitMs: 12_000 });
   for (const status of ['PROCESSED', 'FAILED', 'REJECTED', 'REPROCESS_FAILED', 'REPROCESS']) {
-    assert.equal(pipelineState(row({ latest_trn_dtimes: at(5), latest_trn_status_code: status }), sent, at(6), HOUR).kind, 'exited', status);
+    assert.equal(pipelineState(row({ latestTrnStatusCode: status }), 6_000, HOUR).kind, 'exited', status);
   }
   // A re-driven FAILED packet keeps status_code FAILED while it moves: still inside.
-  assert.equal(pipelineState(row({ latest_trn_dtimes: at(5), status_code: 'FAILED' }), sent, at(6), HOUR).kind, 'inside');
-  assert.equal(pipelineState(row({ latest_trn_dtimes: at(5), status_code: 'FAILED', latest_trn_type_code: 'INTERNAL_WORKFLOW_ACTION' }), sent, at(6), HOUR).kind, 'exited');
-  assert.equal(pipelineState(row({ latest_trn_dtimes: at(5), status_code: 'PAUSED' }), sent, at(6), HOUR).kind, 'exited');
-  assert.equal(pipelineState(undefined, sent, at(6), HOUR).kind, 'exited');
-  assert.equal(pipelineState(row({ latest_trn_dtimes: at(5), is_active: false }), sent, at(6), HOUR).kind, 'exited');
-  // Not moved for longer than the limit: dropped.
-  assert.deepEqual(pipelineState(row({ latest_trn_dtimes: at(5) }), sent, at(5 + 3601), HOUR),
-    { kind: 'dropped', stalledMs: 3_601_000, lastMoved: at(5) });
-  assert.equal(pipelineState(row({ latest_trn_dtimes: at(5) }), sent, at(5 + 3600), HOUR).kind, 'inside');
+  assert.equal(pipelineState(row({ statusCode: 'FAILED' }), 6_000, HOUR).kind, 'inside');
+  assert.equal(pipelineState(row({ statusCode: 'FAILED', latestTrnTypeCode: 'INTERNAL_WORKFLOW_ACTION' }), 6_000, HOUR).kind, 'exited');
+  assert.equal(pipelineState(row({ statusCode: 'PAUSED', latestTrnTypeCode: 'INTERNAL_WORKFLOW_ACTION' }), 6_000, HOUR).kind, 'exited');
+  assert.equal(pipelineState(null, 6_000, HOUR).kind, 'exited');
+  assert.equal(pipelineState(row({ active: false }), 6_000, HOUR).kind, 'exited');
+  // At securezone and not moved for longer than the limit: dropped (the message expired unread).
+  assert.deepEqual(pipelineState(row({ latestTrnTypeCode: 'SECUREZONE_NOTIFICATION', idleSeconds: 3601 }), 3_606_000, HOUR),
+    { kind: 'dropped', stalledMs: 3_601_000, lastMoved: new Date('2026-01-01T10:00:00.000Z') });
+  assert.equal(pipelineState(row({ latestTrnTypeCode: 'SECUREZONE_NOTIFICATION', idleSeconds: 3600 }), 3_605_000, HOUR).kind, 'inside');
+  // Never written since the send for longer than the limit: dropped too.
+  assert.equal(pipelineState(row({ writtenSinceSend: false }), HOUR + 1, HOUR).kind, 'dropped');
+  // A later stage holds it (a person, ABIS), or left it past the limit: held, whatever its age; never dropped.
+  assert.equal(pipelineState(row({ latestTrnTypeCode: 'MANUAL_ADJUDICATION', latestTrnStatusCode: 'IN_PROGRESS', idleSeconds: 5 }), 6_000, HOUR).kind, 'held');
+  assert.equal(pipelineState(row({ latestTrnTypeCode: 'MANUAL_ADJUDICATION', latestTrnStatusCode: 'IN_PROGRESS', idleSeconds: 99_999 }), 99_999_000, HOUR).kind, 'held');
+  assert.equal(pipelineState(row({ idleSeconds: 3601 }), 3_700_000, HOUR).kind, 'held');
 });

@@ -63,7 +63,7 @@ test('the database cannot say (query error, or none configured): unresolved, not
   const { clock } = clockWith();
   const [failed] = await settleInDoubt(db.pool, `${db.schema}_missing`, [sendOf(r)], false, { settleAfterMs: SETTLE_MS, clock });
   assert.equal(failed!.decision, 'unresolved');
-  assert.match(failed!.detail, /could not say .*does not exist.*--resend-in-doubt/);
+  assert.match(failed!.detail, /could not be read .*does not exist.*--resend-in-doubt/);
   const [none] = await settleInDoubt(null, db.schema, [sendOf(r)], false, { settleAfterMs: SETTLE_MS, clock });
   assert.equal(none!.decision, 'unresolved');
   const [forced] = await settleInDoubt(null, db.schema, [sendOf(r)], true, { settleAfterMs: SETTLE_MS, clock });

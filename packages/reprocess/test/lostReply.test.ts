@@ -18,7 +18,11 @@ import type { FaultSettings } from '@mosip-reprocess/simulator/sim/faults.js';
 import { insertRegistrations } from '@mosip-reprocess/simulator/sql/registrationRows.js';
 import { TRN_TYPE } from '@mosip-reprocess/contract/enums.js';
 import { freshSchema, type TestSchema } from '@mosip-reprocess/testkit/db.js';
-import { packetOf, stuckRow } from '@mosip-reprocess/testkit/rows.js';
+import { stuckRow } from '@mosip-reprocess/testkit/rows.js';
+import { randomUUID } from 'node:crypto';
+import { rowToPacket } from '../src/source/dbSource.js';
+import { selectEligiblePage, type EligibilityCriteria } from '../src/sql/selectEligible.js';
+import { evidenceForSends } from '../src/notifier/deliveryEvidence.js';
 
 const SECRET = 'lost-reply-secret';
 const SETTLE_MS = settleAfterMsFor(30);
@@ -33,10 +37,17 @@ after(async () => {
   await db.drop();
 });
 
+/** A stuck packet as the tool selects it: with its row's latest_trn_id and latest_trn_dtimes as read before the send. */
 async function stuckPacket(): Promise<Packet> {
-  const row = stuckRow();
+  const row = stuckRow({ latestTrnId: randomUUID() });
   await insertRegistrations(db.pool, db.schema, [row]);
-  return packetOf(row);
+  const [selected] = await selectEligiblePage(db.pool, db.schema, criteria(), row.workflowInstanceId.slice(0, -1), 1);
+  assert.equal(selected?.workflow_instance_id, row.workflowInstanceId);
+  return rowToPacket(selected!, 'db');
+}
+
+function criteria(): EligibilityCriteria {
+  return { trnStatuses: ['SUCCESS'], maxRetries: 500, excludeStatuses: [], stages: null, cutoffUtc: '9999-01-01 00:00:00' };
 }
 
 /** How many times the securezone stage committed for this packet (its registration_transaction rows). */
@@ -87,10 +98,10 @@ async function harness(
   const checks: { at: number; since: number }[] = [];
   const { clock, sleeps } = virtualClock(async (ms) => { events.push('wait'); await options.onSleep?.(sim, ms); });
   const base = options.check === undefined ? dbDeliveryCheck(db.pool, db.schema) : options.check;
-  const check: DeliveryCheck | null = base && (async (p, since) => {
+  const check: DeliveryCheck | null = base && (async (sends) => {
     events.push('check');
-    checks.push({ at: clock.now(), since: since.getTime() });
-    return base(p, since);
+    checks.push({ at: clock.now(), since: sends[0]!.startedAt.getTime() });
+    return base(sends);
   });
   const notifier = new ResilientNotifier(
     { notify: async (p) => { events.push('send'); return client.notify(p); } },
@@ -226,6 +237,20 @@ test('an in-doubt packet is counted in the run summary, printed, and the run doe
   } finally {
     await h.close();
   }
+});
+
+test('clocks play no part: a row a stage pod wrote with a clock ten minutes behind still shows the send handled (not sent again)', async () => {
+  const p = await stuckPacket();
+  const sentAt = new Date();
+  // The stage's write after the send, stamped by a pod whose clock is ten minutes behind this host's.
+  await db.pool.query(`UPDATE "${db.schema}".registration SET latest_trn_id = $2, latest_trn_type_code = 'SECUREZONE_NOTIFICATION',
+      latest_trn_dtimes = (now() AT TIME ZONE 'UTC') - interval '10 minutes' WHERE workflow_instance_id = $1`, [p.workflowInstanceId, randomUUID()]);
+  const [evidence] = await evidenceForSends(db.pool, db.schema, [{ workflowInstanceId: p.workflowInstanceId, startedAt: sentAt, before: p.before }]);
+  assert.equal(evidence!.handled, true, 'the row changed since it was read before the send');
+  // Untouched since it was read: not handled, whatever the clocks say.
+  const q = await stuckPacket();
+  const [untouched] = await evidenceForSends(db.pool, db.schema, [{ workflowInstanceId: q.workflowInstanceId, startedAt: new Date(0), before: q.before }]);
+  assert.equal(untouched!.handled, false);
 });
 
 test('which failures may have lost a reply', () => {

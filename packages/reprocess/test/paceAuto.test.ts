@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { randomUUID } from 'node:crypto';
 import { startSimulator } from '@mosip-reprocess/simulator/sim/server.js';
 import { insertRegistrations } from '@mosip-reprocess/simulator/sql/registrationRows.js';
 import { runCli as runCliBinary, runIdOf, type CliOptions, type CliRun } from '@mosip-reprocess/testkit/cli.js';
@@ -77,6 +78,35 @@ test('dropped packets are journaled, counted, listed by verify, and sent again b
     assert.match(second.notes, /2 packet\(s\) the pipeline dropped are sent again first/);
     const perPacket = sim.stats().notificationsByWorkflowId;
     assert.deepEqual(rows.map((r) => perPacket[r.workflowInstanceId]), [2, 2]);
+  } finally {
+    await sim.close();
+  }
+});
+
+test('packets a later stage holds (a person, ABIS) neither stall the pacer nor count as dropped, and a resume never sends them again', async () => {
+  const rows = [stuckRow(), stuckRow(), stuckRow()];
+  await db.pool.query(`TRUNCATE "${db.schema}".registration, "${db.schema}".registration_list, "${db.schema}".registration_transaction`);
+  await insertRegistrations(db.pool, db.schema, rows);
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }] });
+  try {
+    // As each packet is forwarded, manual adjudication takes it and waits for a person (IN_PROGRESS), for longer
+    // than the message age limit. One inside at a time: were held packets "inside", the run would stall on each.
+    const held = (wf: string) => db.pool.query(
+      `UPDATE "${db.schema}".registration SET latest_trn_type_code = 'MANUAL_ADJUDICATION', latest_trn_status_code = 'IN_PROGRESS',
+          reg_stage_name = 'ManualAdjudicationStage', latest_trn_id = $2, latest_trn_dtimes = (now() AT TIME ZONE 'UTC') - interval '1 hour'
+        WHERE workflow_instance_id = $1`, [wf, randomUUID()]);
+    const first = await runInProcess({ db: true, pace: 'auto', messageMaxAge: '2s', maxInPipeline: '1', server: sim.url }, env(), {
+      onEvent(e) { if (e.type === 'packet') void held(e.result.packet.workflowInstanceId); },
+    });
+    const summary = first.result.summary;
+    assert.equal(summary.sent, 3, first.notes);
+    assert.equal(summary.pipeline?.dropped, 0, 'a held packet is not dropped');
+    assert.equal(summary.pipeline?.held, 3);
+    assert.equal(first.result.exitCode, 0, first.notes);
+    // A resume looks for late drops: held packets are not among them.
+    const again = await runInProcess({ resume: first.result.runId }, env(), { logDir: first.logDir });
+    assert.equal(again.result.summary.sent, 0, again.notes);
+    assert.deepEqual(rows.map((r) => sim.stats().notificationsByWorkflowId[r.workflowInstanceId]), [1, 1, 1]);
   } finally {
     await sim.close();
   }

@@ -8,6 +8,9 @@ import { createRun, listRunIds } from '../src/journal/runStore.js';
 import { BreakerGaveUp, CircuitBreaker } from '../src/notifier/breaker.js';
 import { backoffMs, ResilientNotifier } from '../src/notifier/resilientNotifier.js';
 import { makeBudget, untilDeadline } from '../src/run/budget.js';
+import { runPackets } from '../src/run/runner.js';
+import { clockOffsetWarning, measureClockOffset } from '../src/run/clockOffset.js';
+import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { parseShard, shardOf } from '../src/filter/shard.js';
 import { Progress } from '../src/report/progress.js';
 import type { NotifyResult } from '../src/notifier/client.js';
@@ -117,4 +120,41 @@ test('runs are listed in the order they were created, even several in one second
     await new Promise((r) => setTimeout(r, 2));
   }
   assert.deepEqual(listRunIds(dir), made);
+});
+
+test('a packet the breaker stopped before it ever left is withdrawn, not left in doubt; one that left once keeps its last reply', async () => {
+  const run = async (failure: () => Error) => {
+    const withdrawn: string[] = [];
+    const results: string[] = [];
+    const outcome = await runPackets({
+      packets: (async function* () { yield packet; })(),
+      notifier: { notify: async () => { throw failure(); } },
+      gate: { wait: async () => undefined },
+      observer: {
+        onSend: () => undefined, onWithdraw: (p) => { withdrawn.push(p.workflowInstanceId); },
+        onPacket: (r) => { results.push(r.outcome); }, onWarning: () => undefined,
+      },
+    });
+    return { withdrawn, results, outcome };
+  };
+  const never = await run(() => new BreakerGaveUp('the server kept failing'));
+  assert.deepEqual(never.withdrawn, ['w'], 'its send record is voided: a resume sends it like any packet never sent');
+  assert.deepEqual(never.results, []);
+  assert.equal(never.outcome.sent, 0, 'the summary counts only packets that left');
+  assert.equal(never.outcome.stop?.kind, 'unreachable');
+  const once = await run(() => Object.assign(new BreakerGaveUp('the server kept failing'), { lastResult: reply('server_error') }));
+  assert.deepEqual(once.withdrawn, []);
+  assert.deepEqual(once.results, ['server_error'], 'it left once: its last (transient) reply is its result, and a resume sends it again');
+  assert.equal(once.outcome.sent, 1);
+});
+
+test('the host\'s clock is measured against the database\'s at start; above 1 s the operator is told', async () => {
+  assert.equal(clockOffsetWarning(900), null);
+  assert.equal(clockOffsetWarning(-1000), null);
+  assert.match(clockOffsetWarning(-300_000)!, /this host's clock is 300\.0 s ahead of the database server's/);
+  assert.match(clockOffsetWarning(2500)!, /2\.5 s behind the database server's: .*check NTP/);
+  // A host clock five minutes fast, against a database that answers with its own time: far over the threshold.
+  const db = { query: async () => ({ rows: [{ ms: String(Date.now()) }] }) } as unknown as Queryable;
+  const { offsetMs } = await measureClockOffset(db, () => Date.now() + 300_000);
+  assert.ok(offsetMs <= -299_000 && clockOffsetWarning(offsetMs) !== null);
 });

@@ -49,7 +49,7 @@ const CASES: Case[] = [
     row: { latestTrnTypeCode: 'VALIDATE_PACKET', latestTrnStatusCode: 'SUCCESS', latestTrnDtimes: after_(20 * SECOND), regStageName: 'PacketValidatorStage' } },
   { label: 're-driven FAILED packet moving on (stages keep status_code)', expected: 'moved_on',
     row: { statusCode: 'FAILED', latestTrnTypeCode: 'DEMOGRAPHIC_VERIFICATION', latestTrnStatusCode: 'SUCCESS', latestTrnDtimes: after_(60 * SECOND), regStageName: 'DemoDedupeStage' } },
-  { label: 'a later stage in progress', expected: 'moved_on',
+  { label: 'a later stage holds it (in progress, waiting for ABIS)', expected: 'held',
     row: { latestTrnTypeCode: 'BIOGRAPHIC_VERIFICATION', latestTrnStatusCode: 'IN_PROGRESS', latestTrnDtimes: after_(90 * SECOND), regStageName: 'BioDedupeStage' } },
   { label: 'completed after the send', expected: 'processed',
     row: { statusCode: 'PROCESSED', latestTrnTypeCode: 'PRINT_SERVICE', latestTrnStatusCode: 'PROCESSED', latestTrnDtimes: after_(300 * SECOND), regStageName: 'PrintingStage' } },
@@ -100,13 +100,13 @@ test('each end state a notified packet can reach gets its class', async () => {
 
   const attentionClass = new Map(report.attention.map((a) => [a.workflowInstanceId, a.class]));
   const got = CASES.map((c, i) => `${c.label}: ${attentionClass.get(rows[i]!.workflowInstanceId) ?? '(no attention)'}`);
-  const want = CASES.map((c) => `${c.label}: ${c.expected === 'moved_on' || c.expected === 'processed' ? '(no attention)' : c.expected}`);
+  const want = CASES.map((c) => `${c.label}: ${['moved_on', 'processed', 'held'].includes(c.expected) ? '(no attention)' : c.expected}`);
   assert.deepEqual(got, want);
 
   const expectedCounts = Object.fromEntries(VERIFY_CLASSES.map((k) => [k, CASES.filter((c) => c.expected === k).length]));
   assert.deepEqual(report.counts, expectedCounts);
   assert.equal(report.total, CASES.length);
-  assert.equal(report.needingAttention, CASES.filter((c) => c.expected !== 'moved_on' && c.expected !== 'processed').length);
+  assert.equal(report.needingAttention, CASES.filter((c) => !['moved_on', 'processed', 'held'].includes(c.expected)).length);
   assert.deepEqual(report.byOutcome.not_found, { untouched: 1, missing: 1 });
   assert.deepEqual(report.byOutcome.not_uploaded, { rejected_duplicate: 1 });
 
@@ -203,7 +203,8 @@ test('an empty run verifies to zeros', async () => {
 
 test('classifyPacket follows the documented precedence', () => {
   const row = { regId: 'r', statusCode: 'PROCESSING', latestTrnTypeCode: 'SECUREZONE_NOTIFICATION', latestTrnStatusCode: 'SUCCESS',
-    regStageName: 'SecurezoneNotificationStage', latestTrnDtimes: '2024-01-01T00:00:00.000Z', active: true, writtenSinceSend: true, idleSeconds: 60 };
+    regStageName: 'SecurezoneNotificationStage', latestTrnDtimes: '2024-01-01T00:00:00.000Z', latestTrnDtimesExact: '2024-01-01T00:00:00.000000Z',
+    latestTrnId: 'trn-1', active: true, writtenSinceSend: true, idleSeconds: 60 };
   assert.equal(classifyPacket(null), 'missing');
   assert.equal(classifyPacket({ ...row, active: false, statusCode: 'PROCESSED' }), 'missing', 'missing before processed');
   assert.equal(classifyPacket({ ...row, statusCode: 'PROCESSED', writtenSinceSend: false }), 'processed', 'processed before untouched');
@@ -214,12 +215,17 @@ test('classifyPacket follows the documented precedence', () => {
   assert.equal(classifyPacket(row), 'at_securezone');
   assert.equal(classifyPacket({ ...row, latestTrnTypeCode: 'PACKET_RECEIVER' }), 'moved_on');
   assert.equal(classifyPacket({ ...row, idleSeconds: 3601 }), 'dropped', 'stalled past the age limit at securezone');
-  assert.equal(classifyPacket({ ...row, latestTrnTypeCode: 'PACKET_RECEIVER', idleSeconds: 3601 }), 'dropped', 'stalled past the age limit later on');
+  assert.equal(classifyPacket({ ...row, latestTrnTypeCode: 'PACKET_RECEIVER', idleSeconds: 3601 }), 'stalled',
+    'a later stage wrote it: stalled past the age limit, never dropped (nor re-driven)');
+  assert.equal(classifyPacket({ ...row, latestTrnTypeCode: 'MANUAL_ADJUDICATION', latestTrnStatusCode: 'IN_PROGRESS', idleSeconds: 99_999 }), 'held',
+    'a stage holding it (waiting for a person) is held, whatever its age');
+  assert.equal(classifyPacket({ ...row, latestTrnTypeCode: 'INTERNAL_WORKFLOW_ACTION', statusCode: 'PAUSED' }), 'paused', 'paused after the send');
+  assert.equal(classifyPacket({ ...row, statusCode: 'PAUSED' }), 'at_securezone', 'an --include-paused packet keeps its old PAUSED while it moves');
   assert.equal(classifyPacket({ ...row, idleSeconds: 3601 }, 7200), 'at_securezone', 'with a longer --message-max-age');
   assert.equal(classifyPacket({ ...row, latestTrnStatusCode: 'FAILED', idleSeconds: 9999 }), 'failed', 'an ended packet is not dropped');
 });
 
-test('a packet whose row has not moved for longer than the message age limit is listed as dropped', async () => {
+test('a packet whose row has not moved for longer than the message age limit: dropped at securezone, stalled after a later stage', async () => {
   await reset();
   const sentAt = new Date(Date.now() - 2 * 3_600_000);
   const atEntry = regRow('dropped at the entry', securezone('SUCCESS', new Date(sentAt.getTime() + SECOND)));
@@ -228,10 +234,10 @@ test('a packet whose row has not moved for longer than the message age limit is 
   await insertRegistrations(db.pool, db.schema, [atEntry, later, moving]);
   const entries = [atEntry, later, moving].map((r) => entryOf(r, sentAt));
   const report = await verifyPackets(db.pool, db.schema, entries);
-  assert.deepEqual([report.counts.dropped, report.counts.moved_on], [2, 1]);
+  assert.deepEqual([report.counts.dropped, report.counts.stalled, report.counts.moved_on], [1, 1, 1]);
   assert.deepEqual(report.attention.map((a) => [a.workflowInstanceId, a.class]),
-    [[atEntry.workflowInstanceId, 'dropped'], [later.workflowInstanceId, 'dropped']]);
-  assert.match(renderVerify(report), /dropped +2 /);
+    [[atEntry.workflowInstanceId, 'dropped'], [later.workflowInstanceId, 'stalled']]);
+  assert.match(renderVerify(report), /dropped +1 /);
   const longer = await verifyPackets(db.pool, db.schema, entries, { messageMaxAgeSeconds: 3 * 3600 });
   assert.deepEqual([longer.counts.dropped, longer.counts.at_securezone, longer.counts.moved_on], [0, 1, 2]);
 });

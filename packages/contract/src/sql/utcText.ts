@@ -6,6 +6,14 @@ export function isoUtcText(expression: string): string {
   return `to_char(${expression}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 }
 
+/**
+ * SQL expression: the timestamp as 'YYYY-MM-DDTHH:MI:SS.uuuuuuZ' (microseconds, as stored), or NULL: for comparing
+ * a row's latest_trn_dtimes now with the same column as read before a send, exactly.
+ */
+export function exactUtcText(expression: string): string {
+  return `to_char(${expression}, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+}
+
 /** SQL expression: now, as the UTC wall-clock time MOSIP would write. Constant within one transaction. */
 export const NOW_UTC = `(now() AT TIME ZONE 'UTC')`;
 

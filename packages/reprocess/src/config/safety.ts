@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { NumberSpec } from './values.js';
 import { InputError } from '../errors.js';
-import { MOSIP_REPROCESS_ATTEMPT_COUNT, MOSIP_UPLOADER_MAX_RETRY, type HoldBackRules } from '../filter/holdBack.js';
+import { MOSIP_MIN_WINDOW_SECONDS, MOSIP_REPROCESS_ATTEMPT_COUNT, MOSIP_UPLOADER_MAX_RETRY, type HoldBackRules } from '../filter/holdBack.js';
 
 export function safetySettings<B extends z.ZodTypeAny, N extends z.ZodTypeAny>(p: { bool: B; num: (spec: NumberSpec) => N }) {
   return [
@@ -12,17 +12,16 @@ export function safetySettings<B extends z.ZodTypeAny, N extends z.ZodTypeAny>(p
     { key: 'includeExhausted', flag: '--include-exhausted', env: 'REPROCESS_INCLUDE_EXHAUSTED', describe: 'also send packets whose retry budget is spent (MOSIP fails them on their next pass)', schema: p.bool.default(false) },
     { key: 'uploaderMaxRetry', flag: '--uploader-max-retry <n>', env: 'REPROCESS_UPLOADER_MAX_RETRY', describe: `your registration.processor.max.retry: the packet uploader fails a packet when trn_retry_count + 1 reaches it (default ${MOSIP_UPLOADER_MAX_RETRY}, MOSIP's)`, schema: p.num({ min: 1, max: 32767, integer: true }).default(MOSIP_UPLOADER_MAX_RETRY) },
     { key: 'reprocessAttemptCount', flag: '--reprocess-attempt-count <n>', env: 'REPROCESS_REPROCESS_ATTEMPT_COUNT', describe: `your registration.processor.reprocess.attempt.count: MOSIP's reprocessor fails a row whose reg_process_retry_count equals it (default ${MOSIP_REPROCESS_ATTEMPT_COUNT}, MOSIP's)`, schema: p.num({ min: 0, max: 32767, integer: true }).default(MOSIP_REPROCESS_ATTEMPT_COUNT) },
-    { key: 'allowShortWindow', flag: '--allow-short-window', env: 'REPROCESS_ALLOW_SHORT_WINDOW', describe: `allow --older-than below ${MOSIP_MIN_WINDOW_SECONDS} s (MOSIP's own minimum; shorter windows re-drive packets still in ABIS or manual verification)`, schema: p.bool.default(false) },
+    { key: 'allowShortWindow', flag: '--allow-short-window', env: 'REPROCESS_ALLOW_SHORT_WINDOW', describe: `allow --older-than below ${MOSIP_MIN_WINDOW_SECONDS} s (MOSIP's own minimum; shorter windows re-drive packets still in ABIS or manual verification), and send listed or queried packets whose row was written within it`, schema: p.bool.default(false) },
     { key: 'reason', flag: '--reason <text>', env: 'REPROCESS_REASON', describe: 'why this run: recorded in its journal, summary and logs, and shown to a second run the lock stops', schema: z.string().trim().min(1).max(200).optional() },
   ] as const;
 }
 
 /**
- * MOSIP's own lower bound for a reprocess window: its validators require the reprocessor's elapse time above
- * ABIS (2 x 2700 s + 900) and manual verification (5400 + 900) (AbisMiddlewareAppConfigurationsValidator,
- * mosip-config 1.2.0.1 l.347-349). A shorter window re-drives packets that are still inside those stages.
+ * MOSIP's own lower bound for a reprocess window (filter/holdBack.ts says where it comes from). A shorter window
+ * re-drives packets that are still inside ABIS or manual verification.
  */
-export const MOSIP_MIN_WINDOW_SECONDS = 6300;
+export { MOSIP_MIN_WINDOW_SECONDS };
 
 /** --older-than below the floor is refused (exit 2) unless --allow-short-window. */
 export function checkWindowFloor(s: { olderThan: number; allowShortWindow: boolean }, origin = '--older-than'): void {
@@ -37,10 +36,10 @@ export function checkWindowFloor(s: { olderThan: number; allowShortWindow: boole
 
 /** The hold-back rules these settings ask for. */
 export function holdBackRulesOf(s: {
-  includePaused: boolean; includeExhausted: boolean; uploaderMaxRetry: number; reprocessAttemptCount: number;
+  includePaused: boolean; includeExhausted: boolean; allowShortWindow: boolean; uploaderMaxRetry: number; reprocessAttemptCount: number;
 }): HoldBackRules {
   return {
-    includePaused: s.includePaused, includeExhausted: s.includeExhausted,
+    includePaused: s.includePaused, includeExhausted: s.includeExhausted, allowShortWindow: s.allowShortWindow,
     uploaderMaxRetry: s.uploaderMaxRetry, reprocessAttemptCount: s.reprocessAttemptCount,
   };
 }

@@ -1,3 +1,5 @@
+import type { RowBefore } from './rowVerdict.js';
+
 /** One packet to notify: what the securezone endpoint needs to find and route it. */
 export interface Packet {
   rid: string;
@@ -11,4 +13,10 @@ export interface Packet {
   origin: string;
   /** latest_trn_type_code when selected (--db): the stage it was stuck in, for the report. Not sent. */
   stage?: string;
+  /**
+   * Its row's latest_trn_id and latest_trn_dtimes as read before the send (from the selection, or the lookup of a
+   * listed packet): whether the row was written since is then decided without any clock (domain/rowVerdict.ts).
+   * Absent without a database. Not sent.
+   */
+  before?: RowBefore;
 }

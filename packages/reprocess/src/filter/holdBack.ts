@@ -10,18 +10,25 @@
 //   reg_process_retry_count equals registration.processor.reprocess.attempt.count (20)
 //   (ReprocessorVerticle l.258, an equality test); a row above the count is never selected by the reprocessor,
 //   so a manual re-drive is its only way and it is not held.
+// - written recently: a row written within MOSIP_MIN_WINDOW_SECONDS (6300 s) may still be inside ABIS or manual
+//   verification; MOSIP's own validators require its reprocessor's window above that (ABIS 2 x 2700 s + 900,
+//   manual verification 5400 s + 900; AbisMiddlewareAppConfigurationsValidator, mosip-config 1.2.0.1 l.347-349), and
+//   1.2.0.1 issued duplicate UINs when a manual re-drive overlapped such a packet (MOSIP-26697). The --db selection
+//   never takes these (--older-than is at least that long); listed and queried packets are held back by this rule.
 // The rule itself is one SQL expression (src/sql/holdBackReason.ts) used by every selection and lookup; this
 // module names the reasons, their MOSIP defaults and the words an operator reads.
 
 export const PAUSED_STATUSES = ['PAUSED', 'PAUSED_FOR_ADDITIONAL_INFO', 'RESUMABLE'] as const;
 
-export const HOLD_BACK_REASONS = ['paused', 'uploader_budget', 'reprocess_budget'] as const;
+export const HOLD_BACK_REASONS = ['paused', 'uploader_budget', 'reprocess_budget', 'recent'] as const;
 export type HoldBackReason = (typeof HOLD_BACK_REASONS)[number];
 
 /** registration.processor.max.retry in mosip-config 1.2.0.1 (registration-processor-default.properties l.166). */
 export const MOSIP_UPLOADER_MAX_RETRY = 10;
 /** registration.processor.reprocess.attempt.count in mosip-config 1.2.0.1 (l.295). */
 export const MOSIP_REPROCESS_ATTEMPT_COUNT = 20;
+/** MOSIP's own lower bound for a reprocess window, in seconds (see "written recently" above). */
+export const MOSIP_MIN_WINDOW_SECONDS = 6300;
 
 export interface HoldBackRules {
   /** registration.processor.max.retry of the deployment. */
@@ -32,6 +39,8 @@ export interface HoldBackRules {
   includePaused: boolean;
   /** --include-exhausted: send packets whose retry budget is spent anyway. */
   includeExhausted: boolean;
+  /** --allow-short-window: send packets written within MOSIP_MIN_WINDOW_SECONDS anyway. */
+  allowShortWindow: boolean;
 }
 
 export const DEFAULT_HOLD_BACK: HoldBackRules = {
@@ -39,11 +48,12 @@ export const DEFAULT_HOLD_BACK: HoldBackRules = {
   reprocessAttemptCount: MOSIP_REPROCESS_ATTEMPT_COUNT,
   includePaused: false,
   includeExhausted: false,
+  allowShortWindow: false,
 };
 
 /** The reasons a selection still takes (the operator's --include-* flags). */
 export function includedReasons(rules: HoldBackRules): HoldBackReason[] {
-  return HOLD_BACK_REASONS.filter((r) => (r === 'paused' ? rules.includePaused : rules.includeExhausted));
+  return HOLD_BACK_REASONS.filter((r) => (r === 'paused' ? rules.includePaused : r === 'recent' ? rules.allowShortWindow : rules.includeExhausted));
 }
 
 /** The reasons that hold a packet back under these rules. */
@@ -59,6 +69,8 @@ export interface HoldBackFacts {
   pause_rule_ids: string | null;
   trn_retry_count: number | null;
   reg_process_retry_count: number | null;
+  /** ISO UTC text, or null. */
+  latest_trn_dtimes: string | null;
 }
 
 /** One line: why the packet is held and how to send it anyway. */
@@ -73,5 +85,9 @@ export function holdBackMessage(f: HoldBackFacts, rules: Pick<HoldBackRules, 'up
     case 'reprocess_budget':
       return `reg_process_retry_count ${f.reg_process_retry_count} = registration.processor.reprocess.attempt.count `
         + `${rules.reprocessAttemptCount}: MOSIP's reprocessor marks it REPROCESS_FAILED on its next pass; send it anyway with --include-exhausted`;
+    case 'recent':
+      return `latest_trn_dtimes ${f.latest_trn_dtimes ?? '?'} is within ${MOSIP_MIN_WINDOW_SECONDS} s: it may still be inside ABIS or `
+        + 'manual verification, and sending it again while it is processed is how MOSIP 1.2.0.1 issued duplicate UINs (MOSIP-26697); '
+        + 'send it anyway with --allow-short-window';
   }
 }

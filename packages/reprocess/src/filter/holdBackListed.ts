@@ -1,6 +1,8 @@
 // Listed packets (--file, --registration, --query-file results) pass the hold-back rule here: each batch's active
 // rows are looked up, and a packet MOSIP would not move now is reported by its origin (file line, query row) and
-// skipped, unless the operator's --include-* flag takes it (then it is reported as sent anyway).
+// skipped, unless the operator's --include-* flag takes it (then it is reported as sent anyway). The same read
+// gives each packet that goes on its row as read before the send (Packet.before: the clock-free evidence of the
+// lost-reply, in-doubt and verify rules).
 import type pg from 'pg';
 import type { Packet } from '../domain/packet.js';
 import { workflowKey } from '../domain/packetKey.js';
@@ -35,16 +37,21 @@ export async function* holdBackListed(
         yield packet;
         continue;
       }
+      const read: Packet = { ...packet, before: { trnId: row.latest_trn_id, dtimes: row.latest_trn_dtimes_exact } };
+      if (row.reason === null) {
+        yield read;
+        continue;
+      }
       const facts: HoldBackFacts = {
         reason: row.reason, status_code: row.status_code, pause_rule_ids: row.pause_rule_ids,
-        trn_retry_count: row.trn_retry_count, reg_process_retry_count: row.reg_process_retry_count,
+        trn_retry_count: row.trn_retry_count, reg_process_retry_count: row.reg_process_retry_count, latest_trn_dtimes: row.latest_trn_dtimes,
       };
       const take = included.has(row.reason);
       onHeld({
         packet, facts, included: take,
         message: `${packet.origin}: ${packet.rid} ${packet.workflowInstanceId}: ${take ? 'sent anyway: ' : 'skipped: '}${holdBackMessage(facts, rules)}`,
       });
-      if (take) yield packet;
+      if (take) yield read;
     }
     batch = [];
   };

@@ -2,6 +2,7 @@
 // A `send` is written before the notification goes out and a `result` after the reply, so after a crash the
 // journal tells exactly which packets were acknowledged and which were in flight.
 import type { NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
+import type { RowBefore } from '../domain/rowVerdict.js';
 
 export interface SendRecord {
   t: 'send';
@@ -15,6 +16,8 @@ export interface SendRecord {
   attempt: number;
   /** latest_trn_type_code when selected (--db): the stage the packet was stuck in (for the report). */
   stage?: string;
+  /** The row as read before the send (Packet.before): the lost-reply, in-doubt and verify evidence, clock-free. */
+  before?: RowBefore;
 }
 
 export interface ResultRecord {

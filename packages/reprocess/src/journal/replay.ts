@@ -4,6 +4,7 @@
 import { journalLines } from './lines.js';
 import type { NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
 import { isTransient } from '../notifier/resilientNotifier.js';
+import type { RowBefore } from '../domain/rowVerdict.js';
 import type { DroppedRecord, EndRecord, InDoubtRecord, StartRecord, JournalRecord, ResultRecord, SendRecord } from './records.js';
 
 /** What is kept of a packet's latest result. Without `detail`, one shared object per kind of outcome. */
@@ -15,6 +16,8 @@ export interface ReplayedResult {
   readonly wf?: string;
   readonly rid?: string;
   readonly startedAt?: string;
+  /** With `detail`: the row as read before that send (its send record's `before`). */
+  readonly before?: RowBefore | undefined;
 }
 
 export interface Replayed {
@@ -22,9 +25,15 @@ export interface Replayed {
   results: Map<string, ReplayedResult>;
   /** Sends with no result after them: the reply never came (crash, kill -9). */
   inFlight: Map<string, SendRecord>;
-  /** Workflow ids settled as delivered or given up on during an earlier resume. */
+  /**
+   * Packets still in doubt, with their send: the last word on them is a lost reply the database could not settle
+   * (a result `in_doubt`) or a resume's in_doubt record `unresolved`. Not sent again; the next resume asks the
+   * database again (run/inDoubt.ts), until it answers.
+   */
+  inDoubt: Map<string, SendRecord>;
+  /** Workflow ids a resume settled as delivered (the database showed the stage handled them). */
   settled: Set<string>;
-  /** Those settlements with the send they settled (its time is what verify compares the row with). */
+  /** The latest in_doubt settlements (delivered or unresolved) with the send they settled (verify reads its row against it). */
   settledSends: Map<string, { send: SendRecord; record: InDoubtRecord }>;
   records: number;
   /** Whether the latest attempt wrote its end record (false: it is still running, or it crashed). */
@@ -64,9 +73,9 @@ export function readJournal(path: string): JournalRecord[] {
 
 const SHARED_RESULTS = new Map<string, ReplayedResult>();
 
-function keptResult(r: ResultRecord, detail: boolean): ReplayedResult {
+function keptResult(r: ResultRecord, detail: boolean, send: SendRecord | undefined): ReplayedResult {
   const transient = isTransient(r);
-  if (detail) return { outcome: r.outcome, transient, wf: r.wf, rid: r.rid, startedAt: r.startedAt };
+  if (detail) return { outcome: r.outcome, transient, wf: r.wf, rid: r.rid, startedAt: r.startedAt, before: send?.before };
   const key = `${r.outcome}/${transient}`;
   let kept = SHARED_RESULTS.get(key);
   if (!kept) SHARED_RESULTS.set(key, kept = Object.freeze({ outcome: r.outcome, transient }));
@@ -78,6 +87,7 @@ export function replay(records: Iterable<JournalRecord>, options: ReplayOptions 
   const detail = Boolean(options.detail);
   const results = new Map<string, ReplayedResult>();
   const inFlight = new Map<string, SendRecord>();
+  const inDoubt = new Map<string, SendRecord>();
   const settled = new Set<string>();
   const settledSends = new Map<string, { send: SendRecord; record: InDoubtRecord }>();
   let lastEnd: EndRecord | null = null;
@@ -105,18 +115,28 @@ export function replay(records: Iterable<JournalRecord>, options: ReplayOptions 
       const drop = redriven.get(wf);
       if (drop) droppedRecords.set(wf, drop);
     } else if (r.t === 'result') {
-      const wf = r.wf.toLowerCase();
-      inFlight.delete(wf);
-      redriven.delete(wf);
-      results.set(wf, keptResult(r, detail));
-    } else if (r.t === 'in_doubt') {
+      // The latest word on a packet stands: a reply replaces an earlier settlement.
       const wf = r.wf.toLowerCase();
       const send = inFlight.get(wf);
       inFlight.delete(wf);
-      if (r.decision !== 'resend') {
-        settled.add(wf);
-        if (send) settledSends.set(wf, { send, record: r });
-      }
+      redriven.delete(wf);
+      settled.delete(wf);
+      settledSends.delete(wf);
+      results.set(wf, keptResult(r, detail, send));
+      if (r.outcome === 'in_doubt' && send) inDoubt.set(wf, send);
+      else inDoubt.delete(wf);
+    } else if (r.t === 'in_doubt') {
+      // A resume's decision on a send left in flight or in doubt; it replaces an earlier reply or settlement.
+      const wf = r.wf.toLowerCase();
+      const send = inFlight.get(wf) ?? inDoubt.get(wf);
+      inFlight.delete(wf);
+      inDoubt.delete(wf);
+      results.delete(wf);
+      settled.delete(wf);
+      settledSends.delete(wf);
+      if (r.decision === 'delivered') settled.add(wf);
+      if (r.decision === 'unresolved' && send) inDoubt.set(wf, send);
+      if (r.decision !== 'resend' && send) settledSends.set(wf, { send, record: r });
     } else if (r.t === 'start') {
       attempts += 1;
       lastStart = r;
@@ -127,8 +147,6 @@ export function replay(records: Iterable<JournalRecord>, options: ReplayOptions 
       lastEnd = r;
     }
   }
-  // A packet answered in a later attempt is no longer "settled" by an earlier one.
-  for (const wf of results.keys()) settledSends.delete(wf);
   const dropped = new Map<string, { send: SendRecord; record: DroppedRecord }>();
   if (droppedRecords.size > 0 && options.sendsOf) {
     const sends = options.sendsOf(new Set(droppedRecords.keys()));
@@ -137,7 +155,7 @@ export function replay(records: Iterable<JournalRecord>, options: ReplayOptions 
       if (send) dropped.set(wf, { send, record });
     }
   }
-  return { results, inFlight, settled, settledSends, records: count, ended, lastEnd, attempts, lastStart, dropped };
+  return { results, inFlight, inDoubt, settled, settledSends, records: count, ended, lastEnd, attempts, lastStart, dropped };
 }
 
 /** The last send record of each of `wfs` (lower-cased workflow ids) in the journal at `path`. */

@@ -4,6 +4,7 @@ import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } fr
 import { hostname } from 'node:os';
 import { OUTCOMES, type NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
 import type { RunSummary } from '../run/types.js';
+import type { RowBefore } from '../domain/rowVerdict.js';
 import type { EndRecord, JournalRecord, StartRecord } from './records.js';
 import { journalRecords, lastSends, replay, replayJournal, type Replayed } from './replay.js';
 import { listRunIds, openRun, runKindOf, type RunHandle, type RunKind } from './runStore.js';
@@ -23,8 +24,10 @@ export interface NotifiedPacket {
   rid: string;
   /** The reply's outcome, or how a resume settled a packet whose reply never came. */
   outcome: NotifyOutcome | 'delivered_on_resume' | 'in_doubt';
-  /** When the (last) send started: the stage's write must be at or after it. */
+  /** When the (last) send started: the stage's write must be at or after it (for sends journaled without `before`). */
   startedAt: Date;
+  /** The row as read before that send. */
+  before?: RowBefore | undefined;
 }
 
 /** One attempt as the journal tells it (so a crashed attempt, which wrote no summary, is there too). */
@@ -116,11 +119,12 @@ export function notifiedPackets(run: RunHandle): NotifiedPacket[] {
   const { replayed } = readWholeRun(run, { detail: true });
   const notified: NotifiedPacket[] = [];
   for (const r of replayed.results.values()) {
-    notified.push({ workflowInstanceId: r.wf!, rid: r.rid!, outcome: r.outcome, startedAt: new Date(r.startedAt!) });
+    notified.push({ workflowInstanceId: r.wf!, rid: r.rid!, outcome: r.outcome, startedAt: new Date(r.startedAt!), before: r.before });
   }
   for (const { send, record } of replayed.settledSends.values()) {
     notified.push({
       workflowInstanceId: send.wf, rid: send.rid, outcome: record.decision === 'delivered' ? 'delivered_on_resume' : 'in_doubt', startedAt: new Date(send.at),
+      before: send.before,
     });
   }
   return notified;

@@ -1,11 +1,11 @@
 // What the database says about a packet after a send whose reply never came: whether the send took effect
-// (the securezone stage, or a later one, wrote its row at or after the send's start). The evidence behind the
-// lost-reply rule (resilientNotifier.ts) and the in-doubt rule on resume (run/inDoubt.ts). The row is read with
-// the statement `verify` and the canary use and judged by the same verdict (domain/rowVerdict.ts).
+// (the securezone stage, or a later one, wrote its row since the send). The evidence behind the lost-reply rule
+// (lostReply.ts). The row is read with the statement `verify` and the canary use and judged by the same verdict
+// (domain/rowVerdict.ts): against the row as read before the send, with no clock involved.
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import type { NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
 import { rowsNowForSentPackets, type PacketRowNow } from '../sql/selectRowsSinceSend.js';
-import { CLOCK_SKEW_MS, handledSinceSend, rowVerdict } from '../domain/rowVerdict.js';
+import { handledSinceSend, rowVerdict, type RowBefore } from '../domain/rowVerdict.js';
 import { withReconnect } from '../db/reconnect.js';
 
 /** The database's answer for one packet. */
@@ -29,17 +29,22 @@ export function evidenceOf(row: PacketRowNow | null): Evidence {
  * for every read of a run); throws when the database still cannot be read.
  */
 export async function evidenceForSends(
-  db: Queryable, schema: string, sends: readonly { workflowInstanceId: string; startedAt: Date }[],
+  db: Queryable, schema: string, sends: readonly SentForEvidence[], signal?: AbortSignal,
 ): Promise<Evidence[]> {
-  const rows = await withReconnect(() => rowsNowForSentPackets(db, schema, sends.map((s) => ({
-    workflowInstanceId: s.workflowInstanceId, startedAt: new Date(s.startedAt.getTime() - CLOCK_SKEW_MS),
-  }))));
+  const rows = await withReconnect(() => rowsNowForSentPackets(db, schema, sends), signal ? { signal } : {});
   return rows.map((row) => evidenceOf(row));
 }
 
-/** What the database says about one packet after an attempt that started at `attemptStartedAt`. Throws when it cannot say. */
-export type DeliveryCheck = (packet: { workflowInstanceId: string }, attemptStartedAt: Date) => Promise<Evidence>;
+/** A send as the evidence needs it: the row as read before it, and its start (only for sends without that row). */
+export interface SentForEvidence {
+  workflowInstanceId: string;
+  startedAt: Date;
+  before?: RowBefore | null | undefined;
+}
 
-export function dbDeliveryCheck(db: Queryable, schema: string): DeliveryCheck {
-  return async (packet, attemptStartedAt) => (await evidenceForSends(db, schema, [{ workflowInstanceId: packet.workflowInstanceId, startedAt: attemptStartedAt }]))[0]!;
+/** What the database says about sends. Throws when it cannot say. */
+export type DeliveryCheck = (sends: readonly SentForEvidence[]) => Promise<Evidence[]>;
+
+export function dbDeliveryCheck(db: Queryable, schema: string, signal?: AbortSignal): DeliveryCheck {
+  return (sends) => evidenceForSends(db, schema, sends, signal);
 }

@@ -3,17 +3,14 @@
 // reply was lost is sent again only when that cannot make MOSIP process it twice. Permanent outcomes are never
 // retried.
 //
-// The lost-reply rule. A reply is lost when there was no HTTP reply once connected (timeout, reset) or a gateway in
-// front of the stage answered for it (502, 504, or a 503 after the upstream connection was cut: replyMayBeLost).
-// The request may have reached the stage, which may have committed. Such a packet is sent again only when BOTH
-//   1. the database shows the stage did not handle it: its row was not written at or after the attempt's start
-//      (domain/rowVerdict.ts, handledSinceSend), AND
-//   2. a request still running at the server could no longer commit: the check is made no earlier than
-//      `settleAfterMs` after the attempt started (see settleAfterMsFor).
-// If the database shows the row written since the attempt, the packet counts as delivered (settled from the
-// database) and is not sent again. When the database cannot say (no database configured, or the query fails),
-// or the run is stopped before the wait is over, the packet is recorded `in_doubt` and never sent again: the
-// operator decides (`verify` shows what its row says later; `--resend-in-doubt` on a resume sends it).
+// The lost-reply rule (lostReply.ts, shared with the in-doubt step of a resume). A reply is lost when there was
+// no HTTP reply once connected (timeout, reset) or a gateway in front of the stage answered for it (502, 504, or a
+// 503 after the upstream connection was cut: replyMayBeLost). The request may have reached the stage, which may
+// have committed. Such a packet is sent again only when the database shows its row not written since the send
+// (compared with the row as read before it: no clock) once a request still running at the server could no longer
+// commit (`settleAfterMs` after the attempt started). Written since: delivered (settled from the database). When
+// the database cannot say, or the run is stopped before the wait is over, the packet is recorded `in_doubt`, not
+// sent again, and asked about again by the next resume.
 // Other transient failures (a 5xx the gateway or the auth filter gave before the stage, a stage that could not
 // reach its own database: nothing was committed) are sent again after the backoff.
 import { wallClock, type Clock } from '../clock.js';
@@ -22,7 +19,8 @@ import type { NotifyResult } from './client.js';
 import { isTransientStageError, type NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
 import type { CircuitBreaker, Permit } from './breaker.js';
 import type { Notifier } from '../run/runner.js';
-import type { DeliveryCheck, Evidence } from './deliveryEvidence.js';
+import type { DeliveryCheck } from './deliveryEvidence.js';
+import { settleLostReplies } from './lostReply.js';
 
 export const TRANSIENT_OUTCOMES: ReadonlySet<NotifyOutcome> = new Set(['server_error', 'network_error']);
 
@@ -148,8 +146,8 @@ export class ResilientNotifier implements Notifier {
 
   /**
    * After a lost reply: the final result (delivered per the database, or in doubt), or null when the packet may
-   * be sent again. Asks at once (a stage that committed before the reply was lost shows it already), then, if
-   * the row was not written, waits until `settleAfterMs` after the attempt's start (and at least `backoff`) and asks again.
+   * be sent again: the lost-reply rule (lostReply.ts), its wait ending `settleAfterMs` after the attempt started
+   * (and at least `backoff` from now).
    */
   private async settleLostReply(packet: Packet, attemptStart: number, lost: NotifyResult, backoff: number): Promise<NotifyResult | null> {
     const check = this.settings.deliveryCheck;
@@ -158,32 +156,18 @@ export class ResilientNotifier implements Notifier {
       return { ...lost, outcome: 'in_doubt', reply: `reply lost (${lost.reply}); ${why}; not sent again` };
     };
     if (!check) return inDoubt('no database is configured to show whether the stage handled it');
-    const ask = async (): Promise<Evidence | Error> => {
-      try {
-        return await check(packet, new Date(attemptStart));
-      } catch (err) {
-        return err instanceof Error ? err : new Error(String(err));
-      }
-    };
-    const settledBy = (evidence: Evidence): NotifyResult | null => {
-      if (!evidence.handled) return null;
-      this.settledFromDb += 1;
-      return { ...lost, outcome: evidence.outcome, reply: `${evidence.reply} (reply lost: ${lost.reply})` };
-    };
-    const first = await ask();
-    if (!(first instanceof Error)) {
-      const settled = settledBy(first);
-      if (settled) return settled;
+    const sent = { workflowInstanceId: packet.workflowInstanceId, startedAt: new Date(attemptStart), before: packet.before };
+    const [decision] = await settleLostReplies([sent], check, {
+      settleAt: attemptStart + this.settings.settleAfterMs, minWaitMs: backoff, clock: this.clock, signal: this.settings.signal,
+    });
+    switch (decision!.kind) {
+      case 'delivered':
+        this.settledFromDb += 1;
+        return { ...lost, outcome: decision!.evidence.outcome, reply: `${decision!.evidence.reply} (reply lost: ${lost.reply})` };
+      case 'resend':
+        return null;
+      case 'in_doubt':
+        return inDoubt(decision!.detail);
     }
-    const waitMs = Math.max(attemptStart + this.settings.settleAfterMs - this.clock.now(), backoff);
-    try {
-      if (waitMs > 0) await this.clock.sleep(waitMs, this.settings.signal);
-    } catch {
-      return inDoubt(`the run was stopped before a request still running at the server could no longer commit (${this.settings.settleAfterMs} ms after the send)`
-        + (first instanceof Error ? `; the database could not be read: ${first.message}` : '; the database did not show it handled yet'));
-    }
-    const second = await ask();
-    if (second instanceof Error) return inDoubt(`the database could not be read to show whether the stage handled it: ${second.message}`);
-    return settledBy(second);
   }
 }

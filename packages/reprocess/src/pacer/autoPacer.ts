@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { AutoPaceController, type AutoDecision, type PipelineObservation } from './auto.js';
-import { PipelineWatcher, type DroppedPacket } from './pipelineWatch.js';
+import { PipelineWatcher, type DroppedPacket, type SentPacket } from './pipelineWatch.js';
 
 export interface AutoPacerOptions {
   db: Queryable;
@@ -48,6 +48,8 @@ export interface AutoPaceStatus {
   maxWaitMs: number;
   exited: number;
   dropped: number;
+  /** Out of the queues but not drained: a later stage holds them (or left them stalled). */
+  held: number;
 }
 
 export class AutoPacer {
@@ -109,8 +111,8 @@ export class AutoPacer {
   }
 
   /** A packet the stage forwarded: watch it. */
-  track(workflowInstanceId: string, rid: string, sentAt: Date): void {
-    this.watcher.track(workflowInstanceId, rid, sentAt);
+  track(packet: SentPacket): void {
+    this.watcher.track(packet);
   }
 
   /** Gate: resolves when the next send may start; rejects with AbortError when the signal fires. */
@@ -147,6 +149,7 @@ export class AutoPacer {
       maxWaitMs: o?.maxWaitMs ?? 0,
       exited: o?.exited ?? 0,
       dropped: this.watcher.droppedSoFar,
+      held: this.watcher.heldSoFar,
     };
   }
 
@@ -192,5 +195,5 @@ export class AutoPacer {
 /** e.g. "auto 18.4/s, 37 inside (2 not yet seen), waiting 2.1 s" for the progress line. */
 export function describeAutoPace(s: AutoPaceStatus): string {
   const rate = s.phase === 'paused' ? 'paused (waiting time at --max-wait)' : s.phase === 'blind' ? 'holding (database unreadable)' : `${s.rate.toFixed(1)}/s`;
-  return `auto ${rate}, ${s.inside} inside${s.unseen > 0 ? ` (+${s.unseen} not yet seen)` : ''}, waiting ${(s.maxWaitMs / 1000).toFixed(1)} s${s.dropped > 0 ? `, ${s.dropped} DROPPED by the pipeline` : ''}`;
+  return `auto ${rate}, ${s.inside} inside${s.unseen > 0 ? ` (+${s.unseen} not yet seen)` : ''}, waiting ${(s.maxWaitMs / 1000).toFixed(1)} s${s.held > 0 ? `, ${s.held} held by a stage` : ''}${s.dropped > 0 ? `, ${s.dropped} DROPPED by the pipeline` : ''}`;
 }

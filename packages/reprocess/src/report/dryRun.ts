@@ -17,7 +17,7 @@ import { selectionCounts, type HeldBackCount } from '../sql/selectionCounts.js';
 import { reprocessorActivity, type ReprocessorActivity } from '../sql/reprocessorActivity.js';
 import { inReadOnlySnapshot } from '../sql/readOnlySnapshot.js';
 import { holdBackOf, type EligibilityCriteria } from '../sql/eligibility.js';
-import { holdBackMessage, includedReasons, type HoldBackReason, type HoldBackRules } from '../filter/holdBack.js';
+import { holdBackMessage, includedReasons, MOSIP_MIN_WINDOW_SECONDS, type HoldBackReason, type HoldBackRules } from '../filter/holdBack.js';
 import { cell, percent, plural, renderTable } from './table.js';
 
 export type { AgeCount, ProcessCount, StageCount, StatusCount } from '../sql/eligibleBreakdown.js';
@@ -459,15 +459,17 @@ const REASON_LABELS: Record<HoldBackReason, string> = {
   paused: 'paused',
   uploader_budget: 'uploader retry budget spent',
   reprocess_budget: 'reprocess attempts spent',
+  recent: 'written within 6300 s',
 };
 
 function heldBackLines(h: NonNullable<DryRunReport['heldBack']>, source: DryRunReport['source']): string[] {
   const whose = source === 'db' ? "rows the guide's query would take" : 'packets listed';
-  if (h.counts.length === 0) return [`Held back: none of the ${whose} is paused or past a retry budget`];
+  if (h.counts.length === 0) return [`Held back: none of the ${whose} is paused, past a retry budget or written within ${MOSIP_MIN_WINDOW_SECONDS} s`];
   const out = [
     `Held back: ${plural(h.skipped, 'packet')} of the ${whose} left out, ${h.sentAnyway} sent anyway`,
     `  (paused: status_code PAUSED, PAUSED_FOR_ADDITIONAL_INFO or RESUMABLE; include with --include-paused;`,
-    `   retry budgets: trn_retry_count + 1 >= ${h.rules.uploaderMaxRetry} (--uploader-max-retry), reg_process_retry_count = ${h.rules.reprocessAttemptCount} (--reprocess-attempt-count), include with --include-exhausted)`,
+    `   retry budgets: trn_retry_count + 1 >= ${h.rules.uploaderMaxRetry} (--uploader-max-retry), reg_process_retry_count = ${h.rules.reprocessAttemptCount} (--reprocess-attempt-count), include with --include-exhausted;`,
+    `   written within ${MOSIP_MIN_WINDOW_SECONDS} s: may still be inside ABIS or manual verification, include with --allow-short-window)`,
   ];
   const included = new Set<HoldBackReason>(includedReasons(h.rules));
   out.push(...renderTable(

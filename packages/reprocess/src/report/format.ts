@@ -64,7 +64,8 @@ export function summaryText(s: RunSummary): string {
     const p = s.pipeline;
     lines.push(`  pace auto           last rate ${p.finalRate.toFixed(1)}/s; at the end ${p.exited} out of the pipeline, ${p.inside + p.unseen} still inside (verify later)`);
     if (p.redriven > 0) lines.push(`  re-driven           ${p.redriven} dropped by the pipeline in an earlier attempt, sent again`);
-    lines.push(`  dropped by the pipeline  ${p.dropped}${p.dropped > 0 ? ' (stalled past --message-max-age: MOSIP dropped them unread; listed in the journal and by verify; --resume sends them again)' : ''}`);
+    if ((p.held ?? 0) > 0) lines.push(`  held by a stage     ${p.held} (a later stage holds them, IN_PROGRESS, or left them past --message-max-age: not dropped, never sent again)`);
+    lines.push(`  dropped by the pipeline  ${p.dropped}${p.dropped > 0 ? ' (still as the notification left them past --message-max-age: MOSIP dropped the message unread; listed in the journal and by verify; --resume sends them again)' : ''}`);
   }
   lines.push(`  peak memory         ${s.peakRssMb} MB`);
   if (s.stop) lines.push(`  STOPPED: ${s.stop.message}`);

@@ -4,11 +4,12 @@
 // memory.
 //
 // The class of each packet is the one verdict of its row (domain/rowVerdict.ts, precedence and reasons there),
-// the same the canary and the lost-reply rule use. By default a row written up to CLOCK_SKEW_MS before the send's
-// start counts as written since the send, as it does for them; `clockSkewMs` changes it (0: exact).
+// the same the canary and the lost-reply rule use: written since the send when its latest_trn_id or
+// latest_trn_dtimes differ from what the run read before the send. For sends journaled without that (older runs),
+// by default a row written up to CLOCK_SKEW_MS before the send's start counts; `clockSkewMs` changes it (0: exact).
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { rowsNowForSentPackets, type PacketRowNow } from '../sql/selectRowsSinceSend.js';
-import { CLOCK_SKEW_MS, GOOD_VERDICTS, ROW_VERDICT_MEANINGS, ROW_VERDICTS, rowVerdict, type RowVerdict } from '../domain/rowVerdict.js';
+import { CLOCK_SKEW_MS, GOOD_VERDICTS, ROW_VERDICT_MEANINGS, ROW_VERDICTS, rowVerdict, type RowBefore, type RowVerdict } from '../domain/rowVerdict.js';
 import { cell, percent, plural, renderTable } from './table.js';
 
 export const VERIFY_CLASSES = ROW_VERDICTS;
@@ -23,6 +24,8 @@ export interface VerifyEntry {
   /** The reply class of the notification (forwarded, not_found, ...). */
   outcome: string;
   startedAt: Date;
+  /** The row as read before the send, from its send record (absent in journals written before it was kept). */
+  before?: RowBefore | null;
 }
 
 export interface AttentionItem {
@@ -100,8 +103,8 @@ export async function verifyPackets(
 
   const settle = async (chunk: VerifyEntry[]) => {
     const rows = await rowsNowForSentPackets(db, schema, chunk.map((e) => ({
-      workflowInstanceId: e.workflowInstanceId, startedAt: new Date(e.startedAt.getTime() - skewMs),
-    })));
+      workflowInstanceId: e.workflowInstanceId, startedAt: e.startedAt, before: e.before,
+    })), skewMs);
     chunk.forEach((entry, i) => tallyPacket(report, entry, rows[i] ?? null, options.messageMaxAgeSeconds ?? 3600));
   };
 

@@ -1,25 +1,23 @@
 // The guide's "reprocess one packet first to ensure that all stages are functioning correctly", automated:
-// after the first packet's reply, watch the database until the securezone stage recorded SUCCESS for it and
-// the packet then moved on to a later stage. Only then does the run continue.
-// Whether it moved on is the one verdict of its row (domain/rowVerdict.ts), the same `verify` gives: the canary
-// passes when verify would class the packet moved_on, processed or reprocess (a later stage took it; a retry it
-// asked for is the workflow engine's), fails as soon as verify would class it failed, rejected_duplicate or
-// missing, and otherwise (at_securezone, untouched) waits until its time is up. A re-driven FAILED packet keeps status_code FAILED while it moves on (stages never change
-// status_code), so that column alone never fails it.
+// after the first packet's reply, watch its row until the securezone stage wrote it and a later stage then took
+// it. Only then does the run continue.
+// Whether it moved on is the one verdict of its row (domain/rowVerdict.ts), the same `verify` gives, decided from
+// the row as read before the send (no clock): the canary passes when verify would class the packet moved_on,
+// processed, reprocess, held, stalled or paused (a later stage or the workflow engine took it), fails as soon as
+// verify would class it failed, rejected_duplicate or missing, and otherwise (at_securezone: accepted, not yet
+// taken; untouched: not even accepted) waits until its time is up. A re-driven FAILED packet keeps status_code
+// FAILED while it moves on (stages never change status_code), so that column alone never fails it.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { withReconnect } from '../db/reconnect.js';
-import { selectTransactionsSince } from '../sql/selectTransactionsSince.js';
 import { rowsNowForSentPackets } from '../sql/selectRowsSinceSend.js';
-import { CLOCK_SKEW_MS, MOVED_ON_VERDICTS, PENDING_VERDICTS, ROW_VERDICT_MEANINGS, rowVerdict } from '../domain/rowVerdict.js';
+import { MOVED_ON_VERDICTS, PENDING_VERDICTS, ROW_VERDICT_MEANINGS, rowVerdict } from '../domain/rowVerdict.js';
 import { TRN_STATUS, TRN_TYPE } from '@mosip-reprocess/contract/enums.js';
 import type { PacketResult } from './types.js';
 
 export interface CanaryOptions {
   timeoutMs: number;
   pollMs?: number;
-  /** Our clock and the database's may differ a little; look this far before the send (default CLOCK_SKEW_MS, as verify). */
-  clockSkewMs?: number;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
 }
@@ -43,34 +41,30 @@ export async function watchCanary(db: Queryable, schema: string, result: PacketR
         : 'fix what the reply says before sending more',
     };
   }
-  const since = new Date(Date.parse(result.startedAt) - (options.clockSkewMs ?? CLOCK_SKEW_MS));
   const deadline = Date.now() + options.timeoutMs;
   const pollMs = options.pollMs ?? 1000;
+  const sent = { workflowInstanceId: packet.workflowInstanceId, startedAt: new Date(result.startedAt), before: packet.before };
   let acceptedAt: number | null = null;
   for (;;) {
-    // registration_transaction has no workflow id, so the securezone record is found by RID; the verdict is read
-    // from the packet's own row (by workflow id), so another instance of the RID cannot pass it.
-    const trns = await withReconnect(() => selectTransactionsSince(db, schema, packet.rid, since));
-    const accepted = trns.some((t) => t.trn_type_code === TRN_TYPE.SECUREZONE_NOTIFICATION && t.status_code === TRN_STATUS.SUCCESS);
-    if (accepted) {
+    const [row] = await withReconnect(() => rowsNowForSentPackets(db, schema, [sent]), options.signal ? { signal: options.signal } : {});
+    const verdict = rowVerdict(row ?? null);
+    if (row && MOVED_ON_VERDICTS.has(verdict)) {
+      return { ok: true, detail: `the canary packet ${packet.rid} passed securezone and moved on to ${row.latestTrnTypeCode} (${row.latestTrnStatusCode}): ${verdict}` };
+    }
+    if (!PENDING_VERDICTS.has(verdict)) {
+      return {
+        ok: false,
+        detail: row
+          ? `the canary packet ${packet.rid} left securezone but ${row.latestTrnTypeCode} ended ${row.latestTrnStatusCode} (status_code ${row.statusCode}): ${verdict}, ${ROW_VERDICT_MEANINGS[verdict]}`
+          : `the canary packet ${packet.rid} passed securezone, then its row disappeared: ${ROW_VERDICT_MEANINGS[verdict]}`,
+        hint: 'a later stage is failing: look at that stage before reprocessing more packets',
+      };
+    }
+    if (verdict === 'at_securezone') {
       acceptedAt ??= Date.now();
-      const [row] = await withReconnect(() => rowsNowForSentPackets(db, schema, [{ workflowInstanceId: packet.workflowInstanceId, startedAt: since }]));
-      const verdict = rowVerdict(row ?? null);
-      if (row && MOVED_ON_VERDICTS.has(verdict)) {
-        return { ok: true, detail: `the canary packet ${packet.rid} passed securezone and moved on to ${row.latestTrnTypeCode} (${row.latestTrnStatusCode}): ${verdict}` };
-      }
-      if (!PENDING_VERDICTS.has(verdict)) {
-        return {
-          ok: false,
-          detail: row
-            ? `the canary packet ${packet.rid} left securezone but ${row.latestTrnTypeCode} ended ${row.latestTrnStatusCode} (status_code ${row.statusCode}): ${verdict}, ${ROW_VERDICT_MEANINGS[verdict]}`
-            : `the canary packet ${packet.rid} passed securezone, then its row disappeared: ${ROW_VERDICT_MEANINGS[verdict]}`,
-          hint: 'a later stage is failing: look at that stage before reprocessing more packets',
-        };
-      }
-      options.onProgress?.(`canary ${packet.rid}: securezone recorded SUCCESS; waiting for it to move on`);
+      options.onProgress?.(`canary ${packet.rid}: securezone recorded ${row?.latestTrnStatusCode}; waiting for it to move on`);
     } else {
-      options.onProgress?.(`canary ${packet.rid}: waiting for the securezone stage's record`);
+      options.onProgress?.(`canary ${packet.rid}: waiting for the securezone stage's write`);
     }
     if (Date.now() >= deadline) break;
     try {
@@ -83,7 +77,7 @@ export async function watchCanary(db: Queryable, schema: string, result: PacketR
   if (acceptedAt === null) {
     return {
       ok: false,
-      detail: `the reply said forwarded, but in ${waited} s the database showed no ${TRN_TYPE.SECUREZONE_NOTIFICATION} ${TRN_STATUS.SUCCESS} transaction for ${packet.rid}`,
+      detail: `the reply said forwarded, but in ${waited} s the database showed no ${TRN_TYPE.SECUREZONE_NOTIFICATION} ${TRN_STATUS.SUCCESS} write of ${packet.rid}'s row`,
       hint: 'the tool may be reading another database or schema than the stage writes (check DB_HOST, DB_NAME, --schema)',
     };
   }

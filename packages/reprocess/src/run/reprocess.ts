@@ -21,7 +21,7 @@ import { dbDeliveryCheck } from '../notifier/deliveryEvidence.js';
 import { ResilientNotifier, settleAfterMsFor } from '../notifier/resilientNotifier.js';
 import { Pacer } from '../pacer/pacer.js';
 import { AutoPacer, AUTO_DEFAULT_CONCURRENCY, describeAutoPace } from '../pacer/autoPacer.js';
-import { findDropped, stillDropped } from '../pacer/pipelineWatch.js';
+import { findDropped, type SentPacket } from '../pacer/pipelineWatch.js';
 import type { Packet } from '../domain/packet.js';
 import { workflowKey } from '../domain/packetKey.js';
 import type { DroppedRecord, SendRecord } from '../journal/records.js';
@@ -31,6 +31,7 @@ import { RunLog } from '../report/logFiles.js';
 import { openSource, dbSettingsOf, withDb } from '../source/openSource.js';
 import { budgetDeadlines, makeBudget, untilDeadline } from './budget.js';
 import { RunStop } from './stop.js';
+import { clockOffsetWarning, measureClockOffset } from './clockOffset.js';
 import { watchCanary } from './canary.js';
 import type { EventSink } from './events.js';
 import { settleInDoubt } from './inDoubt.js';
@@ -101,6 +102,12 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     // One run per database: taken before anything is read or sent, held to the end (src/run/lock.ts).
     lock = await takeRunLock(request, 'run', emit);
     lock?.whenLost((message) => runStop.stop({ kind: 'lock_lost', message: `the run lock was lost: ${message}` }));
+    if (pool) {
+      // Measured, never trusted silently (run/clockOffset.ts); the run's rules compare no clocks where they can help it.
+      const { offsetMs } = await withDb(settings, () => measureClockOffset(pool!));
+      const warning = clockOffsetWarning(offsetMs);
+      if (warning) emit({ type: 'warning', message: warning });
+    }
     const sourceText = mode === 'db'
       ? (settings.queryFile ? `query file ${settings.queryFile}` : `db (APPROACH ${settings.approach}${flags.all ? ', --all' : ''})`)
       : mode === 'file' ? `file ${flags.file}` : '--registration';
@@ -111,7 +118,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
       ? await withDb(settings, () => findDropped(pool!, settings.dbSchema,
         // The resume of a --pace auto run replays with `detail` (request.ts): each result's rid and start time.
         [...replayed.results].filter(([wf, r]) => r.outcome === 'forwarded' && !replayed.dropped.has(wf))
-          .map(([, r]) => ({ workflowInstanceId: r.wf!, rid: r.rid!, sentAt: new Date(r.startedAt!) })),
+          .map(([, r]) => ({ workflowInstanceId: r.wf!, rid: r.rid!, sentAt: new Date(r.startedAt!), before: r.before })),
         settings.messageMaxAge * 1000))
       : [];
     const lateDropSends = lateDrops.length > 0
@@ -129,11 +136,11 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     }
 
     // Acknowledged = the stage gave a definitive answer. A 5xx or a reply the database showed unhandled is not
-    // one: a resume sends it again. A packet left in doubt is not sent again, unless --resend-in-doubt says so.
+    // one: a resume sends it again. A packet in doubt is decided below, before anything is sent (run/inDoubt.ts).
     // Packets the pipeline dropped (--pace auto found them stalled) are not done either: they are sent again, first.
     const done = new Set<string>();
     for (const [wf, r] of replayed?.results ?? []) {
-      if (!r.transient && !(flags.resendInDoubt && r.outcome === 'in_doubt') && !replayed?.dropped.has(wf)) done.add(wf);
+      if (!r.transient && r.outcome !== 'in_doubt' && !replayed?.dropped.has(wf)) done.add(wf);
     }
     const alreadyAcknowledged = done.size;
     for (const wf of replayed?.settled ?? []) done.add(wf);
@@ -180,10 +187,12 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     emit({ type: 'started', runId, resumed, source: sourceText, journalPath: run.journalPath, runsDir: settings.runsDir });
     if (settings.insecure) emit({ type: 'warning', message: '--insecure: the server certificate is NOT verified' });
 
-    // A resumed run first settles the packets whose reply never came; those not sent again count as done.
+    // A resumed run first decides the packets whose reply never came, or was left in doubt; those not sent again
+    // count as done for this attempt (those still in doubt are asked about again by the next resume).
     let settledInDoubt = 0;
-    if (replayed && replayed.inFlight.size > 0) {
-      const decisions = await withDb(settings, () => settleInDoubt(pool, settings.dbSchema, [...replayed.inFlight.values()], Boolean(flags.resendInDoubt), {
+    const undecided = replayed ? [...replayed.inFlight.values(), ...replayed.inDoubt.values()] : [];
+    if (undecided.length > 0) {
+      const decisions = await withDb(settings, () => settleInDoubt(pool, settings.dbSchema, undecided, Boolean(flags.resendInDoubt), {
         settleAfterMs: settleAfterMsFor(settings.timeout), signal,
         onWait: (message) => emit({ type: 'note', message }),
       }));
@@ -193,7 +202,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
           done.add(d.send.wf.toLowerCase());
           settledInDoubt += 1;
         }
-        emit({ type: 'note', message: `in doubt: ${d.send.rid} ${d.send.wf} (sent ${d.send.at}, no reply journaled): ${d.decision === 'resend' ? 'will be sent again' : d.decision === 'delivered' ? 'delivered, not sent again' : 'NOT sent again'}; ${d.detail}` });
+        emit({ type: 'note', message: `in doubt: ${d.send.rid} ${d.send.wf} (sent ${d.send.at}; its reply was lost or never journaled): ${d.decision === 'resend' ? 'will be sent again' : d.decision === 'delivered' ? 'delivered, not sent again' : 'still in doubt: NOT sent again, asked about again by the next resume'}; ${d.detail}` });
       }
     }
     const alreadyDone = alreadyAcknowledged + (replayed?.settled.size ?? 0) + settledInDoubt;
@@ -204,10 +213,14 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     const redrive: Packet[] = [];
     if (replayed && replayed.dropped.size > 0) {
       const entries = [...replayed.dropped.values()];
-      const stalled = pool ? await withDb(settings, () => stillDropped(pool!, settings.dbSchema, entries.map((e) => e.record))) : null;
+      // Still as the notification left it (the same rule as during the run): a row written since was taken after all.
+      const stillDropped = pool
+        ? new Set((await withDb(settings, () => findDropped(pool!, settings.dbSchema, entries.map(({ send }) => sentPacketOf(send)), settings.messageMaxAge * 1000)))
+          .map((d) => d.workflowInstanceId.toLowerCase()))
+        : null;
       for (const { send, record } of entries) {
         const wf = send.wf.toLowerCase();
-        if (stalled && !stalled.has(wf)) {
+        if (stillDropped && !stillDropped.has(wf)) {
           done.add(wf);
           emit({ type: 'note', message: `dropped earlier: ${send.rid} ${send.wf} has moved since; not sent again` });
           continue;
@@ -248,6 +261,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
           t: 'send', at: new Date().toISOString(), wf: packet.workflowInstanceId, rid: packet.rid, process: packet.process,
           iteration: packet.iteration, source: packet.source, origin: packet.origin, attempt: 1,
           ...(packet.stage ? { stage: packet.stage } : {}),
+          ...(packet.before ? { before: packet.before } : {}),
         });
       },
       onWithdraw(packet) {
@@ -256,7 +270,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
       },
       onPacket(result: PacketResult) {
         if (autoPacer && result.outcome === 'forwarded') {
-          autoPacer.track(result.packet.workflowInstanceId, result.packet.rid, new Date(result.startedAt));
+          autoPacer.track({ workflowInstanceId: result.packet.workflowInstanceId, rid: result.packet.rid, sentAt: new Date(result.startedAt), before: result.packet.before });
         }
         j.append({
           t: 'result', at: new Date().toISOString(), wf: result.packet.workflowInstanceId, rid: result.packet.rid,
@@ -400,7 +414,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
       reason: settings.reason ?? null,
       ...(heldBack !== null ? { heldBack } : {}),
       ...(pace ? {
-        pipeline: { dropped: pace.dropped, inside: pace.inside, unseen: pace.unseen, exited: pace.exited, redriven: redrive.length, finalRate: pace.rate },
+        pipeline: { dropped: pace.dropped, held: pace.held, inside: pace.inside, unseen: pace.unseen, exited: pace.exited, redriven: redrive.length, finalRate: pace.rate },
       } : {}),
     };
     // A packet the pipeline dropped was not reprocessed: the run did not do all it was asked.
@@ -468,6 +482,11 @@ function redriveFirst(redrive: readonly Packet[], rest: AsyncIterable<Packet>): 
     yield* redrive;
     for await (const p of rest) if (!taken.has(workflowKey(p.workflowInstanceId))) yield p;
   })();
+}
+
+/** A journaled send as the pipeline watcher knows a sent packet. */
+function sentPacketOf(send: SendRecord): SentPacket {
+  return { workflowInstanceId: send.wf, rid: send.rid, sentAt: new Date(send.at), before: send.before };
 }
 
 /** Ends the source's iteration (idempotent; a source that fails to close has nothing more to give). */

@@ -49,11 +49,12 @@ export interface RunSummary {
   /** Packets MOSIP would not move now (paused, retry budget spent) that this run left out, as far as it looked. */
   heldBack?: number;
   /**
-   * --pace auto: the notified packets in the pipeline at the end of this attempt. dropped: stalled past
-   * --message-max-age (named in the journal and by verify; --resume sends them again); redriven: dropped packets of
-   * an earlier attempt sent again by this one.
+   * --pace auto: the notified packets in the pipeline at the end of this attempt. dropped: still as the notification
+   * left them for longer than --message-max-age (named in the journal and by verify; --resume sends them again);
+   * held: a later stage holds them (or left them past that age): neither drained nor dropped, never re-driven;
+   * redriven: dropped packets of an earlier attempt sent again by this one.
    */
-  pipeline?: { dropped: number; inside: number; unseen: number; exited: number; redriven: number; finalRate: number };
+  pipeline?: { dropped: number; held: number; inside: number; unseen: number; exited: number; redriven: number; finalRate: number };
 }
 
 export interface RunObserver {

@@ -2,6 +2,7 @@
 import { loadSettings } from '../config/load.js';
 import { createPool } from '../db/connect.js';
 import { openRun } from '../journal/runStore.js';
+import { withRunDatabase } from './identity.js';
 import { notifiedPackets } from '../journal/wholeRun.js';
 import { verifyPackets, type VerifyReport } from '../report/verify.js';
 import { dbSettingsOf, withDb } from '../source/openSource.js';
@@ -15,13 +16,15 @@ export interface VerifyRequest {
 }
 
 export async function verifyRun(request: VerifyRequest): Promise<VerifyReport> {
-  const { settings, origins } = loadSettings({ flags: request.flags, env: request.env, configFile: request.configFile });
-  const run = openRun(settings.runsDir, request.runId);
+  const given = loadSettings({ flags: request.flags, env: request.env, configFile: request.configFile });
+  const run = openRun(given.settings.runsDir, request.runId);
+  // The rows of the run's own database (run/identity.ts), never a default one.
+  const { settings, origins } = withRunDatabase(run, given, true).loaded;
   // The age limit the run itself used, unless given now.
   const stored = (run.meta.settings as { messageMaxAge?: unknown } | undefined)?.messageMaxAge;
   const messageMaxAgeSeconds = 'messageMaxAge' in origins || typeof stored !== 'number' ? settings.messageMaxAge : stored;
   const entries = notifiedPackets(run).map((p) => ({
-    workflowInstanceId: p.workflowInstanceId, rid: p.rid, outcome: p.outcome, startedAt: p.startedAt,
+    workflowInstanceId: p.workflowInstanceId, rid: p.rid, outcome: p.outcome, startedAt: p.startedAt, before: p.before ?? null,
   }));
   const pool = createPool(dbSettingsOf(settings));
   try {

@@ -20,6 +20,7 @@ export function rowToPacket(row: EligibleRow, origin: string): Packet {
     source: row.source ?? null,
     origin,
     ...(row.latest_trn_type_code ? { stage: row.latest_trn_type_code } : {}),
+    ...(row.latest_trn_dtimes_exact !== undefined ? { before: { trnId: row.latest_trn_id ?? null, dtimes: row.latest_trn_dtimes_exact } } : {}),
   };
 }
 

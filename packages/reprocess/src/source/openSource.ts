@@ -15,7 +15,7 @@ import { holdBackListed } from '../filter/holdBackListed.js';
 import { inShard, parseShard } from '../filter/shard.js';
 import { selectionCounts, type SelectionCounts } from '../sql/selectionCounts.js';
 import { inBackgroundRead } from '../sql/backgroundRead.js';
-import { includedReasons, type HoldBackRules } from '../filter/holdBack.js';
+import { includedReasons, type HoldBackReason, type HoldBackRules } from '../filter/holdBack.js';
 import type { EventSink } from '../run/events.js';
 import type { RunFlags } from '../run/request.js';
 
@@ -59,9 +59,14 @@ function announceHoldBack(rules: HoldBackRules, checked: boolean, emit: EventSin
     return;
   }
   const included = includedReasons(rules);
-  if (included.length > 0) {
-    emit({ type: 'warning', message: `${rules.includePaused ? '--include-paused: packets MOSIP paused are sent too, bypassing their pause rules (hotlisted operators included)' : ''}${rules.includePaused && rules.includeExhausted ? '; ' : ''}${rules.includeExhausted ? '--include-exhausted: packets whose retry budget is spent are sent too; MOSIP fails them on their next pass' : ''}` });
-  }
+  const said: Record<HoldBackReason, string> = {
+    paused: '--include-paused: packets MOSIP paused are sent too, bypassing their pause rules (hotlisted operators included)',
+    uploader_budget: '--include-exhausted: packets whose retry budget is spent are sent too; MOSIP fails them on their next pass',
+    reprocess_budget: '',
+    recent: '--allow-short-window: packets whose row was written in the last 6300 s are sent too, though they may still be inside ABIS or manual verification',
+  };
+  const text = included.map((r) => said[r]).filter(Boolean).join('; ');
+  if (text) emit({ type: 'warning', message: text });
 }
 
 /**
@@ -123,7 +128,7 @@ export async function openSource(
     const leftOut = heldCounts.filter((c) => !included.has(c.reason));
     const total = leftOut.reduce((n, c) => n + c.count, 0);
     if (total > 0) {
-      const parts = leftOut.map((c) => `${c.count} ${c.reason === 'paused' ? `${c.statusCode}${c.pauseRuleIds ? ` (pause rule ${c.pauseRuleIds})` : ''}` : c.reason === 'uploader_budget' ? 'uploader retry budget spent' : 'reprocess attempts spent'}`);
+      const parts = leftOut.map((c) => `${c.count} ${c.reason === 'paused' ? `${c.statusCode}${c.pauseRuleIds ? ` (pause rule ${c.pauseRuleIds})` : ''}` : c.reason === 'uploader_budget' ? 'uploader retry budget spent' : c.reason === 'recent' ? 'written within the last 6300 s' : 'reprocess attempts spent'}`);
       emit({ type: 'warning', message: `${total} packet(s) the guide's query selects are left out because MOSIP would not move them now: ${parts.join(', ')}; --dry-run lists them, --include-paused / --include-exhausted send them` });
     }
     return total;

@@ -29,6 +29,9 @@ export interface EligibleRow {
   source: string | null;
   /** The stage the row is stuck in, kept in the journal for the report's breakdown (absent from custom queries). */
   latest_trn_type_code?: string | null;
+  /** The row as selected: what a write after the send changes (domain/rowVerdict.ts, RowBefore). */
+  latest_trn_id?: string | null;
+  latest_trn_dtimes_exact?: string | null;
 }
 
 export function holdBackOf(c: EligibilityCriteria): HoldBackRules {

@@ -1,5 +1,9 @@
+// The active rows (the ones the securezone stage finds) of listed or queried packets, a batch of workflow ids per
+// statement: why MOSIP would not move each now (the hold-back rule, or null), and its latest_trn_id and exact
+// latest_trn_dtimes as read before the send (domain/rowVerdict.ts, RowBefore). Ids with no active row are absent.
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
+import { exactUtcText, isoUtcText } from '@mosip-reprocess/contract/sql/utcText.js';
 import type { HoldBackReason, HoldBackRules } from '../filter/holdBack.js';
 import { holdBackReasonSql } from './holdBackReason.js';
 import { Params } from './params.js';
@@ -7,17 +11,20 @@ import { ACTIVE_SQL } from './rowFacts.js';
 
 export interface HoldBackRow {
   workflow_instance_id: string;
-  reason: HoldBackReason;
+  /** null: MOSIP would move it; the packet is sent. */
+  reason: HoldBackReason | null;
   status_code: string | null;
   pause_rule_ids: string | null;
   trn_retry_count: number | null;
   reg_process_retry_count: number | null;
+  /** ISO UTC text (milliseconds), for messages. */
+  latest_trn_dtimes: string | null;
+  latest_trn_id: string | null;
+  /** Exact UTC text (microseconds): what a write changes. */
+  latest_trn_dtimes_exact: string | null;
 }
 
-/**
- * The active rows (the ones the securezone stage finds) of these workflow ids that MOSIP would not move now,
- * with the reason. Ids with no active row, or not held, are absent. Matched exactly (primary key), as the stage looks them up.
- */
+/** Matched exactly (primary key), as the stage looks them up. */
 export async function lookupHoldBack(
   db: Queryable, schema: string, workflowIds: readonly string[], rules: HoldBackRules,
 ): Promise<HoldBackRow[]> {
@@ -25,13 +32,13 @@ export async function lookupHoldBack(
   const p = new Params();
   const ids = p.add([...workflowIds]);
   const { rows } = await db.query<HoldBackRow>(
-    `SELECT * FROM (
-       SELECT r.workflow_instance_id, ${holdBackReasonSql(p, rules)} AS reason,
-              r.status_code, r.pause_rule_ids, r.trn_retry_count, r.reg_process_retry_count
-         FROM ${quoteSchema(schema)}.registration r
-        WHERE r.workflow_instance_id = ANY(${ids}::varchar[])
-          AND ${ACTIVE_SQL}) found
-      WHERE reason IS NOT NULL`,
+    `SELECT r.workflow_instance_id, ${holdBackReasonSql(p, rules)} AS reason,
+            r.status_code, r.pause_rule_ids, r.trn_retry_count, r.reg_process_retry_count,
+            ${isoUtcText('r.latest_trn_dtimes')} AS latest_trn_dtimes, r.latest_trn_id,
+            ${exactUtcText('r.latest_trn_dtimes')} AS latest_trn_dtimes_exact
+       FROM ${quoteSchema(schema)}.registration r
+      WHERE r.workflow_instance_id = ANY(${ids}::varchar[])
+        AND ${ACTIVE_SQL}`,
     p.values,
   );
   return rows;

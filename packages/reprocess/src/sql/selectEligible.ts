@@ -3,6 +3,7 @@
 // stays open during the run. The conditions live in eligibility.ts.
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
+import { exactUtcText } from '@mosip-reprocess/contract/sql/utcText.js';
 import { selectionWhereSql, type EligibilityCriteria, type EligibleRow } from './eligibility.js';
 import { Params } from './params.js';
 
@@ -17,7 +18,8 @@ export async function selectEligiblePage(
   const p = new Params();
   const where = selectionWhereSql(p, criteria);
   const { rows } = await db.query<EligibleRow>(
-    `SELECT r.reg_id, r.process, r.workflow_instance_id, r.iteration, r.source, r.latest_trn_type_code
+    `SELECT r.reg_id, r.process, r.workflow_instance_id, r.iteration, r.source, r.latest_trn_type_code,
+            r.latest_trn_id, ${exactUtcText('r.latest_trn_dtimes')} AS latest_trn_dtimes_exact
        FROM ${quoteSchema(schema)}.registration r
       WHERE ${where}
         AND r.workflow_instance_id > ${p.add(after)}

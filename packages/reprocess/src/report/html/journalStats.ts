@@ -16,6 +16,7 @@
 //   dropped  { t:'dropped', at, wf, rid, sentAt, lastMoved, stalledSeconds }  --pace auto: a forwarded packet the
 //            pipeline dropped (its row stalled past --message-max-age); counted, and marked on the timeline
 // Unknown record types are counted and otherwise ignored, so a newer journal still gives a report.
+import type { RowBefore } from '../../domain/rowVerdict.js';
 import { journalLines } from '../../journal/lines.js';
 import { OUTCOMES, type NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
 import { isTransient } from '../../notifier/resilientNotifier.js';
@@ -73,6 +74,8 @@ export interface PacketFinal {
   attempts: number;
   /** When the (last) send started, ISO. */
   startedAt: string;
+  /** Its row as read before that send, when the journal kept it (domain/rowVerdict.ts). */
+  before?: RowBefore | null;
 }
 
 export interface JournalStats {
@@ -230,7 +233,8 @@ export async function readJournalStats(path: string, options: ReadStatsOptions =
           replaceable.delete(wf);
         } else s.packets += 1;
         tally(wf, outcome, process, stage, 1);
-        if (isTransient({ outcome, reply: str(r.reply) })) replaceable.set(wf, { outcome, process, stage, line });
+        // A transient reply is replaced by the resend's; one in doubt by the next resume's decision (replay.ts).
+        if (isTransient({ outcome, reply: str(r.reply) }) || outcome === 'in_doubt') replaceable.set(wf, { outcome, process, stage, line });
         s.replies += 1;
         attempt.replies += 1;
         const latency = num(r.latencyMs) ?? 0;
@@ -270,6 +274,7 @@ export async function readJournalStats(path: string, options: ReadStatsOptions =
         const process = send?.process ?? previous?.process ?? '';
         const stage = send?.stage ?? previous?.stage ?? null;
         tally(wf, outcome, process, stage, 1);
+        if (outcome === 'in_doubt') replaceable.set(wf, { outcome, process, stage, line });
         if (outcome !== 'delivered_on_resume' && listed.size < listedLimit) {
           listed.set(wf, { rid: str(r.rid), wf: str(r.wf), process, stage, outcome, http: null, reply: str(r.detail), attempts: 0, startedAt: send?.at ?? at });
         }

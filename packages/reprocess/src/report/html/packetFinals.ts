@@ -5,10 +5,11 @@ import { OUTCOMES, type NotifyOutcome } from '@mosip-reprocess/contract/wire.js'
 import { isTransient } from '../../notifier/resilientNotifier.js';
 import { journalLines } from '../../journal/lines.js';
 import type { PacketFinal } from './journalStats.js';
+import type { RowBefore } from '../../domain/rowVerdict.js';
 
 export type { PacketFinal } from './journalStats.js';
 
-interface Send { rid: string; wf: string; process: string; stage: string | null; at: string }
+interface Send { rid: string; wf: string; process: string; stage: string | null; at: string; before: RowBefore | null }
 
 export async function* packetFinals(journalPath: string, superseded: ReadonlySet<number>): AsyncGenerator<PacketFinal> {
   const pending = new Map<string, Send>();
@@ -22,6 +23,7 @@ export async function* packetFinals(journalPath: string, superseded: ReadonlySet
     if (r.t === 'send') {
       pending.set(str(r.wf).toLowerCase(), {
         rid: str(r.rid), wf: str(r.wf), process: str(r.process), stage: typeof r.stage === 'string' && r.stage ? r.stage : null, at: str(r.at),
+        before: beforeOf(r.before),
       });
     } else if (r.t === 'withdrawn') {
       pending.delete(str(r.wf).toLowerCase()); // written ahead, never sent
@@ -42,14 +44,15 @@ export async function* packetFinals(journalPath: string, superseded: ReadonlySet
       yield {
         rid: str(r.rid), wf: str(r.wf), process: from?.process ?? '', stage: from?.stage ?? null, outcome,
         http: typeof r.http === 'number' ? r.http : null, reply: str(r.reply),
-        attempts: typeof r.attempt === 'number' ? r.attempt : 1, startedAt: str(r.startedAt) || str(r.at),
+        attempts: typeof r.attempt === 'number' ? r.attempt : 1, startedAt: str(r.startedAt) || str(r.at), before: from?.before ?? null,
       };
     } else if (r.t === 'in_doubt') {
       const wf = str(r.wf).toLowerCase();
       const send = pending.get(wf);
       pending.delete(wf);
       const decision = str(r.decision);
-      if (decision === 'resend') {
+      // Sent again, or decided again by a later resume (a packet still in doubt): a later line stands for it.
+      if (decision === 'resend' || superseded.has(line)) {
         if (send) stash.set(wf, send);
         continue;
       }
@@ -58,12 +61,20 @@ export async function* packetFinals(journalPath: string, superseded: ReadonlySet
       yield {
         rid: str(r.rid), wf: str(r.wf), process: from?.process ?? '', stage: from?.stage ?? null,
         outcome: decision === 'delivered' ? 'delivered_on_resume' : 'in_doubt', http: null, reply: str(r.detail),
-        attempts: 1, startedAt: from?.at ?? str(r.at),
+        attempts: 1, startedAt: from?.at ?? str(r.at), before: from?.before ?? null,
       };
     }
   }
   for (const [wf, send] of pending) {
     if (transientYielded.has(wf)) continue;
-    yield { rid: send.rid, wf: send.wf, process: send.process, stage: send.stage, outcome: 'sent_no_reply', http: null, reply: '', attempts: 1, startedAt: send.at };
+    yield { rid: send.rid, wf: send.wf, process: send.process, stage: send.stage, outcome: 'sent_no_reply', http: null, reply: '', attempts: 1, startedAt: send.at, before: send.before };
   }
+}
+
+/** A send record's `before`, read defensively (journals are read as plain JSON). */
+function beforeOf(v: unknown): RowBefore | null {
+  if (!v || typeof v !== 'object') return null;
+  const b = v as Record<string, unknown>;
+  const text = (x: unknown) => (typeof x === 'string' ? x : null);
+  return { trnId: text(b.trnId), dtimes: text(b.dtimes) };
 }

@@ -5,6 +5,7 @@ import { loadSettings } from '../../config/load.js';
 import { createPool } from '../../db/connect.js';
 import { openRun } from '../../journal/runStore.js';
 import { dbSettingsOf } from '../../source/openSource.js';
+import { withRunDatabase } from '../../run/identity.js';
 import { writeRunCsv } from '../csv.js';
 import { writeRunHtml } from './buildRunReport.js';
 
@@ -28,9 +29,12 @@ export interface ReportFiles {
 }
 
 export async function writeReportFiles(request: ReportFilesRequest): Promise<ReportFiles> {
-  const { settings, origins } = loadSettings({ flags: request.flags, env: request.env, configFile: request.configFile });
-  const run = openRun(settings.runsDir, request.runId);
-  const pool = 'dbUrl' in origins || 'dbHost' in origins ? createPool(dbSettingsOf(settings)) : null;
+  const given = loadSettings({ flags: request.flags, env: request.env, configFile: request.configFile });
+  const run = openRun(given.settings.runsDir, request.runId);
+  // "Where now" reads a database only when one is given, and then only the run's own (run/identity.ts).
+  const wantsDb = 'dbUrl' in given.origins || 'dbHost' in given.origins;
+  const { settings } = wantsDb ? withRunDatabase(run, given, true).loaded : given;
+  const pool = wantsDb ? createPool(dbSettingsOf(settings)) : null;
   const target = (given: string | true, name: string) => resolve(given === true ? join(run.dir, name) : given);
   const out: ReportFiles = { html: null, csv: null, notes: [] };
   try {

@@ -4,7 +4,6 @@
 // by the stage its row is at now. Per-packet results go to an optional callback (the CSV) and are not kept.
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { rowsNowForSentPackets, type PacketRowNow } from '../../sql/selectRowsSinceSend.js';
-import { CLOCK_SKEW_MS } from '../../domain/rowVerdict.js';
 import { classifyPacket, VERIFY_CLASSES, type VerifyClass } from '../verify.js';
 import type { PacketFinal } from './packetFinals.js';
 
@@ -29,7 +28,7 @@ export async function whereNow(
     byStageNow: {},
   };
   const settle = async (chunk: PacketFinal[]) => {
-    const rows = await rowsNowForSentPackets(db, schema, chunk.map((p) => ({ workflowInstanceId: p.wf, startedAt: new Date(Date.parse(p.startedAt) - CLOCK_SKEW_MS) })));
+    const rows = await rowsNowForSentPackets(db, schema, chunk.map((p) => ({ workflowInstanceId: p.wf, startedAt: new Date(p.startedAt), before: p.before })));
     for (let i = 0; i < chunk.length; i++) {
       const row = rows[i] ?? null;
       const cls = classifyPacket(row);
