@@ -235,6 +235,13 @@ test('k8s: bad input is refused with exit 2 and nothing printed on stdout', asyn
   const fromFile = await k8s(['--db', '--config', join(configUrl, 'c.yaml')]);
   assert.equal(fromFile.code, 2);
   assert.ok(!fromFile.stderr.includes('pw-in-file'));
+  // A config file that is not valid YAML: where, never the text (here a secret whose quote is left open).
+  writeFileSync(join(configUrl, 'broken.yaml'), `delay: 1\nclientSecret: "${CLIENT_SECRET}\ndbPassword: ${DB_SECRET}\n`);
+  const broken = await k8s(['--db', '--config', join(configUrl, 'broken.yaml')]);
+  assert.equal(broken.code, 2);
+  assert.equal(broken.stdout, '');
+  assert.match(broken.stderr, /broken\.yaml:\d+:\d+: not valid YAML/);
+  assert.ok(!broken.stderr.includes(CLIENT_SECRET) && !broken.stderr.includes(DB_SECRET), broken.stderr);
 });
 
 test('k8s, the binary: secrets set in the environment never reach the output; bad input exits 2 with nothing on stdout', async () => {
