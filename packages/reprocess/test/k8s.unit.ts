@@ -444,4 +444,9 @@ test('k8s: this shell\'s DB_* and REPROCESS_* values are not copied into the Con
   assert.match(given.stderr, /from flags: --db-port/);
   assert.match(given.stderr, new RegExp(`from ${join(dir, 'night.yaml').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: dbHost, limit`));
   assert.ok(!/in-cluster defaults: .*--db-host/.test(given.stderr));
+
+  // A password inside a URL is never rendered (the tool never sends it).
+  const withPassword = await k8s(['--db', '--server', 'https://op:url-pass-77@mosip.example']);
+  assert.ok(!withPassword.stdout.includes('url-pass-77'));
+  assert.match(objects(withPassword).ConfigMap!.data['config.yaml'], /^server: https:\/\/op:\(hidden\)@mosip\.example$/m);
 });

@@ -2,6 +2,7 @@
 // prints; the work is in src/action/runAction.ts.
 import { Command, Option } from 'commander';
 import { flagAttribute, loadSettings } from '../config/load.js';
+import { hideUrlPassword, hideUrlPasswords } from '../config/redact.js';
 import { SECRET_KEYS, SETTINGS } from '../config/settings.js';
 import { InputError } from '../errors.js';
 import { openRun } from '../journal/runStore.js';
@@ -70,7 +71,7 @@ export async function actionCommand(actionName: string, given: Record<string, un
       if (v === undefined || ['resume', 'dryRun', 'yes', 'debug', 'config'].includes(k)) continue;
       const setting = SETTINGS.find((s) => 'flag' in s && flagAttribute(s.flag) === k);
       if (setting && SECRET_KEYS.has(setting.key)) continue;
-      keep[k] = v;
+      keep[k] = hideUrlPasswords(v); // run.json: a URL's password is not kept
     }
     const request: ActionRequest = {
       action: actionName, source, settings, dbConfigured: source.kind === 'db' || 'dbUrl' in origins || 'dbHost' in origins,
@@ -79,7 +80,7 @@ export async function actionCommand(actionName: string, given: Record<string, un
     checkActionRequest(request);
     if (opts.dryRun) {
       const plan = await planAction(request, resume ? settledRids(resume) : new Set());
-      const target = (actionServer ?? settings.server ?? '<--server>') + '/registrationprocessor/v1/workflowmanager/workflowaction';
+      const target = hideUrlPassword((actionServer ?? settings.server ?? '<--server>') + '/registrationprocessor/v1/workflowmanager/workflowaction');
       if (settings.json) io.out(JSON.stringify({ kind: 'action-dry-run', target, ...plan }));
       else {
         io.out(`DRY RUN: nothing is sent, no token is fetched.`);

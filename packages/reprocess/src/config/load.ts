@@ -7,6 +7,7 @@ import { lazy } from '../lazy.js';
 /** Only a run with a config file needs the YAML parser. */
 const yaml = lazy<typeof import('yaml')>('yaml');
 import { InputError } from '../errors.js';
+import { hideUrlPassword, hideUrlPasswords } from './redact.js';
 import { shownValue } from './values.js';
 import { SETTINGS, SETTINGS_SCHEMA, SECRET_KEYS, flagName, settingByKey, type Settings } from './settings.js';
 
@@ -151,7 +152,7 @@ export function loadSettings(input: { flags: Record<string, unknown>; env: NodeJ
     const problems = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '');
       const origin = merged.get(key)?.origin ?? key;
-      const shown = SECRET_KEYS.has(key) ? '' : ` (got ${shownValue(merged.get(key)?.value)})`;
+      const shown = SECRET_KEYS.has(key) ? '' : ` (got ${hideUrlPassword(shownValue(merged.get(key)?.value))})`;
       return `${origin}: ${issue.message}${shown}`;
     });
     throw new InputError(`invalid setting${problems.length > 1 ? 's' : ''}:\n  ${problems.join('\n  ')}`);
@@ -159,11 +160,11 @@ export function loadSettings(input: { flags: Record<string, unknown>; env: NodeJ
   return { settings: parsed.data, origins: Object.fromEntries([...merged].map(([k, v]) => [k, v.origin])) };
 }
 
-/** The settings with every secret replaced, safe for logs, journals and reports. */
+/** The settings with every secret replaced (a password inside a URL too), safe for logs, journals and reports. */
 export function redactSettings(settings: Settings): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(settings)) {
-    out[key] = SECRET_KEYS.has(key) ? (value === undefined ? undefined : '(set, hidden)') : value;
+    out[key] = SECRET_KEYS.has(key) ? (value === undefined ? undefined : '(set, hidden)') : hideUrlPasswords(value);
   }
   return out;
 }

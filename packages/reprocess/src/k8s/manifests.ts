@@ -9,6 +9,7 @@ import { lazy } from '../lazy.js';
 
 const yaml = lazy<typeof import('yaml')>('yaml');
 import { loadSettings } from '../config/load.js';
+import { hideUrlPasswords } from '../config/redact.js';
 import { SECRET_KEYS, SETTINGS, type Settings } from '../config/settings.js';
 import { InputError } from '../errors.js';
 import { resolveRunRequest, type RunFlags } from '../run/request.js';
@@ -125,7 +126,7 @@ export function renderManifests(flags: RunFlags, env: NodeJS.ProcessEnv, options
       const fileName = FILE_SETTINGS[key as keyof typeof FILE_SETTINGS];
       files[fileName] = readText(String(value), origins[key]!);
       config[key] = `${CONFIG_DIR}/${fileName}`;
-    } else config[key] = value;
+    } else config[key] = hideUrlPasswords(value); // a URL's password is never sent, so never rendered
   }
   const sourceArgs: string[] = [];
   if (flags.db) sourceArgs.push('--db');
