@@ -40,7 +40,7 @@ export const AGE_LABELS: Record<DryRunAgeBucket, string> = {
 
 export type DryRunWarningCode =
   | 'not_found' | 'inactive' | 'not_eligible' | 'no_sync_row' | 'rid_mismatch' | 'process_mismatch' | 'duplicate'
-  | 'not_checked' | 'held_back' | 'sent_anyway';
+  | 'not_checked' | 'held_back' | 'sent_anyway' | 'taken_from_row';
 
 export interface DryRunWarning {
   code: DryRunWarningCode;
@@ -352,7 +352,7 @@ class WarningList {
   }
 }
 
-function listWarningMessage(code: DryRunWarningCode, n: number, notSelectedReasons: Map<string, number>): string {
+export function listWarningMessage(code: DryRunWarningCode, n: number, notSelectedReasons = new Map<string, number>()): string {
   const packets = plural(n, 'packet');
   switch (code) {
     case 'not_found': return `${packets} without a registration row for the workflow id: the stage replies null and changes nothing`;
@@ -369,6 +369,7 @@ function listWarningMessage(code: DryRunWarningCode, n: number, notSelectedReaso
     case 'not_checked': return `${packets} not checked: no database configured (stage, status, age and eligibility unknown; pauses and retry budgets could not be checked)`;
     case 'held_back': return `${packets} that MOSIP would not move now (paused, or retry budget spent) will be SKIPPED`;
     case 'sent_anyway': return `${packets} that MOSIP would not move now (paused, or retry budget spent) will be sent anyway (--include-paused / --include-exhausted)`;
+    case 'taken_from_row': return `${packets} listed with an iteration or source other than their row's: the row's are sent (the stage routes by them)`;
   }
 }
 
