@@ -462,23 +462,37 @@ const REASON_LABELS: Record<HoldBackReason, string> = {
   reprocess_budget: 'reprocess attempts spent',
 };
 
-function heldBackLines(h: NonNullable<DryRunReport['heldBack']>, source: DryRunReport['source']): string[] {
+/**
+ * The held-back part of a dry run in words and rows, for the text and the HTML alike: a headline, what the
+ * reasons mean, and one row per reason, status_code and pause rules (null: nothing held back).
+ */
+export function heldBackView(h: NonNullable<DryRunReport['heldBack']>, source: DryRunReport['source']): { headline: string; explain: string[]; header: string[]; rows: string[][] } {
   const whose = source === 'db' ? "rows the guide's query would take" : 'packets listed';
-  if (h.counts.length === 0) return [`Held back: none of the ${whose} is paused or past a retry budget`];
-  const out = [
-    `Held back: ${plural(h.skipped, 'packet')} of the ${whose} left out, ${h.sentAnyway} sent anyway`,
-    `  (paused: status_code PAUSED, PAUSED_FOR_ADDITIONAL_INFO or RESUMABLE; include with --include-paused;`,
-    `   retry budgets: trn_retry_count + 1 >= ${h.rules.uploaderMaxRetry} (--uploader-max-retry), reg_process_retry_count = ${h.rules.reprocessAttemptCount} (--reprocess-attempt-count), include with --include-exhausted)`,
-  ];
+  if (h.counts.length === 0) return { headline: `Held back: none of the ${whose} is paused or past a retry budget`, explain: [], header: [], rows: [] };
   const included = new Set<HoldBackReason>(includedReasons(h.rules));
-  out.push(...renderTable(
-    [{ header: 'REASON' }, { header: 'STATUS_CODE' }, { header: 'PAUSE_RULE_IDS' }, { header: 'COUNT', align: 'right' }, { header: 'THIS RUN' }],
-    h.counts.map((c) => [REASON_LABELS[c.reason], cell(c.statusCode), cell(c.pauseRuleIds), String(c.count), included.has(c.reason) ? 'SENT ANYWAY' : 'left out']),
-  ));
-  return out;
+  return {
+    headline: `Held back: ${plural(h.skipped, 'packet')} of the ${whose} left out, ${h.sentAnyway} sent anyway`,
+    explain: [
+      '(paused: status_code PAUSED, PAUSED_FOR_ADDITIONAL_INFO or RESUMABLE; include with --include-paused;',
+      ` retry budgets: trn_retry_count + 1 >= ${h.rules.uploaderMaxRetry} (--uploader-max-retry), reg_process_retry_count = ${h.rules.reprocessAttemptCount} (--reprocess-attempt-count), include with --include-exhausted)`,
+    ],
+    header: ['REASON', 'STATUS_CODE', 'PAUSE_RULE_IDS', 'COUNT', 'THIS RUN'],
+    rows: h.counts.map((c) => [REASON_LABELS[c.reason], cell(c.statusCode), cell(c.pauseRuleIds), String(c.count), included.has(c.reason) ? 'SENT ANYWAY' : 'left out']),
+  };
 }
 
-function reprocessorLines(a: ReprocessorActivity): string[] {
+function heldBackLines(h: NonNullable<DryRunReport['heldBack']>, source: DryRunReport['source']): string[] {
+  const v = heldBackView(h, source);
+  if (v.rows.length === 0) return [v.headline];
+  return [
+    v.headline,
+    ...v.explain.map((line) => `  ${line}`),
+    ...renderTable(v.header.map((header) => (header === 'COUNT' ? { header, align: 'right' as const } : { header })), v.rows),
+  ];
+}
+
+/** MOSIP's reprocessor in the last hour, in words (the first line says whether it is active), for text and HTML. */
+export function reprocessorLines(a: ReprocessorActivity): string[] {
   if (a.transactions === 0) {
     return [`MOSIP's reprocessor: no PACKET_REPROCESS transaction in the last ${Math.round(a.windowSeconds / 60)} min (it looks idle or disabled)`];
   }
