@@ -121,7 +121,8 @@ export async function planAction(r: ActionRequest, done: ReadonlySet<string> = n
       const db = pool!;
       let after = '';
       while (kept.length < s.limit) {
-        const page = await withDb(s, () => selectPausedRids(db, s.dbSchema, policy.pauseRule, after, 500));
+        // reg_id has no index in 1.2.0.1: each page reads the table once to find the RIDs' other rows, so pages are large.
+        const page = await withDb(s, () => selectPausedRids(db, s.dbSchema, policy.pauseRule, after, 5000));
         if (page.length === 0) break;
         after = page[page.length - 1]!.reg_id;
         for (const state of page) {
