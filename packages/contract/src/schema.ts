@@ -1,13 +1,13 @@
-// DDL of the three regprc tables the tool and the simulator use, with the real 1.2.0.1 column set and indexes
-// (mosip/registration v1.2.0.1 db_scripts/mosip_regprc/ddl; see ../shared/mosip-contract.md section 3).
+// DDL of the three regprc tables the tool and the simulator use, with the real 1.2.0.1 column set and indexes,
+// under MOSIP's own index names (mosip/registration v1.2.0.1 db_scripts/mosip_regprc/ddl/regprc-*.sql; see
+// ../shared/mosip-contract.md section 3). A table that exists already (a MOSIP database, a test database) is
+// left exactly as it is, its indexes included: only missing tables are created, each with its indexes.
 import type { Queryable } from './sql/queryable.js';
 import { quoteSchema } from './sql/ident.js';
 
-export function schemaDdl(schema: string): string {
-  const s = quoteSchema(schema);
-  return `
-CREATE SCHEMA IF NOT EXISTS ${s};
-
+/** Each table's DDL: the table and its indexes, created together or not at all. */
+const TABLES: readonly { name: string; ddl: (s: string) => string }[] = [
+  { name: 'registration', ddl: (s) => `
 CREATE TABLE IF NOT EXISTS ${s}.registration (
   reg_id character varying(39) NOT NULL,
   process character varying(36) NOT NULL,
@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS ${s}.registration (
 );
 CREATE INDEX IF NOT EXISTS idx_rgstrn_ltstrbcode_ltststscode ON ${s}.registration (latest_trn_dtimes, latest_trn_status_code);
 CREATE INDEX IF NOT EXISTS idx_reg_latest_trn_dtimes ON ${s}.registration (latest_trn_dtimes);
-
+` },
+  { name: 'registration_transaction', ddl: (s) => `
 CREATE TABLE IF NOT EXISTS ${s}.registration_transaction (
   id character varying(36) NOT NULL,
   reg_id character varying(39) NOT NULL,
@@ -63,11 +64,12 @@ CREATE TABLE IF NOT EXISTS ${s}.registration_transaction (
   del_dtimes timestamp,
   CONSTRAINT pk_regtrn_id PRIMARY KEY (id)
 );
-CREATE INDEX IF NOT EXISTS idx_regtrn_reg_id ON ${s}.registration_transaction (reg_id);
-CREATE INDEX IF NOT EXISTS idx_regtrn_status_code ON ${s}.registration_transaction (status_code);
-CREATE INDEX IF NOT EXISTS idx_regtrn_trn_type_code ON ${s}.registration_transaction (trn_type_code);
-CREATE INDEX IF NOT EXISTS idx_regtrn_upd_dtimes ON ${s}.registration_transaction (upd_dtimes);
-
+CREATE INDEX IF NOT EXISTS idx_reg_trn_reg_id ON ${s}.registration_transaction (reg_id);
+CREATE INDEX IF NOT EXISTS idx_reg_trn_status_code ON ${s}.registration_transaction (status_code);
+CREATE INDEX IF NOT EXISTS idx_reg_trn_trntypecode ON ${s}.registration_transaction (trn_type_code);
+CREATE INDEX IF NOT EXISTS idx_reg_trn_upd_dtimes ON ${s}.registration_transaction (upd_dtimes);
+` },
+  { name: 'registration_list', ddl: (s) => `
 CREATE TABLE IF NOT EXISTS ${s}.registration_list (
   workflow_instance_id character varying(36) NOT NULL,
   reg_id character varying(39) NOT NULL,
@@ -98,13 +100,27 @@ CREATE TABLE IF NOT EXISTS ${s}.registration_list (
   source character varying,
   CONSTRAINT pk_reglist_id PRIMARY KEY (workflow_instance_id)
 );
-CREATE INDEX IF NOT EXISTS idx_reglist_packet_id ON ${s}.registration_list (packet_id);
-CREATE INDEX IF NOT EXISTS idx_reglist_additional_info_req_id ON ${s}.registration_list (additional_info_req_id);
+CREATE INDEX IF NOT EXISTS idx_rgstrnlst_pcktid ON ${s}.registration_list (packet_id);
+CREATE INDEX IF NOT EXISTS idx_rgstrnlst_aireqid ON ${s}.registration_list (additional_info_req_id);
 CREATE INDEX IF NOT EXISTS idx_reglist_reg_id ON ${s}.registration_list (reg_id);
-`;
+` },
+];
+
+/** The DDL of the schema and all three tables, as a fresh database would get it. */
+export function schemaDdl(schema: string): string {
+  const s = quoteSchema(schema);
+  return `CREATE SCHEMA IF NOT EXISTS ${s};\n` + TABLES.map((t) => t.ddl(s)).join('');
 }
 
-/** Creates the schema and the three tables (idempotent). */
+/**
+ * Creates the schema and whichever of the three tables is missing, each with its indexes (idempotent). A table
+ * that exists is left alone: a MOSIP database has its own indexes, and no second copy under another name.
+ */
 export async function createSchema(db: Queryable, schema: string): Promise<void> {
-  await db.query(schemaDdl(schema));
+  const s = quoteSchema(schema);
+  await db.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+  for (const table of TABLES) {
+    const { rows } = await db.query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [`${s}.${table.name}`]);
+    if (!rows[0]!.present) await db.query(table.ddl(s));
+  }
 }

@@ -14,7 +14,9 @@ import { TEST_DB_URL } from '@mosip-reprocess/testkit/db.js';
 import { simulatorForFile } from '@mosip-reprocess/testkit/fileSimulator.js';
 import { classifyWorkflowActionReply, WORKFLOW_ACTION_PATH } from '../src/action/contract.js';
 import { RunLock } from '../src/run/lock.js';
-import { createRun } from '../src/journal/runStore.js';
+import { createRun, openRun } from '../src/journal/runStore.js';
+import { readJournal } from '../src/journal/replay.js';
+import { actionCommand } from '../src/cli/actionCommand.js';
 
 const CLIENT_SECRET = 'action-secret';
 const file = simulatorForFile('action', CLIENT_SECRET);
@@ -31,7 +33,7 @@ async function scenario(rows: (RegistrationRowInput & { rule?: string })[]): Pro
 }
 
 async function statusOf(regId: string): Promise<string> {
-  const { rows } = await file.db.pool.query<{ s: string }>(`SELECT string_agg(status_code, ',') AS s FROM "${file.db.schema}".registration WHERE reg_id = $1`, [regId]);
+  const { rows } = await file.db.pool.query<{ s: string }>(`SELECT string_agg(status_code, ',' ORDER BY cr_dtimes) AS s FROM "${file.db.schema}".registration WHERE reg_id = $1`, [regId]);
   return rows[0]!.s;
 }
 
@@ -89,9 +91,11 @@ test('--dry-run --db: the RIDs with one active PAUSED row, narrowed by --pause-r
   await scenario([pause1, pause2, hot, resumable, twoRows, twin]);
   const all = await runCli(['action', 'RESUME_PROCESSING', '--db', '--dry-run']);
   assert.equal(all.code, 0, all.stderr);
-  assert.match(all.stdout, /RESUME_PROCESSING to <--server>\/registrationprocessor\/v1\/workflowmanager\/workflowaction: 3 RID\(s\) in 1 request\(s\) of up to 10/);
-  for (const r of [pause1, pause2, hot]) assert.match(all.stdout, new RegExp(r.regId));
-  for (const r of [resumable, twoRows]) assert.doesNotMatch(all.stdout, new RegExp(r.regId));
+  assert.match(all.stdout, /RESUME_PROCESSING to <--server>\/registrationprocessor\/v1\/workflowmanager\/workflowaction: 2 RID\(s\) in 1 request\(s\) of up to 10/);
+  for (const r of [pause1, pause2]) assert.match(all.stdout, new RegExp(`^  ${r.regId}`, 'm'));
+  assert.match(all.stdout, new RegExp(`skipped: .*${hot.regId}: paused under HOTLISTED_OPERATOR`));
+  assert.match(all.stdout, new RegExp(`skipped: .*${twoRows.regId}: 2 active rows`));
+  assert.doesNotMatch(all.stdout, new RegExp(resumable.regId));
   const rule = await runCli(['action', 'RESUME_PROCESSING', '--db', '--pause-rule', 'PAUSE', '--dry-run', '--batch-size', '1']);
   assert.match(rule.stdout, /2 RID\(s\) in 2 request\(s\) of up to 1/);
   assert.doesNotMatch(rule.stdout, new RegExp(hot.regId));
@@ -179,4 +183,88 @@ test('--resume: RIDs an earlier attempt settled are not sent again; the action a
   assert.doesNotMatch(resumed.stdout, new RegExp(a.regId));
   assert.match(resumed.stdout, new RegExp(b.regId));
   assert.match(resumed.stdout, new RegExp(c.regId));
+});
+
+/** `reprocess action <name> <opts>` in this process (opts as commander names them): output, exit code, dirs. */
+async function actionInProcess(name: string, opts: Record<string, unknown>): Promise<{ code: number; stdout: string; stderr: string; runsDir: string }> {
+  let stdout = '';
+  let stderr = '';
+  const logDir = mkdtempSync(join(tmpdir(), 'action-in-process-'));
+  const runsDir = join(logDir, 'runs');
+  const code = await actionCommand(name, { logDir, runsDir, ...opts }, {
+    out: (line) => { stdout += line + '\n'; }, err: (line) => { stderr += line + '\n'; },
+    env: { REGPROC_CLIENT_PWD: CLIENT_SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: file.db.schema },
+  });
+  return { code, stdout, stderr, runsDir };
+}
+
+/** A RID with several active rows, each paused under the given rules (null: not PAUSED, PROCESSING). */
+function ridWithRows(rules: (string | null)[]): (RegistrationRowInput & { rule?: string })[] {
+  const first = stuckRow();
+  return rules.map((rule, i) => ({
+    ...stuckRow({ regId: first.regId, statusCode: rule === null ? 'PROCESSING' : 'PAUSED', crDtimes: new Date(Date.now() - (5 - i) * 86_400_000) }),
+    ...(rule ? { rule } : {}),
+  }));
+}
+
+test('action --db: a RID whose active rows are all PAUSED is taken (alone in its request); one with a row not PAUSED, or under another rule, is named as skipped', async () => {
+  const both = ridWithRows(['PAUSE', 'PAUSE']);
+  const half = ridWithRows(['PAUSE', null]);
+  const otherRule = ridWithRows(['PAUSE', 'SOME_OTHER_RULE']);
+  const single = [paused('PAUSE'), paused('PAUSE')];
+  await scenario([...both, ...half, ...otherRule, ...single]);
+  const rid = (rows: { regId: string }[]) => rows[0]!.regId;
+
+  const dry = await actionInProcess('RESUME_PROCESSING', { db: true, dryRun: true, pauseRule: 'PAUSE', batchSize: '10' });
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, /: 3 RID\(s\) in 2 request\(s\) of up to 10/);
+  assert.match(dry.stdout, new RegExp(`^  ${rid(both)}  .*\\(2 active rows, all PAUSED: sent alone\\)`, 'm'));
+  assert.match(dry.stdout, new RegExp(`skipped: db .*: ${rid(half)}: 2 active rows \\(PAUSED, PROCESSING\\), not all PAUSED`));
+  assert.match(dry.stdout, new RegExp(`skipped: db .*: ${rid(otherRule)}: 1 of its 2 active rows are paused under SOME_OTHER_RULE, not --pause-rule PAUSE`));
+
+  await withSim(async (url) => {
+    const run = await actionInProcess('RESUME_PROCESSING', { db: true, pauseRule: 'PAUSE', batchSize: '10', delay: '0', server: url });
+    assert.equal(run.code, 1, 'skipped RIDs make the exit code 1');
+    assert.equal(await statusOf(rid(both)), 'RESUMABLE,RESUMABLE');
+    for (const r of single) assert.equal(await statusOf(r.regId), 'RESUMABLE');
+    assert.equal(await statusOf(rid(half)), 'PAUSED,PROCESSING', 'MOSIP would have resumed the PROCESSING row too');
+    assert.equal(await statusOf(rid(otherRule)), 'PAUSED,PAUSED');
+    assert.match(run.stderr, new RegExp(`${rid(half)}: skipped: 2 active rows`));
+    assert.match(run.stdout, /skipped 2; run /);
+    // The journal names them; the RID with two rows went alone in its request.
+    const runId = /run (\S+)$/m.exec(run.stdout)![1]!;
+    const records = readJournal(openRun(run.runsDir, runId).journalPath);
+    assert.deepEqual(records.filter((x) => x.t === 'action_skipped').map((x) => (x as { rid: string }).rid).sort(), [rid(half), rid(otherRule)].sort());
+    const sends = records.filter((x) => x.t === 'action_send') as { rids: string[] }[];
+    assert.deepEqual(sends.find((x) => x.rids.includes(rid(both)))!.rids, [rid(both)]);
+  });
+});
+
+test('action: resuming packets paused under HOTLISTED_OPERATOR needs --include-hotlisted (shown in the dry run); --pause-rule PAUSE does not take PAUSE,HOTLISTED_OPERATOR', async () => {
+  const hot = paused('HOTLISTED_OPERATOR');
+  const both = paused('PAUSE,HOTLISTED_OPERATOR');
+  const plain = paused('PAUSE');
+  await scenario([hot, both, plain]);
+  const dry = await actionInProcess('RESUME_PROCESSING', { db: true, dryRun: true, pauseRule: 'PAUSE' });
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.match(dry.stdout, /: 1 RID\(s\)/);
+  assert.match(dry.stdout, /HOTLISTED_OPERATOR: left out and named below \(add --include-hotlisted/);
+  assert.match(dry.stdout, new RegExp(`skipped: .*${both.regId}: paused under PAUSE,HOTLISTED_OPERATOR: .*add --include-hotlisted`));
+  const noRule = await actionInProcess('RESUME_FROM_BEGINNING', { db: true, dryRun: true });
+  assert.match(noRule.stdout, /: 1 RID\(s\)/);
+  assert.match(noRule.stdout, new RegExp(`skipped: .*${hot.regId}: paused under HOTLISTED_OPERATOR`));
+  const consent = await actionInProcess('RESUME_PROCESSING', { db: true, dryRun: true, includeHotlisted: true });
+  assert.match(consent.stdout, /: 3 RID\(s\)/);
+  assert.match(consent.stdout, /HOTLISTED_OPERATOR: INCLUDED \(--include-hotlisted\)/);
+  // Listed RIDs are checked the same way.
+  const listed = await actionInProcess('RESUME_PROCESSING', { registration: [hot.regId, plain.regId], dryRun: true });
+  assert.match(listed.stdout, /: 1 RID\(s\)/);
+  assert.match(listed.stdout, new RegExp(`skipped: --registration #1: ${hot.regId}: paused under HOTLISTED_OPERATOR`));
+  // Naming the rule is not consent; stopping them needs none.
+  const named = await actionInProcess('RESUME_PROCESSING', { db: true, dryRun: true, pauseRule: 'HOTLISTED_OPERATOR' });
+  assert.equal(named.code, 2);
+  assert.match(named.stderr, /--pause-rule HOTLISTED_OPERATOR with RESUME_PROCESSING .* add --include-hotlisted/);
+  const stop = await actionInProcess('STOP_PROCESSING', { db: true, dryRun: true, yes: true, pauseRule: 'HOTLISTED_OPERATOR' });
+  assert.equal(stop.code, 0, stop.stderr);
+  assert.match(stop.stdout, /: 2 RID\(s\)/);
 });

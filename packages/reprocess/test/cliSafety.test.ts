@@ -4,7 +4,7 @@
 // them (testkit's runInProcess); the binary covers the lock, exit codes, the dry run's text and --include-paused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { insertRegistrations, type RegistrationRowInput } from '@mosip-reprocess/simulator/sql/registrationRows.js';
@@ -130,4 +130,27 @@ test('paused packets are left out of --db and --file runs, reported, and sent on
     assert.match(anyway.stderr, /--registration: .*sent anyway: status_code PAUSED/);
     assert.equal(sim.stats().notificationsByWorkflowId[hotlisted.workflowInstanceId], 1);
   });
+});
+
+test('a password inside a URL setting (--server user:pass@) is kept nowhere: run.json, the logs, errors; the run still reaches the server', async () => {
+  await scenario([stuckRow(), stuckRow()]);
+  const password = 'url-pass-9f3e';
+  await withSim(async (url) => {
+    const withUser = url.replace('http://', `http://operator:${password}@`);
+    const { result, logDir, runsDir } = await runInProcess({ db: true, delay: '0', server: withUser, authServer: withUser }, baseEnv());
+    assert.equal(result.exitCode, 0, 'the tool never sends the URL\'s user and password, so the run is the same');
+    const runJson = readFileSync(join(runsDir, result.runId, 'run.json'), 'utf8');
+    const logs = readdirSync(logDir).filter((f) => f.endsWith('.log')).map((f) => readFileSync(join(logDir, f), 'utf8')).join('\n');
+    assert.ok(logs.includes('operator:(hidden)@'), 'the log names the server, without its password');
+    for (const [where, text] of [['run.json', runJson], ['logs', logs]] as const) assert.ok(!text.includes(password), `${where} holds the URL's password`);
+    assert.equal(JSON.parse(runJson).flags.server, url.replace('http://', 'http://operator:(hidden)@'));
+  });
+  // An error that names the server: the password is hidden there too.
+  const refused = await runInProcess({ db: true, delay: '0', server: `http://operator:${password}@127.0.0.1:9` }, baseEnv()).catch((err: Error) => err);
+  assert.ok(refused instanceof Error);
+  assert.match(refused.message, /operator:\(hidden\)@127\.0\.0\.1:9/);
+  assert.ok(!refused.message.includes(password));
+  // A bad URL value is shown in the error without its password.
+  const bad = await runInProcess({ db: true, server: `ftp://operator:${password}@host` }, baseEnv()).catch((err: Error) => err);
+  assert.ok(bad instanceof Error && !bad.message.includes(password) && /ftp:\/\/operator:\(hidden\)@host/.test(bad.message), String(bad));
 });

@@ -12,6 +12,8 @@ import { insertRegistrations, type RegistrationRowInput } from '@mosip-reprocess
 import { utcCutoff, type EligibilityCriteria } from '../src/sql/selectEligible.js';
 import { stuckRow } from '@mosip-reprocess/testkit/rows.js';
 import { freshSchema, type TestSchema } from '@mosip-reprocess/testkit/db.js';
+import { renderDryRunHtml } from '../src/report/html/dryRunReport.js';
+import { tableRows } from './htmlReport/tables.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -334,4 +336,27 @@ test('--file without a database: the count, the processes and a sample of the pa
   const text = renderDryRun(r);
   assert.match(text, /no database configured/);
   assert.ok(!text.includes('By stage'));
+});
+
+test('the dry run\'s HTML has the held-back table and the reprocessor line of the text dry run, in the same words', async () => {
+  const rows = [row({ label: 'a' }), row({ label: 'b' }), row({ label: 'paused', statusCode: 'PAUSED' }), row({ label: 'paused2', statusCode: 'PAUSED' })];
+  await withRows(rows, async () => {
+    await db.pool.query(
+      `INSERT INTO "${db.schema}".registration_transaction (id, reg_id, trn_type_code, status_code, sub_status_code, lang_code, cr_by, cr_dtimes, upd_dtimes)
+       VALUES ($1, $2, 'PACKET_REPROCESS', 'REPROCESS', 'RPR-RPR-001', 'eng', 'MOSIP_SYSTEM', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')`,
+      [randomUUID(), rows[0]!.regId],
+    );
+    const r = await buildDbDryRun(db.pool, db.schema, await criteria(3600), 5);
+    const text = renderDryRun(r);
+    const html = renderDryRunHtml(r).replace(/&#39;/g, "'");
+    assert.match(text, /Held back: 2 packets of the rows the guide's query would take left out, 0 sent anyway/);
+    assert.ok(html.includes("Held back: 2 packets of the rows the guide's query would take left out, 0 sent anyway"), 'the same headline');
+    // The table's rows are the text table's rows.
+    const textRow = text.split('\n').find((l) => /^\s*paused\s+PAUSED\s/.test(l))!.trim().split(/\s{2,}/);
+    assert.deepEqual(tableRows(html, 'held-back'), [textRow]);
+    const reprocessor = text.split('\n').find((l) => l.startsWith("MOSIP's reprocessor"))!;
+    assert.match(reprocessor, /ACTIVE, 1 PACKET_REPROCESS transactions in the last 60 min/);
+    assert.ok(html.includes(reprocessor), 'the same reprocessor line');
+    assert.match(html, /pause the reprocessor for the night/);
+  });
 });

@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import { makeRid } from '@mosip-reprocess/contract/rid.js';
 import { startSimulator } from '@mosip-reprocess/simulator/sim/server.js';
 import { runCli } from '@mosip-reprocess/testkit/cli.js';
-import { freshSchema } from '@mosip-reprocess/testkit/db.js';
+import { freshSchema, TEST_DB_URL } from '@mosip-reprocess/testkit/db.js';
+import { dryRunInProcess } from '@mosip-reprocess/testkit/inProcess.js';
+import { stuckRow } from '@mosip-reprocess/testkit/rows.js';
+import { insertRegistrations } from '@mosip-reprocess/simulator/sql/registrationRows.js';
 import { InputError, UnreachableError } from '../src/errors.js';
 import { reportFailure, type Io } from '../src/cli/runCommand.js';
 import { RunInterrupted } from '../src/run/reprocess.js';
@@ -66,5 +69,53 @@ test('--canary without a database is refused before a token is fetched and befor
   } finally {
     await sim.close();
     await db.drop();
+  }
+});
+
+/** The exit code and the lines reportFailure gives an error, as the CLI prints them. */
+function reported(err: unknown): { code: number; text: string } {
+  const io = captured();
+  const code = reportFailure(err, io);
+  return { code, text: io.lines.join('\n') };
+}
+
+test('operator errors are not bugs: a database user without the privileges to read exits 3 saying what to grant', async () => {
+  const db = await freshSchema('perm');
+  const role = `reprocess_noperm_${process.pid}`;
+  await insertRegistrations(db.pool, db.schema, [stuckRow()]);
+  await db.pool.query(`CREATE ROLE ${role} LOGIN PASSWORD 'np'`);
+  try {
+    const url = new URL(TEST_DB_URL);
+    url.username = role;
+    url.password = 'np';
+    const env = { REGPROC_CLIENT_PWD: 'x', REPROCESS_DB_URL: url.href, DB_SCHEMA: db.schema };
+    for (const flags of [{ db: true }, { registration: [stuckRow().regId] }]) {
+      const err = await dryRunInProcess(flags, env).then(() => null, (e: unknown) => e);
+      const { code, text } = reported(err);
+      assert.equal(code, 3, text);
+      assert.match(text, /refused a read: permission denied for schema .* \(SQLSTATE 42501\)\. The tool only reads: its database user needs USAGE .* and SELECT on/);
+      assert.doesNotMatch(text, /internal error|a bug/);
+    }
+  } finally {
+    await db.pool.query(`DROP ROLE IF EXISTS ${role}`);
+    await db.drop();
+  }
+});
+
+test('operator errors are not bugs: a --db-url whose password is not percent-encoded exits 2 saying how to encode it, never showing it', async () => {
+  const cases = [
+    'postgres://regprcuser:pa#ss-word-1@db.example:5432/mosip_regprc', // everything after # is dropped: the wrong host
+    'postgres://regprcuser:pa/ss-word-1@db.example:5432/mosip_regprc', // the driver cannot parse it
+    'postgres://regprcuser:12?ss-word-1@db.example:5432/mosip_regprc', // the rest becomes a query string
+    'postgres://regprcuser:pa%ss-word-1@db.example:5432/mosip_regprc', // a % that starts no escape
+  ];
+  for (const dbUrl of cases) {
+    for (const [flags, env] of [[{ db: true, dbUrl }, {}], [{ db: true }, { REPROCESS_DB_URL: dbUrl }]] as const) {
+      const err = await dryRunInProcess(flags, { REGPROC_CLIENT_PWD: 'x', ...env }).then(() => null, (e: unknown) => e);
+      const { code, text } = reported(err);
+      assert.equal(code, 2, `${dbUrl}: ${text}`);
+      assert.match(text, /(--db-url|REPROCESS_DB_URL).*must be percent-encoded \(@ as %40/);
+      assert.doesNotMatch(text, /ss-word-1/);
+    }
   }
 });

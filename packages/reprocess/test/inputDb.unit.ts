@@ -9,8 +9,9 @@ import { freshSchema, type TestSchema } from '@mosip-reprocess/testkit/db.js';
 import { makeRid } from '@mosip-reprocess/contract/rid.js';
 import { InputError } from '../src/errors.js';
 import { completeFromDb } from '../src/source/completeFromDb.js';
-import { loadPacketsFromArg, loadPacketsFromFile } from '../src/source/loadPackets.js';
+import { loadPacketsFromArg, loadPacketsFromFile, takenFromRowMessage } from '../src/source/loadPackets.js';
 import { findRegistrationsByRid } from '../src/sql/findRegistrationsByRid.js';
+import { dryRunInProcess } from '@mosip-reprocess/testkit/inProcess.js';
 
 let db: TestSchema;
 let dir: string;
@@ -161,12 +162,41 @@ test('findRegistrationsByRid batches the lookup and returns every live row of ea
   assert.ok(rows.every((r) => r.iteration === 1 && r.source === null));
 });
 
-test('completeFromDb does not touch the database when every entry is full', async () => {
-  const noDb = { query: () => Promise.reject(new Error('must not query')) };
+test('completeFromDb needs no database when every entry is full: the line\'s values, iteration 1 by default', async () => {
   const rid = newRid();
   const wf = randomUUID();
-  const packets = await completeFromDb(noDb, db.schema, [
+  const { packets } = await completeFromDb(null, db.schema, [
     { kind: 'full', rid, process: 'NEW', workflowInstanceId: wf, iteration: null, source: null, origin: 'x:1' },
   ]);
   assert.deepEqual(packets, [{ rid, process: 'NEW', workflowInstanceId: wf, iteration: 1, source: null, origin: 'x:1' }]);
+});
+
+test('with a database, full lines send their row\'s iteration and source (MOSIP routes by source); a line that disagrees is named', async () => {
+  const crvs = newRid();
+  const client = newRid();
+  const wfCrvs = await insertRegistration({ rid: crvs, process: 'NEW', iteration: 2, source: 'OPENCRVS' });
+  const wfClient = await insertRegistration({ rid: client, process: 'NEW', iteration: 1, source: 'REGISTRATION_CLIENT' });
+  const unknownWf = randomUUID();
+  const path = await fileWith(`${crvs}, NEW, ${wfCrvs}\n${client}, NEW, ${wfClient}, 3, RESIDENT\n${newRid()}, NEW, ${unknownWf}, 4\n`);
+  const { packets, takenFromRow } = await loadPacketsFromFile(path, db.pool, db.schema);
+  assert.deepEqual(packets.map((p) => [p.workflowInstanceId, p.iteration, p.source]), [
+    [wfCrvs, 2, 'OPENCRVS'], // the line left them out: the row's, not source null
+    [wfClient, 1, 'REGISTRATION_CLIENT'], // the line disagreed: the row's, and it is said
+    [unknownWf, 4, null], // no row: the line's (the stage will not find it; the dry run and hold-back checks say so)
+  ]);
+  assert.equal(takenFromRow.count, 1);
+  assert.deepEqual(takenFromRow.examples, [`${path}:2: ${wfClient}: the line gives iteration 3, the row 1; source RESIDENT, the row REGISTRATION_CLIENT`]);
+  assert.match(takenFromRowMessage(takenFromRow)!, /1 listed packet\(s\) give an iteration or source other than their registration row's: the row's are sent/);
+
+  // The dry run says so too.
+  const report = await dryRunInProcess({ file: path }, { REPROCESS_DB_URL: db.url, DB_SCHEMA: db.schema, REPROCESS_SERVER: 'http://127.0.0.1:9', REGPROC_CLIENT_PWD: 'x' });
+  const warning = report.warnings.find((w) => w.code === 'taken_from_row');
+  assert.equal(warning?.count, 1);
+  assert.match(warning!.examples[0]!, new RegExp(`:2: ${wfClient}: the line gives iteration 3`));
+
+  // --registration alike; without a database the line's values stand (nothing to compare with).
+  const arg = await loadPacketsFromArg(`${crvs}, NEW, ${wfCrvs}`, db.pool, db.schema);
+  assert.equal(arg.packets[0]!.source, 'OPENCRVS');
+  const noDb = await loadPacketsFromArg(`${crvs}, NEW, ${wfCrvs}`, null, db.schema);
+  assert.deepEqual([noDb.packets[0]!.iteration, noDb.packets[0]!.source, noDb.takenFromRow.count], [1, null, 0]);
 });

@@ -170,12 +170,12 @@ test('a compressed file given to --file is named as compressed, not as UTF-16', 
   assertNothingCreated(run);
 });
 
-test('a YAML error shows the line and column, that line, and where the unclosed bracket opened', async () => {
+test('a YAML error names the file, line and column and where the unclosed bracket opened, not the text of a line', async () => {
   const yaml = file('broken.yaml', `server: ${sim.url}\nstages: [A, B\nlimit: 5\n`);
   const run = await runCli(['--db', '--config', yaml]);
   assert.equal(run.code, 2, run.stderr);
   assert.match(run.stderr, new RegExp(`${yaml}:3:1: not valid YAML`));
-  assert.match(run.stderr, /3 \| limit: 5/);
-  assert.match(run.stderr, /the \[ opened at line 2, column 9 is not closed:\n\s+2 \| stages: \[A, B\n\s+\|\s{9}\^/);
+  assert.match(run.stderr, /the \[ opened at line 2, column 9 is not closed/);
+  assert.doesNotMatch(run.stderr, /limit: 5|stages: \[A/);
   assertNothingCreated(run);
 });

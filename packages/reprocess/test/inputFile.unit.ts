@@ -218,6 +218,14 @@ test('compressed and binary files are named as such by their first bytes', async
   assert.equal(whyNotText(Buffer.from(`${RID_A}, NEW, ${WF_A}\n`)), null);
 });
 
+test('a binary file is named with where its first NUL byte is: the line and the byte offset', async () => {
+  // A file of NUL bytes only (a truncated or zeroed file), and text with NUL bytes on its third line.
+  await rejectsWith(await fileWith(Buffer.alloc(64)), [/: is a binary file, not text: its first NUL byte is on line 1 \(byte offset 0 of the file\)/]);
+  const text = `${RID_A}\n${RID_B}\nab`;
+  await rejectsWith(await fileWith(Buffer.concat([Buffer.from(text), Buffer.alloc(40), Buffer.from('\n')])),
+    [new RegExp(`: is a binary file, not text: its first NUL byte is on line 3 \\(byte offset ${Buffer.byteLength(text)} of the file\\)`)]);
+});
+
 test('one de-duplication rule: a workflow id in upper case is the same packet as in lower case', async () => {
   const path = await fileWith(`${RID_A}, NEW, ${WF_A}\n${RID_A}, NEW, ${WF_A.toUpperCase()}\n`);
   const { entries, duplicates } = await readPacketFile(path);

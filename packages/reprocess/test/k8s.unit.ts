@@ -33,6 +33,7 @@ async function k8s(args: string[], env: Record<string, string> = {}): Promise<Ou
   const program = new Command('reprocess').exitOverride().configureOutput({ writeErr: (t) => { stderr += t; }, writeOut: (t) => { stdout += t; } });
   registerK8sCommand(program, () => io);
   const before = process.exitCode;
+  process.exitCode = undefined; // a failed test before this one sets it
   let code = 0;
   try {
     await program.parseAsync(['k8s', ...args], { from: 'user' });
@@ -97,7 +98,7 @@ test('k8s: ConfigMap, PVC and an Indexed Job that validate against the API schem
   assert.equal(job.spec.completionMode, 'Indexed');
   assert.equal(job.spec.completions, 3);
   assert.equal(job.spec.parallelism, 3);
-  assert.ok(job.spec.backoffLimit >= 3, 'a killed pod must be replaceable');
+  assert.ok(job.spec.backoffLimitPerIndex >= 3, 'a killed pod must be replaceable');
   assert.equal(job.spec.template.metadata.labels['sidecar.istio.io/inject'], 'false');
   const spec = podSpec(o);
   assert.equal(spec.restartPolicy, 'Never');
@@ -224,9 +225,23 @@ test('k8s: bad input is refused with exit 2 and nothing printed on stdout', asyn
     assert.equal(out.stdout, '', args.join(' '));
     assert.match(out.stderr, message);
   }
+  // A URL in this shell's environment is not taken (nor printed): the pods use MOSIP's in-cluster database.
   const url = await k8s(['--db'], { REPROCESS_DB_URL: 'postgres://u:pw-in-url@h/db' });
-  assert.equal(url.code, 2);
-  assert.ok(!url.stderr.includes('pw-in-url'));
+  assert.equal(url.code, 0, url.stderr);
+  assert.ok(!(url.stdout + url.stderr).includes('pw-in-url'));
+  assert.match(url.stderr, /not taken from this shell: REPROCESS_DB_URL/);
+  const configUrl = mkdtempSync(join(tmpdir(), 'k8s-url-'));
+  writeFileSync(join(configUrl, 'c.yaml'), 'dbUrl: postgres://u:pw-in-file@h/db\n');
+  const fromFile = await k8s(['--db', '--config', join(configUrl, 'c.yaml')]);
+  assert.equal(fromFile.code, 2);
+  assert.ok(!fromFile.stderr.includes('pw-in-file'));
+  // A config file that is not valid YAML: where, never the text (here a secret whose quote is left open).
+  writeFileSync(join(configUrl, 'broken.yaml'), `delay: 1\nclientSecret: "${CLIENT_SECRET}\ndbPassword: ${DB_SECRET}\n`);
+  const broken = await k8s(['--db', '--config', join(configUrl, 'broken.yaml')]);
+  assert.equal(broken.code, 2);
+  assert.equal(broken.stdout, '');
+  assert.match(broken.stderr, /broken\.yaml:\d+:\d+: not valid YAML/);
+  assert.ok(!broken.stderr.includes(CLIENT_SECRET) && !broken.stderr.includes(DB_SECRET), broken.stderr);
 });
 
 test('k8s, the binary: secrets set in the environment never reach the output; bad input exits 2 with nothing on stdout', async () => {
@@ -238,4 +253,200 @@ test('k8s, the binary: secrets set in the environment never reach the output; ba
   assert.equal(bad.code, 2);
   assert.equal(bad.stdout, '');
   assert.match(bad.stderr, /--shards "0"/);
+});
+
+// ---- The Job's podFailurePolicy, walked as Kubernetes walks it ----
+
+/** A failed pod as the Job controller sees it: the reprocess container's exit code and the pod's conditions. */
+interface FailedPod { exitCode: number; disrupted?: boolean }
+type Action = 'Ignore' | 'FailJob' | 'FailIndex' | 'Count';
+
+/**
+ * The checks the API server makes on a Job's failure handling (pkg/apis/batch/validation, Kubernetes 1.29 to
+ * 1.34), which the JSON schema that kubernetes-models validates against cannot express.
+ */
+function apiServerProblems(spec: Obj): string[] {
+  const problems: string[] = [];
+  const containers = new Set((spec.template.spec.containers as Obj[]).map((c) => c.name));
+  if (spec.backoffLimitPerIndex !== undefined) {
+    if (spec.completionMode !== 'Indexed') problems.push('backoffLimitPerIndex requires completionMode Indexed');
+    if (spec.template.spec.restartPolicy !== 'Never') problems.push('backoffLimitPerIndex requires restartPolicy Never');
+  }
+  if (spec.maxFailedIndexes !== undefined && spec.backoffLimitPerIndex === undefined) problems.push('maxFailedIndexes requires backoffLimitPerIndex');
+  const policy = spec.podFailurePolicy as Obj | undefined;
+  if (policy) {
+    if (spec.template.spec.restartPolicy !== 'Never') problems.push('podFailurePolicy requires restartPolicy Never');
+    if (spec.podReplacementPolicy !== undefined && spec.podReplacementPolicy !== 'Failed') problems.push('podFailurePolicy allows only podReplacementPolicy Failed');
+    if (policy.rules.length > 20) problems.push('at most 20 rules');
+    for (const [i, rule] of (policy.rules as Obj[]).entries()) {
+      if (rule.action === 'FailIndex' && spec.backoffLimitPerIndex === undefined) problems.push(`rule ${i}: FailIndex requires backoffLimitPerIndex`);
+      if ((rule.onExitCodes === undefined) === (rule.onPodConditions === undefined)) problems.push(`rule ${i}: exactly one of onExitCodes and onPodConditions`);
+      const codes = rule.onExitCodes as Obj | undefined;
+      if (codes) {
+        if (codes.containerName !== undefined && !containers.has(codes.containerName)) problems.push(`rule ${i}: no container ${codes.containerName}`);
+        const values = codes.values as number[];
+        if (values.length === 0 || values.length > 255) problems.push(`rule ${i}: 1 to 255 values`);
+        if (codes.operator === 'In' && values.includes(0)) problems.push(`rule ${i}: 0 with In`);
+        if (new Set(values).size !== values.length || values.some((v, j) => j > 0 && values[j - 1]! > v)) problems.push(`rule ${i}: values must be ordered and unique`);
+      }
+      for (const pattern of (rule.onPodConditions ?? []) as Obj[]) {
+        if (!['True', 'False', 'Unknown'].includes(pattern.status)) problems.push(`rule ${i}: a condition pattern needs a status`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** The action for a failed pod: the first rule that matches it (pkg/controller/job/pod_failure_policy.go); none: Count. */
+function policyAction(spec: Obj, pod: FailedPod): Action {
+  for (const rule of (spec.podFailurePolicy?.rules ?? []) as Obj[]) {
+    if (rule.onPodConditions) {
+      const matches = (rule.onPodConditions as Obj[]).some((p) => p.type === 'DisruptionTarget' && p.status === 'True' && pod.disrupted === true);
+      if (matches) return rule.action;
+    } else if (rule.onExitCodes && pod.exitCode !== 0) {
+      const { operator, values } = rule.onExitCodes as { operator: string; values: number[] };
+      if ((operator === 'In') === values.includes(pod.exitCode)) return rule.action;
+    }
+  }
+  return 'Count';
+}
+
+/**
+ * The Job controller's bookkeeping for an Indexed Job with backoffLimitPerIndex: each shard runs its pods in
+ * turn (each failed pod replaced until the index fails); FailJob stops every shard. Returns each shard's end.
+ */
+function runJob(spec: Obj, podsByShard: FailedPod[][]): { job: 'Complete' | 'Failed'; shards: ('succeeded' | 'failed' | 'terminated' | 'not finished')[] } {
+  const limit = spec.backoffLimitPerIndex as number;
+  const globalLimit = (spec.backoffLimit as number | undefined) ?? (spec.backoffLimitPerIndex !== undefined ? 2 ** 31 - 1 : 6);
+  const shards = podsByShard.map(() => 'not finished' as 'succeeded' | 'failed' | 'terminated' | 'not finished');
+  const failures = podsByShard.map(() => 0);
+  let failedTotal = 0;
+  let jobFailed = false;
+  for (const [i, pods] of podsByShard.entries()) {
+    for (const pod of pods) {
+      if (jobFailed || shards[i] !== 'not finished') break;
+      if (pod.exitCode === 0 && !pod.disrupted) { shards[i] = 'succeeded'; break; }
+      const action = policyAction(spec, pod);
+      if (action === 'FailJob') { jobFailed = true; break; }
+      if (action === 'FailIndex') { shards[i] = 'failed'; break; }
+      if (action === 'Count') {
+        failures[i]! += 1;
+        failedTotal += 1;
+        if (failures[i]! > limit) shards[i] = 'failed';
+        if (failedTotal > globalLimit) jobFailed = true;
+      }
+    }
+  }
+  if (jobFailed) return { job: 'Failed', shards: shards.map((s) => (s === 'not finished' ? 'terminated' : s)) };
+  return { job: shards.every((s) => s === 'succeeded') ? 'Complete' : 'Failed', shards };
+}
+
+test('k8s: the podFailurePolicy as Kubernetes walks it: disruptions first, exit 2 fails the Job, exit 1 only its shard, every exit a resume can finish is retried', async () => {
+  for (const args of [['--db', '--shards', '3'], ['--db', '--schedule', '0 1 * * *', '--shards', '2']]) {
+    const o = objects(await k8s(args));
+    const spec = (o.Job ?? o.CronJob!.spec.jobTemplate).spec;
+    assert.deepEqual(apiServerProblems(spec), [], args.join(' '));
+    assert.equal(spec.backoffLimitPerIndex, 3, 'the README promises 3 retries per shard');
+    assert.equal(spec.backoffLimit, undefined, 'a global backoffLimit would let one shard\'s failures fail the others');
+    assert.equal(spec.maxFailedIndexes, undefined, 'a failed shard must not stop the others');
+    assert.equal(spec.podFailurePolicy.rules[0].onPodConditions?.[0]?.type, 'DisruptionTarget', 'the DisruptionTarget rule comes first');
+
+    // One failed pod of each kind: what Kubernetes does with it.
+    const cases: [FailedPod, Action][] = [
+      [{ exitCode: 2 }, 'FailJob'],
+      [{ exitCode: 1 }, 'FailIndex'],
+      [{ exitCode: 3 }, 'Count'],
+      [{ exitCode: 4 }, 'Count'],
+      [{ exitCode: 129 }, 'Count'],
+      [{ exitCode: 130 }, 'Count'],
+      [{ exitCode: 143 }, 'Count'],
+      [{ exitCode: 137 }, 'Count'],
+      // A drained, evicted or preempted pod: whatever its exit code, it does not count.
+      [{ exitCode: 143, disrupted: true }, 'Ignore'],
+      [{ exitCode: 137, disrupted: true }, 'Ignore'],
+      [{ exitCode: 2, disrupted: true }, 'Ignore'],
+      [{ exitCode: 1, disrupted: true }, 'Ignore'],
+    ];
+    for (const [pod, action] of cases) assert.equal(policyAction(spec, pod), action, `${args.join(' ')}: exit ${pod.exitCode}${pod.disrupted ? ' (disrupted)' : ''}`);
+  }
+
+  const spec = objects(await k8s(['--db', '--shards', '3'])).Job!.spec;
+  const ok: FailedPod = { exitCode: 0 };
+  // A normal night: shard 0 leaves a few packets not forwarded (exit 1); shard 1 is drained twice and deleted
+  // once (SIGTERM: 143), then finishes; shard 2 loses the database for a while (3, 3) then finishes. Only
+  // shard 0 fails; nothing stops the other two.
+  assert.deepEqual(runJob(spec, [
+    [{ exitCode: 1 }],
+    [{ exitCode: 143, disrupted: true }, { exitCode: 143, disrupted: true }, { exitCode: 143 }, ok],
+    [{ exitCode: 3 }, { exitCode: 3 }, ok],
+  ]), { job: 'Failed', shards: ['failed', 'succeeded', 'succeeded'] });
+  // Every shard forwarded everything, after a kill -9 and a Ctrl-C: the Job completes.
+  assert.deepEqual(runJob(spec, [[{ exitCode: 137 }, ok], [{ exitCode: 130 }, ok], [ok]]), { job: 'Complete', shards: ['succeeded', 'succeeded', 'succeeded'] });
+  // Bad settings: the Job fails at once and the running shards are stopped.
+  assert.deepEqual(runJob(spec, [[ok], [{ exitCode: 2 }], [ok]]), { job: 'Failed', shards: ['succeeded', 'terminated', 'terminated'] });
+  // A shard that cannot get through (3 four times) gives up after its 3 retries; the others still finish.
+  assert.deepEqual(runJob(spec, [[ok], [{ exitCode: 3 }, { exitCode: 3 }, { exitCode: 3 }, { exitCode: 3 }, ok], [ok]]),
+    { job: 'Failed', shards: ['succeeded', 'failed', 'succeeded'] });
+});
+
+test('k8s --schedule: a Job made by hand from the CronJob is a new run each time; a scheduled Job keeps its run name across pod replacements', async () => {
+  const o = objects(await k8s(['--db', '--schedule', '0 1 * * *', '--name', 'nightly', '--shards', '2']));
+  const c = container(o);
+  const envFrom = Object.fromEntries((c.env as Obj[]).filter((e) => e.valueFrom?.fieldRef).map((e) => [e.name, e.valueFrom.fieldRef.fieldPath]));
+  assert.deepEqual(envFrom, {
+    JOB_NAME: "metadata.labels['batch.kubernetes.io/job-name']",
+    JOB_UID: "metadata.labels['batch.kubernetes.io/controller-uid']",
+  });
+  const runName = (env: Record<string, string>) => after(runPodCommand(c, env), '--run-name');
+  const uid1 = '3f2a9c1b-4d5e-4f60-8a7b-0c1d2e3f4a5b';
+  const uid2 = '9e8d7c6b-5a49-4b38-9c27-16f5e4d3c2b1';
+  // `kubectl create job --from=cronjob/nightly retry`: named by the Job's uid, the same for a replacement pod.
+  const manual = runName({ JOB_COMPLETION_INDEX: '1', JOB_NAME: 'retry', JOB_UID: uid1 });
+  assert.equal(manual, 'nightly-manual-3f2a9c1b4d5e-1');
+  assert.equal(runName({ JOB_COMPLETION_INDEX: '1', JOB_NAME: 'retry', JOB_UID: uid1 }), manual);
+  // The same Job name again (deleted and created anew) is a new Job, so a new run.
+  assert.notEqual(runName({ JOB_COMPLETION_INDEX: '1', JOB_NAME: 'retry', JOB_UID: uid2 }), manual);
+  // A name that merely ends in digits is not a scheduled time.
+  assert.equal(runName({ JOB_COMPLETION_INDEX: '0', JOB_NAME: 'nightly-2', JOB_UID: uid2 }), 'nightly-manual-9e8d7c6b5a49-0');
+  assert.equal(runName({ JOB_COMPLETION_INDEX: '0', JOB_NAME: 'other-29876543', JOB_UID: uid2 }), 'nightly-manual-9e8d7c6b5a49-0');
+  // The CronJob's own Job: the scheduled date, whatever the uid (a pod replaced after midnight continues the night).
+  const minutes = String(Date.UTC(2026, 10, 30, 1, 0) / 60_000);
+  assert.equal(runName({ JOB_COMPLETION_INDEX: '1', JOB_NAME: `nightly-${minutes}`, JOB_UID: uid1 }), 'nightly-20261130-0100-1');
+  // No uid to name a manual run by: a setting error (exit 2), nothing started.
+  assert.throws(() => runPodCommand(c, { JOB_COMPLETION_INDEX: '0', JOB_NAME: 'retry', JOB_UID: '' }), (err: { status?: number }) => err.status === 2);
+});
+
+test('k8s: this shell\'s DB_* and REPROCESS_* values are not copied into the ConfigMap; it says what came from where', async () => {
+  const env = { DB_HOST: 'localhost', DB_PORT: '15432', DB_USER: 'me', REPROCESS_LIMIT: '7', REPROCESS_SERVER: 'http://localhost:8090' };
+  const out = await k8s(['--db', '--older-than', '3d'], env);
+  const o = objects(out);
+  const dir = mkdtempSync(join(tmpdir(), 'k8s-env-'));
+  writeFileSync(join(dir, 'config.yaml'), o.ConfigMap!.data['config.yaml']);
+  const { settings } = loadSettings({ flags: {}, env: {}, configFile: join(dir, 'config.yaml') });
+  assert.equal(settings.dbHost, 'postgres-postgresql.postgres');
+  assert.equal(settings.dbPort, 5432);
+  assert.equal(settings.dbUser, 'regprcuser');
+  assert.equal(settings.server, 'http://regproc-group2.regproc');
+  assert.equal(settings.limit, 1000, 'the tool\'s default, not this shell\'s REPROCESS_LIMIT');
+  assert.equal(settings.olderThan, 3 * 86400);
+  assert.match(out.stderr, /from flags: --older-than/);
+  assert.match(out.stderr, /in-cluster defaults: .*--db-host postgres-postgresql\.postgres/);
+  assert.match(out.stderr, /not taken from this shell: .*DB_HOST.*DB_PORT.*DB_USER.*REPROCESS_LIMIT/);
+  assert.ok(!out.stdout.includes('15432') && !out.stdout.includes('localhost:8090'));
+
+  // Given as flags or in --config, they are rendered, and the output says so.
+  writeFileSync(join(dir, 'night.yaml'), 'dbHost: db.internal\nlimit: 500\n');
+  const given = await k8s(['--db', '--db-port', '6432', '--config', join(dir, 'night.yaml')], env);
+  const g = objects(given).ConfigMap!.data['config.yaml'];
+  assert.match(g, /^dbHost: db\.internal$/m);
+  assert.match(g, /^dbPort: 6432$/m);
+  assert.match(g, /^limit: 500$/m);
+  assert.match(given.stderr, /from flags: --db-port/);
+  assert.match(given.stderr, new RegExp(`from ${join(dir, 'night.yaml').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: dbHost, limit`));
+  assert.ok(!/in-cluster defaults: .*--db-host/.test(given.stderr));
+
+  // A password inside a URL is never rendered (the tool never sends it).
+  const withPassword = await k8s(['--db', '--server', 'https://op:url-pass-77@mosip.example']);
+  assert.ok(!withPassword.stdout.includes('url-pass-77'));
+  assert.match(objects(withPassword).ConfigMap!.data['config.yaml'], /^server: https:\/\/op:\(hidden\)@mosip\.example$/m);
 });

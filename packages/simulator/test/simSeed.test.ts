@@ -7,7 +7,9 @@ import { isUuid, ridProblem } from '@mosip-reprocess/contract/rid.js';
 import { seedScenario, type SeedSummary } from '../src/sim/seed.js';
 import { startSimulator } from '../src/sim/server.js';
 import { insertRegistrations } from '../src/sql/registrationRows.js';
-import { freshSchema, type TestSchema } from '@mosip-reprocess/testkit/db.js';
+import { freshSchema, TEST_DB_URL, type TestSchema } from '@mosip-reprocess/testkit/db.js';
+import { createSchema, schemaDdl } from '@mosip-reprocess/contract/schema.js';
+import { seedCommand } from '../src/sim/cli.js';
 import { DAY_MS, notify, notifyBody, SECRET, stuckRow, token } from './simFixtures.js';
 
 let rowsDb: TestSchema;
@@ -189,5 +191,38 @@ test('the simulator rejects a seeded duplicate and forwards its original', async
     assert.equal(earlier.text, JSON.stringify(`Packet with registrationId '${pair.reg_id}' has been forwarded to next stage`));
   } finally {
     await sim.close();
+  }
+});
+
+test('sim seed on an existing MOSIP schema leaves its tables\' indexes alone (no second copy under another name); a fresh one gets MOSIP\'s', async () => {
+  const schema = `mosipdb_${process.pid}_${Date.now() % 100000}`;
+  const pool = rowsDb.pool;
+  const indexes = async () => (await pool.query<{ t: string; i: string }>(
+    'SELECT tablename AS t, indexname AS i FROM pg_indexes WHERE schemaname = $1 ORDER BY 1, 2', [schema])).rows.map((r) => `${r.t}.${r.i}`);
+  try {
+    // The tables as a MOSIP database has them: its own DDL (the columns of schemaDdl), its own index names,
+    // here one a newer MOSIP adds and without one an older MOSIP lacks.
+    const tablesOnly = schemaDdl(schema).split('\n').filter((line) => !/^CREATE INDEX/.test(line)).join('\n');
+    await pool.query(tablesOnly);
+    await pool.query(`CREATE INDEX idx_rgstrn_ltstrbcode_ltststscode ON "${schema}".registration (latest_trn_dtimes, latest_trn_status_code);
+      CREATE INDEX idx_registration_workflow_instance_id ON "${schema}".registration (workflow_instance_id);
+      CREATE INDEX idx_reg_trn_reg_id ON "${schema}".registration_transaction (reg_id);
+      CREATE INDEX idx_rgstrnlst_pcktid ON "${schema}".registration_list (packet_id);
+      CREATE INDEX idx_rgstrnlst_aireqid ON "${schema}".registration_list (additional_info_req_id);`);
+    const before = await indexes();
+    const lines: string[] = [];
+    await seedCommand({ dbUrl: TEST_DB_URL, schema, count: 20, seed: 7 }, { out: (l) => lines.push(l), env: {} });
+    assert.match(lines.join('\n'), /Seeded 20 registration rows/);
+    assert.deepEqual(await indexes(), before);
+
+    // A schema without the tables gets them with MOSIP's own index names.
+    await pool.query(`DROP SCHEMA "${schema}" CASCADE`);
+    await createSchema(pool, schema);
+    const fresh = await indexes();
+    for (const name of ['registration.idx_reg_latest_trn_dtimes', 'registration_transaction.idx_reg_trn_reg_id', 'registration_list.idx_rgstrnlst_pcktid', 'registration_list.idx_rgstrnlst_aireqid']) {
+      assert.ok(fresh.includes(name), `${name} in ${fresh.join(', ')}`);
+    }
+  } finally {
+    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   }
 });

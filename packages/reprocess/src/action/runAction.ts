@@ -10,7 +10,7 @@ import type { Settings } from '../config/settings.js';
 import { createPool } from '../db/connect.js';
 import { InputError, UnreachableError } from '../errors.js';
 import type { Journal } from '../journal/journal.js';
-import type { ActionResultRecord, ActionSendRecord } from '../journal/records.js';
+import type { ActionResultRecord, ActionSendRecord, ActionSkippedRecord } from '../journal/records.js';
 import { readJournal } from '../journal/replay.js';
 import { createRun, type RunHandle } from '../journal/runStore.js';
 import { AuthError, MosipClient } from '../notifier/client.js';
@@ -19,7 +19,7 @@ import { RunLog } from '../report/logFiles.js';
 import { readPacketFile } from '../source/fileSource.js';
 import { parsePacketLine } from '../source/packetLine.js';
 import { dbSettingsOf, withDb } from '../source/openSource.js';
-import { lookupRidStates } from '../sql/lookupRidStates.js';
+import { lookupRidStates, type RidState } from '../sql/lookupRidStates.js';
 import { selectPausedRids } from '../sql/selectPausedRids.js';
 import type { EventSink } from '../run/events.js';
 import { takeRunLock } from '../run/lockedRun.js';
@@ -27,6 +27,7 @@ import type { RunLock } from '../run/lock.js';
 import { resumeCommand } from '../run/request.js';
 import { storedDbOf } from '../run/identity.js';
 import { WorkflowActionClient } from './client.js';
+import { actionBatches, HOTLISTED_RULE, ridVerdict, type RidPolicy } from './ridVerdict.js';
 import { SETTLED_OUTCOMES, type WorkflowAction, type WorkflowActionOutcome } from './contract.js';
 
 export type ActionSource = { kind: 'db'; pauseRule: string | null } | { kind: 'file'; path: string } | { kind: 'registration'; values: string[] };
@@ -41,19 +42,25 @@ export interface ActionRequest {
   batchSize: number;
   /** STOP_PROCESSING rejects packets for good: it needs an explicit yes. */
   yes: boolean;
+  /** RESUME_* may take rows paused under HOTLISTED_OPERATOR (an explicit consent); absent: no. */
+  includeHotlisted?: boolean;
   /** The flags to keep in run.json, so that --resume repeats the same action. */
   flags: Record<string, unknown>;
   /** The action run being continued. */
   resume: RunHandle | null;
 }
 
-export interface ActionRid { rid: string; origin: string }
+/** A RID to send; `rows`: its active rows when more than one (it then goes alone in its request). */
+export interface ActionRid { rid: string; origin: string; rows?: number }
 
 export interface ActionPlan {
   action: WorkflowAction;
   rids: ActionRid[];
-  /** Listed RIDs left out by the database check, with the reason. */
+  /** RIDs left out by the database check, with the reason (at most SKIPPED_NAMED of them; skippedCount counts all). */
   skipped: { item: ActionRid; reason: string }[];
+  skippedCount: number;
+  /** Whether RESUME_* takes rows paused under HOTLISTED_OPERATOR (--include-hotlisted). */
+  includeHotlisted: boolean;
   /** Whether the listed RIDs were checked against the database. */
   checked: boolean;
   /** RIDs an earlier attempt of this run already settled. */
@@ -81,50 +88,67 @@ export function checkActionRequest(r: ActionRequest): void {
     throw new InputError('STOP_PROCESSING rejects the packets for good (status_code REJECTED, no UIN): add --yes to confirm; nothing was sent');
   }
   if (r.source.kind === 'db' && !r.dbConfigured) throw new InputError('--db needs the database (DB_HOST or --db-url)');
+  if (r.source.kind === 'db' && r.source.pauseRule === HOTLISTED_RULE && r.action !== 'STOP_PROCESSING' && !r.includeHotlisted) {
+    throw new InputError(`--pause-rule ${HOTLISTED_RULE} with ${r.action} resumes packets whose operator is hotlisted (and makes them immune to that rule): add --include-hotlisted to confirm; nothing was sent`);
+  }
   if (!Number.isInteger(r.batchSize) || r.batchSize < 1 || r.batchSize > 1000) throw new InputError(`--batch-size ${r.batchSize}: expected a whole number from 1 to 1000`);
 }
+
+/** A plan names this many skipped RIDs at most (a --db scan may pass many); it counts them all. */
+export const SKIPPED_NAMED = 10_000;
 
 /** The RIDs the action would send, checked against the database when there is one. Sends nothing. */
 export async function planAction(r: ActionRequest, done: ReadonlySet<string> = new Set()): Promise<ActionPlan> {
   const s = r.settings;
+  const policy: RidPolicy = { action: r.action, pauseRule: r.source.kind === 'db' ? r.source.pauseRule : null, includeHotlisted: r.includeHotlisted === true };
   const pool = r.dbConfigured ? createPool(dbSettingsOf(s)) : null;
+  const kept: ActionRid[] = [];
+  const skipped: ActionPlan['skipped'] = [];
+  let skippedCount = 0;
+  const judge = (item: ActionRid, state: RidState | undefined) => {
+    const verdict = ridVerdict(state, policy);
+    if (verdict.send) kept.push(verdict.rows > 1 ? { ...item, rows: verdict.rows } : item);
+    else {
+      skippedCount += 1;
+      if (skipped.length < SKIPPED_NAMED) skipped.push({ item, reason: verdict.reason });
+    }
+  };
+  const plan = (checked: boolean): ActionPlan => ({
+    action: r.action, rids: kept, skipped, skippedCount, includeHotlisted: r.includeHotlisted === true, checked,
+    alreadyDone: done.size, batches: actionBatches(kept, r.batchSize).length,
+  });
   try {
-    let listed: ActionRid[];
     if (r.source.kind === 'db') {
-      listed = [];
       const db = pool!;
       let after = '';
-      while (listed.length < s.limit) {
-        const page = await withDb(s, () => selectPausedRids(db, s.dbSchema, (r.source as { pauseRule: string | null }).pauseRule, after, 500));
+      while (kept.length < s.limit) {
+        // reg_id has no index in 1.2.0.1: each page reads the table once to find the RIDs' other rows, so pages are large.
+        const page = await withDb(s, () => selectPausedRids(db, s.dbSchema, policy.pauseRule, after, 5000));
         if (page.length === 0) break;
         after = page[page.length - 1]!.reg_id;
-        for (const row of page) {
-          if (done.has(row.reg_id.toLowerCase())) continue;
-          listed.push({ rid: row.reg_id, origin: `db${row.pause_rule_ids ? ` (pause rule ${row.pause_rule_ids})` : ''}` });
-          if (listed.length >= s.limit) break;
+        for (const state of page) {
+          if (done.has(state.reg_id.toLowerCase())) continue;
+          const rules = [...new Set(state.pause_rule_ids.filter(Boolean))].join(' / ');
+          judge({ rid: state.reg_id, origin: `db${rules ? ` (pause rule ${rules})` : ''}` }, state);
+          if (kept.length >= s.limit) break;
         }
       }
-      return { action: r.action, rids: listed, skipped: [], checked: true, alreadyDone: done.size, batches: Math.ceil(listed.length / r.batchSize) };
+      return plan(true);
     }
-    listed = distinctRids(r.source.kind === 'file' ? await ridsOfFile(r.source.path) : ridsOfArgs(r.source.values)).filter((x) => !done.has(x.rid.toLowerCase()));
-    const skipped: ActionPlan['skipped'] = [];
-    let kept = listed;
-    if (pool) {
-      const states = new Map<string, Awaited<ReturnType<typeof lookupRidStates>>[number]>();
-      for (let i = 0; i < listed.length; i += 1000) {
-        for (const st of await withDb(s, () => lookupRidStates(pool, s.dbSchema, listed.slice(i, i + 1000).map((x) => x.rid)))) states.set(st.reg_id, st);
-      }
-      kept = [];
-      for (const item of listed) {
-        const st = states.get(item.rid);
-        if (!st) skipped.push({ item, reason: 'no active registration row: MOSIP would refuse the whole request (RPR-WAA-003)' });
-        else if (st.active_rows > 1) skipped.push({ item, reason: `${st.active_rows} active rows (${st.statuses}): MOSIP's count check would skip its PAUSED check; act on this RID by hand` });
-        else if (st.statuses !== 'PAUSED') skipped.push({ item, reason: `status_code ${st.statuses}, not PAUSED: MOSIP would refuse the whole request (RPR-WAA-004)` });
-        else kept.push(item);
-      }
+    const listed = distinctRids(r.source.kind === 'file' ? await ridsOfFile(r.source.path) : ridsOfArgs(r.source.values)).filter((x) => !done.has(x.rid.toLowerCase()));
+    if (!pool) {
+      kept.push(...listed.slice(0, s.limit));
+      return plan(false);
     }
-    kept = kept.slice(0, s.limit);
-    return { action: r.action, rids: kept, skipped, checked: pool !== null, alreadyDone: done.size, batches: Math.ceil(kept.length / r.batchSize) };
+    const states = new Map<string, RidState>();
+    for (let i = 0; i < listed.length; i += 1000) {
+      for (const st of await withDb(s, () => lookupRidStates(pool, s.dbSchema, listed.slice(i, i + 1000).map((x) => x.rid)))) states.set(st.reg_id, st);
+    }
+    for (const item of listed) {
+      if (kept.length >= s.limit) break;
+      judge(item, states.get(item.rid));
+    }
+    return plan(true);
   } finally {
     await pool?.end().catch(() => undefined);
   }
@@ -145,8 +169,11 @@ export async function runAction(r: ActionRequest, emit: (e: ActionEvent) => void
     lock = await takeRunLock({ settings: s, dbConfigured: r.dbConfigured, resume: r.resume ? { run: r.resume, replayed: null as never } : null }, 'action', sink);
     const done = r.resume ? settledRids(r.resume) : new Set<string>();
     const plan = await planAction(r, done);
-    if (!plan.checked) emit({ type: 'warning', message: 'no database configured: whether the listed RIDs are PAUSED could not be checked; MOSIP refuses a whole request when one RID is not, and the others are then sent again without it' });
+    if (!plan.checked) {
+      emit({ type: 'warning', message: `no database configured: whether the listed RIDs are PAUSED could not be checked; MOSIP refuses a whole request when one RID is not, and the others are then sent again without it${r.action !== 'STOP_PROCESSING' && !r.includeHotlisted ? `; nor whether one is paused under ${HOTLISTED_RULE} (resuming it would need --include-hotlisted)` : ''}` });
+    }
     for (const { item, reason } of plan.skipped) emit({ type: 'warning', message: `${item.origin}: ${item.rid}: skipped: ${reason}` });
+    if (plan.skippedCount > plan.skipped.length) emit({ type: 'warning', message: `${plan.skippedCount - plan.skipped.length} more RID(s) skipped, not named here` });
 
     auth = new MosipClient({
       server: (r.actionServer ?? s.server)!, authServer: s.authServer ?? s.server, clientId: s.clientId, clientSecret: s.clientSecret,
@@ -176,12 +203,14 @@ export async function runAction(r: ActionRequest, emit: (e: ActionEvent) => void
     log.write(`action run ${run.id} ${r.resume ? 'resumed' : 'started'} ${new Date().toISOString()} ${run.meta.source}${s.reason ? ` reason=${JSON.stringify(s.reason)}` : ''}`);
     emit({ type: 'started', runId: run.id, journalPath: run.journalPath });
     if (plan.alreadyDone > 0) emit({ type: 'note', message: `resume: ${plan.alreadyDone} RID(s) already settled in this run are skipped` });
+    for (const { item, reason } of plan.skipped) journal.append({ t: 'action_skipped', at: new Date().toISOString(), rid: item.rid, origin: item.origin, reason } satisfies ActionSkippedRecord);
+    if (plan.skippedCount > plan.skipped.length) journal.append({ t: 'note', at: new Date().toISOString(), message: `${plan.skippedCount - plan.skipped.length} more RID(s) skipped, not named` });
+    for (const { item, reason } of plan.skipped) log.write(`${item.rid} skipped: ${reason} (${item.origin})`);
 
     const counts: Partial<Record<WorkflowActionOutcome, number>> = {};
     let stop: ActionResult['stop'] = null;
     const pacer = new Pacer((s.rate !== undefined ? 1 / s.rate : s.delay) * 1000);
-    const queue: ActionRid[][] = [];
-    for (let i = 0; i < plan.rids.length; i += r.batchSize) queue.push(plan.rids.slice(i, i + r.batchSize));
+    const queue: ActionRid[][] = actionBatches(plan.rids, r.batchSize);
     const j = journal;
     while (queue.length > 0 && !stop) {
       const batch = queue.shift()!;
@@ -219,13 +248,13 @@ export async function runAction(r: ActionRequest, emit: (e: ActionEvent) => void
     }
     const fatal = stop !== null && ['forbidden', 'unauthorized', 'unreachable', 'lock_lost'].includes(stop.kind);
     const allApplied = Object.entries(counts).every(([o, n]) => o === 'applied' || n === 0);
-    const exitCode: 0 | 1 | 3 = fatal ? 3 : stop === null && allApplied && plan.skipped.length === 0 ? 0 : 1;
+    const exitCode: 0 | 1 | 3 = fatal ? 3 : stop === null && allApplied && plan.skippedCount === 0 ? 0 : 1;
     j.append({ t: 'end', at: new Date().toISOString(), exitCode, stop: stop?.message ?? null, stopKind: stop?.kind ?? null });
-    writeFileSync(run.summaryPath, JSON.stringify({ runId: run.id, action: r.action, counts, skipped: plan.skipped.length, stop, exitCode, reason: s.reason ?? null }, null, 2) + '\n');
+    writeFileSync(run.summaryPath, JSON.stringify({ runId: run.id, action: r.action, counts, skipped: plan.skippedCount, stop, exitCode, reason: s.reason ?? null }, null, 2) + '\n');
     if ((counts.applied ?? 0) > 0 && r.action !== 'STOP_PROCESSING') {
       emit({ type: 'note', message: `${counts.applied} packet(s) are now RESUMABLE: they move only when MOSIP's reprocessor runs (its cron tick, every 3 min by default, takes RESUMABLE rows first); while it is disabled they stay where they are` });
     }
-    return { runId: run.id, counts, skipped: plan.skipped.length, stop, exitCode, resumeCommand: stop && stop.kind !== 'invalid_request' ? resumeCommand(run.id, s.runsDir, 'action') : null };
+    return { runId: run.id, counts, skipped: plan.skippedCount, stop, exitCode, resumeCommand: stop && stop.kind !== 'invalid_request' ? resumeCommand(run.id, s.runsDir, 'action') : null };
   } finally {
     await journal?.close().catch(() => undefined);
     await client?.close().catch(() => undefined);

@@ -2,6 +2,7 @@
 // prints; the work is in src/action/runAction.ts.
 import { Command, Option } from 'commander';
 import { flagAttribute, loadSettings } from '../config/load.js';
+import { hideUrlPassword, hideUrlPasswords } from '../config/redact.js';
 import { SECRET_KEYS, SETTINGS } from '../config/settings.js';
 import { InputError } from '../errors.js';
 import { openRun, runKindOf } from '../journal/runStore.js';
@@ -13,14 +14,15 @@ import { checkActionRequest, planAction, runAction, settledRids, type ActionRequ
 import { reportFailure, type Io } from './runCommand.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
-const OWN_FLAGS = ['db', 'file', 'registration', 'pauseRule', 'batchSize', 'actionServer', 'yes', 'dryRun', 'resume', 'config', 'debug'];
+const OWN_FLAGS = ['db', 'file', 'registration', 'pauseRule', 'includeHotlisted', 'batchSize', 'actionServer', 'yes', 'dryRun', 'resume', 'config', 'debug'];
 
 export function registerActionCommand(program: Command, stdio: (signal?: AbortSignal) => Io, signal: () => AbortSignal | undefined): void {
   const cmd = program.command('action')
     .description('move paused packets the MOSIP way: the workflow action API (RESUME_PROCESSING, RESUME_FROM_BEGINNING, STOP_PROCESSING)')
     .argument('<workflow-action>', WORKFLOW_ACTIONS.join(' | '))
-    .option('--db', 'the RIDs whose one active row is PAUSED (see --pause-rule, --limit)')
-    .option('--pause-rule <id>', 'with --db: only rows whose pause_rule_ids contain this rule, e.g. PAUSE or HOTLISTED_OPERATOR')
+    .option('--db', 'the RIDs whose active rows are all PAUSED (see --pause-rule, --limit); a RID with several goes alone in its request')
+    .option('--pause-rule <id>', 'with --db: only RIDs whose every active row has this rule in pause_rule_ids, e.g. PAUSE or HOTLISTED_OPERATOR')
+    .option('--include-hotlisted', 'let RESUME_* take packets paused under HOTLISTED_OPERATOR (alone or with other rules); without it they are skipped and named')
     .option('--file <path>', 'RIDs from a file: one per line, or any format --file of a run reads')
     .option('--registration <rid>', 'one RID (repeatable)', collect)
     .option('--batch-size <n>', 'RIDs per request', '10')
@@ -34,7 +36,10 @@ export function registerActionCommand(program: Command, stdio: (signal?: AbortSi
   cmd.addHelpText('after', `
 Every run setting of \`reprocess --help\` is accepted too (auth server, client id, database, TLS, ...).
 After RESUME_*, the packets are RESUMABLE: they move only when MOSIP's reprocessor runs.
-Exit codes: 0 every RID applied, 1 some were not, 2 bad input (nothing sent; STOP_PROCESSING without --yes),
+A RID is skipped, and named in the dry run, the output and the journal, when one of its active rows is not PAUSED
+(or, with --pause-rule, not paused under that rule), or when RESUME_* would take a row paused under
+HOTLISTED_OPERATOR without --include-hotlisted.
+Exit codes: 0 every RID applied, 1 some were not (or skipped), 2 bad input (nothing sent; STOP_PROCESSING without --yes),
             3 server, authentication or database unreachable or refused, or another run holds the lock.`);
   cmd.action(async (actionName: string, opts: Record<string, unknown>) => {
     const io = stdio(signal());
@@ -75,22 +80,28 @@ export async function actionCommand(actionName: string, given: Record<string, un
       if (v === undefined || ['resume', 'dryRun', 'yes', 'debug', 'config'].includes(k)) continue;
       const setting = SETTINGS.find((s) => 'flag' in s && flagAttribute(s.flag) === k);
       if (setting && SECRET_KEYS.has(setting.key)) continue;
-      keep[k] = v;
+      keep[k] = hideUrlPasswords(v); // run.json: a URL's password is not kept
     }
     const request: ActionRequest = {
       action: actionName, source, settings, dbConfigured: dbConfigured ?? (source.kind === 'db' || 'dbUrl' in origins || 'dbHost' in origins),
-      actionServer, batchSize, yes: Boolean(opts.yes || resume), flags: keep, resume,
+      actionServer, batchSize, yes: Boolean(opts.yes || resume), includeHotlisted: Boolean(opts.includeHotlisted), flags: keep, resume,
     };
     checkActionRequest(request);
     if (opts.dryRun) {
       const plan = await planAction(request, resume ? settledRids(resume) : new Set());
-      const target = (actionServer ?? settings.server ?? '<--server>') + '/registrationprocessor/v1/workflowmanager/workflowaction';
+      const target = hideUrlPassword((actionServer ?? settings.server ?? '<--server>') + '/registrationprocessor/v1/workflowmanager/workflowaction');
       if (settings.json) io.out(JSON.stringify({ kind: 'action-dry-run', target, ...plan }));
       else {
         io.out(`DRY RUN: nothing is sent, no token is fetched.`);
         io.out(`${actionName} to ${target}: ${plan.rids.length} RID(s) in ${plan.batches} request(s) of up to ${batchSize}${plan.checked ? '' : ' (not checked against a database)'}`);
-        for (const x of plan.rids) io.out(`  ${x.rid}  ${x.origin}`);
+        if (actionName !== 'STOP_PROCESSING') {
+          io.out(plan.includeHotlisted
+            ? 'packets paused under HOTLISTED_OPERATOR: INCLUDED (--include-hotlisted); they become immune to that rule'
+            : 'packets paused under HOTLISTED_OPERATOR: left out and named below (add --include-hotlisted to resume them)');
+        }
+        for (const x of plan.rids) io.out(`  ${x.rid}  ${x.origin}${x.rows ? `  (${x.rows} active rows, all PAUSED: sent alone)` : ''}`);
         for (const { item, reason } of plan.skipped) io.out(`  skipped: ${item.origin}: ${item.rid}: ${reason}`);
+        if (plan.skippedCount > plan.skipped.length) io.out(`  skipped: ${plan.skippedCount - plan.skipped.length} more, not named here`);
       }
       return 0;
     }

@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { SETTINGS } from '../config/settings.js';
 import { InputError } from '../errors.js';
 import { DEFAULT_IMAGE } from '../k8s/version.js';
-import { CLUSTER_DEFAULTS, parseSecretRef, renderManifests } from '../k8s/manifests.js';
+import { CLUSTER_DEFAULTS, EXIT_CODES, RETRIES_PER_SHARD, describeSources, parseSecretRef, renderManifests } from '../k8s/manifests.js';
 import type { RunFlags } from '../run/request.js';
 import { runReported, type Io } from './runCommand.js';
 
@@ -17,7 +17,7 @@ export function registerK8sCommand(program: Command, stdio: () => Io): void {
     .option('--namespace <ns>', 'namespace of every object (MOSIP runs regproc work in regproc)', 'regproc')
     .option('--image <ref>', 'the container image (`npm run image` builds the default)', DEFAULT_IMAGE)
     .option('--shards <n>', 'pods of the Indexed Job; pod i runs --shard <i+1>/<n> and --run-name <name>-<i>', '1')
-    .option('--schedule <cron>', 'render a CronJob on this schedule (e.g. "0 1 * * *"); each night is a new run named <name>-<YYYYMMDD-HHMM>-<index>')
+    .option('--schedule <cron>', 'render a CronJob on this schedule (e.g. "0 1 * * *"); each night is a new run named <name>-<YYYYMMDD-HHMM>-<index>, each `kubectl create job --from=cronjob/<name>` one named <name>-manual-<Job uid>-<index>')
     .option('--client-secret <secret/key>', 'Kubernetes Secret and key for REGPROC_CLIENT_PWD', 'keycloak-client-secrets/mosip_regproc_client_secret')
     .option('--db-password-secret <secret/key>', 'Kubernetes Secret and key for DB_PWD (MOSIP keeps it in namespace postgres: copy it)', 'db-common-secrets/db-dbuser-password')
     .option('--storage <size>', 'size of the data volume (journals and logs)', '1Gi')
@@ -25,7 +25,7 @@ export function registerK8sCommand(program: Command, stdio: () => Io): void {
     .option('--db', 'select packets from the registration table')
     .option('--file <path>', 'packets from this file (its text goes into the ConfigMap)', collect)
     .option('--registration <packet>', 'one packet (repeatable)', collect)
-    .option('--config <file>', 'YAML settings (rendered into the ConfigMap without its secrets)')
+    .option('--config <file>', 'YAML settings (rendered into the ConfigMap without its secrets; REPROCESS_CONFIG is not read)')
     .option('--dry-run', 'render a Job that only dry-runs (sends nothing)')
     .option('--canary', 'each pod sends one packet first and watches it move on')
     .option('--all', 'run batches of --limit until no eligible packet remains')
@@ -33,11 +33,27 @@ export function registerK8sCommand(program: Command, stdio: () => Io): void {
   for (const s of SETTINGS) {
     if (!('flag' in s) || ['--runs-dir <dir>', '--log-dir <dir>', '--shard <k/n>', '--db-url <url>'].includes(s.flag)) continue;
     const inCluster = CLUSTER_DEFAULTS[s.key as keyof typeof CLUSTER_DEFAULTS];
-    cmd.addOption(new Option(s.flag, `${s.describe}${inCluster !== undefined ? `; here default ${inCluster}` : ''} [env ${s.env}]`));
+    cmd.addOption(new Option(s.flag, `${s.describe}${inCluster !== undefined ? `; here default ${inCluster}` : ''}`));
   }
+  const retried = `replaced, up to ${RETRIES_PER_SHARD} failed pods per shard`;
+  const policy = [
+    ['evicted, preempted, drained (DisruptionTarget)', 'replaced; does not count'],
+    [`${EXIT_CODES.badInput}  bad settings or input`, 'the Job fails at once'],
+    [`${EXIT_CODES.notForwarded}  finished with packets not forwarded`, 'this shard fails; the other shards go on'],
+    [`${EXIT_CODES.unreachable}  unreachable, refused, lock held or lost`, retried],
+    [`${EXIT_CODES.bug}  a bug in reprocess`, retried],
+    [`${EXIT_CODES.signals.join('/')}  stopped by a signal (graceful)`, retried],
+    [`${EXIT_CODES.killed}  killed (e.g. out of memory)`, retried],
+  ].map(([what, then]) => `  ${what!.padEnd(48)}${then}`).join('\n');
   cmd.addHelpText('after', `
-Secrets are never printed: the pods take REGPROC_CLIENT_PWD and DB_PWD from the Secrets named above (in --namespace).
---runs-dir and --log-dir are under /data (the PersistentVolumeClaim); --shard comes from --shards.`);
+Settings come from these flags and --config only: this shell's DB_* and REPROCESS_* variables are not copied into
+the ConfigMap (stderr lists what came from where). Secrets are never printed: the pods take REGPROC_CLIENT_PWD and
+DB_PWD from the Secrets named above (in --namespace). --runs-dir and --log-dir are under /data (the
+PersistentVolumeClaim); --shard comes from --shards.
+
+How the Job treats a pod's exit (its podFailurePolicy, first matching rule; needs Kubernetes 1.29 or later):
+${policy}
+A replacement pod has the same run name and continues the run where its journal stops.`);
   cmd.action(async (opts: Record<string, unknown>) => {
     await runReported(stdio(), (io) => {
       const files = opts.file as string[] | undefined;
@@ -55,6 +71,7 @@ Secrets are never printed: the pods take REGPROC_CLIENT_PWD and DB_PWD from the 
         ...(storageClass !== undefined ? { storageClass: String(storageClass) } : {}),
       });
       io.out(rendered.yaml.trimEnd());
+      for (const line of describeSources(rendered.sources)) io.err(line);
     });
   });
 }

@@ -1,5 +1,6 @@
 // `reprocess --db | --file F | --registration R`: flags in, the library's run (or dry run), lines out, an exit code.
 import { resolve } from 'node:path';
+import { databaseProblem } from '../db/problems.js';
 import { InputError, UnreachableError } from '../errors.js';
 import { renderDryRun } from '../report/dryRun.js';
 import { packetJson, packetLine, summaryJson, summaryText } from '../report/format.js';
@@ -114,6 +115,8 @@ export function reportFailure(err: unknown, io: Io): number {
     cause = err.cause;
     after = `${err.sent} packet(s) had been sent in run ${err.runId} before this; its journal has them. To continue: ${err.resumeCommand}`;
   }
+  // A database that refuses (a privilege, a login) is the operator's to fix, not a bug, wherever it surfaced.
+  cause = databaseProblem(cause) ?? cause;
   if (cause instanceof InputError) {
     io.err(`error: ${cause.message}`);
     io.err(after || 'nothing was sent');

@@ -7,6 +7,7 @@ import { lazy } from '../lazy.js';
 /** Only a run with a config file needs the YAML parser. */
 const yaml = lazy<typeof import('yaml')>('yaml');
 import { InputError } from '../errors.js';
+import { hideUrlPassword, hideUrlPasswords } from './redact.js';
 import { shownValue } from './values.js';
 import { SETTINGS, SETTINGS_SCHEMA, SECRET_KEYS, flagName, settingByKey, type Settings } from './settings.js';
 
@@ -68,24 +69,47 @@ function fromFile(path: string): Map<string, Layered> {
 }
 
 /**
- * "file:line:column: not valid YAML (...)" with the text of that line and a caret under the column. The parser
- * notices an unclosed "[", "{" or quote only where the next key starts (the line after), so the line where the
- * unclosed one opened is shown too.
+ * What a YAML error code means, in words of our own. The parser's messages can quote the source (an escape, a
+ * tag, a block header), and a config file holds secrets: no text of the file is ever shown, only where.
+ */
+const YAML_PROBLEMS: Partial<Record<string, string>> = {
+  MISSING_CHAR: 'something is missing: a closing quote or bracket, a comma between items, or a space after ":"',
+  UNEXPECTED_TOKEN: 'a character that cannot be there (often a quote or bracket above left open, or a value to put in quotes)',
+  BAD_INDENT: 'bad indentation (each setting starts at column 1), or a bracket above left open',
+  TAB_AS_INDENT: 'a tab used for indentation',
+  BAD_DQ_ESCAPE: 'an invalid \\ escape in a double-quoted value (single quotes take the text as it is)',
+  BAD_SCALAR_START: 'a value that cannot start with that character (put it in quotes)',
+  MULTILINE_IMPLICIT_KEY: 'a key that runs over more than one line (often a quote or bracket above left open, or a missing ":")',
+  BLOCK_AS_IMPLICIT_KEY: 'a key that is not a plain name',
+  KEY_OVER_1024_CHARS: 'a key over 1024 characters',
+  NON_STRING_KEY: 'a key that is not a plain name',
+  DUPLICATE_KEY: 'a setting given twice',
+  BLOCK_IN_FLOW: 'a block inside [ ] or { }',
+  MULTIPLE_DOCS: 'more than one document (---): a config file is one map of settings',
+  BAD_DIRECTIVE: 'a %-directive, which a config file does not need',
+  ALIAS_PROPS: 'an alias with an anchor or tag',
+  BAD_ALIAS: 'an anchor or alias (& or *) that is not valid',
+  MULTIPLE_ANCHORS: 'more than one anchor (&) on a value',
+  MULTIPLE_TAGS: 'more than one tag (!) on a value',
+  BAD_PROP_ORDER: 'an anchor or tag in the wrong place',
+  TAG_RESOLVE_FAILED: 'a tag (!) the reader does not know',
+  BAD_COLLECTION_TYPE: 'a tag (!) that does not fit its value',
+};
+
+/**
+ * "file:line:column: not valid YAML (what is wrong)", and where an unclosed "[", "{" or quote opened (the parser
+ * notices it only where the next key starts). Never the text of a line: a line may hold a secret, and an open
+ * quote makes the lines after it part of that secret.
  */
 function yamlErrorText(path: string, text: string, doc: Document, lineCounter: LineCounter): string {
   const error = doc.errors[0]!;
   const at = lineCounter.linePos(error.pos[0]);
-  const lines = text.split(/\r?\n/);
-  const excerpt = (line: number, col: number) => {
-    const content = lines[line - 1];
-    if (content === undefined || (content === '' && line === lines.length)) return ['    (end of file)'];
-    return [`  ${String(line).padStart(4)} | ${content}`, `       | ${' '.repeat(Math.max(0, col - 1))}^`];
-  };
-  const out = [`config file ${path}:${at.line}:${at.col}: not valid YAML (${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')})`, ...excerpt(at.line, at.col)];
+  const what = YAML_PROBLEMS[error.code] ?? 'the file cannot be read as YAML';
+  const out = [`config file ${path}:${at.line}:${at.col}: not valid YAML (${what}); the line is not shown, as it may hold a secret`];
   const opener = unclosedBefore(doc, text, error.pos[0]);
   if (opener !== null) {
     const from = lineCounter.linePos(opener);
-    if (from.line !== at.line) out.push(`  the ${text.charAt(opener)} opened at line ${from.line}, column ${from.col} is not closed:`, ...excerpt(from.line, from.col));
+    if (from.line !== at.line) out.push(`  the ${text.charAt(opener)} opened at line ${from.line}, column ${from.col} is not closed`);
   }
   return out.join('\n');
 }
@@ -128,7 +152,7 @@ export function loadSettings(input: { flags: Record<string, unknown>; env: NodeJ
     const problems = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '');
       const origin = merged.get(key)?.origin ?? key;
-      const shown = SECRET_KEYS.has(key) ? '' : ` (got ${shownValue(merged.get(key)?.value)})`;
+      const shown = SECRET_KEYS.has(key) ? '' : ` (got ${hideUrlPassword(shownValue(merged.get(key)?.value))})`;
       return `${origin}: ${issue.message}${shown}`;
     });
     throw new InputError(`invalid setting${problems.length > 1 ? 's' : ''}:\n  ${problems.join('\n  ')}`);
@@ -136,11 +160,11 @@ export function loadSettings(input: { flags: Record<string, unknown>; env: NodeJ
   return { settings: parsed.data, origins: Object.fromEntries([...merged].map(([k, v]) => [k, v.origin])) };
 }
 
-/** The settings with every secret replaced, safe for logs, journals and reports. */
+/** The settings with every secret replaced (a password inside a URL too), safe for logs, journals and reports. */
 export function redactSettings(settings: Settings): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(settings)) {
-    out[key] = SECRET_KEYS.has(key) ? (value === undefined ? undefined : '(set, hidden)') : value;
+    out[key] = SECRET_KEYS.has(key) ? (value === undefined ? undefined : '(set, hidden)') : hideUrlPasswords(value);
   }
   return out;
 }

@@ -2,7 +2,7 @@
 // whether it is a secret. The CLI, the loader and the redactor all read this table.
 import { z } from 'zod';
 import { safetySettings } from './safety.js';
-import { parseDurationMs, parseNumber, parseShare, ValueProblem, type DurationSpec, type NumberSpec } from './values.js';
+import { databaseUrlProblem, parseDurationMs, parseNumber, parseShare, ValueProblem, type DurationSpec, type NumberSpec } from './values.js';
 
 const list = z.preprocess(
   (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
@@ -70,7 +70,10 @@ export const SETTINGS = [
   { key: 'caFile', flag: '--ca-file <path>', env: 'REPROCESS_CA_FILE', describe: 'extra CA certificate (PEM) to trust for HTTPS', schema: z.string().min(1).optional() },
   { key: 'insecure', flag: '--insecure', env: 'REPROCESS_INSECURE', describe: 'do not verify the server TLS certificate (not recommended)', schema: bool.default(false) },
   { key: 'timeout', flag: '--timeout <seconds>', env: 'REPROCESS_TIMEOUT', describe: 'HTTP request timeout in seconds, at most 3600 (default 30); a lost reply is decided 2 x this after its send', schema: seconds({ minMs: 0, aboveMin: true, maxMs: 3_600_000 }).default(30) },
-  { key: 'dbUrl', flag: '--db-url <url>', env: 'REPROCESS_DB_URL', describe: 'postgres:// URL; overrides DB_HOST, DB_PORT, DB_USER, DB_PWD and DB_NAME', schema: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres://').optional(), secret: true },
+  { key: 'dbUrl', flag: '--db-url <url>', env: 'REPROCESS_DB_URL', describe: 'postgres:// URL; overrides DB_HOST, DB_PORT, DB_USER, DB_PWD and DB_NAME', schema: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres://').superRefine((url, ctx) => {
+      const problem = /^postgres(ql)?:\/\//.test(url) ? databaseUrlProblem(url) : null;
+      if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+    }).optional(), secret: true },
   { key: 'dbHost', flag: '--db-host <host>', env: 'DB_HOST', describe: 'database host (default localhost)', schema: z.string().min(1).default('localhost') },
   { key: 'dbPort', flag: '--db-port <port>', env: 'DB_PORT', describe: 'database port (default 5432)', schema: num({ min: 1, max: 65535, integer: true }).default(5432) },
   { key: 'dbUser', flag: '--db-user <user>', env: 'DB_USER', describe: 'database user (default postgres)', schema: z.string().min(1).default('postgres') },

@@ -112,3 +112,29 @@ export function parseShare(value: unknown, options: { allowAll?: boolean; aboveZ
 export function shownValue(value: unknown): string {
   return typeof value === 'number' ? String(value) : JSON.stringify(value) ?? String(value);
 }
+
+/**
+ * Why a postgres:// URL would not reach the database it seems to name, or null. A password with @, :, /, ?, #,
+ * % or a space that is not percent-encoded splits the URL in the wrong place: the driver then fails to parse it,
+ * or connects to the wrong host with the rest of the password dropped. The message never quotes the URL.
+ */
+export function databaseUrlProblem(text: string): string | null {
+  const encode = 'a user or password with @ : / ? # % or a space must be percent-encoded (@ as %40, : as %3A, / as %2F, ? as %3F, '
+    + '# as %23, % as %25, space as %20), or give DB_HOST, DB_PORT, DB_USER, DB_NAME and DB_PWD instead of a URL';
+  let url: URL;
+  try {
+    // As the pg driver reads it: an empty host ("postgres://user@/db") means its default host.
+    url = new URL(text.replace('@/', '@default-host/'));
+  } catch {
+    return `cannot be read as a URL; ${encode}`;
+  }
+  if (url.hash !== '') return `has a "#", which ends the URL there (the rest is dropped); ${encode}`;
+  if (url.search.includes('@') || url.pathname.includes('@')) return `has an "@" after the host; ${encode}`;
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+  } catch {
+    return `has a "%" that does not start an escape; ${encode}`;
+  }
+  return null;
+}

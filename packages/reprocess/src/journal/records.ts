@@ -103,6 +103,16 @@ export interface ActionResultRecord {
   message: string;
 }
 
+/** `reprocess action`: a RID the database check left out (src/action/ridVerdict.ts), never sent. */
+export interface ActionSkippedRecord {
+  t: 'action_skipped';
+  at: string;
+  rid: string;
+  /** Where it came from: db (pause rule ...), file:line, --registration. */
+  origin: string;
+  reason: string;
+}
+
 /**
  * --pace auto: a forwarded packet the pipeline dropped (its row did not move for longer than --message-max-age;
  * src/pacer/pipelineWatch.ts). --resume sends it again, if its row still has not moved.
@@ -148,4 +158,4 @@ export interface BreakerRecord {
 }
 
 export type JournalRecord = SendRecord | WithdrawnRecord | ResultRecord | InDoubtRecord | NoteRecord | StartRecord | EndRecord | DroppedRecord
-  | ActionSendRecord | ActionResultRecord | PaceRecord | BreakerRecord | TokenRecord;
+  | ActionSendRecord | ActionResultRecord | ActionSkippedRecord | PaceRecord | BreakerRecord | TokenRecord;

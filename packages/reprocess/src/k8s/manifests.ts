@@ -9,7 +9,8 @@ import { lazy } from '../lazy.js';
 
 const yaml = lazy<typeof import('yaml')>('yaml');
 import { loadSettings } from '../config/load.js';
-import { SECRET_KEYS, type Settings } from '../config/settings.js';
+import { hideUrlPasswords } from '../config/redact.js';
+import { SECRET_KEYS, SETTINGS, type Settings } from '../config/settings.js';
 import { InputError } from '../errors.js';
 import { resolveRunRequest, type RunFlags } from '../run/request.js';
 
@@ -62,7 +63,8 @@ export function parseSecretRef(text: string, flag: string): SecretRef {
 }
 
 function checkOptions(o: K8sOptions): void {
-  // The run names are <name>-<index> (or <name>-<YYYYMMDD-HHMM>-<index> for a CronJob): at most 63 characters.
+  // The run names are <name>-<index>, or for a CronJob <name>-<YYYYMMDD-HHMM>-<index> and
+  // <name>-manual-<12 hex>-<index> (at most 61 characters with a 38-character name): at most 63 characters.
   const longest = o.schedule ? 52 - 14 : 52 - String(o.shards - 1).length;
   if (!NAME.test(o.name) || o.name.length > longest) throw new InputError(`--name "${o.name}": use lower-case letters, digits and '-', at most ${longest} characters, starting and ending with a letter or digit`);
   if (!NAME.test(o.namespace) || o.namespace.length > 63) throw new InputError(`--namespace "${o.namespace}": not a valid namespace name`);
@@ -85,6 +87,8 @@ export interface Rendered {
   objects: Record<string, unknown>[];
   /** The YAML stream `kubectl apply -f` reads. */
   yaml: string;
+  /** Where the settings came from (printed on stderr). */
+  sources: SettingSources;
 }
 
 /**
@@ -100,17 +104,18 @@ export function renderManifests(flags: RunFlags, env: NodeJS.ProcessEnv, options
       throw new InputError(`--${key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} is set by \`reprocess k8s\` itself (shards: --shards; directories: under ${DATA_DIR}, the volume)`);
     }
   }
-  // The operator's own environment and config file count, as for a run; secrets in them are never rendered.
-  const envNoSecrets: NodeJS.ProcessEnv = { ...env, REGPROC_CLIENT_PWD: undefined, DB_PWD: undefined, REPROCESS_DB_URL: undefined };
-  if (env.REPROCESS_DB_URL) throw new InputError('REPROCESS_DB_URL is set: a URL may carry the password; for Kubernetes give --db-host/--db-port/--db-user/--db-name (the password comes from the Secret, see --db-password-secret)');
-  const configFile = flags.config ?? env.REPROCESS_CONFIG;
-  const first = loadSettings({ flags, env: envNoSecrets, configFile });
+  // Only what the operator gave for this render counts: flags and --config, then MOSIP's in-cluster names. The
+  // shell's DB_* and REPROCESS_* values describe where the operator sits (a tunnel, a laptop database), not the
+  // cluster, so none is copied into the ConfigMap; the secrets come from Kubernetes Secrets by reference.
+  const configFile = flags.config;
+  const first = loadSettings({ flags, env: {}, configFile });
   if (first.settings.dbUrl !== undefined) throw new InputError(`${first.origins.dbUrl ?? '--db-url'}: a URL may carry the password; for Kubernetes give --db-host/--db-port/--db-user/--db-name (the password comes from the Secret, see --db-password-secret)`);
   for (const key of ['shard', 'runsDir', 'logDir'] as const) {
     if (first.origins[key]) throw new InputError(`${first.origins[key]}: ${key} is set by \`reprocess k8s\` itself (shards: --shards; directories: under ${DATA_DIR}, the volume)`);
   }
   const defaults = Object.fromEntries(Object.entries(CLUSTER_DEFAULTS).filter(([key]) => !(key in first.origins)));
-  const { settings, origins } = loadSettings({ flags: { ...defaults, ...flags }, env: envNoSecrets, configFile });
+  const { settings, origins } = loadSettings({ flags: { ...defaults, ...flags }, env: {}, configFile });
+  const sources = settingSources(origins, Object.keys(defaults), configFile, env);
 
   const files: Record<string, string> = {};
   const config: Record<string, unknown> = {};
@@ -121,7 +126,7 @@ export function renderManifests(flags: RunFlags, env: NodeJS.ProcessEnv, options
       const fileName = FILE_SETTINGS[key as keyof typeof FILE_SETTINGS];
       files[fileName] = readText(String(value), origins[key]!);
       config[key] = `${CONFIG_DIR}/${fileName}`;
-    } else config[key] = value;
+    } else config[key] = hideUrlPasswords(value); // a URL's password is never sent, so never rendered
   }
   const sourceArgs: string[] = [];
   if (flags.db) sourceArgs.push('--db');
@@ -136,6 +141,7 @@ export function renderManifests(flags: RunFlags, env: NodeJS.ProcessEnv, options
   if (flags.resendInDoubt) sourceArgs.push('--resend-in-doubt');
   const configYaml = `# reprocess settings for ${options.name}, rendered by \`reprocess k8s\`. Secrets are not here: they come from\n`
     + `# Kubernetes Secrets (REGPROC_CLIENT_PWD, DB_PWD) by reference. --runs-dir, --log-dir and --shard are set by the pod's command.\n`
+    + describeSources(sources).slice(0, -1).map((line) => `# ${line.trim()}\n`).join('')
     + yaml().stringify(config);
   const size = Buffer.byteLength(configYaml) + Object.values(files).reduce((n, t) => n + Buffer.byteLength(t), 0);
   if (size > CONFIGMAP_MAX) throw new InputError(`the settings and files (${Object.keys(files).join(', ') || 'config.yaml'}) come to ${size} bytes; a ConfigMap holds at most 1 MiB: split --file into smaller runs or select with --db`);
@@ -150,7 +156,44 @@ export function renderManifests(flags: RunFlags, env: NodeJS.ProcessEnv, options
     `# both in namespace ${options.namespace}. A pod can only read Secrets of its own namespace: MOSIP keeps db-common-secrets`,
     `# in namespace postgres, so copy it into ${options.namespace} first (see the README, "On Kubernetes").`,
   ].join('\n');
-  return { objects, yaml: header + '\n' + objects.map((o) => '---\n' + yaml().stringify(o, { lineWidth: 0 })).join('') };
+  return { objects, yaml: header + '\n' + objects.map((o) => '---\n' + yaml().stringify(o, { lineWidth: 0 })).join(''), sources };
+}
+
+/** Where the rendered settings came from, in words, for the operator (stderr) and the config file's header. */
+export interface SettingSources {
+  flags: string[];
+  configFile: { path: string; keys: string[] } | null;
+  clusterDefaults: string[];
+  /** This shell's variables that name a setting and were not used. */
+  ignoredEnv: string[];
+}
+
+function settingSources(origins: Record<string, string>, defaultKeys: string[], configFile: string | undefined, env: NodeJS.ProcessEnv): SettingSources {
+  const keys = Object.keys(origins).filter((k) => !SECRET_KEYS.has(k));
+  const fromDefaults = keys.filter((k) => defaultKeys.includes(k));
+  const fromFile = keys.filter((k) => !defaultKeys.includes(k) && configFile !== undefined && origins[k]!.startsWith(`${configFile}:`));
+  const fromFlags = keys.filter((k) => !fromDefaults.includes(k) && !fromFile.includes(k));
+  const ignoredEnv: string[] = SETTINGS.filter((s) => s.key !== 'clientSecret' && s.key !== 'dbPassword' && env[s.env] !== undefined && env[s.env] !== '').map((s) => s.env);
+  if (configFile === undefined && env.REPROCESS_CONFIG) ignoredEnv.push('REPROCESS_CONFIG');
+  return {
+    flags: fromFlags.map((k) => origins[k]!),
+    configFile: configFile === undefined ? null : { path: configFile, keys: fromFile },
+    clusterDefaults: fromDefaults.map((k) => `${origins[k]} ${String(CLUSTER_DEFAULTS[k as keyof typeof CLUSTER_DEFAULTS])}`),
+    ignoredEnv,
+  };
+}
+
+/** The sources as lines for stderr. */
+export function describeSources(s: SettingSources): string[] {
+  const list = (items: string[]) => (items.length > 0 ? items.join(', ') : '(none)');
+  return [
+    'settings in the ConfigMap:',
+    `  from flags: ${list(s.flags)}`,
+    ...(s.configFile ? [`  from ${s.configFile.path}: ${list(s.configFile.keys)}`] : []),
+    `  MOSIP's in-cluster defaults: ${list(s.clusterDefaults)}`,
+    ...(s.ignoredEnv.length > 0 ? [`  not taken from this shell: ${s.ignoredEnv.join(', ')} (give them as flags or in --config to render them)`] : []),
+    '  secrets: from the Kubernetes Secrets named in the header, never from this shell or the config file',
+  ];
 }
 
 function readText(path: string, origin: string): string {
@@ -196,22 +239,84 @@ function checkAsThePod(dryRun: boolean, sourceArgs: string[], configYaml: string
 
 /**
  * The pod's command. The Job gives each pod its index in JOB_COMPLETION_INDEX (0-based); a shell turns it into
- * --shard <index+1>/<n> and --run-name <job>-<index>. For a CronJob, the Job's name ends in its scheduled time
- * (minutes since 1970): the run name carries that date and time, so each night is a new run and a pod replaced
- * after midnight still continues the night it belongs to. `exec` makes the tool PID 1, so a replacement pod
- * (same hostname <job>-<index>) never mistakes the dead pod's process for a live one.
+ * --shard <index+1>/<n> and --run-name. A replacement pod of the same Job gets the same run name, so it continues
+ * the run (--run-name resumes it); a new Job gets a new one:
+ * - a Job: <job>-<index>;
+ * - a Job the CronJob made on its schedule: Kubernetes names it <cronjob>-<scheduled time in minutes since 1970>,
+ *   and the run name carries that date and time, <cronjob>-<YYYYMMDD-HHMM>-<index>: each night is a new run, and a
+ *   pod replaced after midnight still continues the night it belongs to;
+ * - any other Job made from the CronJob's template (`kubectl create job --from=cronjob/<name> <job>`): its name
+ *   has no scheduled time, so the run is named by the Job's uid (the controller-uid label, which every pod of
+ *   one Job carries): <cronjob>-manual-<12 hex digits of the uid>-<index>, a new run for each such Job.
+ * `exec` makes the tool PID 1, so a replacement pod (same hostname <job>-<index>) never mistakes the dead pod's
+ * process for a live one. A name it cannot work out is a setting error (exit 2, which fails the Job).
  */
 export function podScript(cron: boolean): string {
-  const prefix = cron
-    ? 'stamp=$(date -u -d "@$(( ${JOB_NAME##*-} * 60 ))" +%Y%m%d-%H%M) || exit 2; name="$RUN_NAME_PREFIX-$stamp-$JOB_COMPLETION_INDEX"'
-    : 'name="$RUN_NAME_PREFIX-$JOB_COMPLETION_INDEX"';
+  // The scheduled time has 8 or 9 digits (1989 to 3871) with no leading zero (which sh would read as octal).
+  const minutes = '[1-9]' + '[0-9]'.repeat(7);
+  const naming = cron
+    ? [
+      'case "$JOB_NAME" in',
+      `  "$RUN_NAME_PREFIX"-${minutes}|"$RUN_NAME_PREFIX"-${minutes}[0-9])`,
+      '    stamp=$(date -u -d "@$(( ${JOB_NAME##*-} * 60 ))" +%Y%m%d-%H%M) || exit 2',
+      '    name="$RUN_NAME_PREFIX-$stamp-$JOB_COMPLETION_INDEX" ;;',
+      '  *)',
+      '    first="${JOB_UID%%-*}"; rest="${JOB_UID#*-}"; second="${rest%%-*}"',
+      '    case "$first$second" in ""|*[!0-9a-f]*) echo "no Job uid in the pod\'s labels (batch.kubernetes.io/controller-uid): cannot name the run" >&2; exit 2 ;; esac',
+      '    name="$RUN_NAME_PREFIX-manual-$first$second-$JOB_COMPLETION_INDEX" ;;',
+      'esac',
+    ]
+    : ['name="$RUN_NAME_PREFIX-$JOB_COMPLETION_INDEX"'];
   return [
     'set -eu',
-    prefix,
+    ...naming,
     'shard="$((JOB_COMPLETION_INDEX + 1))/$SHARDS"',
     'if [ "${DRY_RUN:-}" = 1 ]; then exec reprocess "$@" --runs-dir ' + RUNS_DIR + ' --log-dir "' + LOGS_DIR + '/$name"; fi',
     'exec reprocess "$@" --shard "$shard" --run-name "$name" --runs-dir ' + RUNS_DIR + ' --log-dir "' + LOGS_DIR + '/$name"',
   ].join('\n');
+}
+
+/**
+ * The tool's exit codes as the Job treats them (README, "Replies and exit codes"). A pod that ends with a code a
+ * resume can finish is replaced and the replacement continues the same run by --run-name.
+ */
+export const EXIT_CODES = {
+  /** The run ended (done, a budget, a failed canary) with packets not forwarded: final, a new pod would find the run finished. */
+  notForwarded: 1,
+  /** Bad settings or input: every pod would fail the same way. */
+  badInput: 2,
+  /** Database, server or auth unreachable or refused, the lock held by another run, or the lock lost: a resume can finish it. */
+  unreachable: 3,
+  /** A bug in reprocess. */
+  bug: 4,
+  /** Stopped gracefully on a signal (128 + SIGHUP, SIGINT, SIGTERM): a resume can finish it. */
+  signals: [129, 130, 143],
+  /** Killed (SIGKILL, e.g. out of memory): a resume can finish it. */
+  killed: 137,
+} as const;
+
+/** Failed pods a shard may have before Kubernetes gives that shard up (disruptions do not count). */
+export const RETRIES_PER_SHARD = 3;
+
+/**
+ * The Job's podFailurePolicy. Kubernetes takes the first rule that matches a failed pod; a pod no rule matches
+ * counts against backoffLimitPerIndex and is replaced.
+ */
+export function podFailurePolicy(): { rules: Record<string, unknown>[] } {
+  const exitCodes = (values: number[]) => ({ containerName: 'reprocess', operator: 'In', values });
+  return {
+    rules: [
+      // Evicted, preempted or drained pods do not count at all: whatever their exit code, the replacement continues.
+      { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+      // Bad settings: every shard would fail the same way, so the Job fails at once.
+      { action: 'FailJob', onExitCodes: exitCodes([EXIT_CODES.badInput]) },
+      // Some packets not forwarded: final for this shard (a new pod would find the run finished and exit 0), but
+      // the other shards go on; the Job ends Failed with this index in status.failedIndexes.
+      { action: 'FailIndex', onExitCodes: exitCodes([EXIT_CODES.notForwarded]) },
+      // Anything else (3 unreachable or lock, 4 a bug, 129/130/143 a graceful stop, 137 killed) counts against
+      // backoffLimitPerIndex and the replacement pod resumes the run.
+    ],
+  };
 }
 
 function buildObjects(o: K8sOptions, configData: Record<string, string>, sourceArgs: string[], dryRun: boolean): Record<string, unknown>[] {
@@ -247,7 +352,11 @@ function buildObjects(o: K8sOptions, configData: Record<string, string>, sourceA
       { name: 'SHARDS', value: String(o.shards) },
       { name: 'RUN_NAME_PREFIX', value: o.name },
       ...(dryRun ? [{ name: 'DRY_RUN', value: '1' }] : []),
-      ...(o.schedule !== undefined ? [{ name: 'JOB_NAME', valueFrom: { fieldRef: { fieldPath: "metadata.labels['job-name']" } } }] : []),
+      // The labels Kubernetes (1.27 or later) puts on every pod of a Job: the Job's name and uid.
+      ...(o.schedule !== undefined ? [
+        { name: 'JOB_NAME', valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } } },
+        { name: 'JOB_UID', valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/controller-uid']" } } },
+      ] : []),
       secretEnv('REGPROC_CLIENT_PWD', o.clientSecretRef),
       secretEnv('DB_PWD', o.dbPasswordRef),
     ],
@@ -279,17 +388,14 @@ function buildObjects(o: K8sOptions, configData: Record<string, string>, sourceA
     completionMode: 'Indexed',
     completions: o.shards,
     parallelism: o.shards,
-    // A pod that dies (killed, OOM, node lost) is replaced; the replacement resumes the same run by --run-name.
-    backoffLimit: 3 * o.shards,
-    podFailurePolicy: {
-      rules: [
-        // 2: bad input, 1: the run finished but some packets were not forwarded. A new pod cannot change either
-        // (it would find the run finished and exit 0): the Job fails, and `reprocess report` says why.
-        { action: 'FailJob', onExitCodes: { containerName: 'reprocess', operator: 'In', values: [1, 2] } },
-        // Evicted or preempted pods do not count against backoffLimit.
-        { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
-      ],
-    },
+    // Each shard's own retries (Kubernetes 1.29 or later): one shard that keeps failing does not use up the
+    // others' retries, and a failed shard does not stop the others. backoffLimit is left unset: with
+    // backoffLimitPerIndex Kubernetes sets it to its maximum, so only the per-shard limit counts.
+    backoffLimitPerIndex: RETRIES_PER_SHARD,
+    // A replacement starts only once the old pod has stopped (and written its journal); with a
+    // podFailurePolicy this is the only value Kubernetes accepts.
+    podReplacementPolicy: 'Failed',
+    podFailurePolicy: podFailurePolicy(),
     template: podTemplate,
   };
   const workload = o.schedule === undefined

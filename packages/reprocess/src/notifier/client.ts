@@ -2,6 +2,7 @@
 // connections. Every wire detail comes from ./wire.ts. Tokens never leave this module except in the Cookie header.
 import { readFileSync } from 'node:fs';
 import type { Agent } from 'undici';
+import { hideUrlPassword } from '../config/redact.js';
 import { lazy } from '../lazy.js';
 
 const undici = lazy<typeof import('undici')>('undici');
@@ -129,7 +130,7 @@ export class MosipClient {
       headers = res.headers;
       text = await res.body.text();
     } catch (err) {
-      throw new AuthError(`cannot reach authmanager at ${url}: ${describeNetworkError(err)}`, 'unreachable');
+      throw new AuthError(`cannot reach authmanager at ${hideUrlPassword(url)}: ${describeNetworkError(err)}`, 'unreachable');
     }
     const token = tokenFromSetCookie(headers['set-cookie']);
     if (status === 200 && token) return token;
@@ -142,7 +143,7 @@ export class MosipClient {
     if (status === 200) {
       throw new AuthError(`authmanager gave no token for client "${this.settings.clientId}" app "${this.settings.appId}": ${detail}`, 'refused');
     }
-    throw new AuthError(`authmanager at ${url} failed: ${detail}`, status >= 500 ? 'unreachable' : 'unexpected');
+    throw new AuthError(`authmanager at ${hideUrlPassword(url)} failed: ${detail}`, status >= 500 ? 'unreachable' : 'unexpected');
   }
 
   /** Sends one notification. A 401 makes it fetch a new token and try once more. */

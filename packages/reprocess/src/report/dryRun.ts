@@ -40,7 +40,7 @@ export const AGE_LABELS: Record<DryRunAgeBucket, string> = {
 
 export type DryRunWarningCode =
   | 'not_found' | 'inactive' | 'not_eligible' | 'no_sync_row' | 'rid_mismatch' | 'process_mismatch' | 'duplicate'
-  | 'not_checked' | 'held_back' | 'sent_anyway';
+  | 'not_checked' | 'held_back' | 'sent_anyway' | 'taken_from_row';
 
 export interface DryRunWarning {
   code: DryRunWarningCode;
@@ -352,7 +352,7 @@ class WarningList {
   }
 }
 
-function listWarningMessage(code: DryRunWarningCode, n: number, notSelectedReasons: Map<string, number>): string {
+export function listWarningMessage(code: DryRunWarningCode, n: number, notSelectedReasons = new Map<string, number>()): string {
   const packets = plural(n, 'packet');
   switch (code) {
     case 'not_found': return `${packets} without a registration row for the workflow id: the stage replies null and changes nothing`;
@@ -369,6 +369,7 @@ function listWarningMessage(code: DryRunWarningCode, n: number, notSelectedReaso
     case 'not_checked': return `${packets} not checked: no database configured (stage, status, age and eligibility unknown; pauses and retry budgets could not be checked)`;
     case 'held_back': return `${packets} that MOSIP would not move now (paused, or retry budget spent) will be SKIPPED`;
     case 'sent_anyway': return `${packets} that MOSIP would not move now (paused, or retry budget spent) will be sent anyway (--include-paused / --include-exhausted)`;
+    case 'taken_from_row': return `${packets} listed with an iteration or source other than their row's: the row's are sent (the stage routes by them)`;
   }
 }
 
@@ -462,24 +463,38 @@ const REASON_LABELS: Record<HoldBackReason, string> = {
   recent: 'written within 6300 s',
 };
 
-function heldBackLines(h: NonNullable<DryRunReport['heldBack']>, source: DryRunReport['source']): string[] {
+/**
+ * The held-back part of a dry run in words and rows, for the text and the HTML alike: a headline, what the
+ * reasons mean, and one row per reason, status_code and pause rules (null: nothing held back).
+ */
+export function heldBackView(h: NonNullable<DryRunReport['heldBack']>, source: DryRunReport['source']): { headline: string; explain: string[]; header: string[]; rows: string[][] } {
   const whose = source === 'db' ? "rows the guide's query would take" : 'packets listed';
-  if (h.counts.length === 0) return [`Held back: none of the ${whose} is paused, past a retry budget or written within ${MOSIP_MIN_WINDOW_SECONDS} s`];
-  const out = [
-    `Held back: ${plural(h.skipped, 'packet')} of the ${whose} left out, ${h.sentAnyway} sent anyway`,
-    `  (paused: status_code PAUSED, PAUSED_FOR_ADDITIONAL_INFO or RESUMABLE; include with --include-paused;`,
-    `   retry budgets: trn_retry_count + 1 >= ${h.rules.uploaderMaxRetry} (--uploader-max-retry), reg_process_retry_count = ${h.rules.reprocessAttemptCount} (--reprocess-attempt-count), include with --include-exhausted;`,
-    `   written within ${MOSIP_MIN_WINDOW_SECONDS} s: may still be inside ABIS or manual verification, include with --allow-short-window)`,
-  ];
+  if (h.counts.length === 0) return { headline: `Held back: none of the ${whose} is paused, past a retry budget or written within ${MOSIP_MIN_WINDOW_SECONDS} s`, explain: [], header: [], rows: [] };
   const included = new Set<HoldBackReason>(includedReasons(h.rules));
-  out.push(...renderTable(
-    [{ header: 'REASON' }, { header: 'STATUS_CODE' }, { header: 'PAUSE_RULE_IDS' }, { header: 'COUNT', align: 'right' }, { header: 'THIS RUN' }],
-    h.counts.map((c) => [REASON_LABELS[c.reason], cell(c.statusCode), cell(c.pauseRuleIds), String(c.count), included.has(c.reason) ? 'SENT ANYWAY' : 'left out']),
-  ));
-  return out;
+  return {
+    headline: `Held back: ${plural(h.skipped, 'packet')} of the ${whose} left out, ${h.sentAnyway} sent anyway`,
+    explain: [
+      '(paused: status_code PAUSED, PAUSED_FOR_ADDITIONAL_INFO or RESUMABLE; include with --include-paused;',
+      ` retry budgets: trn_retry_count + 1 >= ${h.rules.uploaderMaxRetry} (--uploader-max-retry), reg_process_retry_count = ${h.rules.reprocessAttemptCount} (--reprocess-attempt-count), include with --include-exhausted;`,
+      ` written within ${MOSIP_MIN_WINDOW_SECONDS} s: may still be inside ABIS or manual verification, include with --allow-short-window)`,
+    ],
+    header: ['REASON', 'STATUS_CODE', 'PAUSE_RULE_IDS', 'COUNT', 'THIS RUN'],
+    rows: h.counts.map((c) => [REASON_LABELS[c.reason], cell(c.statusCode), cell(c.pauseRuleIds), String(c.count), included.has(c.reason) ? 'SENT ANYWAY' : 'left out']),
+  };
 }
 
-function reprocessorLines(a: ReprocessorActivity): string[] {
+function heldBackLines(h: NonNullable<DryRunReport['heldBack']>, source: DryRunReport['source']): string[] {
+  const v = heldBackView(h, source);
+  if (v.rows.length === 0) return [v.headline];
+  return [
+    v.headline,
+    ...v.explain.map((line) => `  ${line}`),
+    ...renderTable(v.header.map((header) => (header === 'COUNT' ? { header, align: 'right' as const } : { header })), v.rows),
+  ];
+}
+
+/** MOSIP's reprocessor in the last hour, in words (the first line says whether it is active), for text and HTML. */
+export function reprocessorLines(a: ReprocessorActivity): string[] {
   if (a.transactions === 0) {
     return [`MOSIP's reprocessor: no PACKET_REPROCESS transaction in the last ${Math.round(a.windowSeconds / 60)} min (it looks idle or disabled)`];
   }

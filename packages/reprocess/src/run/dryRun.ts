@@ -1,6 +1,6 @@
 // --dry-run: what a run would take, with breakdowns; nothing is sent, no token is fetched, nothing is written.
 import { createPool } from '../db/connect.js';
-import { buildDbDryRun, buildListDryRun, type DryRunReport } from '../report/dryRun.js';
+import { buildDbDryRun, buildListDryRun, listWarningMessage, type DryRunReport } from '../report/dryRun.js';
 import { loadPacketsFromArg, loadPacketsFromFile } from '../source/loadPackets.js';
 import { criteriaOf, dbSettingsOf, withDb } from '../source/openSource.js';
 import { utcCutoff } from '../sql/selectEligible.js';
@@ -19,7 +19,10 @@ export async function dryRunReprocess(request: RunRequest): Promise<DryRunReport
       ? loadPacketsFromFile(flags.file!, pool, s.dbSchema)
       : loadPacketsFromArg(flags.registration!, pool, s.dbSchema));
     const criteria = pool ? criteriaOf(s, await withDb(s, () => utcCutoff(pool, s.olderThan))) : null;
-    return await withDb(s, () => buildListDryRun(pool, s.dbSchema, loaded.packets, criteria, 10, s.limit));
+    const report = await withDb(s, () => buildListDryRun(pool, s.dbSchema, loaded.packets, criteria, 10, s.limit));
+    const taken = loaded.takenFromRow;
+    if (taken.count > 0) report.warnings.push({ code: 'taken_from_row', count: taken.count, message: listWarningMessage('taken_from_row', taken.count), examples: taken.examples });
+    return report;
   } finally {
     await pool?.end().catch(() => undefined);
   }

@@ -2,6 +2,7 @@
 // command line's flags (or from code) before anything is created, sent or fetched: every check of the
 // settings happens here, so a bad value never leaves a run directory or a used token behind.
 import { resolve } from 'node:path';
+import { hideUrlPasswords } from '../config/redact.js';
 import { flagAttribute, loadSettings } from '../config/load.js';
 import { SECRET_KEYS, SETTINGS, type Settings } from '../config/settings.js';
 import { validateBeforeRun } from '../config/validate.js';
@@ -106,7 +107,7 @@ export function flagsToKeep(flags: RunFlags): Record<string, unknown> {
     if (value === undefined || ['resume', 'dryRun', 'config', 'resendInDoubt', 'debug', 'runName'].includes(name)) continue;
     const key = settingAttrs.get(name);
     if (key && SECRET_KEYS.has(key)) continue;
-    keep[name] = value;
+    keep[name] = hideUrlPasswords(value); // run.json: a URL's password is not kept (the tool never sends it)
   }
   return keep;
 }

@@ -1,11 +1,24 @@
 // Turns parsed entries into packets. A RID-only line takes process, workflow instance, iteration and source
-// from the one live registration row of that RID; none or several live rows is an error, never a guess.
+// from the one live registration row of that RID; none or several live rows is an error, never a guess. With a
+// database, a full line (rid, process, workflow id) takes iteration and source from its row too: the securezone
+// stage routes by what the message says (source OPENCRVS goes elsewhere than REGISTRATION_CLIENT), and a line
+// that leaves them out, or gets them wrong, would send the wrong ones.
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import type { Packet } from '../domain/packet.js';
 import { findRegistrationsByRid, type RegistrationByRidRow } from '../sql/findRegistrationsByRid.js';
+import { findRegistrationsByWorkflowId } from '../sql/findRegistrationsByWorkflowId.js';
+import { workflowKey } from '../domain/packetKey.js';
 import { EntryDeduper } from './dedupe.js';
 import type { FullEntry, ParsedEntry, RidOnlyEntry } from './packetLine.js';
 import { ProblemList } from './problems.js';
+
+/** Lines whose iteration or source differ from their row's: the row's were taken ("<origin>: <wf>: ..."). */
+export interface TakenFromRow {
+  count: number;
+  examples: string[];
+}
+
+const TAKEN_EXAMPLES = 20;
 
 /**
  * One packet per distinct workflow instance, in input order. An entry that resolves to a workflow instance
@@ -14,7 +27,7 @@ import { ProblemList } from './problems.js';
  */
 export async function completeFromDb(
   db: Queryable | null, schema: string, entries: readonly ParsedEntry[],
-): Promise<Packet[]> {
+): Promise<{ packets: Packet[]; takenFromRow: TakenFromRow }> {
   const ridOnly = entries.filter((e): e is RidOnlyEntry => e.kind === 'rid');
   const rowsByRid = new Map<string, RegistrationByRidRow[]>();
   if (ridOnly.length > 0 && db) {
@@ -37,7 +50,29 @@ export async function completeFromDb(
     if (outcome.kind === 'new') kept.push(full);
   }
   problems.throwIfAny('input lines that cannot be completed from the database');
-  return kept.map(toPacket);
+  const takenFromRow = db ? await takeRowValues(db, schema, kept) : { count: 0, examples: [] };
+  return { packets: kept.map(toPacket), takenFromRow };
+}
+
+/** Sets each entry's iteration and source to its row's (entries without a row keep the line's); counts the disagreements. */
+async function takeRowValues(db: Queryable, schema: string, entries: FullEntry[]): Promise<TakenFromRow> {
+  const rows = new Map((await findRegistrationsByWorkflowId(db, schema, entries.map((e) => e.workflowInstanceId)))
+    .map((r) => [workflowKey(r.workflow_instance_id), r]));
+  const taken: TakenFromRow = { count: 0, examples: [] };
+  for (const entry of entries) {
+    const row = rows.get(workflowKey(entry.workflowInstanceId));
+    if (!row) continue;
+    const iteration = row.iteration ?? 1;
+    const differ: string[] = [];
+    if (entry.iteration !== null && entry.iteration !== iteration) differ.push(`iteration ${entry.iteration}, the row ${iteration}`);
+    if (entry.source !== null && entry.source !== row.source) differ.push(`source ${entry.source}, the row ${row.source ?? 'NULL (not sent)'}`);
+    entry.iteration = iteration;
+    entry.source = row.source;
+    if (differ.length === 0) continue;
+    taken.count += 1;
+    if (taken.examples.length < TAKEN_EXAMPLES) taken.examples.push(`${entry.origin}: ${entry.workflowInstanceId}: the line gives ${differ.join('; ')}`);
+  }
+  return taken;
 }
 
 /** The entry completed from its RID's live rows (null rows: no database), or null after reporting why not. */

@@ -127,5 +127,7 @@ export function whyNotText(head: Uint8Array): string | null {
   // ASCII saved as UTF-16 without a byte order mark: every other byte is NUL.
   const pairs = Math.floor(head.length / 2);
   if ((nulOdd >= pairs * 0.9 && nulEven === 0) || (nulEven >= pairs * 0.9 && nulOdd === 0)) return utf16;
-  return 'is a binary file (it holds NUL bytes), not text';
+  const first = head.indexOf(0);
+  const line = 1 + head.subarray(0, first).reduce((n, byte) => n + (byte === 0x0a ? 1 : 0), 0);
+  return `is a binary file, not text: its first NUL byte is on line ${line} (byte offset ${first} of the file)`;
 }

@@ -3,7 +3,7 @@
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import type { Packet } from '../domain/packet.js';
 import { InputError } from '../errors.js';
-import { completeFromDb } from './completeFromDb.js';
+import { completeFromDb, type TakenFromRow } from './completeFromDb.js';
 import { EntryDeduper } from './dedupe.js';
 import { readPacketFile } from './fileSource.js';
 import { parsePacketLine, type ParsedEntry } from './packetLine.js';
@@ -13,13 +13,23 @@ export interface LoadedPackets {
   packets: Packet[];
   /** Input entries dropped because they name a packet already listed (report as a warning). */
   duplicates: number;
+  /** Lines whose iteration or source disagreed with their row: the row's are sent (report as a warning). */
+  takenFromRow: TakenFromRow;
+}
+
+/** The warning for lines whose iteration or source the row overrode, or null. */
+export function takenFromRowMessage(t: TakenFromRow): string | null {
+  if (t.count === 0) return null;
+  const more = t.count > t.examples.length ? `\n  ... and ${t.count - t.examples.length} more` : '';
+  return `${t.count} listed packet(s) give an iteration or source other than their registration row's: the row's are sent `
+    + `(the stage routes by them):\n  ${t.examples.join('\n  ')}${more}`;
 }
 
 /** db may be null when every line is complete; a RID-only line then fails with "needs the database". */
 export async function loadPacketsFromFile(path: string, db: Queryable | null, schema: string): Promise<LoadedPackets> {
   const { entries, duplicates } = await readPacketFile(path);
-  const packets = await completeFromDb(db, schema, entries);
-  return { packets, duplicates: duplicates + entries.length - packets.length };
+  const { packets, takenFromRow } = await completeFromDb(db, schema, entries);
+  return { packets, duplicates: duplicates + entries.length - packets.length, takenFromRow };
 }
 
 /** One or more --registration values; several get origins "--registration #1", "--registration #2", ... */
@@ -43,6 +53,6 @@ export async function loadPacketsFromArg(
     else entries.push(parsed);
   });
   problems.throwIfAny('--registration');
-  const packets = await completeFromDb(db, schema, entries);
-  return { packets, duplicates: duplicates + entries.length - packets.length };
+  const { packets, takenFromRow } = await completeFromDb(db, schema, entries);
+  return { packets, duplicates: duplicates + entries.length - packets.length, takenFromRow };
 }

@@ -7,7 +7,7 @@ import { workflowKey } from '../domain/packetKey.js';
 import { APPROACH2_STAGES } from '@mosip-reprocess/contract/enums.js';
 import type { Settings } from '../config/settings.js';
 import { allEligiblePackets, customQueryPackets, eligiblePackets } from './dbSource.js';
-import { loadPacketsFromArg, loadPacketsFromFile } from './loadPackets.js';
+import { loadPacketsFromArg, loadPacketsFromFile, takenFromRowMessage } from './loadPackets.js';
 import { utcCutoff, type EligibilityCriteria } from '../sql/selectEligible.js';
 import { databaseProblem } from '../db/problems.js';
 import { holdBackRulesOf } from '../config/safety.js';
@@ -82,6 +82,8 @@ export async function openSource(
       ? loadPacketsFromFile(flags.file!, pool, s.dbSchema)
       : loadPacketsFromArg(flags.registration!, pool, s.dbSchema));
     if (loaded.duplicates > 0) emit({ type: 'warning', message: `${loaded.duplicates} duplicate entr${loaded.duplicates === 1 ? 'y' : 'ies'} in the input; each packet is sent once` });
+    const taken = takenFromRowMessage(loaded.takenFromRow);
+    if (taken) emit({ type: 'warning', message: taken });
     const rules = holdBackRulesOf(s);
     announceHoldBack(rules, pool !== null, emit);
     let held = 0;

@@ -1,7 +1,7 @@
 // `reprocess --db --dry-run --html <file>`: the dry run's breakdowns as one self-contained HTML file, for the
 // change request before the night. The numbers are those of the dry-run report (report/dryRun.ts), unchanged.
 import { renameSync, writeFileSync } from 'node:fs';
-import { AGE_LABELS, NO_ACTIVE_ROW, type DryRunReport } from '../dryRun.js';
+import { AGE_LABELS, heldBackView, NO_ACTIVE_ROW, reprocessorLines, type DryRunReport } from '../dryRun.js';
 import { escapeHtml as esc } from './escape.js';
 import { chartWithTable, colorAt, page, section, table, type CellLike } from './page.js';
 import { barChart, columnChart, formatNumber } from './svg.js';
@@ -47,6 +47,18 @@ export function renderDryRunHtml(r: DryRunReport, generatedAt = new Date()): str
       columnChart({ title: 'by age', categories: rows.map((x) => x.label), labelEvery: 1, yLabel: 'packets', width: 520, series: [{ name: 'packets', color: colorAt(0), values: rows.map((x) => x.count) }] }),
       table(['age', 'packets', '%'], rows.map((x) => [x.label, x.count, pct(x.count, total)]), { id: 'by-age' }),
     )));
+  }
+  if (r.heldBack) {
+    // The same words and rows as the text dry run (heldBackView).
+    const v = heldBackView(r.heldBack, r.source);
+    body.push(section('held-back', 'Held back (MOSIP would not move these now)', `<p>${esc(v.headline)}</p>`
+      + (v.explain.length > 0 ? `<p class="note">${v.explain.map(esc).join('<br>')}</p>` : '')
+      + (v.rows.length > 0 ? table(v.header, v.rows.map((row) => row.map((c, i) => (v.header[i] === 'COUNT' ? Number(c) : c))), { id: 'held-back' }) : '')));
+  }
+  if (r.reprocessor) {
+    const [headline, ...more] = reprocessorLines(r.reprocessor);
+    body.push(section('reprocessor', "MOSIP's reprocessor (the last hour)", `<p${r.reprocessor.transactions > 0 ? ' class="warn"' : ''}>${esc(headline!)}</p>`
+      + (more.length > 0 ? `<p class="note">${more.map((line) => esc(line.trim())).join('<br>')}</p>` : '')));
   }
   body.push(section('sample', r.sample.length > 0 ? `Sample: the first ${r.sample.length} packets the run would send` : 'Sample: nothing would be sent', r.sample.length === 0 ? '' : `<div class="scroll">${table(
     ['reg_id', 'workflow_instance_id', 'process', 'status_code', 'latest_trn_type', 'latest_trn_status', 'latest_trn_dtimes (UTC)', 'retries', 'iteration', 'source'],

@@ -2,6 +2,7 @@
 // number comes from the aggregates of journalStats.ts (the journal, read once, streamed) and whereNow.ts (the
 // registration rows now, when the database is reachable); every chart has its numbers in a table beside it.
 import { hostname, userInfo } from 'node:os';
+import { hideUrlPassword } from '../../config/redact.js';
 import type { RunMeta } from '../../journal/runStore.js';
 import { OUTCOME_LABELS } from '../format.js';
 import { VERIFY_CLASS_MEANINGS, VERIFY_CLASSES } from '../verify.js';
@@ -72,7 +73,7 @@ const pct = (n: number, of: number): CellLike => ({ text: of > 0 ? `${((100 * n)
 function shown(key: string, value: unknown): string {
   if (/secret|password|pwd|token/i.test(key) && value !== undefined && value !== '(set, hidden)') return '(set, hidden)';
   const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return text.replace(/(\w+:\/\/[^:/@\s]*:)[^@\s]*@/g, '$1(hidden)@');
+  return hideUrlPassword(text);
 }
 
 /** The selection, in words. */
