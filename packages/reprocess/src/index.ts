@@ -6,7 +6,7 @@ export { dryRunReprocess } from './run/dryRun.js';
 export { verifyRun, type VerifyRequest } from './run/verifyRun.js';
 export { ignoreEvents, type EventSink, type RunEvent } from './run/events.js';
 export { readWholeRun, notifiedPackets, latestUnfinishedRun, type WholeRun, type NotifiedPacket, type StoredSummary } from './journal/wholeRun.js';
-export type { PacketResult, RunSummary, StopReason } from './run/types.js';
+export type { PacketResult, RunSummary, StopReason } from './domain/runResult.js';
 export type { DryRunReport } from './report/dryRun.js';
 export type { VerifyReport } from './report/verify.js';
 export type { Settings } from './config/settings.js';

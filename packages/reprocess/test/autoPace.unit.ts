@@ -163,7 +163,7 @@ test('watcher: unseen until written since the send; inside with its wait; out wh
   assert.equal(pipelineState(row({ active: false }), 6_000, HOUR).kind, 'exited');
   // At securezone and not moved for longer than the limit: dropped (the message expired unread).
   assert.deepEqual(pipelineState(row({ latestTrnTypeCode: 'SECUREZONE_NOTIFICATION', idleSeconds: 3601 }), 3_606_000, HOUR),
-    { kind: 'dropped', stalledMs: 3_601_000, lastMoved: new Date('2026-01-01T10:00:00.000Z') });
+    { kind: 'dropped', stalledMs: 3_601_000, lastMoved: new Date('2026-01-01T10:00:00.000Z'), rowNow: { trnId: 't1', dtimes: '2026-01-01T10:00:00.000000Z' } });
   assert.equal(pipelineState(row({ latestTrnTypeCode: 'SECUREZONE_NOTIFICATION', idleSeconds: 3600 }), 3_605_000, HOUR).kind, 'inside');
   // Never written since the send for longer than the limit: dropped too.
   assert.equal(pipelineState(row({ writtenSinceSend: false }), HOUR + 1, HOUR).kind, 'dropped');

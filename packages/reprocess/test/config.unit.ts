@@ -7,7 +7,7 @@ import { loadSettings, redactSettings } from '../src/config/load.js';
 import { MAX_TIMER_MS, parseDurationMs, parseNumber, parseShare, ValueProblem } from '../src/config/values.js';
 import { InputError } from '../src/errors.js';
 import { validateBeforeRun } from '../src/config/validate.js';
-import { readQueryFile } from '../src/source/queryFile.js';
+import { readQueryFile } from '../src/config/queryFile.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'reprocess-config-'));
 function yamlFile(text: string): string {

@@ -9,7 +9,7 @@ import { freshSchema, type TestSchema } from '@mosip-reprocess/testkit/db.js';
 import { packetOf, stuckRow } from '@mosip-reprocess/testkit/rows.js';
 import { eligiblePackets } from '../src/source/dbSource.js';
 import { selectionCounts, utcCutoff, type EligibilityCriteria } from '../src/sql/selectEligible.js';
-import { DEFAULT_HOLD_BACK, type HoldBackRules } from '../src/filter/holdBack.js';
+import { DEFAULT_HOLD_BACK, type HoldBackRules } from '../src/domain/holdBack.js';
 import { holdBackListed, type HeldPacket } from '../src/filter/holdBackListed.js';
 import { buildDbDryRun, buildListDryRun, renderDryRun } from '../src/report/dryRun.js';
 import { checkWindowFloor, MOSIP_MIN_WINDOW_SECONDS } from '../src/config/safety.js';

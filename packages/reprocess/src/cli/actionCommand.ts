@@ -7,7 +7,7 @@ import { SECRET_KEYS, SETTINGS } from '../config/settings.js';
 import { InputError } from '../errors.js';
 import { openRun, runKindOf } from '../journal/runStore.js';
 import { latestUnfinishedRun } from '../journal/wholeRun.js';
-import { withRunDatabase } from '../run/identity.js';
+import { withRunDatabase } from '../journal/runIdentity.js';
 import { resumeCommand } from '../run/request.js';
 import { isWorkflowAction, WORKFLOW_ACTIONS } from '../action/contract.js';
 import { checkActionRequest, planAction, runAction, settledRids, type ActionRequest, type ActionSource } from '../action/runAction.js';

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { NumberSpec } from './values.js';
 import { InputError } from '../errors.js';
-import { MOSIP_MIN_WINDOW_SECONDS, MOSIP_REPROCESS_ATTEMPT_COUNT, MOSIP_UPLOADER_MAX_RETRY, type HoldBackRules } from '../filter/holdBack.js';
+import { MOSIP_MIN_WINDOW_SECONDS, MOSIP_REPROCESS_ATTEMPT_COUNT, MOSIP_UPLOADER_MAX_RETRY, type HoldBackRules } from '../domain/holdBack.js';
 
 export function safetySettings<B extends z.ZodTypeAny, N extends z.ZodTypeAny>(p: { bool: B; num: (spec: NumberSpec) => N }) {
   return [

@@ -4,7 +4,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
-import { readQueryFile } from '../source/queryFile.js';
+import { readQueryFile } from './queryFile.js';
 import { flagName, settingByKey, type Settings } from './settings.js';
 
 export interface RunIntent {

@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import type { Packet } from '../domain/packet.js';
 import { workflowKey } from '../domain/packetKey.js';
-import { includedReasons, holdBackMessage, type HoldBackFacts, type HoldBackRules } from './holdBack.js';
+import { includedReasons, holdBackMessage, type HoldBackFacts, type HoldBackRules } from '../domain/holdBack.js';
 import { lookupHoldBack } from '../sql/lookupHoldBack.js';
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 

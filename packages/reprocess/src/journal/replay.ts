@@ -3,7 +3,7 @@
 // entry pointing at a shared outcome), so a resume, `runs` and the summary fit in the Job's 320 MiB.
 import { journalLines } from './lines.js';
 import type { NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
-import { isTransient } from '../notifier/resilientNotifier.js';
+import { isTransient } from '../domain/outcomes.js';
 import type { RowBefore } from '../domain/rowVerdict.js';
 import type { DroppedRecord, EndRecord, InDoubtRecord, StartRecord, JournalRecord, ResultRecord, SendRecord } from './records.js';
 

@@ -3,7 +3,7 @@
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { OUTCOMES, type NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
-import type { RunSummary } from '../run/types.js';
+import type { RunSummary } from '../domain/runResult.js';
 import type { RowBefore } from '../domain/rowVerdict.js';
 import type { EndRecord, JournalRecord, StartRecord } from './records.js';
 import { journalRecords, lastSends, replay, replayJournal, type Replayed } from './replay.js';

@@ -12,7 +12,7 @@ import { loadSettings } from '../config/load.js';
 import { hideUrlPasswords } from '../config/redact.js';
 import { SECRET_KEYS, SETTINGS, type Settings } from '../config/settings.js';
 import { InputError } from '../errors.js';
-import { resolveRunRequest, type RunFlags } from '../run/request.js';
+import { resolveRunSettings, type RunFlags } from '../config/runSettings.js';
 
 /** Where things are inside the pod. Everything writable is under DATA_DIR (the PVC); the root filesystem is read-only. */
 export const DATA_DIR = '/data';
@@ -93,7 +93,7 @@ export interface Rendered {
 
 /**
  * Renders the objects. Settings are checked exactly as the pod will check them: the rendered config file and
- * command are resolved with resolveRunRequest before anything is printed (with the secrets only marked as given).
+ * command are resolved with resolveRunSettings (the run's own checks) before anything is printed (with the secrets only marked as given).
  */
 export function renderManifests(flags: RunFlags, env: NodeJS.ProcessEnv, options: K8sOptions): Rendered {
   checkOptions(options);
@@ -206,7 +206,7 @@ function readText(path: string, origin: string): string {
 
 /**
  * Resolves the pod's own command line (shard 1 of n, the rendered config file, the files of the ConfigMap) with
- * resolveRunRequest, so that a setting the pod would refuse is refused here, before anything is applied.
+ * resolveRunSettings, the checks of the run itself, so that a setting the pod would refuse is refused here, before anything is applied.
  */
 function checkAsThePod(dryRun: boolean, sourceArgs: string[], configYaml: string, files: Record<string, string>, o: K8sOptions): void {
   const dir = mkdtempSync(join(tmpdir(), 'reprocess-k8s-'));
@@ -231,7 +231,7 @@ function checkAsThePod(dryRun: boolean, sourceArgs: string[], configYaml: string
     }
     // Only the pod's environment: the Secrets' values are there at run time (marked, never read or printed here).
     const podEnv: NodeJS.ProcessEnv = { REGPROC_CLIENT_PWD: '(from the Secret)', DB_PWD: '(from the Secret)' };
-    resolveRunRequest(flags, podEnv);
+    resolveRunSettings(flags, podEnv);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

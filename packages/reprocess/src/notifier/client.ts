@@ -36,6 +36,11 @@ export class AuthError extends Error {
   }
 }
 
+/** What the runner sends through: the MOSIP client itself, or the resilient notifier around it. */
+export interface Notifier {
+  notify(packet: Packet): Promise<NotifyResult>;
+}
+
 export interface NotifyResult {
   outcome: NotifyOutcome;
   /** HTTP status of the last attempt, or null when there was no reply. */

@@ -15,19 +15,11 @@
 // reach its own database: nothing was committed) are sent again after the backoff.
 import { wallClock, type Clock } from '../clock.js';
 import type { Packet } from '../domain/packet.js';
-import type { NotifyResult } from './client.js';
-import { isTransientStageError, type NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
+import type { Notifier, NotifyResult } from './client.js';
+import { isTransient } from '../domain/outcomes.js';
 import type { CircuitBreaker, Permit } from './breaker.js';
-import type { Notifier } from '../run/runner.js';
 import type { DeliveryCheck } from './deliveryEvidence.js';
 import { settleLostReplies } from './lostReply.js';
-
-export const TRANSIENT_OUTCOMES: ReadonlySet<NotifyOutcome> = new Set(['server_error', 'network_error']);
-
-/** Worth another attempt: a 5xx, no reply, or a stage that could not reach its database. */
-export function isTransient(result: Pick<NotifyResult, 'outcome' | 'reply'>): boolean {
-  return TRANSIENT_OUTCOMES.has(result.outcome) || (result.outcome === 'stage_error' && isTransientStageError(result.reply));
-}
 
 const NEVER_CONNECTED = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT_TIMEOUT)\b/;
 

@@ -28,7 +28,7 @@ export type PipelineState =
   | { kind: 'inside'; waitMs: number }
   | { kind: 'held'; why: string }
   | { kind: 'exited'; why: string }
-  | { kind: 'dropped'; stalledMs: number; lastMoved: Date | null };
+  | { kind: 'dropped'; stalledMs: number; lastMoved: Date | null; rowNow: RowBefore | null };
 
 /** A notified packet as the watcher knows it: when its send started (host clock) and its row as read before it. */
 export interface SentPacket {
@@ -45,15 +45,16 @@ export interface SentPacket {
 export function pipelineState(row: PacketRowNow | null, sinceSendMs: number, messageMaxAgeMs: number): PipelineState {
   const verdict = rowVerdict(row, messageMaxAgeMs / 1000);
   const lastMoved = row?.latestTrnDtimes ? new Date(row.latestTrnDtimes) : null;
+  const rowNow = row ? { trnId: row.latestTrnId, dtimes: row.latestTrnDtimesExact } : null;
   const idleMs = Math.max(0, (row?.idleSeconds ?? 0) * 1000);
   switch (verdict) {
     case 'untouched':
-      return sinceSendMs > messageMaxAgeMs ? { kind: 'dropped', stalledMs: sinceSendMs, lastMoved } : { kind: 'unseen' };
+      return sinceSendMs > messageMaxAgeMs ? { kind: 'dropped', stalledMs: sinceSendMs, lastMoved, rowNow } : { kind: 'unseen' };
     case 'at_securezone':
     case 'moved_on':
       return { kind: 'inside', waitMs: idleMs };
     case 'dropped':
-      return { kind: 'dropped', stalledMs: idleMs, lastMoved };
+      return { kind: 'dropped', stalledMs: idleMs, lastMoved, rowNow };
     case 'held':
     case 'stalled':
       return { kind: 'held', why: `${verdict}: latest ${row!.latestTrnTypeCode} ${row!.latestTrnStatusCode}` };
@@ -66,6 +67,8 @@ export interface DroppedPacket extends SentPacket {
   /** latest_trn_dtimes when it was found dropped (null: never written). */
   lastMoved: Date | null;
   stalledMs: number;
+  /** Its row as read when it was found dropped: the `before` of a send that re-drives it. */
+  rowNow: RowBefore | null;
 }
 
 export interface PipelineWatchOptions {
@@ -145,7 +148,7 @@ export class PipelineWatcher {
         case 'dropped':
           this.droppedCount += 1;
           this.tracked.delete(key);
-          this.opts.onDropped?.({ ...t, lastMoved: state.lastMoved, stalledMs: state.stalledMs });
+          this.opts.onDropped?.({ ...t, lastMoved: state.lastMoved, stalledMs: state.stalledMs, rowNow: state.rowNow });
           break;
       }
     });
@@ -163,7 +166,7 @@ export async function findDropped(db: Queryable, schema: string, sent: readonly 
   const out: DroppedPacket[] = [];
   sent.forEach((p, i) => {
     const state = states[i]!;
-    if (state.kind === 'dropped') out.push({ ...p, lastMoved: state.lastMoved, stalledMs: state.stalledMs });
+    if (state.kind === 'dropped') out.push({ ...p, lastMoved: state.lastMoved, stalledMs: state.stalledMs, rowNow: state.rowNow });
   });
   return out;
 }

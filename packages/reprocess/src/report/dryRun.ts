@@ -17,7 +17,7 @@ import { selectionCounts, type HeldBackCount } from '../sql/selectionCounts.js';
 import { reprocessorActivity, type ReprocessorActivity } from '../sql/reprocessorActivity.js';
 import { inReadOnlySnapshot } from '../sql/readOnlySnapshot.js';
 import { holdBackOf, type EligibilityCriteria } from '../sql/eligibility.js';
-import { holdBackMessage, includedReasons, MOSIP_MIN_WINDOW_SECONDS, type HoldBackReason, type HoldBackRules } from '../filter/holdBack.js';
+import { holdBackMessage, includedReasons, MOSIP_MIN_WINDOW_SECONDS, type HoldBackReason, type HoldBackRules } from '../domain/holdBack.js';
 import { cell, percent, plural, renderTable } from './table.js';
 
 export type { AgeCount, ProcessCount, StageCount, StatusCount } from '../sql/eligibleBreakdown.js';

@@ -1,6 +1,6 @@
 // Text and JSON renderings of packet results and run summaries, shared by the console and the log files.
 import { OUTCOMES } from '@mosip-reprocess/contract/wire.js';
-import type { PacketResult, RunSummary } from '../run/types.js';
+import type { PacketResult, RunSummary } from '../domain/runResult.js';
 
 export const OUTCOME_LABELS: Record<(typeof OUTCOMES)[number], string> = {
   forwarded: 'forwarded to the next stage',

@@ -1,7 +1,7 @@
 // When to stop taking new packets: a packet count, a duration, or a clock time (the end of a night window).
 import { InputError } from '../errors.js';
 import type { Deadline } from './stop.js';
-import type { StopReason } from './types.js';
+import type { StopReason } from '../domain/runResult.js';
 
 /** The next occurrence of a local HH:MM, or an ISO date-time. */
 export function untilDeadline(text: string, now: Date = new Date()): Date {

@@ -13,7 +13,7 @@ import { withReconnect } from '../db/reconnect.js';
 import { rowsNowForSentPackets } from '../sql/selectRowsSinceSend.js';
 import { MOVED_ON_VERDICTS, PENDING_VERDICTS, ROW_VERDICT_MEANINGS, rowVerdict } from '../domain/rowVerdict.js';
 import { TRN_STATUS, TRN_TYPE } from '@mosip-reprocess/contract/enums.js';
-import type { PacketResult } from './types.js';
+import type { PacketResult } from '../domain/runResult.js';
 
 export interface CanaryOptions {
   timeoutMs: number;

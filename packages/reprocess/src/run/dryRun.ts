@@ -2,7 +2,8 @@
 import { createPool } from '../db/connect.js';
 import { buildDbDryRun, buildListDryRun, listWarningMessage, type DryRunReport } from '../report/dryRun.js';
 import { loadPacketsFromArg, loadPacketsFromFile } from '../source/loadPackets.js';
-import { criteriaOf, dbSettingsOf, withDb } from '../source/openSource.js';
+import { criteriaOf } from '../source/openSource.js';
+import { dbSettingsOf, withDb } from '../db/runDatabase.js';
 import { utcCutoff } from '../sql/selectEligible.js';
 import type { RunRequest } from './request.js';
 

@@ -1,6 +1,6 @@
 // What a run tells whoever drives it (the CLI prints these; the demo and other code can do as they like).
 import type { AutoPaceStatus } from '../pacer/autoPacer.js';
-import type { PacketResult } from './types.js';
+import type { PacketResult } from '../domain/runResult.js';
 
 export type RunEvent =
   /** The run directory exists and the journal is open: from here on, packets may be sent. */

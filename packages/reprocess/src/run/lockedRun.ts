@@ -1,12 +1,12 @@
 // The run lock (lock.ts) wired into a run: taken before anything is read or sent, and checked before every send.
 import { describeDb } from '../db/connect.js';
 import { parseShard } from '../filter/shard.js';
-import { dbSettingsOf, withDb } from '../source/openSource.js';
+import { dbSettingsOf, withDb } from '../db/runDatabase.js';
 import type { EventSink } from './events.js';
 import { RunLock } from './lock.js';
 import type { Gate } from './runner.js';
 import type { RunRequest } from './request.js';
-import type { StopReason } from './types.js';
+import type { StopReason } from '../domain/runResult.js';
 
 /** The lock for the run's database and schema, or null (with a warning) when no database is configured. */
 export async function takeRunLock(request: Pick<RunRequest, 'settings' | 'dbConfigured'> & { resume?: RunRequest['resume'] }, command: string, emit: EventSink): Promise<RunLock | null> {

@@ -1,8 +1,12 @@
-// A whole run, from a resolved request to its summary: open (or resume) the run, pick the source, filter,
-// pace, notify, journal and summarise. The data flows one way:
-//   source -> filter (journal, dedupe, shard, limit) -> pacer -> notifier -> journal -> report.
+// A whole run, from a resolved request to its summary, as a short sequence of named steps; each promise the run
+// makes is kept in one place:
+//   a stop stops          run/stop.ts (one signal every wait takes)
+//   guards always on      the run lock (run/lock.ts) before anything, the hold-back rule in every source
+//   never twice           run/continuation.ts (what earlier attempts did), the filters of packetStream below,
+//                         run/journaling.ts (a send is journaled before it leaves)
+//   numbers add up        run/summary.ts
+// The data flows one way: source -> filter (journal, dedupe, shard, limit) -> pacer -> notifier -> journal -> report.
 // It prints nothing: it tells an event sink, and returns a typed result. The CLI and the demo both drive it.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type pg from 'pg';
 import { redactSettings } from '../config/load.js';
@@ -14,33 +18,28 @@ import { firstOfEachWorkflow } from '../filter/dedupe.js';
 import { inShard, parseShard } from '../filter/shard.js';
 import type { Journal } from '../journal/journal.js';
 import { createRun, openRun, type RunHandle } from '../journal/runStore.js';
-import { latestUnfinishedRun, readWholeRun, runStatus, type StoredSummary } from '../journal/wholeRun.js';
-import { CircuitBreaker } from '../notifier/breaker.js';
+import { latestUnfinishedRun, readWholeRun, runStatus } from '../journal/wholeRun.js';
 import { AuthError, MosipClient } from '../notifier/client.js';
-import { dbDeliveryCheck } from '../notifier/deliveryEvidence.js';
-import { ResilientNotifier, settleAfterMsFor } from '../notifier/resilientNotifier.js';
-import { Pacer } from '../pacer/pacer.js';
-import { AutoPacer, AUTO_DEFAULT_CONCURRENCY, describeAutoPace } from '../pacer/autoPacer.js';
-import { findDropped, type SentPacket } from '../pacer/pipelineWatch.js';
+import { describeAutoPace, type AutoPacer } from '../pacer/autoPacer.js';
 import type { Packet } from '../domain/packet.js';
 import { workflowKey } from '../domain/packetKey.js';
-import type { DroppedRecord, SendRecord } from '../journal/records.js';
-import { lastSends } from '../journal/replay.js';
 import { packetLine, summaryText } from '../report/format.js';
 import { RunLog } from '../report/logFiles.js';
-import { openSource, dbSettingsOf, withDb } from '../source/openSource.js';
-import { budgetDeadlines, makeBudget, untilDeadline } from './budget.js';
-import { RunStop } from './stop.js';
+import { openSource, type OpenedSource } from '../source/openSource.js';
+import { dbSettingsOf, withDb } from '../db/runDatabase.js';
+import { budgetDeadlines, untilDeadline } from './budget.js';
 import { clockOffsetWarning, measureClockOffset } from './clockOffset.js';
-import { watchCanary } from './canary.js';
+import { planContinuation, redriveDropped, settleUndecided, type Continuation } from './continuation.js';
 import type { EventSink } from './events.js';
-import { settleInDoubt } from './inDoubt.js';
-import { lockedBudget, lockedGate, takeRunLock } from './lockedRun.js';
+import { storedDbOf } from '../journal/runIdentity.js';
+import { journalingObserver, type JournalingObserver } from './journaling.js';
 import type { RunLock } from './lock.js';
+import { takeRunLock } from './lockedRun.js';
 import { flagsToKeep, resumeCommand, type RunRequest } from './request.js';
-import { storedDbOf } from './identity.js';
-import { emptyCounts, exitCodeOf, runPackets, type RunOutcome } from './runner.js';
-import type { PacketResult, RunObserver, RunSummary, StopReason } from './types.js';
+import { buildSender, sendAll } from './sending.js';
+import { RunStop } from './stop.js';
+import { summarize, writeSummary } from './summary.js';
+import type { RunSummary } from '../domain/runResult.js';
 import type { Clock } from '../clock.js';
 
 export interface RunOptions {
@@ -77,370 +76,192 @@ export class RunInterrupted extends Error {
 
 /** Runs the request to its end. Throws InputError / UnreachableError before anything is sent, RunInterrupted after. */
 export async function runReprocess(request: RunRequest, emit: EventSink, options: RunOptions = {}): Promise<RunResult> {
-  const { settings, flags, mode } = request;
+  const { settings, flags } = request;
   if (flags.dryRun) throw new InputError('a dry run is dryRunReprocess(), not runReprocess()');
   if (request.finished) throw new InputError(`run ${request.finished.runId} (--run-name ${request.finished.name}) already finished; check request.finished first`);
-  // One stop signal for the whole run: the operator's, the time budgets', the lost lock's (run/stop.ts).
-  const runStop = new RunStop(options.signal, budgetDeadlines({ maxDurationSeconds: settings.maxDuration, until: settings.until ? untilDeadline(settings.until) : undefined }, Date.now()));
-  const signal = runStop.signal;
-  const shard = settings.shard ? parseShard(settings.shard) : null;
-  const until = settings.until ? untilDeadline(settings.until) : undefined;
-  const dbSettings = dbSettingsOf(settings);
-  const replayed = request.resume?.replayed ?? null;
-  let pool: pg.Pool | null = null;
-  let client: MosipClient | null = null;
-  let journal: Journal | null = null;
-  let log: RunLog | null = null;
-  let run: RunHandle | null = null;
-  let lock: RunLock | null = null;
-  let sentSoFar = 0;
-  let autoPacer: AutoPacer | null = null;
-  let iterator: AsyncIterator<Packet> | null = null;
-  const pendingDropRecords: DroppedRecord[] = [];
+  // A stop stops: one signal for the whole run (the operator's, the time budgets', the lost lock's), which every
+  // wait below takes (run/stop.ts).
+  const stop = new RunStop(options.signal, budgetDeadlines({ maxDurationSeconds: settings.maxDuration, until: settings.until ? untilDeadline(settings.until) : undefined }, Date.now()));
+  const open: Opened = { pool: null, lock: null, client: null, journal: null, log: null, run: null, packets: null, autoPacer: null, observer: null };
+  let say: EventSink = emit;
   try {
-    pool = request.dbConfigured ? createPool(dbSettings) : null;
-    // One run per database: taken before anything is read or sent, held to the end (src/run/lock.ts).
-    lock = await takeRunLock(request, 'run', emit);
-    lock?.whenLost((message) => runStop.stop({ kind: 'lock_lost', message: `the run lock was lost: ${message}` }));
-    if (pool) {
-      // Measured, never trusted silently (run/clockOffset.ts); the run's rules compare no clocks where they can help it.
-      const { offsetMs } = await withDb(settings, () => measureClockOffset(pool!));
-      const warning = clockOffsetWarning(offsetMs);
-      if (warning) emit({ type: 'warning', message: warning });
-    }
-    const sourceText = mode === 'db'
-      ? (settings.queryFile ? `query file ${settings.queryFile}` : `db (APPROACH ${settings.approach}${flags.all ? ', --all' : ''})`)
-      : mode === 'file' ? `file ${flags.file}` : '--registration';
-
-    // A resumed --pace auto run first looks for packets the pipeline dropped after the earlier attempt ended (its
-    // own watcher journaled those it saw): their rows have not moved for longer than --message-max-age.
-    const lateDrops = replayed && settings.pace === 'auto' && pool
-      ? await withDb(settings, () => findDropped(pool!, settings.dbSchema,
-        // The resume of a --pace auto run replays with `detail` (request.ts): each result's rid and start time.
-        [...replayed.results].filter(([wf, r]) => r.outcome === 'forwarded' && !replayed.dropped.has(wf))
-          .map(([, r]) => ({ workflowInstanceId: r.wf!, rid: r.rid!, sentAt: new Date(r.startedAt!), before: r.before })),
-        settings.messageMaxAge * 1000))
-      : [];
-    const lateDropSends = lateDrops.length > 0
-      ? lastSends(request.resume!.run.journalPath, new Set(lateDrops.map((d) => d.workflowInstanceId.toLowerCase())))
-      : new Map<string, SendRecord>();
-    for (const d of lateDrops) {
-      const send = lateDropSends.get(d.workflowInstanceId.toLowerCase());
-      if (!send) continue;
-      const record = {
-        t: 'dropped' as const, at: new Date().toISOString(), wf: d.workflowInstanceId, rid: d.rid, sentAt: d.sentAt.toISOString(),
-        lastMoved: d.lastMoved?.toISOString() ?? null, stalledSeconds: Math.round(d.stalledMs / 1000),
-      };
-      pendingDropRecords.push(record);
-      replayed!.dropped.set(d.workflowInstanceId.toLowerCase(), { send, record });
-    }
-
-    // Acknowledged = the stage gave a definitive answer. A 5xx or a reply the database showed unhandled is not
-    // one: a resume sends it again. A packet in doubt is decided below, before anything is sent (run/inDoubt.ts).
-    // Packets the pipeline dropped (--pace auto found them stalled) are not done either: they are sent again, first.
-    const done = new Set<string>();
-    for (const [wf, r] of replayed?.results ?? []) {
-      if (!r.transient && r.outcome !== 'in_doubt' && !replayed?.dropped.has(wf)) done.add(wf);
-    }
-    const alreadyAcknowledged = done.size;
-    for (const wf of replayed?.settled ?? []) done.add(wf);
-    // --limit is the whole run's size: a resume takes only what the earlier attempts left (in-doubt packets an
-    // earlier resume settled count as taken too).
-    const remaining = Math.max(0, settings.limit - (flags.all ? 0 : alreadyAcknowledged + (replayed?.settled.size ?? 0)));
-    const opening = openSource(mode, flags, settings, pool, emit, remaining, done, signal);
+    // 1. Guards first: the run lock (and the database's clock) before anything is read or sent.
+    open.pool = request.dbConfigured ? createPool(dbSettingsOf(settings)) : null;
+    open.lock = await takeRunLock(request, 'run', emit);
+    open.lock?.whenLost((message) => stop.stop({ kind: 'lock_lost', message: `the run lock was lost: ${message}` }));
+    if (open.pool) await warnOfClockOffset(request, open.pool, emit);
+    // 2. Never twice: what earlier attempts did (run/continuation.ts).
+    const continuation = await planContinuation(request, open.pool);
+    // 3. The source (its reads end at a stop) and the client, the client built while the database answers.
+    const opening = openSource(request.mode, flags, settings, open.pool, emit, continuation.remaining, continuation.done, stop.signal);
     opening.catch(() => undefined); // awaited below; this only keeps a failure there from counting as unhandled meanwhile
-    // Built while the database answers: loading the HTTP client is a good part of the time to the first packet.
-    client = new MosipClient({
+    open.client = new MosipClient({
       server: settings.server!, authServer: settings.authServer, clientId: settings.clientId,
       clientSecret: settings.clientSecret!, appId: settings.appId, timeoutSeconds: settings.timeout,
       caFile: settings.caFile, insecure: settings.insecure, connections: settings.concurrency,
     });
     const source = await opening;
-    try {
-      await client.authenticate();
-    } catch (err) {
-      if (err instanceof AuthError) throw new UnreachableError(err.message);
-      throw err;
-    }
-
-    if (!request.resume) noteCrashedRun(settings.runsDir, emit);
-    run = request.resume?.run ?? createRun(settings.runsDir, {
-      kind: 'run', db: storedDbOf(settings, request.dbConfigured),
-      flags: flagsToKeep(flags), configFile: flags.config ?? null,
-      settings: redactSettings(settings), source: sourceText,
-      ...(flags.runName !== undefined ? { name: flags.runName } : {}),
-    });
-    const resumed = Boolean(request.resume);
-    if (resumed) {
-      run.meta.resumes.push(new Date().toISOString());
-      run.saveMeta();
-    }
-    const attempt = resumed ? Math.max(replayed?.attempts ?? 0, run.meta.resumes.length) + 1 : 1;
-    journal = run.openJournal();
-    await journal.appendDurable({ t: 'start', at: new Date().toISOString(), attempt, host: hostname(), pid: process.pid, reason: settings.reason ?? null });
-    for (const r of pendingDropRecords) journal.append(r);
-    const runId = run.id;
-    await lock?.setRunId(runId);
-    const resumeWith = resumeCommand(runId, settings.runsDir);
-    log = new RunLog(settings.logDir);
-    log.write(`run ${runId} ${resumed ? 'resumed' : 'started'} ${new Date().toISOString()} source=${sourceText}${pool ? ` db=${describeDb(dbSettings)}` : ''}${settings.reason ? ` reason=${JSON.stringify(settings.reason)}` : ''} settings=${JSON.stringify(redactSettings(settings))}`);
-    emit({ type: 'started', runId, resumed, source: sourceText, journalPath: run.journalPath, runsDir: settings.runsDir });
-    if (settings.insecure) emit({ type: 'warning', message: '--insecure: the server certificate is NOT verified' });
-
-    // A resumed run first decides the packets whose reply never came, or was left in doubt; those not sent again
-    // count as done for this attempt (those still in doubt are asked about again by the next resume).
-    let settledInDoubt = 0;
-    const undecided = replayed ? [...replayed.inFlight.values(), ...replayed.inDoubt.values()] : [];
-    if (undecided.length > 0) {
-      const decisions = await withDb(settings, () => settleInDoubt(pool, settings.dbSchema, undecided, Boolean(flags.resendInDoubt), {
-        settleAfterMs: settleAfterMsFor(settings.timeout), signal,
-        onWait: (message) => emit({ type: 'note', message }),
-      }));
-      for (const d of decisions) {
-        journal.append({ t: 'in_doubt', at: new Date().toISOString(), wf: d.send.wf, rid: d.send.rid, decision: d.decision, detail: d.detail });
-        if (d.decision !== 'resend') {
-          done.add(d.send.wf.toLowerCase());
-          settledInDoubt += 1;
-        }
-        emit({ type: 'note', message: `in doubt: ${d.send.rid} ${d.send.wf} (sent ${d.send.at}; its reply was lost or never journaled): ${d.decision === 'resend' ? 'will be sent again' : d.decision === 'delivered' ? 'delivered, not sent again' : 'still in doubt: NOT sent again, asked about again by the next resume'}; ${d.detail}` });
-      }
-    }
-    const alreadyDone = alreadyAcknowledged + (replayed?.settled.size ?? 0) + settledInDoubt;
-    if (alreadyDone > 0) emit({ type: 'note', message: `resume: ${alreadyDone} packet(s) already done in this run are skipped` });
-
-    // Dropped by the pipeline in an earlier attempt: sent again ahead of the rest, unless the row moved since
-    // (then the pipeline did take it, late, and it is left alone).
-    const redrive: Packet[] = [];
-    if (replayed && replayed.dropped.size > 0) {
-      const entries = [...replayed.dropped.values()];
-      // Still as the notification left it (the same rule as during the run): a row written since was taken after all.
-      const stillDropped = pool
-        ? new Set((await withDb(settings, () => findDropped(pool!, settings.dbSchema, entries.map(({ send }) => sentPacketOf(send)), settings.messageMaxAge * 1000)))
-          .map((d) => d.workflowInstanceId.toLowerCase()))
-        : null;
-      for (const { send, record } of entries) {
-        const wf = send.wf.toLowerCase();
-        if (stillDropped && !stillDropped.has(wf)) {
-          done.add(wf);
-          emit({ type: 'note', message: `dropped earlier: ${send.rid} ${send.wf} has moved since; not sent again` });
-          continue;
-        }
-        redrive.push({ rid: send.rid, process: send.process, workflowInstanceId: send.wf, iteration: send.iteration, source: send.source, origin: `${send.origin} (dropped by the pipeline at ${record.at}; re-driven)` });
-      }
-      if (redrive.length > 0) emit({ type: 'note', message: `resume: ${redrive.length} packet(s) the pipeline dropped are sent again first` });
-    }
-
+    await authenticate(open.client);
+    // 4. The run's directory, journal and log: from here on, packets may be sent.
+    const { run, journal, log } = openRunRecord(request, emit);
+    Object.assign(open, { run, journal, log });
+    say = tellAndLog(emit, log);
+    for (const r of continuation.lateDrops) journal.append(r);
+    await journal.appendDurable({ t: 'start', at: new Date().toISOString(), attempt: attemptNumber(request, run), host: hostname(), pid: process.pid, reason: settings.reason ?? null });
+    await open.lock?.setRunId(run.id);
+    say({ type: 'started', runId: run.id, resumed: Boolean(request.resume), source: sourceText(request), journalPath: run.journalPath, runsDir: settings.runsDir });
+    if (settings.insecure) say({ type: 'warning', message: '--insecure: the server certificate is NOT verified' });
+    // 5. Never twice, continued: the undecided are decided, the dropped re-driven first.
+    const notSentAgain = await settleUndecided(request, open.pool, continuation, journal, say, stop.signal);
+    const alreadyDone = continuation.alreadyDone + notSentAgain;
+    if (alreadyDone > 0) say({ type: 'note', message: `resume: ${alreadyDone} packet(s) already done in this run are skipped` });
+    const redrive = await redriveDropped(request, open.pool, continuation, say);
+    // 6. The stream of packets to send: each workflow id once, this shard's, within --limit.
     const skipped = { duplicates: source.duplicates, rows: 0, batches: 0 };
-    const seen = new Set(done);
-    // --limit is the whole run's size (minus what a resumed run already did); with --all it is the batch size.
-    const stream = applyFilters(redriveFirst(redrive, source.stream(() => { skipped.rows += 1; }, seen, () => { skipped.batches += 1; })), [
-      notAlreadyDone(done, () => undefined),
-      firstOfEachWorkflow((p) => {
-        skipped.duplicates += 1;
-        emit({ type: 'warning', message: `${p.origin}: workflow id ${p.workflowInstanceId} already taken in this run; skipped` });
-      }, seen),
-      inShard(shard),
-    ], flags.all ? Infinity : remaining - settledInDoubt);
-
-    // The total (for a progress bar) and the held-back count (a warning, the summary) each read the whole
-    // selection: counted after the first packet, so they never delay the first one.
+    const stream = packetStream(request, source, redrive, continuation, notSentAgain, skipped, say);
+    open.packets = stream[Symbol.asyncIterator]();
+    // 7. Send: every send journaled before it leaves; the counts and held-back figure read once the first is out.
     let counting = false;
-    const startCount = () => {
-      if (counting) return;
-      counting = true;
-      source.count?.().then((n) => emit({ type: 'total', packets: n }), () => undefined);
-      void source.heldBack();
-    };
-    const j = journal;
-    const runLog = log;
-    const observer: RunObserver = {
-      // The packet leaves once the promise resolves: its send record is on disk (group commit, journal.ts).
-      onSend(packet) {
-        sentSoFar += 1;
-        return j.appendDurable({
-          t: 'send', at: new Date().toISOString(), wf: packet.workflowInstanceId, rid: packet.rid, process: packet.process,
-          iteration: packet.iteration, source: packet.source, origin: packet.origin, attempt: 1,
-          ...(packet.stage ? { stage: packet.stage } : {}),
-          ...(packet.before ? { before: packet.before } : {}),
-        });
-      },
-      onWithdraw(packet) {
-        sentSoFar -= 1;
-        j.append({ t: 'withdrawn', at: new Date().toISOString(), wf: packet.workflowInstanceId, rid: packet.rid });
-      },
-      onPacket(result: PacketResult) {
-        if (autoPacer && result.outcome === 'forwarded') {
-          autoPacer.track({ workflowInstanceId: result.packet.workflowInstanceId, rid: result.packet.rid, sentAt: new Date(result.startedAt), before: result.packet.before });
-        }
-        j.append({
-          t: 'result', at: new Date().toISOString(), wf: result.packet.workflowInstanceId, rid: result.packet.rid,
-          attempt: result.attempts, outcome: result.outcome, http: result.httpStatus, reply: result.reply,
-          latencyMs: result.latencyMs, startedAt: result.startedAt,
-        });
-        runLog.write(packetLine(result));
-        emit({ type: 'packet', result });
-        startCount();
-      },
-      onWarning(message) {
-        runLog.write(`warning: ${message}`);
-        emit({ type: 'warning', message });
-      },
-    };
-
-    const started = new Date();
-    const budget = makeBudget({
-      maxPackets: settings.maxPackets, alreadySent: flags.all ? alreadyAcknowledged : 0,
-      maxDurationSeconds: settings.maxDuration, until,
-    });
-    client.onNewToken = (reason) => j.append({ t: 'token', at: new Date().toISOString(), reason });
-    const breaker = new CircuitBreaker({
-      window: 20, minSamples: 5, failureRate: settings.breakerThreshold,
-      cooldownMs: settings.breakerCooldown * 1000, patienceMs: settings.breakerPatience * 1000,
-    }, (message) => {
-      runLog.write(message);
-      j.append({ t: 'breaker', at: new Date().toISOString(), state: breaker.current, detail: message });
-      emit({ type: 'warning', message });
-    });
-    // A lost reply is sent again only when the database shows it unhandled 2 x --timeout after the attempt
-    // started; with no database, or a query that fails, it is left in doubt (notifier/resilientNotifier.ts).
-    const notifier = new ResilientNotifier(client, breaker, {
-      retry: { retries: settings.retries, baseDelayMs: settings.retryDelay.firstMs, maxDelayMs: settings.retryDelay.maxMs },
-      deliveryCheck: pool ? dbDeliveryCheck(pool, settings.dbSchema) : null,
-      settleAfterMs: settleAfterMsFor(settings.timeout),
-      signal,
-    });
-    const intervalMs = settings.rate !== undefined ? 1000 / settings.rate : settings.delay * 1000;
-    if (settings.pace === 'auto') {
-      // --rate / --delay / --concurrency are upper bounds only when given; the default 1 s delay does not apply.
-      const maxRate = 'rate' in request.origins ? settings.rate : 'delay' in request.origins && settings.delay > 0 ? 1 / settings.delay : undefined;
-      autoPacer = new AutoPacer({
-        db: pool!, schema: settings.dbSchema, messageMaxAgeMs: settings.messageMaxAge * 1000,
-        maxWaitMs: (settings.maxWait ?? settings.messageMaxAge / 2) * 1000,
-        ...(maxRate !== undefined ? { maxRate } : {}),
-        ...(settings.maxInPipeline !== undefined ? { maxInPipeline: settings.maxInPipeline } : {}),
-        onDropped(d) {
-          const stalledSeconds = Math.round(d.stalledMs / 1000);
-          j.append({
-            t: 'dropped', at: new Date().toISOString(), wf: d.workflowInstanceId, rid: d.rid, sentAt: d.sentAt.toISOString(),
-            lastMoved: d.lastMoved?.toISOString() ?? null, stalledSeconds,
-          });
-          const message = `dropped by the pipeline: ${d.rid} ${d.workflowInstanceId}: its row has not moved for ${stalledSeconds} s (over --message-max-age ${settings.messageMaxAge} s); --resume sends it again`;
-          runLog.write(`warning: ${message}`);
-          emit({ type: 'warning', message });
-        },
-        onDecision(decision) {
-          const status = autoPacer!.status();
-          // For the morning-after report's timeline: the rate, how many were inside and how long they waited.
-          j.append({
-            t: 'pace', at: new Date().toISOString(), ratePerSec: status.rate, inPipeline: status.inside, notSeen: status.unseen,
-            waitingMs: status.maxWaitMs, maxWaitMs: (settings.maxWait ?? settings.messageMaxAge / 2) * 1000,
-          });
-          emit({ type: 'pace', status, reason: decision.reason });
-        },
-        onPollError(error) {
-          emit({ type: 'warning', message: `--pace auto cannot read the database (${(error as Error).message}); sending waits until it can` });
-        },
-      });
-      emit({ type: 'note', message: `pace auto: starting at ${autoPacer.controller.rate}/s, aiming to keep the waiting time inside the pipeline near ${(settings.maxWait ?? settings.messageMaxAge / 2) / 4} s (--max-wait ${settings.maxWait ?? settings.messageMaxAge / 2} s, --message-max-age ${settings.messageMaxAge} s)${maxRate !== undefined ? `, at most ${Number(maxRate.toFixed(3))}/s` : ''}` });
-    }
-    const concurrency = autoPacer && !('concurrency' in request.origins) ? AUTO_DEFAULT_CONCURRENCY : settings.concurrency;
-    const base = {
-      notifier, gate: lockedGate(autoPacer ?? new Pacer(intervalMs, options.clock), lock), observer, budget: lockedBudget(budget, lock), concurrency,
-      // Unpaced, the slots set the pace: send records go to disk a window ahead, one sync per window (runner.ts).
-      journalAhead: !autoPacer && intervalMs === 0 ? concurrency : 0,
-      ...(signal ? { signal } : {}),
-    };
-    iterator = stream[Symbol.asyncIterator]();
-    let outcome: RunOutcome = { sent: 0, counts: emptyCounts(), stop: null };
-    let canaryStop: StopReason | null = null;
-
-    if (flags.canary) {
-      let canaryResult: PacketResult | null = null;
-      const first = await runPackets({
-        ...base,
-        packets: borrow(iterator!, 1),
-        observer: { ...observer, onPacket(r) { canaryResult = r; observer.onPacket(r); } },
-      });
-      outcome = first;
-      if (canaryResult && !first.stop) {
-        emit({ type: 'note', message: 'canary: watching its row until it moves past securezone...' });
-        const verdict = await watchCanary(pool!, settings.dbSchema, canaryResult, {
-          timeoutMs: settings.canaryTimeout * 1000,
-          ...(signal ? { signal } : {}),
-        });
-        if (runStop.reason) {
-          // Stopped while the canary was watched: the run stops (a resume watches nothing more and goes on).
-          outcome = { ...outcome, stop: runStop.reason };
-        } else {
-          journal.append({ t: 'note', at: new Date().toISOString(), message: `canary: ${verdict.ok ? 'passed' : 'FAILED'}: ${verdict.detail}` });
-          emit({ type: 'note', message: `canary ${verdict.ok ? 'passed' : 'FAILED'}: ${verdict.detail}${!verdict.ok && verdict.hint ? `\n  likely cause: ${verdict.hint}` : ''}` });
-        }
-        if (!verdict.ok && !runStop.reason) {
-          canaryStop = { kind: 'canary_failed', message: `canary failed: ${verdict.detail}${verdict.hint ? `; likely cause: ${verdict.hint}` : ''}` };
-        }
+    open.observer = journalingObserver(journal, say, (result) => {
+      if (open.autoPacer && result.outcome === 'forwarded') {
+        open.autoPacer.track({ workflowInstanceId: result.packet.workflowInstanceId, rid: result.packet.rid, sentAt: new Date(result.startedAt), before: result.packet.before });
       }
-    }
-    if (!canaryStop && !outcome.stop) {
-      const rest = await runPackets({ ...base, packets: borrow(iterator!, Infinity) });
-      outcome = { sent: outcome.sent + rest.sent, counts: addCounts(outcome.counts, rest.counts), stop: rest.stop };
-    }
+      if (!counting) {
+        counting = true;
+        source.count?.().then((n) => say({ type: 'total', packets: n }), () => undefined);
+        void source.heldBack();
+      }
+    });
+    const startedAt = new Date();
+    const sender = buildSender({
+      request, pool: open.pool, client: open.client, lock: open.lock, journal, observer: open.observer, stop, emit: say,
+      acknowledged: continuation.acknowledged, clock: options.clock,
+    });
+    open.autoPacer = sender.autoPacer;
+    const outcome = await sendAll(open.packets, sender, request, open.pool, journal, say, stop);
     // The source is closed however the sends ended: a --query-file cursor and its READ ONLY snapshot end now.
-    await closeSource(iterator);
-    if (canaryStop) outcome = { ...outcome, stop: canaryStop };
-    // One last look at the pipeline: drops found by now are counted and journaled.
-    const pace = autoPacer ? await autoPacer.stop() : null;
+    await closeSource(open.packets);
+    // 8. Numbers that add up: one last look at the pipeline, the held-back count, the summary and the end record.
+    const pace = open.autoPacer ? await open.autoPacer.stop() : null;
     if (pace) log.write(`pace: ${describeAutoPace(pace)}`);
-
-    const finished = new Date();
-    // The held-back count runs beside the sends (started by the first packet, or here); the summary waits for it.
-    const heldBack = await source.heldBack();
-    const summary: RunSummary = {
-      startedAt: started.toISOString(),
-      finishedAt: finished.toISOString(),
-      durationMs: finished.getTime() - started.getTime(),
-      sent: outcome.sent,
-      counts: outcome.counts,
-      duplicatesSkipped: skipped.duplicates,
-      rowsSkipped: skipped.rows,
-      alreadyDone,
-      batches: skipped.batches,
-      stop: outcome.stop,
-      exitCode: exitCodeOf(outcome, skipped.rows),
-      resilience: {
-        retries: notifier.retriesMade, settledFromDb: notifier.settledFromDb, breakerTrips: breaker.trips,
-        reauthentications: client.authentications - 1,
-      },
-      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-      reason: settings.reason ?? null,
-      ...(heldBack !== null ? { heldBack } : {}),
-      ...(pace ? {
-        pipeline: { dropped: pace.dropped, held: pace.held, inside: pace.inside, unseen: pace.unseen, exited: pace.exited, redriven: redrive.length, finalRate: pace.rate },
-      } : {}),
-    };
-    // A packet the pipeline dropped was not reprocessed: the run did not do all it was asked.
-    if (pace && pace.dropped > 0 && summary.exitCode === 0) summary.exitCode = 1;
-    journal.append({ t: 'end', at: finished.toISOString(), exitCode: summary.exitCode, stop: summary.stop?.message ?? null, stopKind: summary.stop?.kind ?? null });
+    const summary = summarize({
+      startedAt, outcome, skipped, alreadyDone, notifier: sender.notifier, breaker: sender.breaker,
+      authentications: open.client.authentications, reason: settings.reason ?? null,
+      heldBack: await source.heldBack(), pace, redriven: redrive.length,
+    });
+    journal.append({ t: 'end', at: summary.finishedAt, exitCode: summary.exitCode, stop: summary.stop?.message ?? null, stopKind: summary.stop?.kind ?? null });
     await journal.flush();
     writeSummary(run, summary);
     log.write(summaryText(summary));
     const unfinished = summary.stop !== null && summary.stop.kind !== 'canary_failed';
     return {
-      runId, runsDir: settings.runsDir, journalPath: run.journalPath, summary, exitCode: summary.exitCode,
-      resumeCommand: unfinished ? resumeWith : null, logFiles: { last: log.lastLog, out: log.outLog },
+      runId: run.id, runsDir: settings.runsDir, journalPath: run.journalPath, summary, exitCode: summary.exitCode,
+      resumeCommand: unfinished ? resumeCommand(run.id, settings.runsDir) : null, logFiles: { last: log.lastLog, out: log.outLog },
     };
   } catch (err) {
-    if (run && sentSoFar > 0) throw new RunInterrupted(err, run.id, sentSoFar, resumeCommand(run.id, settings.runsDir));
+    const sent = open.observer?.sentSoFar ?? 0;
+    if (open.run && sent > 0) throw new RunInterrupted(err, open.run.id, sent, resumeCommand(open.run.id, settings.runsDir));
     throw err;
   } finally {
-    runStop.dispose();
-    await closeSource(iterator);
-    await autoPacer?.stop().catch(() => undefined);
-    await lock?.release().catch(() => undefined);
-    log?.close();
-    await journal?.close().catch((err: unknown) => emit({ type: 'warning', message: `journal ${journal?.path}: ${(err as Error).message}` }));
-    await client?.close().catch(() => undefined);
-    await pool?.end().catch(() => undefined);
+    stop.dispose();
+    await closeSource(open.packets);
+    await open.autoPacer?.stop().catch(() => undefined);
+    await open.lock?.release().catch(() => undefined);
+    open.log?.close();
+    await open.journal?.close().catch((err: unknown) => say({ type: 'warning', message: `journal ${open.journal?.path}: ${(err as Error).message}` }));
+    await open.client?.close().catch(() => undefined);
+    await open.pool?.end().catch(() => undefined);
   }
+}
+
+/** What a run holds open, closed in runReprocess's finally whatever happened. */
+interface Opened {
+  pool: pg.Pool | null;
+  lock: RunLock | null;
+  client: MosipClient | null;
+  journal: Journal | null;
+  log: RunLog | null;
+  run: RunHandle | null;
+  packets: AsyncIterator<Packet> | null;
+  autoPacer: AutoPacer | null;
+  observer: JournalingObserver | null;
+}
+
+function sourceText(request: RunRequest): string {
+  const { mode, settings, flags } = request;
+  return mode === 'db'
+    ? (settings.queryFile ? `query file ${settings.queryFile}` : `db (APPROACH ${settings.approach}${flags.all ? ', --all' : ''})`)
+    : mode === 'file' ? `file ${flags.file}` : '--registration';
+}
+
+/** Measured, never trusted silently (run/clockOffset.ts): the run's rules compare no clocks where they can help it. */
+async function warnOfClockOffset(request: RunRequest, pool: pg.Pool, emit: EventSink): Promise<void> {
+  const { offsetMs } = await withDb(request.settings, () => measureClockOffset(pool));
+  const warning = clockOffsetWarning(offsetMs);
+  if (warning) emit({ type: 'warning', message: warning });
+}
+
+async function authenticate(client: MosipClient): Promise<void> {
+  try {
+    await client.authenticate();
+  } catch (err) {
+    if (err instanceof AuthError) throw new UnreachableError(err.message);
+    throw err;
+  }
+}
+
+/** The run's directory (new, or the resumed one with this attempt noted), its journal and its log. */
+function openRunRecord(request: RunRequest, emit: EventSink): { run: RunHandle; journal: Journal; log: RunLog } {
+  const { settings, flags } = request;
+  if (!request.resume) noteCrashedRun(settings.runsDir, emit);
+  const run = request.resume?.run ?? createRun(settings.runsDir, {
+    kind: 'run', db: storedDbOf(settings, request.dbConfigured),
+    flags: flagsToKeep(flags), configFile: flags.config ?? null,
+    settings: redactSettings(settings), source: sourceText(request),
+    ...(flags.runName !== undefined ? { name: flags.runName } : {}),
+  });
+  if (request.resume) {
+    run.meta.resumes.push(new Date().toISOString());
+    run.saveMeta();
+  }
+  const journal = run.openJournal();
+  const log = new RunLog(settings.logDir);
+  log.write(`run ${run.id} ${request.resume ? 'resumed' : 'started'} ${new Date().toISOString()} source=${sourceText(request)}${request.dbConfigured ? ` db=${describeDb(dbSettingsOf(settings))}` : ''}${settings.reason ? ` reason=${JSON.stringify(settings.reason)}` : ''} settings=${JSON.stringify(redactSettings(settings))}`);
+  return { run, journal, log };
+}
+
+function attemptNumber(request: RunRequest, run: RunHandle): number {
+  return request.resume ? Math.max(request.resume.replayed.attempts, run.meta.resumes.length) + 1 : 1;
+}
+
+/** The run's events, told to the caller and written to the log file (packet lines and warnings). */
+function tellAndLog(emit: EventSink, log: RunLog): EventSink {
+  return (e) => {
+    if (e.type === 'packet') log.write(packetLine(e.result));
+    else if (e.type === 'warning') log.write(`warning: ${e.message}`);
+    emit(e);
+  };
+}
+
+/**
+ * The packets to send, in order: the dropped ones to re-drive first, then the source; each workflow id once per
+ * run and never one already done; this shard's only; at most what --limit leaves (with --all, batches of it).
+ */
+function packetStream(
+  request: RunRequest, source: OpenedSource, redrive: readonly Packet[], continuation: Continuation, notSentAgain: number,
+  skipped: { duplicates: number; rows: number; batches: number }, say: EventSink,
+): AsyncIterable<Packet> {
+  const { settings, flags } = request;
+  const seen = new Set(continuation.done);
+  const rows = source.stream(() => { skipped.rows += 1; }, seen, () => { skipped.batches += 1; });
+  return applyFilters(redriveFirst(redrive, rows), [
+    notAlreadyDone(continuation.done, () => undefined),
+    firstOfEachWorkflow((p) => {
+      skipped.duplicates += 1;
+      say({ type: 'warning', message: `${p.origin}: workflow id ${p.workflowInstanceId} already taken in this run; skipped` });
+    }, seen),
+    inShard(settings.shard ? parseShard(settings.shard) : null),
+  ], flags.all ? Infinity : continuation.remaining - notSentAgain);
 }
 
 /** A crash leaves no message behind: the next start in the same runs directory says how to continue it. */
@@ -454,26 +275,6 @@ function noteCrashedRun(runsDir: string, emit: EventSink): void {
   emit({ type: 'warning', message: `run ${id} did not finish (it crashed or was killed, ${whole.inFlight} packet(s) in doubt); to continue it: ${resumeCommand(id, runsDir)}` });
 }
 
-/** summary.json: the whole run's figures (every attempt) on top, and each attempt's own summary in `attempts`. */
-function writeSummary(run: RunHandle, attemptSummary: RunSummary): void {
-  // Only the earlier attempts' summary is needed here, not the journal (gigabytes after millions of packets).
-  const earlier = existsSync(run.summaryPath) ? JSON.parse(readFileSync(run.summaryPath, 'utf8')) as StoredSummary : null;
-  const attempts = [...(earlier?.attempts ?? (earlier ? [stripStored(earlier)] : [])), attemptSummary];
-  const stored: StoredSummary = { runId: run.id, ...attemptSummary, attempts };
-  writeFileSync(run.summaryPath, JSON.stringify(stored, null, 2) + '\n');
-}
-
-function stripStored(s: StoredSummary): RunSummary {
-  const { runId: _runId, attempts: _attempts, ...rest } = s;
-  return rest;
-}
-
-function addCounts(a: RunOutcome['counts'], b: RunOutcome['counts']): RunOutcome['counts'] {
-  const out = { ...a };
-  for (const k of Object.keys(b) as (keyof typeof b)[]) out[k] += b[k];
-  return out;
-}
-
 /** The re-driven packets first, then the source without them (the same workflow id is sent once). */
 function redriveFirst(redrive: readonly Packet[], rest: AsyncIterable<Packet>): AsyncIterable<Packet> {
   if (redrive.length === 0) return rest;
@@ -484,23 +285,7 @@ function redriveFirst(redrive: readonly Packet[], rest: AsyncIterable<Packet>): 
   })();
 }
 
-/** A journaled send as the pipeline watcher knows a sent packet. */
-function sentPacketOf(send: SendRecord): SentPacket {
-  return { workflowInstanceId: send.wf, rid: send.rid, sentAt: new Date(send.at), before: send.before };
-}
-
 /** Ends the source's iteration (idempotent; a source that fails to close has nothing more to give). */
 async function closeSource(iterator: AsyncIterator<Packet> | null): Promise<void> {
   await iterator?.return?.()?.catch(() => undefined);
-}
-
-/** Lends up to `max` items of a shared iterator; the runner closing its view does not close the source. */
-function borrow<T>(iterator: AsyncIterator<T>, max: number): AsyncIterable<T> {
-  let taken = 0;
-  return {
-    [Symbol.asyncIterator]: () => ({
-      next: () => (taken++ < max ? iterator.next() : Promise.resolve({ done: true, value: undefined })),
-      return: async () => ({ done: true, value: undefined }),
-    }),
-  };
 }

@@ -2,15 +2,12 @@
 // notify, record. It stops early, with a reason, on 401/403 (every packet would fail the same way), when the
 // notifier gives up on the server (circuit breaker), when the operator asks, or when a budget runs out.
 import type { Packet } from '../domain/packet.js';
-import { AuthError, type NotifyResult } from '../notifier/client.js';
+import { AuthError, type Notifier, type NotifyResult } from '../notifier/client.js';
 import { BreakerGaveUp } from '../notifier/breaker.js';
 import { OUTCOMES, type NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
 import { ABORTED, signalExitCode, stopReasonOf, unlessAborted } from './stop.js';
-import { FATAL_STOPS, type PacketResult, type RunObserver, type StopReason } from './types.js';
+import { FATAL_STOPS, type PacketResult, type RunObserver, type StopReason } from '../domain/runResult.js';
 
-export interface Notifier {
-  notify(packet: Packet): Promise<NotifyResult>;
-}
 
 /** Decides when the next send may start (the pacer, or a rate limiter). */
 export interface Gate {

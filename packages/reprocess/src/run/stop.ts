@@ -5,7 +5,7 @@
 // the requests already in flight are let finish (each within --timeout), and the journal and summary are written.
 // --max-packets is a count, checked before each send: it never needs to interrupt a wait.
 import { constants } from 'node:os';
-import type { StopReason } from './types.js';
+import type { StopReason } from '../domain/runResult.js';
 
 /** The abort reason of the run's signal: why it stopped. */
 export class StopRequest extends Error {

@@ -2,10 +2,10 @@
 import { loadSettings } from '../config/load.js';
 import { createPool } from '../db/connect.js';
 import { openRun } from '../journal/runStore.js';
-import { withRunDatabase } from './identity.js';
+import { withRunDatabase } from '../journal/runIdentity.js';
 import { notifiedPackets } from '../journal/wholeRun.js';
 import { verifyPackets, type VerifyReport } from '../report/verify.js';
-import { dbSettingsOf, withDb } from '../source/openSource.js';
+import { dbSettingsOf, withDb } from '../db/runDatabase.js';
 
 export interface VerifyRequest {
   runId: string;

@@ -5,7 +5,7 @@ import { withReconnect, type ReconnectOptions } from '../db/reconnect.js';
 import type { Packet } from '../domain/packet.js';
 import { workflowKey } from '../domain/packetKey.js';
 import { InputError } from '../errors.js';
-import { readQueryFile } from './queryFile.js';
+import { readQueryFile } from '../config/queryFile.js';
 import { REQUIRED_COLUMNS, readOnlyRows, type CustomQueryRow } from '../sql/customQuery.js';
 import { selectEligiblePage, type EligibilityCriteria, type EligibleRow } from '../sql/selectEligible.js';
 

@@ -1,7 +1,7 @@
 // Which packets a run takes: the database selection (APPROACH 1/2, --all batches, a custom query) or a list
 // (--file, --registration), with the database errors an operator can act on.
 import type pg from 'pg';
-import { describeDb, SHORT_READ_TIMEOUTS, type DbSettings } from '../db/connect.js';
+import { guardDb, withDb } from '../db/runDatabase.js';
 import type { Packet } from '../domain/packet.js';
 import { workflowKey } from '../domain/packetKey.js';
 import { APPROACH2_STAGES } from '@mosip-reprocess/contract/enums.js';
@@ -9,22 +9,14 @@ import type { Settings } from '../config/settings.js';
 import { allEligiblePackets, customQueryPackets, eligiblePackets } from './dbSource.js';
 import { loadPacketsFromArg, loadPacketsFromFile, takenFromRowMessage } from './loadPackets.js';
 import { utcCutoff, type EligibilityCriteria } from '../sql/selectEligible.js';
-import { databaseProblem } from '../db/problems.js';
 import { holdBackRulesOf } from '../config/safety.js';
 import { holdBackListed } from '../filter/holdBackListed.js';
 import { inShard, parseShard } from '../filter/shard.js';
 import { selectionCounts, type SelectionCounts } from '../sql/selectionCounts.js';
 import { inBackgroundRead } from '../sql/backgroundRead.js';
-import { includedReasons, type HoldBackReason, type HoldBackRules } from '../filter/holdBack.js';
-import type { EventSink } from '../run/events.js';
-import type { RunFlags } from '../run/request.js';
-
-export function dbSettingsOf(s: Settings): DbSettings {
-  return {
-    url: s.dbUrl, host: s.dbHost, port: s.dbPort, user: s.dbUser, password: s.dbPassword, database: s.dbName, ssl: s.dbSsl,
-    ...SHORT_READ_TIMEOUTS,
-  };
-}
+import { includedReasons, type HoldBackReason, type HoldBackRules } from '../domain/holdBack.js';
+import type { NoticeSink } from '../domain/notices.js';
+import type { Mode, RunFlags } from '../config/runSettings.js';
 
 export function criteriaOf(s: Settings, cutoffUtc: string): EligibilityCriteria {
   return {
@@ -37,7 +29,6 @@ export function criteriaOf(s: Settings, cutoffUtc: string): EligibilityCriteria 
   };
 }
 
-import type { Mode } from '../run/request.js';
 export type { Mode };
 
 export interface OpenedSource {
@@ -53,7 +44,7 @@ export interface OpenedSource {
 }
 
 /** Warns once that the packets could not be checked, or that held-back packets are sent anyway. */
-function announceHoldBack(rules: HoldBackRules, checked: boolean, emit: EventSink): void {
+function announceHoldBack(rules: HoldBackRules, checked: boolean, emit: NoticeSink): void {
   if (!checked) {
     emit({ type: 'warning', message: 'no database configured: pauses and retry budgets could not be checked; paused packets (and packets MOSIP will fail) are sent as listed' });
     return;
@@ -74,7 +65,7 @@ function announceHoldBack(rules: HoldBackRules, checked: boolean, emit: EventSin
  * query are cancelled at the server, a keyset read is not retried.
  */
 export async function openSource(
-  mode: Mode, flags: RunFlags, s: Settings, pool: pg.Pool | null, emit: EventSink, remaining: number, done: ReadonlySet<string>,
+  mode: Mode, flags: RunFlags, s: Settings, pool: pg.Pool | null, emit: NoticeSink, remaining: number, done: ReadonlySet<string>,
   signal?: AbortSignal,
 ): Promise<OpenedSource> {
   if (mode === 'file' || mode === 'registration') {
@@ -164,7 +155,7 @@ export async function openSource(
 
 /** The listed packets minus those held back; each held one is reported by its origin (file line). */
 async function keepNotHeld(
-  packets: readonly Packet[], db: pg.Pool, s: Settings, rules: HoldBackRules, emit: EventSink, onSkipped: () => void,
+  packets: readonly Packet[], db: pg.Pool, s: Settings, rules: HoldBackRules, emit: NoticeSink, onSkipped: () => void,
 ): Promise<Packet[]> {
   const kept: Packet[] = [];
   for await (const p of holdBackListed(packets, db, s.dbSchema, rules, (h) => {
@@ -172,21 +163,4 @@ async function keepNotHeld(
     emit({ type: 'warning', message: h.message });
   })) kept.push(p);
   return kept;
-}
-
-/** Turns connection failures and a missing table into clear errors (exit 3 / exit 2). */
-export async function withDb<T>(s: Settings, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    throw databaseProblem(err, describeDb(dbSettingsOf(s)), s.dbSchema) ?? err;
-  }
-}
-
-export async function* guardDb(s: Settings, packets: AsyncIterable<Packet>): AsyncGenerator<Packet, void, void> {
-  try {
-    yield* packets;
-  } catch (err) {
-    throw databaseProblem(err, describeDb(dbSettingsOf(s)), s.dbSchema) ?? err;
-  }
 }

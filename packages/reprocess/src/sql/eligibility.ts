@@ -2,7 +2,7 @@
 // query (APPROACH 1, or 2 with a stage list) and, on top, the hold-back rule (paused packets, spent retry
 // budgets). Shared by the page query, the count, the dry-run breakdown and the list lookups, so they always
 // agree on which rows the run takes.
-import { DEFAULT_HOLD_BACK, heldReasons, type HoldBackRules } from '../filter/holdBack.js';
+import { DEFAULT_HOLD_BACK, heldReasons, type HoldBackRules } from '../domain/holdBack.js';
 import { notHeldBackSql } from './holdBackReason.js';
 import type { Params } from './params.js';
 

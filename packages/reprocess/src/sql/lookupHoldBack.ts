@@ -4,7 +4,7 @@
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
 import { exactUtcText, isoUtcText } from '@mosip-reprocess/contract/sql/utcText.js';
-import type { HoldBackReason, HoldBackRules } from '../filter/holdBack.js';
+import type { HoldBackReason, HoldBackRules } from '../domain/holdBack.js';
 import { holdBackReasonSql } from './holdBackReason.js';
 import { Params } from './params.js';
 import { ACTIVE_SQL } from './rowFacts.js';

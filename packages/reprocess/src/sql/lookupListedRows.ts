@@ -1,6 +1,6 @@
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
-import type { HoldBackReason } from '../filter/holdBack.js';
+import type { HoldBackReason } from '../domain/holdBack.js';
 import { guideWhereSql, holdBackOf, type EligibilityCriteria } from './eligibility.js';
 import { holdBackReasonSql } from './holdBackReason.js';
 import { Params } from './params.js';

@@ -3,7 +3,7 @@
 // statement, so a run reads the whole table once for its progress total and its held-back report, not twice.
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
-import { includedReasons, type HoldBackReason } from '../filter/holdBack.js';
+import { includedReasons, type HoldBackReason } from '../domain/holdBack.js';
 import { guideWhereSql, holdBackOf, type EligibilityCriteria } from './eligibility.js';
 import { holdBackReasonSql } from './holdBackReason.js';
 import { Params } from './params.js';

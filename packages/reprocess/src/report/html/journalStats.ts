@@ -19,7 +19,7 @@
 import type { RowBefore } from '../../domain/rowVerdict.js';
 import { journalLines } from '../../journal/lines.js';
 import { OUTCOMES, type NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
-import { isTransient } from '../../notifier/resilientNotifier.js';
+import { isTransient } from '../../domain/outcomes.js';
 
 /** Latencies are kept per millisecond up to this; longer ones go in one overflow bucket (their max is kept). */
 export const LATENCY_EXACT_MS = 120_000;

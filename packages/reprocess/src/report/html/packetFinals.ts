@@ -2,7 +2,7 @@
 // every resume, or the in-doubt settlement), in journal order, streamed. The first pass (journalStats.ts) found
 // the replies a later one replaced; this pass skips them, so nothing per packet is held here either.
 import { OUTCOMES, type NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
-import { isTransient } from '../../notifier/resilientNotifier.js';
+import { isTransient } from '../../domain/outcomes.js';
 import { journalLines } from '../../journal/lines.js';
 import type { PacketFinal } from './journalStats.js';
 import type { RowBefore } from '../../domain/rowVerdict.js';

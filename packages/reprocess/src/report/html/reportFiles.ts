@@ -4,8 +4,8 @@ import { join, resolve } from 'node:path';
 import { loadSettings } from '../../config/load.js';
 import { createPool } from '../../db/connect.js';
 import { openRun } from '../../journal/runStore.js';
-import { dbSettingsOf } from '../../source/openSource.js';
-import { withRunDatabase } from '../../run/identity.js';
+import { dbSettingsOf } from '../../db/runDatabase.js';
+import { withRunDatabase } from '../../journal/runIdentity.js';
 import { writeRunCsv } from '../csv.js';
 import { writeRunHtml } from './buildRunReport.js';
 
