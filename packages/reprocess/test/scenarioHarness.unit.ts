@@ -71,7 +71,7 @@ test('every invariant flags the break it names, and a run that keeps them all pa
   assert.deepEqual(promisesOf(evidence({ sessions: { longest: [{ pid: 1, applicationName: 'mosip-reprocess', state: 'idle in transaction', transactionMs: 12_000, query: 'SELECT 1' }], leftOpen: [] } })), [PROMISES.transactions]);
   const late: Attempt = {
     label: 'first run', role: 'first', shard: null, argv: [], envShown: '', via: 'cli', startedAt: 0, endedAt: 30_000, code: 143,
-    stdout: '', stderr: '', runId: null, stop: { kind: 'sigterm', detail: 'SIGTERM', at: 1000, boundFrom: 1000 }, forcedEnd: null,
+    stdout: '', stderr: '', runId: null, plannedStop: 'sigterm', stop: { kind: 'sigterm', detail: 'SIGTERM', at: 1000, boundFrom: 1000 }, forcedEnd: null,
   };
   assert.deepEqual(promisesOf(evidence({ drive: { attempts: [late], unfinished: [], runsDir: '/nowhere' } })), [PROMISES.stops, PROMISES.continuation]);
 });

@@ -38,6 +38,8 @@ export const PROMISES = {
   transactions: 'no transaction stays open for long',
   continuation: 'a stopped run can be continued to its end',
   action: 'an action moves only what it may, once',
+  /** Not a promise of the tool: the scenario did not run as drawn, so its other findings say less than they should. */
+  asDrawn: 'the scenario ran as drawn',
 } as const;
 
 /** Every check, in the order a report lists them. */
@@ -53,6 +55,7 @@ export function checkInvariants(e: Evidence): Violation[] {
     ...noLongTransactions(e),
     ...runsCanBeContinued(e),
     ...actionsMoveOnlyWhatTheyMay(e),
+    ...ranAsDrawn(e),
   ];
 }
 
@@ -67,11 +70,13 @@ const printed = (e: Evidence) => e.drive.attempts.map((a) => `${a.stderr}\n${a.s
 /**
  * Never sent twice: the stage handles a packet at most once, plus once for every forwarded message of it that the
  * pipeline really lost and that the run then found dropped (decisions D3: the only reason to notify it again).
+ * (An inactive row is held to its own rule in guardsHold: MOSIP writes nothing for it, so the lost-reply rule may
+ * rightly send it again.)
  */
 function neverSentTwice(e: Evidence): Violation[] {
   if (!notifications(e)) return [];
   const stories = packetStories(e.runs);
-  return e.backlog.packets.flatMap((p) => {
+  return e.backlog.packets.filter((p) => p.expect !== 'null-once').flatMap((p) => {
     const wf = p.row.workflowInstanceId;
     const handled = e.stage.handled(wf);
     const story = stories.get(wf.toLowerCase());
@@ -136,8 +141,14 @@ function guardsHold(e: Evidence): Violation[] {
         out.push({ promise: PROMISES.guards, detail: `${who(p)}: sent ${handled} time(s), though its guard holds it back; ${sentIn(e, p)}` });
       }
       const story = stories.get(p.row.workflowInstanceId.toLowerCase());
-      if (p.expect === 'null-once' && story?.last && !['not_found', 'in_doubt:delivered'].includes(story.last) && handled > 0) {
-        out.push({ promise: PROMISES.guards, detail: `${who(p)}: the stage cannot find an inactive row, yet the journal ends with ${story.last}` });
+      if (p.expect === 'null-once' && story?.results.includes('forwarded')) {
+        out.push({ promise: PROMISES.guards, detail: `${who(p)}: the stage cannot find an inactive row, yet the journal says forwarded; ${told(story)}` });
+      }
+      // Selected once: a run takes it again only when the in-doubt rule says so (a reply that never came); a
+      // null reply is definitive, so no later batch, attempt or shard selects it again (item 1's re-reads).
+      const resends = story?.inDoubt.filter((d) => d === 'resend').length ?? 0;
+      if (p.expect === 'null-once' && story && story.sends - story.withdrawn > 1 + resends) {
+        out.push({ promise: PROMISES.guards, detail: `${who(p)}: selected and sent ${story.sends - story.withdrawn} times though its null reply is definitive; ${told(story)}` });
       }
     }
   }
@@ -181,7 +192,8 @@ function stopsEndWithinSeconds(e: Evidence): Violation[] {
  */
 function stopsAreRecorded(e: Evidence): Violation[] {
   const out: Violation[] = [];
-  for (const a of e.drive.attempts.filter((x) => x.stop && x.stop.kind !== 'kill9' && !x.forcedEnd)) {
+  // (An attempt that never started its run, refused at its start, is reported by runsCanBeContinued.)
+  for (const a of e.drive.attempts.filter((x) => x.stop && x.stop.kind !== 'kill9' && !x.forcedEnd && x.runId !== null)) {
     const run = e.runs.find((r) => r.id === a.runId);
     // Stops are applied to first attempts: the run's first attempt in its journal.
     const end = run ? (attemptsOf(run)[0] ?? []).find((r) => r.t === 'end') : undefined;
@@ -224,7 +236,8 @@ function numbersAddUp(e: Evidence): Violation[] {
   }
   if (notifications(e)) {
     const stories = packetStories(e.runs);
-    for (const p of e.backlog.packets) {
+    // (Not for inactive rows: a reply lost on the way back is sent again within the same send, by the rule.)
+    for (const p of e.backlog.packets.filter((x) => x.expect !== 'null-once')) {
       const story = stories.get(p.row.workflowInstanceId.toLowerCase());
       const handled = e.stage.handled(p.row.workflowInstanceId);
       const sends = (story?.sends ?? 0) - (story?.withdrawn ?? 0);
@@ -304,6 +317,23 @@ function actionsMoveOnlyWhatTheyMay(e: Evidence): Violation[] {
     const named = story?.outcomes.length || text.split('\n').some((l) => l.includes(rid));
     if (moved === 0 && e.drive.unfinished.length === 0 && !named) {
       out.push({ promise: PROMISES.action, detail: `${what}: never resumed and never named: no request, no outcome, no line of the output` });
+    }
+  }
+  return out;
+}
+
+/**
+ * The scenario ran as drawn: every stop it drew was applied (a run that ended before its stop came, or a lock the
+ * harness could not find, would otherwise pass without the stop ever being tried).
+ */
+function ranAsDrawn(e: Evidence): Violation[] {
+  const out: Violation[] = [];
+  for (const a of e.drive.attempts.filter((x) => x.role === 'first' && x.plannedStop !== 'none' && x.runId !== null)) {
+    const end = (attemptsOf(e.runs.find((r) => r.id === a.runId) ?? { records: [] } as never)[0] ?? []).find((r) => r.t === 'end');
+    if (a.stop === null) {
+      out.push({ promise: PROMISES.asDrawn, detail: `${a.label}: its stop (${a.plannedStop}) never came: the run ended (exit ${a.code}) before the harness could apply it` });
+    } else if (a.plannedStop === 'budget' && end && !end.stop) {
+      out.push({ promise: PROMISES.asDrawn, detail: `${a.label}: its budget (${a.stop.detail}) never stopped it: the run finished first` });
     }
   }
   return out;

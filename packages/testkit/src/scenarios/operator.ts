@@ -21,7 +21,13 @@ const UNSTOPPED_BOUND_MS = 120_000;
 /** Continuations tried before the harness gives up on finishing a run. */
 const MAX_CONTINUATIONS = 4;
 const BREAKER_PATIENCE_MS = 1000;
+/** --max-duration of a budget stop; --until is this far after the command starts (a process start never takes that long). */
 const BUDGET_MS = 1500;
+const UNTIL_LEAD_MS = 3000;
+/** Under a budget, the first attempt goes slowly enough (at least 3 s for its packets) that the budget stops it. */
+const BUDGET_PACE = { fixed: ['--delay', '0.5'], auto: ['--rate', '2'] } as const;
+/** Until its --until: the value is written when the command starts (runAttempt). */
+const UNTIL_PLACEHOLDER = '<until>';
 
 export type AttemptRole = 'first' | 'continuation' | 'after-finish' | 'again-after-refusal' | 'wrong-command';
 
@@ -42,6 +48,8 @@ export interface Attempt {
   stderr: string;
   /** The run it started or continued ("run <id> started|resumed"), if it said. */
   runId: string | null;
+  /** The stop the scenario drew for it ('none' for the shard a targeted stop leaves alone, and for continuations). */
+  plannedStop: Stop;
   /** The stop the harness applied to it, and from when it had to end within STOP_BOUND_MS. */
   stop: { kind: Stop | 'budget-lift'; detail: string; at: number; boundFrom: number } | null;
   /** The harness had to end it itself: it did not stop (or finish) in time. */
@@ -82,13 +90,13 @@ export async function drive(ctx: Context): Promise<Drive> {
     via: scenario.shards === 2 || scenario.stop === 'sigterm' || scenario.stop === 'kill9' ? 'cli' : 'in-process',
   })));
   attempts.push(...firsts);
-  if (scenario.stop === 'breaker') ctx.stage.sim.clearFaults();
+  if (scenario.stop === 'breaker') ctx.stage.sim.setFaults({ down: null }); // the server is back; the stage behaves as before
 
   // 2. A shard refused at its start (no run began) is started again once the others are done, as an operator would.
   for (const refused of firsts.filter((a) => a.runId === null)) {
     attempts.push(await runAttempt(ctx, {
       label: `${refused.label.replace(': first run', '')}: started again after it was refused`, role: 'again-after-refusal',
-      shard: refused.shard, argv: refused.argv, env: firstEnv(ctx), stop: 'none', runsDir, via: 'in-process',
+      shard: refused.shard, argv: firstArgv(ctx, refused.shard), env: firstEnv(ctx), stop: 'none', runsDir, via: 'in-process',
     }));
   }
   if (scenario.stop === 'kill9') await ctx.stage.idle(); // what was at the server finishes there, as at MOSIP
@@ -144,12 +152,12 @@ function refusedToContinue(a: Attempt): boolean {
 }
 
 /** What every notification command of the scenario carries. */
-function commonArgv(ctx: Context): string[] {
+function commonArgv(ctx: Context, underBudget: boolean): string[] {
   const { scenario } = ctx;
   const k = scenario.knobs;
   const pace = scenario.pace === 'auto'
-    ? ['--pace', 'auto', '--message-max-age', `${MESSAGE_MAX_AGE_MS / 1000}s`, '--max-wait', '1s', '--rate', '15']
-    : ['--delay', '0.1'];
+    ? ['--pace', 'auto', '--message-max-age', `${MESSAGE_MAX_AGE_MS / 1000}s`, '--max-wait', '1s', ...(underBudget ? BUDGET_PACE.auto : ['--rate', '15'])]
+    : (underBudget ? BUDGET_PACE.fixed : ['--delay', '0.1']);
   return [
     ...pace, '--concurrency', String(k.concurrency), '--timeout', '1', '--retries', '2', '--retry-delay', '20ms-100ms',
     '--breaker-cooldown', '300ms', ...(scenario.stop === 'breaker' ? ['--breaker-patience', `${BREAKER_PATIENCE_MS}ms`] : []),
@@ -174,16 +182,20 @@ function budgetArgv(ctx: Context): string[] {
   if (ctx.scenario.stop !== 'budget') return [];
   if (knobs.budget === 'max-duration') return ['--max-duration', `${BUDGET_MS}ms`];
   if (knobs.budget === 'max-packets') return ['--max-packets', String(knobs.stopAfter)];
-  return ['--until', new Date(Date.now() + BUDGET_MS).toISOString()];
+  return ['--until', UNTIL_PLACEHOLDER];
 }
 
-/** The next night, an operator lifts the budget that stopped the run (the same flag, a value that does not bind). */
+/**
+ * The next night, an operator lifts the budget that stopped the run (the same flag, a value that does not bind) and
+ * goes at the usual pace again.
+ */
 function liftedBudgetArgv(ctx: Context): string[] {
   if (ctx.scenario.stop !== 'budget') return [];
   const { budget } = ctx.scenario.knobs;
-  if (budget === 'max-duration') return ['--max-duration', '24d'];
-  if (budget === 'max-packets') return ['--max-packets', '1000000000'];
-  return ['--until', new Date(Date.now() + 86_400_000).toISOString()];
+  const pace = ctx.scenario.pace === 'auto' ? ['--rate', '15'] : ['--delay', '0.1'];
+  if (budget === 'max-duration') return ['--max-duration', '24d', ...pace];
+  if (budget === 'max-packets') return ['--max-packets', '1000000000', ...pace];
+  return ['--until', new Date(Date.now() + 86_400_000).toISOString(), ...pace];
 }
 
 function runName(ctx: Context, shard: number | null): string[] {
@@ -198,7 +210,8 @@ function firstArgv(ctx: Context, shard: number | null): string[] {
     const from = ctx.scenario.knobs.actionFrom === 'db' ? ['--db', '--pause-rule', 'PAUSE'] : ['--file', ctx.backlog.file!];
     return ['action', 'RESUME_PROCESSING', ...from, '--batch-size', String(ctx.scenario.knobs.actionBatch), '--delay', '0.2', ...where, '--timeout', '1', '--json'];
   }
-  return [...sourceArgv(ctx), ...where, ...commonArgv(ctx), ...budgetArgv(ctx), ...runName(ctx, shard), ...(shard ? ['--shard', `${shard}/2`] : [])];
+  const underBudget = ctx.scenario.stop === 'budget';
+  return [...sourceArgv(ctx), ...where, ...commonArgv(ctx, underBudget), ...budgetArgv(ctx), ...runName(ctx, shard), ...(shard ? ['--shard', `${shard}/2`] : [])];
 }
 
 function continuationArgv(ctx: Context, runId: string | null, first: string[] | null): string[] {
@@ -206,7 +219,7 @@ function continuationArgv(ctx: Context, runId: string | null, first: string[] | 
   if (scenario.source === 'action') return ['action', 'RESUME_PROCESSING', '--resume', runId ?? 'last'];
   if (scenario.continuation === 'run-name') {
     // The same command again (a Job's replacement pod), the budget lifted.
-    const withoutBudget = stripFlags(first!, ['--max-duration', '--max-packets', '--until']);
+    const withoutBudget = scenario.stop === 'budget' ? stripFlags(first!, ['--max-duration', '--max-packets', '--until', '--delay', '--rate']) : first!;
     return [...withoutBudget, ...liftedBudgetArgv(ctx)];
   }
   return ['--resume', runId ?? 'last', ...liftedBudgetArgv(ctx)];
@@ -255,10 +268,12 @@ interface AttemptPlan {
 }
 
 /** One command, with the harness's stop applied while it runs. */
-async function runAttempt(ctx: Context, plan: AttemptPlan): Promise<Attempt> {
+async function runAttempt(ctx: Context, givenPlan: AttemptPlan): Promise<Attempt> {
+  const untilAt = Date.now() + UNTIL_LEAD_MS;
+  const plan = { ...givenPlan, argv: givenPlan.argv.map((w) => (w === UNTIL_PLACEHOLDER ? new Date(untilAt).toISOString() : w)) };
   const attempt: Attempt = {
     label: plan.label, role: plan.role, shard: plan.shard, argv: plan.argv, envShown: Object.keys(plan.env).join(' ') + ' (values not shown)',
-    via: plan.via, startedAt: Date.now(), endedAt: 0, code: -1, stdout: '', stderr: '', runId: null, stop: null, forcedEnd: null,
+    via: plan.via, startedAt: Date.now(), endedAt: 0, code: -1, stdout: '', stderr: '', runId: null, plannedStop: plan.stop, stop: null, forcedEnd: null,
   };
   const logDir = join(ctx.dir, `logs${plan.shard ?? ''}`);
   let stderrSoFar = '';
@@ -327,7 +342,9 @@ function applyStop(ctx: Context, plan: AttemptPlan, attempt: Attempt, runId: () 
   const mark = (detail: string, boundFrom = Date.now()) => { attempt.stop = { kind: stop, detail, at: Date.now(), boundFrom }; };
 
   if (stop === 'budget') {
-    const boundFrom = knobs.budget === 'max-packets' ? Number.POSITIVE_INFINITY : started + BUDGET_MS;
+    const at = plan.argv[plan.argv.indexOf('--until') + 1];
+    const boundFrom = knobs.budget === 'max-packets' ? Number.POSITIVE_INFINITY
+      : knobs.budget === 'until' && at ? Date.parse(at) : started + BUDGET_MS;
     mark(`--${knobs.budget} on the command line`, boundFrom);
   }
   const watch = (async () => {
