@@ -24,8 +24,8 @@ const BREAKER_PATIENCE_MS = 1000;
 /** --max-duration of a budget stop; --until is this far after the command starts (a process start never takes that long). */
 const BUDGET_MS = 1500;
 const UNTIL_LEAD_MS = 3000;
-/** Under a budget, the first attempt goes slowly enough (at least 3 s for its packets) that the budget stops it. */
-const BUDGET_PACE = { fixed: ['--delay', '0.5'], auto: ['--rate', '2'] } as const;
+/** Under a budget, the first attempt goes slowly (1 packet/s: 5 s or more for one run's packets) so that the budget stops it. */
+const BUDGET_PACE = { fixed: ['--delay', '1'], auto: ['--rate', '1'] } as const;
 /** Until its --until: the value is written when the command starts (runAttempt). */
 const UNTIL_PLACEHOLDER = '<until>';
 
