@@ -10,4 +10,4 @@ if (!Number.isInteger(first) || !Number.isInteger(count) || first < 0 || count <
   throw new Error('SCENARIO_FIRST and SCENARIO_COUNT must be whole numbers (a first seed, and how many from it)');
 }
 
-scenarioTests('scenario soak', only !== null ? [only] : Array.from({ length: count }, (_, i) => first + i), 4);
+scenarioTests('scenario soak', only !== null ? [only] : Array.from({ length: count }, (_, i) => first + i), 4, false);

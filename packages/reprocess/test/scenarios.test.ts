@@ -23,4 +23,5 @@ test('the fixed seeds take every value of every dimension', { skip: only !== nul
   assert.deepEqual(uncovered(scenarios), [], scenarios.map((s) => `${s.seed}: ${describeScenario(s)}`).join('\n'));
 });
 
-scenarioTests('scenarios', only !== null ? [only] : FIXED_SEEDS, 3);
+// The fixed seeds must also run as drawn (each applies its stop); a seed replayed alone is held to the promises only.
+scenarioTests('scenarios', only !== null ? [only] : FIXED_SEEDS, 3, only === null);
