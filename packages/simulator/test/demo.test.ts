@@ -72,11 +72,52 @@ test('sim --pipeline: packets forwarded by the standalone simulator move through
 
     stop();
     await running;
-    assert.match(lines.join('\n'), /pipeline: 5 packets received, 5 PROCESSED, 0 FAILED, 0 REPROCESS, 0 still in flight/);
+    assert.match(lines.join('\n'), /pipeline: 5 packets received, 5 PROCESSED, 0 FAILED, 0 REPROCESS, 0 held IN_PROGRESS, 0 still in flight/);
     assert.match(lines.join('\n'), /MOSIP simulator stopped/);
 
     await assert.rejects(runSimulatorCommand({ port: 0, dbUrl: db.url, schema: db.schema, pipeline: { latency: '5' } },
       { out: () => undefined, env: { REGPROC_CLIENT_PWD: SECRET }, untilStopped: Promise.resolve() }), /add --pipeline/);
+  } finally {
+    await db.drop();
+  }
+});
+
+test('sim --pipeline-hold and --clock-skew: the packet is kept IN_PROGRESS at bio dedupe, written on a clock 90 s behind', async () => {
+  const db = await freshSchema('demo_hold');
+  try {
+    const row = stuckRow();
+    await insertRegistrations(db.pool, db.schema, [row]);
+    const lines: string[] = [];
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => { stop = resolve; });
+    const running = runSimulatorCommand({
+      port: 0, dbUrl: db.url, schema: db.schema, clockSkew: '-90s',
+      pipeline: { enabled: true, latency: '1', capacity: '0', hold: '100%', holdAt: 'biographic_verification' },
+    }, { out: (l) => lines.push(l), env: { REGPROC_CLIENT_PWD: SECRET }, untilStopped: stopped });
+    let url: string | undefined;
+    for (let i = 0; i < 2400 && !url; i++) {
+      url = /listening on (\S+)/.exec(lines.join('\n'))?.[1];
+      if (!url) await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.ok(url, lines.join('\n'));
+    assert.match(lines.join('\n'), /pod clocks: +90s behind the database's/);
+    assert.match(lines.join('\n'), /100% of the packets are kept IN_PROGRESS at BIOGRAPHIC_VERIFICATION \(waiting for ABIS\)/);
+    const out: string[] = [];
+    const code = await runCommand(
+      { db: true, dbUrl: db.url, schema: db.schema, server: url, delay: 0, logDir: join(tmpdir(), 'demo-hold-logs'), runsDir: join(tmpdir(), 'demo-hold-runs') },
+      { out: (l) => out.push(l), err: (l) => out.push(l), env: { REGPROC_CLIENT_PWD: SECRET } },
+    );
+    assert.equal(code, 0, out.join('\n'));
+    const held = async () => (await db.pool.query<{ latest_trn_status_code: string; off_s: number }>(
+      `SELECT latest_trn_status_code, extract(epoch FROM latest_trn_dtimes - (now() AT TIME ZONE 'UTC'))::float8 AS off_s
+         FROM "${db.schema}".registration WHERE latest_trn_type_code = 'BIOGRAPHIC_VERIFICATION'`)).rows[0];
+    for (let i = 0; i < 2400 && !(await held()); i++) await new Promise((r) => setTimeout(r, 25));
+    const h = await held();
+    assert.equal(h?.latest_trn_status_code, 'IN_PROGRESS');
+    assert.ok(Math.abs(h!.off_s + 90) < 30, `written ${h!.off_s} s off the database's clock, not -90 s`);
+    stop();
+    await running;
+    assert.match(lines.join('\n'), /pipeline: 1 packets received, 0 PROCESSED, 0 FAILED, 0 REPROCESS, 1 held IN_PROGRESS/);
   } finally {
     await db.drop();
   }

@@ -163,7 +163,7 @@ test('a packet with no failures goes through every stage and ends PROCESSED', as
   assert.equal(stats.backlog, 0);
   assert.equal(stats.pendingTimers, 0);
   assert.deepEqual(Object.keys(stats.perStage), DEFAULT_STAGES.map((s) => s.name));
-  for (const counts of Object.values(stats.perStage)) assert.deepEqual(counts, { current: 0, queued: 0, passed: 1, failed: 0, reprocess: 0, superseded: 0, expired: 0, dbErrors: 0 });
+  for (const counts of Object.values(stats.perStage)) assert.deepEqual(counts, { current: 0, queued: 0, passed: 1, failed: 0, reprocess: 0, superseded: 0, expired: 0, dbErrors: 0, held: 0 });
   await model.stop();
 });
 
@@ -447,6 +447,70 @@ test('options are checked', () => {
   assert.throws(() => new PipelineModel({ ...base, capacityPerSecond: 0 }), /capacityPerSecond/);
   assert.throws(() => new PipelineModel({ ...base, maxConcurrentDbWork: 0 }), /maxConcurrentDbWork/);
   assert.throws(() => new PipelineModel({ ...base, schema: 'Bad-Name' }), /schema name/);
+  assert.throws(() => new PipelineModel({ ...base, hold: { share: 1.5 } }), /hold\.share must be from 0 to 1/);
+  assert.throws(() => new PipelineModel({ ...base, hold: { share: 0.5, at: 'UIN_GENERATOR' as never } }), /hold\.at must be one of BIOGRAPHIC_VERIFICATION, MANUAL_ADJUDICATION/);
+  assert.throws(() => new PipelineModel({ ...base, hold: { share: 0.5 }, stages: DEFAULT_STAGES.slice(0, 3) }), /hold needs the bio dedupe stage \(BioDedupeStage\)/);
+  assert.throws(() => new PipelineModel({ ...base, clockSkewMs: 2 * 86_400_000 }), /clockSkewMs must be a number of ms/);
   const model = new PipelineModel({ ...base, stageLatencyMs: { '*': 10, PrintingStage: 0 } });
   assert.equal(model.stats().pendingTimers, 0, 'an idle model holds no timer');
+});
+
+test('hold at BIOGRAPHIC_VERIFICATION: the bio dedupe stage sends the packet to ABIS, writes IN_PROGRESS and keeps it; the others go on', async () => {
+  const rows = await insertForwarded(12);
+  const events: PipelineStepEvent[] = [];
+  const model = pipeline({ stageLatencyMs: 0, capacityPerSecond: Infinity, hold: { share: 0.5 }, seed: 4, onStep: (e) => events.push(e) });
+  for (const r of rows) model.accept(messageFor(r));
+  assert.equal(await model.drain(10_000), true, 'held packets wait outside the queues: the model is idle');
+  const stats = model.stats();
+  assert.ok(stats.held > 0 && stats.held < rows.length, `some held, some not: ${stats.held}`);
+  assert.equal(stats.held + stats.completed, rows.length);
+  assert.equal(stats.perStage.BioDedupeStage!.held, stats.held);
+  for (const r of rows) {
+    const row = await registration(r.workflowInstanceId);
+    if (row.status_code === 'PROCESSED') continue;
+    assert.equal(row.status_code, 'PROCESSING', 'status_code is kept (the workflow engine did not move it)');
+    assert.equal(row.latest_trn_type_code, 'BIOGRAPHIC_VERIFICATION');
+    assert.equal(row.latest_trn_status_code, 'IN_PROGRESS');
+    assert.equal(row.reg_stage_name, 'BioDedupeStage');
+    assert.equal(row.status_comment, 'Biometric Deduplication In-Progress');
+    assert.equal(row.last_success_stage_name, 'DemoDedupeStage', 'IN_PROGRESS is not a success');
+    const chain = await transactionChain(r);
+    assert.deepEqual(chain.map((t) => t.trn_type_code), DEFAULT_STAGES.slice(0, 6).map((s) => s.trnTypeCode));
+    assert.deepEqual([chain.at(-1)!.status_code, chain.at(-1)!.sub_status_code], ['IN_PROGRESS', 'RPR-BDP-SUCCESS-001']);
+  }
+  assert.equal(events.filter((e) => e.outcome === 'IN_PROGRESS').length, stats.held);
+});
+
+test('hold at MANUAL_ADJUDICATION: a potential match (BIOGRAPHIC_VERIFICATION FAILED), then MANUAL_ADJUDICATION IN_PROGRESS, waiting for a person', async () => {
+  const [p] = await insertForwarded(1);
+  const model = pipeline({ stageLatencyMs: 1, capacityPerSecond: Infinity, hold: { share: 1, at: 'MANUAL_ADJUDICATION' } });
+  model.accept(messageFor(p!));
+  assert.equal(await model.drain(10_000), true);
+  const row = await registration(p!.workflowInstanceId);
+  assert.deepEqual([row.status_code, row.latest_trn_type_code, row.latest_trn_status_code, row.reg_stage_name, row.status_comment],
+    ['PROCESSING', 'MANUAL_ADJUDICATION', 'IN_PROGRESS', 'ManualAdjudicationStage', 'Manual verification request sent to queue']);
+  const chain = await transactionChain(p!);
+  assert.deepEqual(chain.slice(-2).map((t) => [t.trn_type_code, t.status_code, t.sub_status_code, t.status_comment]), [
+    ['BIOGRAPHIC_VERIFICATION', 'FAILED', 'RPR-BDP-FAILED-001', 'Potential Biometric Match Found while Processing Packet'],
+    ['MANUAL_ADJUDICATION', 'IN_PROGRESS', 'RPR-MVS-002', 'Manual verification request sent to queue'],
+  ]);
+  const stats = model.stats();
+  assert.deepEqual([stats.held, stats.failed, stats.completed, stats.inFlight], [1, 0, 0, 0], 'the potential match hands the packet on; it does not end it');
+});
+
+test('clockSkewMs: the stage pods write latest_trn_dtimes, upd_dtimes and cr_dtimes on their own clock, ahead or behind', async () => {
+  for (const skewMs of [-90_000, 45_000]) {
+    const [p] = await insertForwarded(1);
+    const model = pipeline({ stageLatencyMs: 0, capacityPerSecond: Infinity, clockSkewMs: skewMs });
+    model.accept(messageFor(p!));
+    assert.equal(await model.drain(10_000), true);
+    const row = await registration(p!.workflowInstanceId);
+    assert.equal(row.status_code, 'PROCESSED', 'messages are aged on the pods\' clock: a skew alone drops nothing');
+    const { rows } = await db.pool.query<{ db_now: Date }>(`SELECT now() AT TIME ZONE 'UTC' AS db_now`);
+    const off = (d: Date | null) => d!.getTime() - rows[0]!.db_now.getTime();
+    // Off by the skew, give or take how long the steps took (well under the 45 s between the two cases).
+    for (const [what, at] of [['latest_trn_dtimes', row.latest_trn_dtimes], ['upd_dtimes', row.upd_dtimes], ...(await transactionChain(p!)).map((t) => ['cr_dtimes', t.cr_dtimes] as const)] as const) {
+      assert.ok(Math.abs(off(at) - skewMs) < 20_000, `${what} is ${off(at)} ms off the database's clock, not ${skewMs}`);
+    }
+  }
 });

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InputError } from 'mosip-reprocess/errors.js';
 import { FaultSettingsError, parseMillisText, parseRateText } from '../src/sim/faults.js';
-import { numberOption } from '../src/demo/pipelineOptions.js';
+import { numberOption, parsePipelineSettings } from '../src/demo/pipelineOptions.js';
+import { clockSkewOption } from '../src/sim/cli.js';
 
 test('fault durations: units, bare milliseconds, nothing a timer cannot hold', () => {
   assert.equal(parseMillisText('--fault-down-for', '10s'), 10_000);
@@ -38,4 +39,27 @@ test('demo and pipeline numbers: finite, plain decimals, in range', () => {
     }, bad);
   }
   assert.throws(() => numberOption('--packets', '2.5', 1, 10, 'rows', true), /--packets must be a whole number from 1 to 10 \(rows\), got 2\.5/);
+});
+
+test('--clock-skew: a signed duration, ahead or behind, at most a day', () => {
+  assert.equal(clockSkewOption(undefined), 0);
+  assert.equal(clockSkewOption('+90s'), 90_000);
+  assert.equal(clockSkewOption('90s'), 90_000);
+  assert.equal(clockSkewOption('-5s'), -5_000);
+  assert.equal(clockSkewOption('-1.5m'), -90_000);
+  assert.equal(clockSkewOption('250'), 250, 'a bare number is ms');
+  for (const bad of ['2d', '-25h', 'soon', '', '--5s', '1e400']) {
+    assert.throws(() => clockSkewOption(bad), (err: unknown) => err instanceof InputError && /^--clock-skew must be a signed duration like \+90s/.test(err.message), bad);
+  }
+});
+
+test('--pipeline-hold and --pipeline-hold-at: a share, and where held packets wait', () => {
+  const defaults = { latency: 200, capacity: 20, failureRate: 0, failureMode: 'REPROCESS' as const };
+  const flags = { latency: '--pipeline-latency', capacity: '--pipeline-capacity', failureRate: '--pipeline-failure-rate', failureMode: '--pipeline-failure-mode', seed: '--pipeline-seed' };
+  assert.equal(parsePipelineSettings({}, defaults, flags).hold, undefined);
+  assert.deepEqual(parsePipelineSettings({ hold: '20%' }, defaults, flags).hold, { share: 0.2, at: 'BIOGRAPHIC_VERIFICATION' });
+  assert.deepEqual(parsePipelineSettings({ hold: '1', holdAt: 'manual_adjudication' }, defaults, flags).hold, { share: 1, at: 'MANUAL_ADJUDICATION' });
+  assert.throws(() => parsePipelineSettings({ hold: '1.5' }, defaults, flags), /--pipeline-hold must be a share from 0 to 1 \(or a percentage like 10%\), got 1\.5$/);
+  assert.throws(() => parsePipelineSettings({ hold: '0.5', holdAt: 'UIN_GENERATOR' }, defaults, flags), /--pipeline-hold-at must be one of BIOGRAPHIC_VERIFICATION, MANUAL_ADJUDICATION, got UIN_GENERATOR/);
+  assert.throws(() => parsePipelineSettings({ holdAt: 'MANUAL_ADJUDICATION' }, defaults, flags), /--pipeline-hold-at says where held packets wait: add --pipeline-hold <share>/);
 });

@@ -291,3 +291,44 @@ test('onForward receives each message sent; resetStats clears counts', async () 
     await own.close();
   }
 });
+
+test('clockSkewMs: the pods write on their own clock (stage, workflow manager, reprocessor) and stamp lastHopTimestamp with it', async () => {
+  const skewMs = -120_000;
+  const skewed = await startSimulator({ db: simPool, schema: db.schema, clients: [{ secret: SECRET }], clockSkewMs: skewMs });
+  try {
+    const skewedJwt = await token(skewed.url);
+    const dbNow = async () => (await db.pool.query<{ now: Date }>(`SELECT now() AT TIME ZONE 'UTC' AS now`)).rows[0]!.now.getTime();
+    // Off by the skew, give or take the time the test takes (well under the two minutes of skew).
+    const assertSkewed = (at: Date, now: number, what: string) =>
+      assert.ok(Math.abs(at.getTime() - now - skewMs) < 30_000, `${what} ${at.toISOString()} is not ${skewMs / 1000} s off the database's clock`);
+
+    const row = stuckRow();
+    const paused = stuckRow({ statusCode: 'PAUSED', pauseRuleIds: 'PAUSE' });
+    await given(row, paused);
+    assert.equal((await notify(skewed.url, skewedJwt, notifyBody(row))).text, FORWARDED(row.regId));
+    let now = await dbNow();
+    const after = await rowOf(row.workflowInstanceId);
+    assertSkewed(after.latest_trn_dtimes, now, 'latest_trn_dtimes');
+    assertSkewed(after.upd_dtimes, now, 'upd_dtimes');
+    assertSkewed((await transactionsOf(row.regId))[0]!.cr_dtimes, now, 'cr_dtimes');
+    const sent = skewed.stats().forwarded.find((m) => m.message.workflowInstanceId === row.workflowInstanceId)!;
+    assertSkewed(new Date(sent.message.lastHopTimestamp), Date.now(), 'lastHopTimestamp');
+
+    const action = await post(`${skewed.url}/registrationprocessor/v1/workflowmanager/workflowaction`, {
+      id: 'mosip.registration.processor.workflow.action', version: '1.0', requesttime: new Date().toISOString(),
+      request: { workflowIds: [paused.regId], workflowAction: 'RESUME_PROCESSING' },
+    }, { cookie: `Authorization=${skewedJwt}` });
+    assert.match(action.text, /successfully/);
+    now = await dbNow();
+    assertSkewed((await rowOf(paused.workflowInstanceId)).latest_trn_dtimes, now, 'latest_trn_dtimes after the workflow action');
+    const tick = await skewed.reprocessorTick();
+    assert.equal(tick.sent.length, 1);
+    now = await dbNow();
+    const ticked = await rowOf(paused.workflowInstanceId);
+    assert.equal(ticked.latest_trn_type_code, 'PACKET_REPROCESS');
+    assertSkewed(ticked.upd_dtimes, now, 'upd_dtimes after the reprocessor tick');
+    assertSkewed(new Date(tick.sent[0]!.message.message.lastHopTimestamp), Date.now(), 'the reprocessor\'s lastHopTimestamp');
+  } finally {
+    await skewed.close();
+  }
+});

@@ -14,13 +14,15 @@ export interface CliOptions {
   env: Record<string, string>;
   /** Reuse a log/runs dir (for --resume); default a fresh temp dir. */
   logDir?: string;
+  /** The runs dir; default <logDir>/runs (shards of one Job share it while each has its own logs). */
+  runsDir?: string;
   /** Called once the child is running, e.g. to kill it. */
   onSpawn?: (child: ChildProcess, output: { stdout: () => string; stderr: () => string }) => void;
 }
 
 export function runCli(args: string[], options: CliOptions): Promise<CliRun> {
   const logDir = options.logDir ?? mkdtempSync(join(tmpdir(), 'reprocess-logs-'));
-  const runsDir = join(logDir, 'runs');
+  const runsDir = options.runsDir ?? join(logDir, 'runs');
   return new Promise((resolve) => {
     const subcommand = ['runs', 'report', 'verify'].includes(args[0] ?? '');
     const dirs = subcommand ? ['--runs-dir', runsDir] : ['--log-dir', logDir, '--runs-dir', runsDir];

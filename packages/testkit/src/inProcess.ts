@@ -10,6 +10,8 @@ import {
   dryRunReprocess, resolveRunRequest, runReprocess, verifyRun,
   type DryRunReport, type RunEvent, type RunFlags, type RunResult, type VerifyReport,
 } from 'mosip-reprocess';
+import { actionCommand } from 'mosip-reprocess/cli/actionCommand.js';
+import { runCommand } from 'mosip-reprocess/cli/runCommand.js';
 
 export interface LibraryRun {
   result: RunResult;
@@ -47,4 +49,53 @@ export async function dryRunInProcess(flags: RunFlags, env: Record<string, strin
 /** `reprocess verify <run-id> --json --runs-dir <runsDir> [flags]`, in this process: the report the CLI prints as JSON. */
 export function verifyInProcess(runId: string, runsDir: string, env: Record<string, string>, flags: Record<string, unknown> = {}): Promise<VerifyReport> {
   return verifyRun({ runId, flags: { ...flags, runsDir }, env });
+}
+
+/** What the CLI printed and its exit code, for a command run in this process (cliInProcess, actionInProcess). */
+export interface InProcessCli {
+  code: number;
+  stdout: string;
+  stderr: string;
+  logDir: string;
+  runsDir: string;
+}
+
+export interface InProcessCliOptions {
+  logDir?: string;
+  /** Default <logDir>/runs. */
+  runsDir?: string;
+  /** Ctrl-C: the command's stop signal. */
+  signal?: AbortSignal;
+  /** Each stderr line as it is printed (e.g. to see "run <id> started" while the run goes on). */
+  onErr?: (line: string) => void;
+}
+
+async function printed(
+  options: InProcessCliOptions, run: (dirs: { logDir: string; runsDir: string }, io: Parameters<typeof runCommand>[1]) => Promise<number>,
+  env: Record<string, string>,
+): Promise<InProcessCli> {
+  const { logDir } = dirs(options.logDir);
+  const runsDir = options.runsDir ?? join(logDir, 'runs');
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await run({ logDir, runsDir }, {
+    out: (line) => out.push(line),
+    err: (line) => { err.push(line); options.onErr?.(line); },
+    env,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  return { code, stdout: out.join('\n'), stderr: err.join('\n'), logDir, runsDir };
+}
+
+/**
+ * `reprocess <flags>` as the CLI runs it, in this process: its exit code (errors mapped as the CLI maps them) and
+ * what it prints. For harnesses that need exit codes and output without a child process (src/scenarios).
+ */
+export function cliInProcess(flags: RunFlags, env: Record<string, string>, options: InProcessCliOptions = {}): Promise<InProcessCli> {
+  return printed(options, (d, io) => runCommand({ ...flags, logDir: d.logDir, runsDir: d.runsDir }, io), env);
+}
+
+/** `reprocess action <action> <flags>` as the CLI runs it, in this process. */
+export function actionInProcess(action: string, flags: Record<string, unknown>, env: Record<string, string>, options: InProcessCliOptions = {}): Promise<InProcessCli> {
+  return printed(options, (d, io) => actionCommand(action, { ...flags, logDir: d.logDir, runsDir: d.runsDir }, io), env);
 }

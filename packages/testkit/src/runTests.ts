@@ -16,7 +16,7 @@ import { findPostgresBinDir, startRealPostgres } from './postgresServer.js';
 import type { FileTime } from './fileTimesReporter.js';
 
 // The longest files start first, so that running side by side no long file is left to run alone at the end.
-const LONG_FILES = ['runLifecycle', 'faults', 'faultsServer', 'cliRun', 'demo', 'pacing', 'paceAuto', 'cliSafety', 'report', 'action', 'inputEdges'];
+const LONG_FILES = ['runLifecycle', 'scenarios', 'faults', 'faultsServer', 'cliRun', 'demo', 'pacing', 'paceAuto', 'cliSafety', 'report', 'action', 'inputEdges'];
 function weight(file: string): number {
   const i = LONG_FILES.findIndex((name) => basename(file).startsWith(`${name}.`));
   return i < 0 ? 0 : LONG_FILES.length - i;

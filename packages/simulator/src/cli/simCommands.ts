@@ -40,7 +40,10 @@ export function registerSimCommands(program: Command, stdio: () => Io): void {
     .option('--pipeline-failure-rate <p>', 'pipeline: probability that a stage step fails, 0 to 1 (default 0)')
     .option('--pipeline-failure-mode <mode>', 'pipeline: how a step fails: FAILED (complete-as-failed), REPROCESS (mark-as-reprocess, default) or mixed')
     .option('--pipeline-seed <n>', 'pipeline: seed of the failure draws, for a repeatable run (default: random, printed)')
+    .option('--pipeline-hold <share>', 'pipeline: share of the packets a later stage takes and keeps IN_PROGRESS, e.g. 0.2 or 20% (default none; see --pipeline-hold-at)')
+    .option('--pipeline-hold-at <stage>', 'pipeline: where held packets wait: BIOGRAPHIC_VERIFICATION (for ABIS, default) or MANUAL_ADJUDICATION (for a person)')
     .option('--securezone-workers <n>', 'notifications the securezone stage handles at once; more wait, none is refused (default 10, MOSIP\'s worker pool)')
+    .option('--clock-skew <offset>', 'the MOSIP pods\' clock off the database\'s: +90s ahead, -5s behind; their writes of latest_trn_dtimes, upd_dtimes and cr_dtimes carry it (default 0)')
     .action(async (opts: Record<string, unknown>) => run((io) => runSimulatorCommand({
       port: opts.port as string | undefined,
       host: opts.host as string | undefined,
@@ -75,8 +78,11 @@ export function registerSimCommands(program: Command, stdio: () => Io): void {
         seed: opts.pipelineSeed as string | undefined,
         maxMessageAge: opts.pipelineMaxMessageAge as string | undefined,
         uploadRetryLimit: opts.pipelineUploadRetryLimit as string | undefined,
+        hold: opts.pipelineHold as string | undefined,
+        holdAt: opts.pipelineHoldAt as string | undefined,
       },
       securezoneWorkers: opts.securezoneWorkers as string | undefined,
+      clockSkew: opts.clockSkew as string | undefined,
     }, { out: io.out, env: io.env })));
   sim
     .command('schema')

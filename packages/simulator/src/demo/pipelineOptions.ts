@@ -1,8 +1,8 @@
 // Command-line values for the simulated 1.2.0.1 pipeline (src/sim/pipeline.ts), shared by `reprocess demo` and
 // `reprocess sim --pipeline`: parsed and checked here, so both commands accept and reject the same values.
-import { parseDurationMs, parseNumber, ValueProblem } from 'mosip-reprocess/config/values.js';
+import { parseDurationMs, parseNumber, parseShare, ValueProblem } from 'mosip-reprocess/config/values.js';
 import { InputError } from 'mosip-reprocess/errors.js';
-import { PIPELINE_DEFAULTS, type FailureMode } from '../sim/pipeline.js';
+import { HOLD_STAGES, PIPELINE_DEFAULTS, type FailureMode, type PipelineHold } from '../sim/pipeline.js';
 
 /** What a user types (commander hands strings; the demo's defaults are numbers). */
 export interface PipelineCliInput {
@@ -20,6 +20,10 @@ export interface PipelineCliInput {
   maxMessageAge?: number | string | undefined;
   /** The packet uploader fails a packet on the pass that brings trn_retry_count to this. */
   uploadRetryLimit?: number | string | undefined;
+  /** Share of the packets a later stage takes and keeps IN_PROGRESS: "0.2" or "20%". */
+  hold?: number | string | undefined;
+  /** Where they are kept: BIOGRAPHIC_VERIFICATION (waiting for ABIS) or MANUAL_ADJUDICATION (waiting for a person). */
+  holdAt?: string | undefined;
 }
 
 /** The checked values, ready for startPipeline (one latency and one failure rate for every stage). */
@@ -35,6 +39,8 @@ export interface PipelineSettings {
   maxMessageAgeMs: number;
   /** registration.processor.max.retry. */
   uploadRetryLimit: number;
+  /** Packets a later stage keeps; absent: none. */
+  hold?: PipelineHold;
 }
 
 export const FAILURE_MODES: readonly FailureMode[] = ['FAILED', 'REPROCESS', 'mixed'];
@@ -49,7 +55,10 @@ export function parsePipelineSettings(
     latency: number; capacity: number; failureRate: number; failureMode: FailureMode; seed?: number;
     maxMessageAgeSeconds?: number; uploadRetryLimit?: number;
   },
-  flags: { latency: string; capacity: string; failureRate: string; failureMode: string; seed: string; maxMessageAge?: string; uploadRetryLimit?: string },
+  flags: {
+    latency: string; capacity: string; failureRate: string; failureMode: string; seed: string; maxMessageAge?: string; uploadRetryLimit?: string;
+    hold?: string; holdAt?: string;
+  },
 ): PipelineSettings {
   const stageLatencyMs = numberOption(flags.latency, input.latency ?? defaults.latency, 0, 3_600_000, 'ms per stage');
   const capacityRaw = input.capacity ?? defaults.capacity;
@@ -74,7 +83,30 @@ export function parsePipelineSettings(
   }
   const uploadRetryLimit = numberOption(flags.uploadRetryLimit ?? '--pipeline-upload-retry-limit',
     input.uploadRetryLimit ?? defaults.uploadRetryLimit ?? PIPELINE_DEFAULTS.uploadRetryLimit, 1, 32767, 'uploader passes before FAILED', true);
-  return { stageLatencyMs, capacityPerSecond, failureRate, failureMode, seed, maxMessageAgeMs: ageSeconds * 1000, uploadRetryLimit };
+  const hold = parseHold(input, flags);
+  return {
+    stageLatencyMs, capacityPerSecond, failureRate, failureMode, seed, maxMessageAgeMs: ageSeconds * 1000, uploadRetryLimit,
+    ...(hold ? { hold } : {}),
+  };
+}
+
+function parseHold(input: PipelineCliInput, flags: { hold?: string; holdAt?: string }): PipelineHold | undefined {
+  const holdFlag = flags.hold ?? '--pipeline-hold';
+  const atFlag = flags.holdAt ?? '--pipeline-hold-at';
+  if (input.hold === undefined) {
+    if (input.holdAt !== undefined) throw new InputError(`${atFlag} says where held packets wait: add ${holdFlag} <share>`);
+    return undefined;
+  }
+  let share: number;
+  try {
+    share = parseShare(input.hold) as number;
+  } catch (err) {
+    if (!(err instanceof ValueProblem)) throw err;
+    throw new InputError(`${holdFlag} ${err.message}, got ${input.hold}`);
+  }
+  const at = HOLD_STAGES.find((h) => h.toLowerCase() === String(input.holdAt ?? HOLD_STAGES[0]).toLowerCase());
+  if (!at) throw new InputError(`${atFlag} must be one of ${HOLD_STAGES.join(', ')}, got ${input.holdAt}`);
+  return { share, at };
 }
 
 /** e.g. "10 stages x 20 ms, admits up to 500 packets/s, each stage step fails with probability 0.01 (as FAILED or REPROCESS)". */
@@ -84,7 +116,10 @@ export function describePipeline(p: PipelineSettings, stageCount: number): strin
     ? `each stage step fails with probability ${p.failureRate} (as ${p.failureMode === 'mixed' ? 'FAILED or REPROCESS' : p.failureMode})`
     : 'no failures';
   const limits = `a message older than ${formatNumber(p.maxMessageAgeMs / 1000)} s is dropped unread, the uploader fails a packet on pass ${p.uploadRetryLimit}`;
-  return `${stageCount} stages x ${formatNumber(p.stageLatencyMs)} ms, ${capacity}, ${failures}${p.seed === undefined ? '' : `, seed ${p.seed}`}; ${limits}`;
+  const hold = p.hold && p.hold.share > 0
+    ? `; ${formatNumber(p.hold.share * 100)}% of the packets are kept IN_PROGRESS at ${p.hold.at} (${p.hold.at === 'MANUAL_ADJUDICATION' ? 'waiting for a person' : 'waiting for ABIS'})`
+    : '';
+  return `${stageCount} stages x ${formatNumber(p.stageLatencyMs)} ms, ${capacity}, ${failures}${p.seed === undefined ? '' : `, seed ${p.seed}`}; ${limits}${hold}`;
 }
 
 /** A number from a flag or a default, within [min, max] (the product's number parser); InputError (exit code 2) otherwise. */

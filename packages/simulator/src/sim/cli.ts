@@ -10,11 +10,11 @@ import { createSchema } from '@mosip-reprocess/contract/schema.js';
 import {
   describeFaults, FaultSettingsError, parseFaultPatch, parseMillisText, parseRangeText, parseRateText, type FaultSettings,
 } from './faults.js';
-import { DEFAULT_CLIENT_ID } from './options.js';
+import { DEFAULT_CLIENT_ID, MAX_CLOCK_SKEW_MS } from './options.js';
 import { DEFAULT_SECUREZONE_WORKERS } from './workerPool.js';
 import { DEFAULT_STAGES, PIPELINE_DEFAULTS, startPipeline, type PipelineModel } from './pipeline.js';
 import { describePipeline, numberOption, parsePipelineSettings } from '../demo/pipelineOptions.js';
-import { parseNumber } from 'mosip-reprocess/config/values.js';
+import { formatMs, parseDurationMs, parseNumber, ValueProblem } from 'mosip-reprocess/config/values.js';
 import { seedScenario, type SeedSummary } from './seed.js';
 import { FAULTS_PATH, HEALTH_PATH, startSimulator, STATS_PATH } from './server.js';
 import { waitForStopSignal } from './signals.js';
@@ -56,6 +56,8 @@ export interface SimulatorCommandOptions extends DbCommandOptions {
   pipeline?: PipelineFlags;
   /** --securezone-workers <n>: notifications the stage handles at once, more wait (default 10, MOSIP's worker pool). */
   securezoneWorkers?: number | string;
+  /** --clock-skew <offset>: the MOSIP pods' clock off the database's, e.g. "+90s" (ahead), "-5s" (behind); default 0. */
+  clockSkew?: string | number;
 }
 
 /** --pipeline and the --pipeline-* flags, as text (numbers are accepted too). */
@@ -76,6 +78,10 @@ export interface PipelineFlags {
   maxMessageAge?: string | number;
   /** --pipeline-upload-retry-limit <n> (default 10). */
   uploadRetryLimit?: string | number;
+  /** --pipeline-hold <share>: packets a later stage takes and keeps IN_PROGRESS (default none). */
+  hold?: string | number;
+  /** --pipeline-hold-at BIOGRAPHIC_VERIFICATION|MANUAL_ADJUDICATION (default BIOGRAPHIC_VERIFICATION). */
+  holdAt?: string;
 }
 
 /** The --fault-* flags, as text (numbers are accepted too). */
@@ -157,7 +163,7 @@ export function faultSettingsFromFlags(flags: FaultFlags | undefined): FaultSett
 /** Turns --pipeline and the --pipeline-* flags into pipeline options; undefined without --pipeline. */
 export function pipelineSettingsFromFlags(flags: PipelineFlags | undefined): ReturnType<typeof parsePipelineSettings> | undefined {
   if (!flags) return undefined;
-  const given = (['latency', 'capacity', 'failureRate', 'failureMode', 'seed', 'maxMessageAge', 'uploadRetryLimit'] as const).filter((k) => flags[k] !== undefined);
+  const given = (['latency', 'capacity', 'failureRate', 'failureMode', 'seed', 'maxMessageAge', 'uploadRetryLimit', 'hold', 'holdAt'] as const).filter((k) => flags[k] !== undefined);
   if (!flags.enabled) {
     if (given.length > 0) throw new InputError('the --pipeline-* options set up the pipeline model: add --pipeline');
     return undefined;
@@ -171,7 +177,7 @@ export function pipelineSettingsFromFlags(flags: PipelineFlags | undefined): Ret
     {
       latency: '--pipeline-latency', capacity: '--pipeline-capacity', failureRate: '--pipeline-failure-rate',
       failureMode: '--pipeline-failure-mode', seed: '--pipeline-seed', maxMessageAge: '--pipeline-max-message-age',
-      uploadRetryLimit: '--pipeline-upload-retry-limit',
+      uploadRetryLimit: '--pipeline-upload-retry-limit', hold: '--pipeline-hold', holdAt: '--pipeline-hold-at',
     },
   );
 }
@@ -194,6 +200,7 @@ export async function runSimulatorCommand(opts: SimulatorCommandOptions, io: Com
   const faults = faultSettingsFromFlags(opts.faults);
   const pipelineSettings = pipelineSettingsFromFlags(opts.pipeline);
   const securezoneWorkers = integerOption('--securezone-workers', opts.securezoneWorkers ?? DEFAULT_SECUREZONE_WORKERS, 1, 10_000);
+  const clockSkewMs = clockSkewOption(opts.clockSkew);
 
   let embedded: EmbeddedPostgres | undefined;
   let pool: pg.Pool | undefined;
@@ -210,10 +217,10 @@ export async function runSimulatorCommand(opts: SimulatorCommandOptions, io: Com
       await createSchema(pool, schema);
       dbDescription = `embedded in-memory PostgreSQL at ${embedded.url}, schema ${schema} (empty: seed it with the seed command and --db-url ${embedded.url})`;
     }
-    if (pipelineSettings) pipeline = startPipeline({ pool, schema, ...pipelineSettings });
+    if (pipelineSettings) pipeline = startPipeline({ pool, schema, ...pipelineSettings, clockSkewMs });
     const simulator = await startSimulator({
       host: opts.host, port, db: pool, schema, tokenLifetimeSeconds, routingEnabled: opts.routing ?? true,
-      clients: [{ clientId, secret }], faults, securezoneWorkers, ...(pipeline ? { onForward: pipeline.onForward } : {}),
+      clients: [{ clientId, secret }], faults, securezoneWorkers, clockSkewMs, ...(pipeline ? { onForward: pipeline.onForward } : {}),
     });
     io.out(`MOSIP simulator listening on ${simulator.url}`);
     io.out(`  authmanager:    POST ${simulator.url}${AUTH_PATH} (appId regproc)`);
@@ -224,6 +231,7 @@ export async function runSimulatorCommand(opts: SimulatorCommandOptions, io: Com
     io.out(`  routing:        securezone.routing.enabled=${opts.routing ?? true}`);
     io.out(`  token lifetime: ${tokenLifetimeSeconds} s`);
     io.out(`  workers:        ${securezoneWorkers} notifications handled at once, more wait (MOSIP's worker pool: 10)`);
+    io.out(`  pod clocks:     ${clockSkewMs === 0 ? 'agree with the database\'s' : `${formatMs(Math.abs(clockSkewMs))} ${clockSkewMs > 0 ? 'ahead of' : 'behind'} the database's: latest_trn_dtimes, upd_dtimes and cr_dtimes are written off by that`}`);
     io.out(`  faults:         ${describeFaults(simulator.faults())}`);
     io.out(`  fault control:  GET/POST ${simulator.url}${FAULTS_PATH} (JSON, e.g. {"serverErrorRate":0.1} or {"clear":true})`);
     io.out(`  pipeline:       ${pipelineSettings
@@ -236,8 +244,8 @@ export async function runSimulatorCommand(opts: SimulatorCommandOptions, io: Com
       const p = pipeline.stats();
       await pipeline.stop();
       io.out(`  pipeline: ${p.accepted} packets received, ${p.completed} PROCESSED, ${p.failed} FAILED, ${p.reprocess} REPROCESS, `
-        + `${p.backlog + p.inFlight} still in flight (dropped), ${p.superseded} superseded, ${p.dbErrors} database errors, `
-        + `${p.expired} dropped by a stage for age`);
+        + `${p.held} held IN_PROGRESS, ${p.backlog + p.inFlight} still in flight (dropped), ${p.superseded} superseded, `
+        + `${p.dbErrors} database errors, ${p.expired} dropped by a stage for age`);
     }
     io.out('MOSIP simulator stopped.');
   } finally {
@@ -320,6 +328,19 @@ function schemaOption(schema: string | undefined): string {
   const name = schema ?? 'regprc';
   if (!isValidSchemaName(name)) throw new InputError(`schema name "${name}" must be lower-case letters, digits and underscores`);
   return name;
+}
+
+/** --clock-skew: a signed duration ("+90s" ahead, "-5s" behind; unsigned is ahead), at most a day either way. */
+export function clockSkewOption(value: string | number | undefined): number {
+  if (value === undefined) return 0;
+  const text = String(value).trim();
+  const sign = text.startsWith('-') ? -1 : 1;
+  try {
+    return sign * parseDurationMs(text.replace(/^[+-]/, ''), { bareUnit: 'ms', minMs: 0, maxMs: MAX_CLOCK_SKEW_MS });
+  } catch (err) {
+    if (!(err instanceof ValueProblem)) throw err;
+    throw new InputError(`--clock-skew must be a signed duration like +90s (the pods ahead) or -5s (behind), at most 1d either way; got ${value}`);
+  }
 }
 
 function integerOption(name: string, value: number | string, min: number, max: number): number {

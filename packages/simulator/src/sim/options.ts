@@ -56,6 +56,13 @@ export interface SimulatorOptions {
   faults?: FaultSettings;
   /** The securezone stage's worker pool: notifications handled at once; more wait (workerPool.ts). Default 10. */
   securezoneWorkers?: number;
+  /**
+   * The MOSIP pods' clock offset from the database's, in ms (+ ahead, - behind), as on a cluster whose node clocks
+   * drifted apart: the securezone stage, the workflow manager and the reprocessor write latest_trn_dtimes, upd_dtimes
+   * and cr_dtimes, and stamp lastHopTimestamp, from their own clock. Default 0. (The pipeline's stages take their
+   * own: PipelineOptions.clockSkewMs.)
+   */
+  clockSkewMs?: number;
 }
 
 /** mosip.kernel.auth.appid-realm-map of application-default: every listed appId maps to realm 'mosip'. */
@@ -79,6 +86,7 @@ export interface ResolvedOptions {
   allowedAudiences: Set<string>;
   forwardedLogLimit: number;
   securezoneWorkers: number;
+  clockSkewMs: number;
 }
 
 export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
@@ -91,6 +99,8 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
   });
   const lifetime = options.tokenLifetimeSeconds ?? 86400;
   if (!Number.isFinite(lifetime) || lifetime < 0) throw new Error('tokenLifetimeSeconds must be 0 or more');
+  const clockSkewMs = options.clockSkewMs ?? 0;
+  checkClockSkew(clockSkewMs);
   return {
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
@@ -103,5 +113,15 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     allowedAudiences: new Set(options.allowedAudiences ?? clients.map((c) => c.clientId)),
     forwardedLogLimit: options.forwardedLogLimit ?? 100_000,
     securezoneWorkers: options.securezoneWorkers ?? DEFAULT_SECUREZONE_WORKERS,
+    clockSkewMs,
   };
+}
+
+/** A pod's clock offset: finite, at most a day either way (a pod further off would fail TLS and token checks first). */
+export const MAX_CLOCK_SKEW_MS = 86_400_000;
+
+export function checkClockSkew(ms: number, name = 'clockSkewMs'): void {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || Math.abs(ms) > MAX_CLOCK_SKEW_MS) {
+    throw new Error(`${name} must be a number of ms from -${MAX_CLOCK_SKEW_MS} to ${MAX_CLOCK_SKEW_MS}`);
+  }
 }

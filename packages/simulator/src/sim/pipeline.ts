@@ -21,7 +21,15 @@
 //   (status_code REPROCESS, like workflow-cmd://mark-as-reprocess, contract section 4). A failed packet stops;
 //   the automated reprocessor or the tool must re-drive it.
 // - if the row is no longer where this packet left it (re-notified, reprocessed, edited), the packet is
-//   "superseded" and stops without writing.
+//   "superseded" and stops without writing;
+// - with `hold`, a share of the packets is taken and kept by a later stage, as MOSIP keeps a packet while a system
+//   or a person decides: the bio dedupe stage sends it to ABIS and writes BIOGRAPHIC_VERIFICATION / IN_PROGRESS
+//   ("Biometric Deduplication In-Progress", BioDedupeProcessor), or, on a potential match, writes
+//   BIOGRAPHIC_VERIFICATION / FAILED and hands it to manual adjudication, which writes MANUAL_ADJUDICATION /
+//   IN_PROGRESS ("Manual verification request sent to queue", ManualAdjudicationServiceImpl.process) and waits
+//   for a person. A held packet stays there (its row keeps that write) until the model stops;
+// - with `clockSkewMs`, the stage pods' clock is off the database's: their writes' timestamps carry the offset,
+//   and they age messages on that clock.
 // The securezone stage's own worker pool (10 requests at once) is the HTTP server's (server.ts, workerPool.ts).
 // Simplification: in MOSIP the workflow command that ends a packet (complete-as-processed, complete-as-failed,
 // mark-as-reprocess; WorkflowInternalActionVerticle) writes a second transaction row of type INTERNAL_WORKFLOW_ACTION.
@@ -33,6 +41,7 @@ import type { StepRow } from '../sql/lockStepRow.js';
 import { pipelineStepRunner, type PipelineStepWrite, type StepApplied, type StepRunner } from './pipelineStep.js';
 import type { ForwardedMessage } from './forwarding.js';
 import { SeededRandom } from './random.js';
+import { checkClockSkew } from './options.js';
 
 /** One stage: its reg_stage_name (Java class name), trn type and the sub-status codes/comments it writes. */
 export interface PipelineStage {
@@ -98,6 +107,26 @@ export const STAGES_WITH_VALIDATORS: readonly PipelineStage[] = Object.freeze([
   FINALIZATION, PRINTING,
 ]);
 
+/** The stage that takes and keeps a held packet (PipelineOptions.hold). */
+export type HoldStage = 'BIOGRAPHIC_VERIFICATION' | 'MANUAL_ADJUDICATION';
+export const HOLD_STAGES: readonly HoldStage[] = ['BIOGRAPHIC_VERIFICATION', 'MANUAL_ADJUDICATION'];
+
+export interface PipelineHold {
+  /** Share (0..1) of the packets held, drawn per message in message order (seeded). */
+  share: number;
+  /**
+   * BIOGRAPHIC_VERIFICATION (default): the bio dedupe stage sent it to ABIS and waits for the answer.
+   * MANUAL_ADJUDICATION: ABIS found a potential match; manual adjudication waits for a person.
+   */
+  at?: HoldStage;
+}
+
+// StatusUtil.BIO_DEDUPE_INPROGRESS, BIO_DEDUPE_POTENTIAL_MATCH and RPR_MANUAL_VERIFICATION_SENT_TO_QUEUE (1.2.0.1).
+const BIO_DEDUPE_IN_PROGRESS = { subStatusCode: 'RPR-BDP-SUCCESS-001', comment: 'Biometric Deduplication In-Progress' } as const;
+const BIO_DEDUPE_POTENTIAL_MATCH = { subStatusCode: 'RPR-BDP-FAILED-001', comment: 'Potential Biometric Match Found while Processing Packet' } as const;
+export const MANUAL_ADJUDICATION_STAGE_NAME = 'ManualAdjudicationStage';
+const MANUAL_ADJUDICATION_SENT_TO_QUEUE = { subStatusCode: 'RPR-MVS-002', comment: 'Manual verification request sent to queue' } as const;
+
 /** An internal error (ABIS, packet store, IDA unreachable): latest REPROCESS, sub-status API_RESOUCE_ACCESS_FAILED. */
 const REPROCESS_SUB_STATUS = SYSTEM_EXCEPTION;
 const REPROCESS_COMMENT = 'Unable to access API resource';
@@ -139,14 +168,26 @@ export interface PipelineOptions {
   maxConcurrentDbWork?: number;
   /** Let the model's timers keep the process alive. Default false: timers are unref'd. */
   keepProcessAlive?: boolean;
-  /** The clock, ms since the epoch (message ages, admission times). Default Date.now; tests inject one. */
+  /**
+   * The stage pods' clock offset from the database's, in ms (+ ahead, - behind): their writes of latest_trn_dtimes,
+   * upd_dtimes and cr_dtimes carry it, and they age messages on their own clock. Default 0. Give the simulator the
+   * same (SimulatorOptions.clockSkewMs) for a cluster whose pods all drifted alike.
+   */
+  clockSkewMs?: number;
+  /** A share of the packets is taken and kept by a later stage, IN_PROGRESS (PipelineHold). Default: none. */
+  hold?: PipelineHold;
+  /** The clock, ms since the epoch (message ages, admission times). Default Date.now (+ clockSkewMs); tests inject one. */
   now?: () => number;
   /** Called after every step (applied, superseded, expired, or failed on a database error); throws are ignored. */
   onStep?: (event: PipelineStepEvent) => void;
 }
 
-/** expired: dropped unread because it was older than maxMessageAgeMs (nothing written). */
-export type StepOutcome = 'SUCCESS' | 'PROCESSED' | 'FAILED' | 'REPROCESS' | 'superseded' | 'expired' | 'db_error';
+/**
+ * The latest status a step wrote (IN_PROGRESS: a held packet's step; FAILED also for the bio dedupe stage's potential
+ * match, which hands the packet to manual adjudication), or what happened instead: expired: dropped unread because
+ * it was older than maxMessageAgeMs (nothing written).
+ */
+export type StepOutcome = 'SUCCESS' | 'PROCESSED' | 'FAILED' | 'REPROCESS' | 'IN_PROGRESS' | 'superseded' | 'expired' | 'db_error';
 
 export interface PipelineStepEvent {
   /** From the row once known, else from the message. */
@@ -171,6 +212,8 @@ export interface StageCounts {
   /** Dropped from this stage's queue for age (no database write). */
   expired: number;
   dbErrors: number;
+  /** Packets this stage took and keeps (hold). */
+  held: number;
 }
 
 export interface PipelineStats {
@@ -194,6 +237,8 @@ export interface PipelineStats {
   superseded: number;
   /** Dropped by a stage for age (older than maxMessageAgeMs when consumed); nothing written. */
   expired: number;
+  /** Taken and kept by a stage (hold): IN_PROGRESS at BIOGRAPHIC_VERIFICATION or MANUAL_ADJUDICATION, waiting. */
+  held: number;
   /** Stopped because a step's write threw. */
   dbErrors: number;
   /** Messages with neither workflowInstanceId nor rid (nothing to look up). */
@@ -217,6 +262,10 @@ interface Packet {
   /** Index of the stage that fails, or -1. */
   failAt: number;
   failAs: 'FAILED' | 'REPROCESS';
+  /** Taken and kept at the hold stage (PipelineOptions.hold). */
+  held: boolean;
+  /** A held packet past its bio dedupe step, on its way to manual adjudication's write. */
+  toManualAdjudication: boolean;
 }
 
 interface Queued {
@@ -243,6 +292,11 @@ interface Resolved {
   seed: number;
   maxConcurrentDbWork: number;
   keepProcessAlive: boolean;
+  clockSkewMs: number;
+  /** Index of the bio dedupe stage where held packets stop, or -1 without hold. */
+  holdIndex: number;
+  holdShare: number;
+  holdAt: HoldStage;
 }
 
 export class PipelineModel {
@@ -254,6 +308,7 @@ export class PipelineModel {
   private readonly runStep: StepRunner;
   private readonly onStep: ((event: PipelineStepEvent) => void) | undefined;
   private readonly random: () => number;
+  private readonly holdRandom: () => number;
   private readonly now: () => number;
 
   private readonly queues: StageQueue[];
@@ -267,7 +322,7 @@ export class PipelineModel {
 
   private counters = {
     accepted: 0, admitted: 0, completed: 0, failed: 0, retryBudgetFailed: 0, reprocess: 0, superseded: 0, expired: 0,
-    dbErrors: 0, ignored: 0, dropped: 0,
+    dbErrors: 0, ignored: 0, dropped: 0, held: 0,
   };
   private lastError: string | null = null;
   private readonly perStage: Omit<StageCounts, 'queued'>[];
@@ -276,12 +331,16 @@ export class PipelineModel {
     if (!options.pool) throw new Error('the pipeline model needs a pg Pool');
     this.opts = resolvePipelineOptions(options);
     this.pool = options.pool;
-    this.runStep = pipelineStepRunner(options.schema ?? 'regprc');
+    this.runStep = pipelineStepRunner(options.schema ?? 'regprc', this.opts.clockSkewMs);
     this.onStep = options.onStep;
-    this.now = options.now ?? Date.now;
+    const skew = this.opts.clockSkewMs;
+    this.now = options.now ?? (skew === 0 ? Date.now : () => Date.now() + skew);
     const random = new SeededRandom(this.opts.seed);
     this.random = () => random.next();
-    this.perStage = this.opts.stages.map(() => ({ current: 0, passed: 0, failed: 0, reprocess: 0, superseded: 0, expired: 0, dbErrors: 0 }));
+    // Its own stream, so that turning holds on does not change which packets fail.
+    const holdRandom = new SeededRandom(this.opts.seed + 1);
+    this.holdRandom = () => holdRandom.next();
+    this.perStage = this.opts.stages.map(() => ({ current: 0, passed: 0, failed: 0, reprocess: 0, superseded: 0, expired: 0, dbErrors: 0, held: 0 }));
     this.queues = this.opts.intervals.map((intervalMs) => ({ items: new Fifo<Queued>(), intervalMs, nextAdmitAt: 0, timer: undefined }));
   }
 
@@ -298,8 +357,11 @@ export class PipelineModel {
     }
     // Outcomes are drawn here, in message order, so a seed reproduces them whatever the timing.
     const { failAt, failAs } = this.drawOutcome();
+    const held = this.opts.holdShare > 0 && this.holdRandom() < this.opts.holdShare;
     const sentAt = typeof dto?.lastHopTimestamp === 'string' ? Date.parse(dto.lastHopTimestamp) : NaN;
-    this.enqueue(0, { workflowInstanceId, rid, stageIndex: 0, latestTrnId: null, failAt, failAs }, Number.isNaN(sentAt) ? this.now() : sentAt);
+    this.enqueue(0, {
+      workflowInstanceId, rid, stageIndex: 0, latestTrnId: null, failAt, failAs, held, toManualAdjudication: false,
+    }, Number.isNaN(sentAt) ? this.now() : sentAt);
   }
 
   /** Changes the stages' capacity while running (e.g. to halve it mid-run); the queues keep their messages. */
@@ -459,6 +521,7 @@ export class PipelineModel {
   /** What the stage writes for this packet, given its row (the uploader's retry budget reads trn_retry_count). */
   private decideWrite(packet: Packet, index: number, row: StepRow): PipelineStepWrite {
     const s = this.opts.stages[index]!;
+    if (packet.held && index === this.opts.holdIndex) return this.holdWrite(packet, s);
     const last = index === this.opts.stages.length - 1;
     let trnRetryCount: number | null = null;
     if (s.trnTypeCode === PACKET_UPLOADER.trnTypeCode) {
@@ -483,6 +546,30 @@ export class PipelineModel {
       statusCode: outcome === 'SUCCESS' ? null : outcome,
       trnRetryCount,
     };
+  }
+
+  /** A held packet's step at the bio dedupe stage, or manual adjudication's after it. status_code is kept. */
+  private holdWrite(packet: Packet, bioDedupe: PipelineStage): PipelineStepWrite {
+    const write = (trnTypeCode: string, trnStatusCode: string, regStageName: string, w: { subStatusCode: string; comment: string }): PipelineStepWrite => ({
+      transactionId: randomUUID(), trnTypeCode, trnStatusCode, subStatusCode: w.subStatusCode, statusComment: w.comment,
+      regStageName, statusCode: null, trnRetryCount: null,
+    });
+    if (packet.toManualAdjudication) return write('MANUAL_ADJUDICATION', 'IN_PROGRESS', MANUAL_ADJUDICATION_STAGE_NAME, MANUAL_ADJUDICATION_SENT_TO_QUEUE);
+    return this.opts.holdAt === 'MANUAL_ADJUDICATION'
+      ? write(bioDedupe.trnTypeCode, 'FAILED', bioDedupe.name, BIO_DEDUPE_POTENTIAL_MATCH)
+      : write(bioDedupe.trnTypeCode, 'IN_PROGRESS', bioDedupe.name, BIO_DEDUPE_IN_PROGRESS);
+  }
+
+  /** After a held packet's write: on to manual adjudication (a potential match), or kept where it is. */
+  private afterHoldWrite(packet: Packet, index: number): void {
+    this.finish(packet);
+    if (this.opts.holdAt === 'MANUAL_ADJUDICATION' && !packet.toManualAdjudication) {
+      packet.toManualAdjudication = true;
+      this.enterStage(packet, index); // manual adjudication's own step, after the same latency
+      return;
+    }
+    this.counters.held += 1;
+    this.perStage[index]!.held += 1;
   }
 
   /** Writes one step and moves the packet on. Never rejects. */
@@ -521,6 +608,14 @@ export class PipelineModel {
     packet.workflowInstanceId = applied.workflowInstanceId;
     packet.rid = applied.regId;
     packet.latestTrnId = applied.transactionId;
+    if (packet.held && index === this.opts.holdIndex) {
+      this.afterHoldWrite(packet, index);
+      this.emit({
+        workflowInstanceId: applied.workflowInstanceId, rid: applied.regId,
+        stage: applied.write.regStageName, outcome: applied.write.trnStatusCode as StepOutcome, transactionId: applied.transactionId,
+      });
+      return;
+    }
     const outcome = applied.write.trnStatusCode as 'SUCCESS' | 'PROCESSED' | 'FAILED' | 'REPROCESS';
     const counts = this.perStage[index]!;
     if (outcome === 'FAILED') {
@@ -631,6 +726,14 @@ function resolvePipelineOptions(options: PipelineOptions): Resolved {
   if (!Number.isInteger(maxConcurrentDbWork) || maxConcurrentDbWork < 1) throw new Error('maxConcurrentDbWork must be a whole number, 1 or more');
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32);
   if (!Number.isFinite(seed)) throw new Error('seed must be a number');
+  const clockSkewMs = options.clockSkewMs ?? 0;
+  checkClockSkew(clockSkewMs);
+  const holdShare = options.hold?.share ?? 0;
+  if (typeof holdShare !== 'number' || !(holdShare >= 0 && holdShare <= 1)) throw new Error('hold.share must be from 0 to 1');
+  const holdAt = options.hold?.at ?? 'BIOGRAPHIC_VERIFICATION';
+  if (!HOLD_STAGES.includes(holdAt)) throw new Error(`hold.at must be one of ${HOLD_STAGES.join(', ')}, got ${String(holdAt)}`);
+  const holdIndex = holdShare > 0 ? stages.findIndex((s) => s.trnTypeCode === BIO_DEDUPE.trnTypeCode) : -1;
+  if (holdShare > 0 && holdIndex < 0) throw new Error(`hold needs the bio dedupe stage (${BIO_DEDUPE.name}) among the stages`);
   return {
     stages,
     latency,
@@ -642,6 +745,10 @@ function resolvePipelineOptions(options: PipelineOptions): Resolved {
     seed,
     maxConcurrentDbWork,
     keepProcessAlive: options.keepProcessAlive ?? PIPELINE_DEFAULTS.keepProcessAlive,
+    clockSkewMs,
+    holdIndex,
+    holdShare,
+    holdAt,
   };
 }
 

@@ -51,7 +51,8 @@ export const FORWARDED_TRN_STATUS_CODE = 'SUCCESS';
 
 export type StepRunner = (pool: pg.Pool, target: StepTarget, decide: (row: StepRow) => PipelineStepWrite) => Promise<StepApplied | null>;
 
-export function pipelineStepRunner(schema: string): StepRunner {
+/** clockOffsetMs: the stage pods' clock offset from the database's, ms (their writes' timestamps carry it). */
+export function pipelineStepRunner(schema: string, clockOffsetMs = 0): StepRunner {
   const byWorkflowId = lockStepRowByWorkflowId(schema);
   const byRegId = lockStepRowByRegId(schema);
   const advance = advanceRegistration(schema);
@@ -70,12 +71,12 @@ export function pipelineStepRunner(schema: string): StepRunner {
     const regId = await advance(client, {
       workflowInstanceId: row.workflow_instance_id, expectedLatestTrnId: row.latest_trn_id, statusCode: w.statusCode,
       trnRetryCount: w.trnRetryCount, transactionId: w.transactionId, trnTypeCode: w.trnTypeCode,
-      trnStatusCode: w.trnStatusCode, regStageName: w.regStageName, statusComment: w.statusComment,
+      trnStatusCode: w.trnStatusCode, regStageName: w.regStageName, statusComment: w.statusComment, clockOffsetMs,
     });
     if (regId === null) return null;
     await insertTransaction(client, {
       id: w.transactionId, regId, trnTypeCode: w.trnTypeCode, parentRegtrnId: row.latest_trn_id,
-      statusCode: w.trnStatusCode, subStatusCode: w.subStatusCode, statusComment: w.statusComment, refId: regId,
+      statusCode: w.trnStatusCode, subStatusCode: w.subStatusCode, statusComment: w.statusComment, refId: regId, clockOffsetMs,
     });
     return { workflowInstanceId: row.workflow_instance_id, regId, parentTrnId: row.latest_trn_id, transactionId: w.transactionId, write: w };
   });

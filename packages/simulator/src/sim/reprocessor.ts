@@ -32,6 +32,8 @@ export interface ReprocessorSettings {
   restartFromStage?: string;
   /** registration.processor.reprocess.restart-trigger-filter, `Stage:STATUS` with `*` for SUCCESS, IN_PROGRESS, REPROCESS. */
   restartTriggerFilter?: readonly string[];
+  /** The reprocessor pod's clock offset from the database's, ms (+ ahead, - behind): its writes' timestamps carry it. Default 0. */
+  clockOffsetMs?: number;
 }
 
 export const REPROCESSOR_DEFAULTS = {
@@ -39,6 +41,7 @@ export const REPROCESSOR_DEFAULTS = {
   attemptCount: 20,
   restartFromStage: SECUREZONE_STAGE_NAME,
   restartTriggerFilter: ['DemoDedupeStage:SUCCESS', 'BioDedupeStage:*', 'UinGeneratorStage:REPROCESS'],
+  clockOffsetMs: 0,
 } as const;
 
 export interface ReprocessorTickResult {
@@ -73,7 +76,7 @@ export async function reprocessorTick(pool: pg.Pool, schema: string, settings: R
   const result: ReprocessorTickResult = { sent: [], reprocessFailed: [] };
   for (const row of await findResumablePackets(pool, schema, s.fetchSize)) {
     if (row.regProcessRetryCount === s.attemptCount) {
-      await write(pool, schema, row, {
+      await write(pool, schema, s.clockOffsetMs, row, {
         statusCode: STATUS.REPROCESS_FAILED, latestTrnStatusCode: TRN_STATUS.REPROCESS_FAILED, subStatusCode: 'RPR-RPS-FAILED-001', updBy: undefined,
         comment: 'Reprocess count has exceeded the configured attempts',
       });
@@ -88,7 +91,7 @@ export async function reprocessorTick(pool: pg.Pool, schema: string, settings: R
       ? `${messageBusAddress(s.restartFromStage)}-bus-in`
       : `${messageBusAddress(row.regStageName!)}-${row.latestTrnStatusCode === TRN_STATUS.SUCCESS ? 'bus-out' : 'bus-in'}`;
     const message = messageFor(row, address, now);
-    await write(pool, schema, row, {
+    await write(pool, schema, s.clockOffsetMs, row, {
       statusCode: null, latestTrnStatusCode: TRN_STATUS.REPROCESS, updBy: 'MOSIP_SYSTEM',
       subStatusCode: restart ? 'RPR-RPS-SUCCESS-002' : 'RPR-RPS-SUCCESS-001',
       comment: restart ? 'Reprocess restart from stage Completed' : 'Reprocess Completed',
@@ -113,7 +116,7 @@ function messageFor(row: ResumableRegistration, address: string, now: Date): For
   };
 }
 
-async function write(pool: pg.Pool, schema: string, row: ResumableRegistration, w: {
+async function write(pool: pg.Pool, schema: string, clockOffsetMs: number, row: ResumableRegistration, w: {
   statusCode: string | null; latestTrnStatusCode: string; subStatusCode: string; comment: string;
   updBy: string | undefined; regProcessRetryCount?: number;
 }): Promise<void> {
@@ -122,12 +125,12 @@ async function write(pool: pg.Pool, schema: string, row: ResumableRegistration, 
   await inTransaction(pool, async (client) => {
     await insertStatusTransaction(client, schema, {
       id: transactionId, regId: row.regId, parentRegtrnId: row.latestTrnId, trnTypeCode: TRN_TYPE.PACKET_REPROCESS,
-      statusCode: w.latestTrnStatusCode, subStatusCode: w.subStatusCode, statusComment: w.comment, refId: row.regId,
+      statusCode: w.latestTrnStatusCode, subStatusCode: w.subStatusCode, statusComment: w.comment, refId: row.regId, clockOffsetMs,
     });
     await rewriteLatestTransaction(client, schema, {
       workflowInstanceId: row.workflowInstanceId, statusCode: w.statusCode, latestTrnId: transactionId,
       latestTrnTypeCode: TRN_TYPE.PACKET_REPROCESS, latestTrnStatusCode: w.latestTrnStatusCode, regStageName: row.regStageName,
-      statusComment: w.comment,
+      statusComment: w.comment, clockOffsetMs,
       ...(w.updBy === undefined ? {} : { updBy: w.updBy }),
       ...(w.regProcessRetryCount === undefined ? {} : { regProcessRetryCount: w.regProcessRetryCount }),
     });

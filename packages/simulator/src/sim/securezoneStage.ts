@@ -47,6 +47,8 @@ export interface StageDeps {
   routingEnabled(): boolean;
   /** Puts a message on the (simulated) bus; a throw is a failed send. */
   send(message: ForwardedMessage): void;
+  /** The stage pod's clock offset from the database's, ms: it stamps lastHopTimestamp (its writes: the queries). Default 0. */
+  clockOffsetMs?: number;
 }
 
 interface NotificationMessage {
@@ -104,7 +106,7 @@ export async function processNotification(deps: StageDeps, rawBody: string): Pro
     try {
       forwarded = forwardedMessage({
         rid: message.rid, regType: message.regType, source: message.source, iteration: message.iteration,
-        workflowInstanceId: message.workflowInstanceId,
+        workflowInstanceId: message.workflowInstanceId, at: new Date(Date.now() + (deps.clockOffsetMs ?? 0)),
       });
       deps.send(forwarded);
     } catch (error) {

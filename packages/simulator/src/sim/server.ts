@@ -102,14 +102,19 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
 
   const stageDeps: StageDeps = {
     pool,
-    queries: securezoneStageQueries(opts.schema),
+    queries: securezoneStageQueries(opts.schema, opts.clockSkewMs),
     routingEnabled: () => routingEnabled,
+    clockOffsetMs: opts.clockSkewMs,
     send(message: ForwardedMessage) {
       const pending = options.onForward?.(message);
       if (pending instanceof Promise) pending.catch(() => undefined);
       stats.forwarded(message);
     },
   };
+
+  // The reprocessor pod runs on the same (skewed) clock as the other pods.
+  const tick = (settings?: ReprocessorSettings): Promise<ReprocessorTickResult> =>
+    reprocessorTick(pool, opts.schema, { clockOffsetMs: opts.clockSkewMs, ...settings }, new Date(Date.now() + opts.clockSkewMs));
 
   const sendStageReply = (res: ServerResponse, message: string | null, token?: string): void => {
     const body = encodeReply(message);
@@ -198,7 +203,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
           sendReply(res, 200, STAGE_REPLY_HEADERS, encodeReply(auth.message));
           return;
         }
-        const result = await processWorkflowAction({ pool, schema: opts.schema }, raw);
+        const result = await processWorkflowAction({
+          pool, schema: opts.schema, clockOffsetMs: opts.clockSkewMs, now: () => new Date(Date.now() + opts.clockSkewMs),
+        }, raw);
         stats.workflowAction(result.path, result.action, result.written.length, result.completedEvents);
         // setResponse: 200, text/plain, Json.encodePrettily of the envelope, whatever the outcome.
         sendReply(res, 200, { ...STAGE_REPLY_HEADERS, 'set-cookie': `Authorization=${auth.token}` }, encodePrettily(result.reply));
@@ -212,7 +219,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       name: 'reprocessorTick', method: 'POST',
       async handle(req, res) {
         await readBody(req);
-        sendJson(res, 200, await reprocessorTick(pool, opts.schema));
+        sendJson(res, 200, await tick());
       },
     }],
     // The fault control endpoint: GET shows the settings, POST changes them (the body is a FaultPatch).
@@ -275,7 +282,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       return faults.state();
     },
     clearFaults: () => faults.clear(),
-    reprocessorTick: (settings?: ReprocessorSettings) => reprocessorTick(pool, opts.schema, settings),
+    reprocessorTick: (settings?: ReprocessorSettings) => tick(settings),
     downFor: (ms: number, mode?: DownMode) => faults.downFor(ms, mode),
     close() {
       closing ??= (async () => {

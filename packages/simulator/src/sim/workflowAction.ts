@@ -40,6 +40,8 @@ export interface WorkflowActionDeps {
   /** mosip.regproc.workflow-manager.action.resumefrombeginning.stage. */
   resumeFromBeginningStage?: string;
   now?: () => Date;
+  /** The workflow manager pod's clock offset from the database's, ms (+ ahead, - behind): its writes' timestamps carry it. Default 0. */
+  clockOffsetMs?: number;
 }
 
 /** Thrown inside processURL's try: becomes the reply's one error. */
@@ -196,12 +198,12 @@ async function applyToRow(deps: WorkflowActionDeps, row: ActionRegistration, act
     await insertStatusTransaction(client, deps.schema, {
       id: transactionId, regId: row.regId, parentRegtrnId: row.latestTrnId, trnTypeCode: WORKFLOW_RESUME_TRN_TYPE_CODE,
       statusCode: latestTrnStatusCode, subStatusCode: WORKFLOW_ACTION_SUB_STATUS_CODE, statusComment: comment,
-      refId: row.regId,
+      refId: row.regId, clockOffsetMs: deps.clockOffsetMs ?? 0,
     });
     await rewriteLatestTransaction(client, deps.schema, {
       workflowInstanceId: row.workflowInstanceId, statusCode, updBy: 'MOSIP_SYSTEM', latestTrnId: transactionId,
       latestTrnTypeCode: WORKFLOW_RESUME_TRN_TYPE_CODE, latestTrnStatusCode, regStageName, statusComment: comment,
-      clearPause: true,
+      clearPause: true, clockOffsetMs: deps.clockOffsetMs ?? 0,
     });
   }, { commitIf: () => true });
 }

@@ -20,6 +20,8 @@ export interface RegistrationAdvance {
   trnStatusCode: string;
   regStageName: string;
   statusComment: string;
+  /** The stage pod's clock offset from the database's, ms (+ ahead, - behind). Default 0. */
+  clockOffsetMs?: number;
 }
 
 export function advanceRegistration(schema: string): (db: Queryable, a: RegistrationAdvance) => Promise<string | null> {
@@ -27,14 +29,14 @@ export function advanceRegistration(schema: string): (db: Queryable, a: Registra
       status_code = COALESCE($3::varchar, status_code),
       trn_retry_count = COALESCE($4::smallint, trn_retry_count),
       upd_by = 'MOSIP_SYSTEM',
-      ${latestTransactionAssignments({ id: '$5', type: '$6', status: '$7', stage: '$8', comment: '$9' })}
+      ${latestTransactionAssignments({ id: '$5', type: '$6', status: '$7', stage: '$8', comment: '$9', clockOffsetMs: '$10' })}
     WHERE workflow_instance_id = $1 AND latest_trn_id IS NOT DISTINCT FROM $2::varchar
       AND is_deleted = false AND is_active = true
     RETURNING reg_id`;
   return async (db, a) => {
     const { rows } = await db.query<{ reg_id: string }>(sql, [
       a.workflowInstanceId, a.expectedLatestTrnId, a.statusCode, a.trnRetryCount, a.transactionId, a.trnTypeCode,
-      a.trnStatusCode, a.regStageName, a.statusComment,
+      a.trnStatusCode, a.regStageName, a.statusComment, a.clockOffsetMs ?? 0,
     ]);
     return rows[0]?.reg_id ?? null;
   };

@@ -2,7 +2,7 @@
 // step, the securezone stage, the workflow action service (contract section 1, "What process() does", 4).
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
-import { NOW_UTC } from '@mosip-reprocess/contract/sql/utcText.js';
+import { podNowUtc } from './podNow.js';
 
 export interface StatusTransaction {
   id: string;
@@ -14,6 +14,8 @@ export interface StatusTransaction {
   subStatusCode: string | null;
   statusComment: string | null;
   refId: string;
+  /** The writing pod's clock offset from the database's, ms (+ ahead, - behind): cr_dtimes and upd_dtimes carry it. Default 0. */
+  clockOffsetMs?: number;
 }
 
 export async function insertStatusTransaction(db: Queryable, schema: string, t: StatusTransaction): Promise<void> {
@@ -22,7 +24,7 @@ export async function insertStatusTransaction(db: Queryable, schema: string, t: 
         (id, reg_id, trn_type_code, remarks, parent_regtrn_id, ref_id, ref_id_type, status_code, sub_status_code,
          lang_code, status_comment, cr_by, cr_dtimes, upd_by, upd_dtimes, is_deleted, del_dtimes)
       VALUES ($1, $2, $3, 'updated registration status record', $4, $5, 'updated registration record', $6, $7,
-         'eng', $8, 'MOSIP_SYSTEM', ${NOW_UTC}, 'MOSIP_SYSTEM', ${NOW_UTC}, NULL, NULL)`,
-    [t.id, t.regId, t.trnTypeCode, t.parentRegtrnId, t.refId, t.statusCode, t.subStatusCode, t.statusComment],
+         'eng', $8, 'MOSIP_SYSTEM', ${podNowUtc('$9')}, 'MOSIP_SYSTEM', ${podNowUtc('$9')}, NULL, NULL)`,
+    [t.id, t.regId, t.trnTypeCode, t.parentRegtrnId, t.refId, t.statusCode, t.subStatusCode, t.statusComment, t.clockOffsetMs ?? 0],
   );
 }

@@ -5,7 +5,7 @@
 // reg_process_retry_count only when given (the reprocessor).
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
-import { NOW_UTC } from '@mosip-reprocess/contract/sql/utcText.js';
+import { podNowUtc } from './podNow.js';
 
 export interface LatestTransactionRewrite {
   workflowInstanceId: string;
@@ -27,6 +27,8 @@ export interface LatestTransactionRewrite {
   clearPause?: boolean;
   /** New reg_process_retry_count (the reprocessor's attempt); undefined keeps the stored one. */
   regProcessRetryCount?: number;
+  /** The writing pod's clock offset from the database's, ms (+ ahead, - behind): latest_trn_dtimes and upd_dtimes carry it. Default 0. */
+  clockOffsetMs?: number;
 }
 
 /** Returns the row's reg_id, or null if no active row matched (nothing written). */
@@ -38,7 +40,7 @@ export async function rewriteLatestTransaction(db: Queryable, schema: string, r:
         latest_trn_id = $4::varchar,
         latest_trn_type_code = $5::varchar,
         latest_trn_status_code = $6::varchar,
-        latest_trn_dtimes = ${NOW_UTC},
+        latest_trn_dtimes = ${podNowUtc('$13')},
         reg_stage_name = $7::varchar,
         status_comment = $8::varchar,
         last_success_stage_name = CASE WHEN $6::varchar IN ('SUCCESS', 'PROCESSED') THEN $7::varchar
@@ -47,7 +49,7 @@ export async function rewriteLatestTransaction(db: Queryable, schema: string, r:
         default_resume_action = CASE WHEN $9::boolean THEN NULL ELSE default_resume_action END,
         pause_rule_ids = CASE WHEN $9::boolean THEN NULL ELSE pause_rule_ids END,
         reg_process_retry_count = COALESCE($12::smallint, reg_process_retry_count),
-        upd_dtimes = ${NOW_UTC},
+        upd_dtimes = ${podNowUtc('$13')},
         del_dtimes = NULL
       WHERE workflow_instance_id = $1 AND is_deleted = false AND is_active = true
         AND (NOT $10::boolean OR latest_trn_id IS NOT DISTINCT FROM $11::varchar)
@@ -55,7 +57,7 @@ export async function rewriteLatestTransaction(db: Queryable, schema: string, r:
     [
       r.workflowInstanceId, r.statusCode ?? null, r.updBy ?? null, r.latestTrnId, r.latestTrnTypeCode,
       r.latestTrnStatusCode, r.regStageName, r.statusComment, r.clearPause === true,
-      r.expectedLatestTrnId !== undefined, r.expectedLatestTrnId ?? null, r.regProcessRetryCount ?? null,
+      r.expectedLatestTrnId !== undefined, r.expectedLatestTrnId ?? null, r.regProcessRetryCount ?? null, r.clockOffsetMs ?? 0,
     ],
   );
   return rows[0]?.reg_id ?? null;

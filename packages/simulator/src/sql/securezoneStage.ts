@@ -28,7 +28,8 @@ export interface LatestTransactionUpdate {
   statusComment: string | null;
 }
 
-export function securezoneStageQueries(schema: string) {
+/** clockOffsetMs: the stage pod's clock offset from the database's (its writes' timestamps carry it). */
+export function securezoneStageQueries(schema: string, clockOffsetMs = 0) {
   return {
     findActiveByWorkflowId: (db: Queryable, workflowInstanceId: string): Promise<StageRegistration | null> =>
       findActiveRegistrationByWorkflowId(db, schema, workflowInstanceId),
@@ -51,13 +52,13 @@ export function securezoneStageQueries(schema: string) {
       return hasEarlierPacketForAdditionalInfoReqId(db, schema, additionalInfoReqId, workflowInstanceId);
     },
 
-    insertTransaction: (db: Queryable, t: StageTransaction): Promise<void> => insertStatusTransaction(db, schema, t),
+    insertTransaction: (db: Queryable, t: StageTransaction): Promise<void> => insertStatusTransaction(db, schema, { ...t, clockOffsetMs }),
 
     // status_code, upd_by and the retry counts are deliberately kept: this path does not change them.
     async rewriteLatestTransaction(db: Queryable, u: LatestTransactionUpdate): Promise<void> {
       await rewriteLatestTransaction(db, schema, {
         workflowInstanceId: u.workflowInstanceId, latestTrnId: u.latestTrnId, latestTrnTypeCode: u.latestTrnTypeCode,
-        latestTrnStatusCode: u.latestTrnStatusCode, regStageName: u.regStageName, statusComment: u.statusComment,
+        latestTrnStatusCode: u.latestTrnStatusCode, regStageName: u.regStageName, statusComment: u.statusComment, clockOffsetMs,
       });
     },
   };
