@@ -144,10 +144,12 @@ function guardsHold(e: Evidence): Violation[] {
       if (p.expect === 'null-once' && story?.results.includes('forwarded')) {
         out.push({ promise: PROMISES.guards, detail: `${who(p)}: the stage cannot find an inactive row, yet the journal says forwarded; ${told(story)}` });
       }
-      // Selected once: a run takes it again only when the in-doubt rule says so (a reply that never came); a
+      // Selected once: a run takes it again only when the in-doubt rule says so (a reply that never came), or after
+      // a transient reply (a 5xx or no reply once its retries ran out: no answer, so a resume sends it again); a
       // null reply is definitive, so no later batch, attempt or shard selects it again (item 1's re-reads).
       const resends = story?.inDoubt.filter((d) => d === 'resend').length ?? 0;
-      if (p.expect === 'null-once' && story && story.sends - story.withdrawn > 1 + resends) {
+      const transient = story?.results.filter((o) => o === 'server_error' || o === 'network_error').length ?? 0;
+      if (p.expect === 'null-once' && story && story.sends - story.withdrawn > 1 + resends + transient) {
         out.push({ promise: PROMISES.guards, detail: `${who(p)}: selected and sent ${story.sends - story.withdrawn} times though its null reply is definitive; ${told(story)}` });
       }
     }
