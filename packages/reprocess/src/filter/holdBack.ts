@@ -10,18 +10,25 @@
 //   reg_process_retry_count equals registration.processor.reprocess.attempt.count (20)
 //   (ReprocessorVerticle l.258, an equality test); a row above the count is never selected by the reprocessor,
 //   so a manual re-drive is its only way and it is not held.
+// - repeating failure (issue #20): the packet's history (registration_transaction) shows its last failure, the same
+//   stage, status and sub status, at least --repeat-failures times (3), and that stage has not succeeded since:
+//   a data or configuration error (e.g. the packet manager's KER-PUT-020 at packet validation, which MOSIP marks
+//   REPROCESS and so loops) that one more re-drive will not fix. `reprocess triage` groups them; `reprocess
+//   explain <rid>` shows one. The rule is one SQL fragment (src/sql/lastFailure.ts).
 // The rule itself is one SQL expression (src/sql/holdBackReason.ts) used by every selection and lookup; this
 // module names the reasons, their MOSIP defaults and the words an operator reads.
 
 export const PAUSED_STATUSES = ['PAUSED', 'PAUSED_FOR_ADDITIONAL_INFO', 'RESUMABLE'] as const;
 
-export const HOLD_BACK_REASONS = ['paused', 'uploader_budget', 'reprocess_budget'] as const;
+export const HOLD_BACK_REASONS = ['paused', 'uploader_budget', 'reprocess_budget', 'repeating'] as const;
 export type HoldBackReason = (typeof HOLD_BACK_REASONS)[number];
 
 /** registration.processor.max.retry in mosip-config 1.2.0.1 (registration-processor-default.properties l.166). */
 export const MOSIP_UPLOADER_MAX_RETRY = 10;
 /** registration.processor.reprocess.attempt.count in mosip-config 1.2.0.1 (l.295). */
 export const MOSIP_REPROCESS_ATTEMPT_COUNT = 20;
+/** --repeat-failures: the same failure this many times in a packet's history holds it back (ours, not MOSIP's). */
+export const DEFAULT_REPEAT_FAILURES = 3;
 
 export interface HoldBackRules {
   /** registration.processor.max.retry of the deployment. */
@@ -32,6 +39,10 @@ export interface HoldBackRules {
   includePaused: boolean;
   /** --include-exhausted: send packets whose retry budget is spent anyway. */
   includeExhausted: boolean;
+  /** --repeat-failures: how many times the same failure makes a packet "repeating". */
+  repeatFailures: number;
+  /** --include-repeat-failures: send repeating packets anyway. */
+  includeRepeatFailures: boolean;
 }
 
 export const DEFAULT_HOLD_BACK: HoldBackRules = {
@@ -39,11 +50,17 @@ export const DEFAULT_HOLD_BACK: HoldBackRules = {
   reprocessAttemptCount: MOSIP_REPROCESS_ATTEMPT_COUNT,
   includePaused: false,
   includeExhausted: false,
+  repeatFailures: DEFAULT_REPEAT_FAILURES,
+  includeRepeatFailures: false,
 };
 
 /** The reasons a selection still takes (the operator's --include-* flags). */
 export function includedReasons(rules: HoldBackRules): HoldBackReason[] {
-  return HOLD_BACK_REASONS.filter((r) => (r === 'paused' ? rules.includePaused : rules.includeExhausted));
+  const flag: Record<HoldBackReason, boolean> = {
+    paused: rules.includePaused, uploader_budget: rules.includeExhausted, reprocess_budget: rules.includeExhausted,
+    repeating: rules.includeRepeatFailures,
+  };
+  return HOLD_BACK_REASONS.filter((r) => flag[r]);
 }
 
 /** The reasons that hold a packet back under these rules. */
@@ -59,10 +76,20 @@ export interface HoldBackFacts {
   pause_rule_ids: string | null;
   trn_retry_count: number | null;
   reg_process_retry_count: number | null;
+  /** reason 'repeating': the failure that repeats and how many times (null otherwise). */
+  repeat?: RepeatedFailure | null;
+}
+
+/** A packet's last failure, from its history. */
+export interface RepeatedFailure {
+  trnTypeCode: string;
+  statusCode: string;
+  subStatusCode: string;
+  times: number;
 }
 
 /** One line: why the packet is held and how to send it anyway. */
-export function holdBackMessage(f: HoldBackFacts, rules: Pick<HoldBackRules, 'uploaderMaxRetry' | 'reprocessAttemptCount'>): string {
+export function holdBackMessage(f: HoldBackFacts, rules: Pick<HoldBackRules, 'uploaderMaxRetry' | 'reprocessAttemptCount' | 'repeatFailures'>): string {
   switch (f.reason) {
     case 'paused':
       return `status_code ${f.status_code}${f.pause_rule_ids ? ` (pause rule ${f.pause_rule_ids})` : ''}: MOSIP paused it; `
@@ -73,5 +100,8 @@ export function holdBackMessage(f: HoldBackFacts, rules: Pick<HoldBackRules, 'up
     case 'reprocess_budget':
       return `reg_process_retry_count ${f.reg_process_retry_count} = registration.processor.reprocess.attempt.count `
         + `${rules.reprocessAttemptCount}: MOSIP's reprocessor marks it REPROCESS_FAILED on its next pass; send it anyway with --include-exhausted`;
+    case 'repeating':
+      return `${f.repeat ? `${f.repeat.trnTypeCode} ${f.repeat.statusCode} ${f.repeat.subStatusCode} ${f.repeat.times} times` : 'the same failure'} `
+        + `(--repeat-failures ${rules.repeatFailures}): a re-drive will not fix it (\`reprocess explain <rid>\` shows its history); send it anyway with --include-repeat-failures`;
   }
 }

@@ -31,6 +31,8 @@ import { RunLog } from '../report/logFiles.js';
 import { openSource, dbSettingsOf, withDb } from '../source/openSource.js';
 import { makeBudget, untilDeadline } from './budget.js';
 import { watchCanary } from './canary.js';
+import { runCohortCanaries, type CohortCanaryOutcome } from './cohortCanary.js';
+import { openCohortStage } from './cohortStage.js';
 import type { EventSink } from './events.js';
 import { settleInDoubt } from './inDoubt.js';
 import { lockedBudget, lockedGate, takeRunLock } from './lockedRun.js';
@@ -142,6 +144,8 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
       caFile: settings.caFile, insecure: settings.insecure, connections: settings.concurrency,
     });
     const source = await opening;
+    // --cohort / --canary --by-cohort: the selection's cohorts are read now, before a token or a run directory exists.
+    const cohorts = await withDb(settings, () => openCohortStage(request, pool, emit, done));
     try {
       await client.authenticate();
     } catch (err) {
@@ -212,7 +216,9 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     const skipped = { duplicates: source.duplicates, rows: 0, batches: 0 };
     const seen = new Set(done);
     // --limit is the whole run's size (minus what a resumed run already did); with --all it is the batch size.
-    const stream = applyFilters(redriveFirst(redrive, source.stream(() => { skipped.rows += 1; }, seen, () => { skipped.batches += 1; })), [
+    const selected = source.stream(() => { skipped.rows += 1; }, seen, () => { skipped.batches += 1; });
+    const ordered = redriveFirst(redrive, selected);
+    const stream = applyFilters(cohorts ? cohorts.wrap(ordered, seen) : ordered, [
       notAlreadyDone(done, () => undefined),
       firstOfEachWorkflow((p) => {
         skipped.duplicates += 1;
@@ -331,8 +337,21 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     const iterator = stream[Symbol.asyncIterator]();
     let outcome: RunOutcome = { sent: 0, counts: emptyCounts(), stop: null };
     let canaryStop: StopReason | null = null;
+    let cohortCanaries: CohortCanaryOutcome | null = null;
 
-    if (flags.canary) {
+    if (flags.canary && cohorts?.canaries) {
+      // --by-cohort: one canary per cohort; the run goes on with the cohorts whose canary moved on (cohortCanary.ts).
+      cohortCanaries = await runCohortCanaries({
+        stage: { ...cohorts, canaries: cohorts.canaries, allow: (ids) => cohorts.allow(ids) },
+        send: (packets, onResult) => runPackets({ ...base, packets, observer: { ...observer, onPacket(r) { onResult(r); observer.onPacket(r); } } }),
+        packets: borrow(iterator, cohorts.canaries.length),
+        db: pool!, schema: settings.dbSchema, timeoutMs: settings.canaryTimeout * 1000, emit,
+        journalNote: (message) => j.append({ t: 'note', at: new Date().toISOString(), message }),
+        ...(signal ? { signal } : {}),
+      });
+      outcome = cohortCanaries.outcome;
+      if (cohortCanaries.stop && !outcome.stop) canaryStop = cohortCanaries.stop;
+    } else if (flags.canary) {
       let canaryResult: PacketResult | null = null;
       const first = await runPackets({
         ...base,
@@ -394,6 +413,8 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     };
     // A packet the pipeline dropped was not reprocessed: the run did not do all it was asked.
     if (pace && pace.dropped > 0 && summary.exitCode === 0) summary.exitCode = 1;
+    // --by-cohort: the cohorts whose canary failed were not sent.
+    if (cohortCanaries && cohortCanaries.failed.length > 0 && summary.exitCode === 0) summary.exitCode = 1;
     journal.append({ t: 'end', at: finished.toISOString(), exitCode: summary.exitCode, stop: summary.stop?.message ?? null, stopKind: summary.stop?.kind ?? null });
     await journal.flush();
     writeSummary(run, summary);

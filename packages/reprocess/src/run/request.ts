@@ -7,6 +7,7 @@ import { SECRET_KEYS, SETTINGS, type Settings } from '../config/settings.js';
 import { validateBeforeRun } from '../config/validate.js';
 import { InputError, UnreachableError } from '../errors.js';
 import { checkWindowFloor } from '../config/safety.js';
+import { checkCohortFlags } from '../triage/cohortFlags.js';
 import { replayJournal, type Replayed } from '../journal/replay.js';
 import { findRunByName, openRun, type RunHandle } from '../journal/runStore.js';
 import { latestUnfinishedRun, runStatus } from '../journal/wholeRun.js';
@@ -27,6 +28,10 @@ export interface RunFlags extends Record<string, unknown> {
   /** Idempotent runs: resume the unfinished run of this name, do nothing if it finished, else start it. */
   runName?: string;
   resendInDoubt?: boolean;
+  /** --cohort (repeatable): only packets of these triage cohorts (src/triage/cohort.ts). */
+  cohort?: string[];
+  /** --by-cohort, with --canary: one canary per cohort first (src/run/cohortCanary.ts). */
+  byCohort?: boolean;
 }
 
 export type Mode = 'db' | 'file' | 'registration';
@@ -46,7 +51,7 @@ export interface RunRequest {
   finished: { runId: string; name: string } | null;
 }
 
-function modeOf(flags: RunFlags, s: Settings): Mode {
+export function modeOf(flags: RunFlags, s: Settings): Mode {
   const modes: Mode[] = [];
   if (flags.db || (s.queryFile && !flags.file && !flags.registration)) modes.push('db');
   if (flags.file !== undefined) modes.push('file');
@@ -74,7 +79,8 @@ function checkPace(s: Settings, origins: Record<string, string>, dbConfigured: b
   }
 }
 
-function checkSettings(flags: RunFlags, s: Settings, mode: Mode, dbConfigured: boolean, origins: Record<string, string>): void {
+/** The checks of the selection flags alone, shared with `reprocess triage` (which takes the same ones). */
+export function checkSelection(s: Settings, mode: Mode, origins: Record<string, string>): void {
   // The age window selects rows only in the built-in --db selection.
   if (mode === 'db' && !s.queryFile) checkWindowFloor(s, origins.olderThan ?? '--older-than');
   if (s.stages.length > 0 && s.approach !== 2) {
@@ -86,6 +92,11 @@ function checkSettings(flags: RunFlags, s: Settings, mode: Mode, dbConfigured: b
   if (s.queryFile && s.approach === 2) {
     throw new InputError('--query-file replaces the built-in selection; put any stage filter in the query itself instead of --approach 2');
   }
+}
+
+function checkSettings(flags: RunFlags, s: Settings, mode: Mode, dbConfigured: boolean, origins: Record<string, string>): void {
+  checkSelection(s, mode, origins);
+  checkCohortFlags(flags, dbConfigured);
   if (flags.all && mode !== 'db') throw new InputError('--all runs batches of the database selection; with --file or --registration every listed packet is sent anyway');
   if (flags.all && s.queryFile) throw new InputError('--all re-runs the built-in selection; it does not apply to --query-file');
   if (flags.dryRun && mode === 'db' && s.queryFile) throw new InputError('--dry-run with --query-file: run the query yourself; the breakdown covers the built-in selection');

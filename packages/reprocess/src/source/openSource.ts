@@ -53,12 +53,17 @@ export interface OpenedSource {
 /** Warns once that the packets could not be checked, or that held-back packets are sent anyway. */
 function announceHoldBack(rules: HoldBackRules, checked: boolean, emit: EventSink): void {
   if (!checked) {
-    emit({ type: 'warning', message: 'no database configured: pauses and retry budgets could not be checked; paused packets (and packets MOSIP will fail) are sent as listed' });
+    emit({ type: 'warning', message: 'no database configured: pauses, retry budgets and repeating failures could not be checked; paused packets (and packets MOSIP will fail) are sent as listed' });
     return;
   }
   const included = includedReasons(rules);
   if (included.length > 0) {
-    emit({ type: 'warning', message: `${rules.includePaused ? '--include-paused: packets MOSIP paused are sent too, bypassing their pause rules (hotlisted operators included)' : ''}${rules.includePaused && rules.includeExhausted ? '; ' : ''}${rules.includeExhausted ? '--include-exhausted: packets whose retry budget is spent are sent too; MOSIP fails them on their next pass' : ''}` });
+    const parts = [
+      rules.includePaused ? '--include-paused: packets MOSIP paused are sent too, bypassing their pause rules (hotlisted operators included)' : '',
+      rules.includeExhausted ? '--include-exhausted: packets whose retry budget is spent are sent too; MOSIP fails them on their next pass' : '',
+      rules.includeRepeatFailures ? `--include-repeat-failures: packets that failed the same way ${rules.repeatFailures} times or more are sent too` : '',
+    ];
+    emit({ type: 'warning', message: parts.filter(Boolean).join('; ') });
   }
 }
 
@@ -116,8 +121,10 @@ export async function openSource(
     const leftOut = heldCounts.filter((c) => !included.has(c.reason));
     const total = leftOut.reduce((n, c) => n + c.count, 0);
     if (total > 0) {
-      const parts = leftOut.map((c) => `${c.count} ${c.reason === 'paused' ? `${c.statusCode}${c.pauseRuleIds ? ` (pause rule ${c.pauseRuleIds})` : ''}` : c.reason === 'uploader_budget' ? 'uploader retry budget spent' : 'reprocess attempts spent'}`);
-      emit({ type: 'warning', message: `${total} packet(s) the guide's query selects are left out because MOSIP would not move them now: ${parts.join(', ')}; --dry-run lists them, --include-paused / --include-exhausted send them` });
+      const parts = leftOut.map((c) => `${c.count} ${c.reason === 'paused' ? `${c.statusCode}${c.pauseRuleIds ? ` (pause rule ${c.pauseRuleIds})` : ''}`
+        : c.reason === 'uploader_budget' ? 'uploader retry budget spent' : c.reason === 'reprocess_budget' ? 'reprocess attempts spent'
+          : `repeating the same failure (${c.statusCode})`}`);
+      emit({ type: 'warning', message: `${total} packet(s) the guide's query selects are left out because MOSIP would not move them now or a re-drive would not fix them: ${parts.join(', ')}; --dry-run lists them (\`reprocess triage\` by cohort), --include-paused / --include-exhausted / --include-repeat-failures send them` });
     }
     return total;
   }, (err: unknown) => {

@@ -5,6 +5,7 @@ import { AGE_LABELS, NO_ACTIVE_ROW, type DryRunReport } from '../dryRun.js';
 import { escapeHtml as esc } from './escape.js';
 import { chartWithTable, colorAt, page, section, table, type CellLike } from './page.js';
 import { barChart, columnChart, formatNumber } from './svg.js';
+import { includedReasons } from '../../filter/holdBack.js';
 
 const pct = (n: number, of: number): CellLike => ({ text: of > 0 ? `${((100 * n) / of).toFixed(1)}%` : '-', sort: of > 0 ? n / of : 0, num: true });
 const orNull = (v: string | number | null | undefined) => (v === null || v === undefined ? '(null)' : String(v));
@@ -47,6 +48,19 @@ export function renderDryRunHtml(r: DryRunReport, generatedAt = new Date()): str
       columnChart({ title: 'by age', categories: rows.map((x) => x.label), labelEvery: 1, yLabel: 'packets', width: 520, series: [{ name: 'packets', color: colorAt(0), values: rows.map((x) => x.count) }] }),
       table(['age', 'packets', '%'], rows.map((x) => [x.label, x.count, pct(x.count, total)]), { id: 'by-age' }),
     )));
+  }
+  if (r.heldBack) {
+    const h = r.heldBack;
+    const included = new Set<string>(includedReasons(h.rules));
+    body.push(section('held-back', `Held back: ${formatNumber(h.skipped)} left out, ${formatNumber(h.sentAnyway)} sent anyway`, (h.counts.length === 0
+      ? '<p>none is paused, past a retry budget or repeating a failure</p>'
+      : table(['reason', 'status_code', 'pause_rule_ids', 'packets', 'this run'], h.counts.map((c) => [c.reason, orNull(c.statusCode), orNull(c.pauseRuleIds), c.count, included.has(c.reason) ? 'SENT ANYWAY' : 'left out']), { id: 'held-back' }))
+      + `<p class="note">paused: status_code PAUSED, PAUSED_FOR_ADDITIONAL_INFO or RESUMABLE (--include-paused); retry budgets: trn_retry_count + 1 &gt;= ${h.rules.uploaderMaxRetry}, reg_process_retry_count = ${h.rules.reprocessAttemptCount} (--include-exhausted); repeating: the same failure ${h.rules.repeatFailures} times or more in registration_transaction, the stage never past it (--include-repeat-failures).</p>`
+      + (h.repeatingCohorts.length === 0 ? '' : `<h3>Repeating failures by cohort (reprocess triage shows every cohort; reprocess explain &lt;rid&gt; one packet)</h3>${table(
+        ['cohort', 'stuck at', 'last failure', 'packets', 'sample RID', 'comment (normalised)'],
+        h.repeatingCohorts.map((c) => [c.id, orNull(c.stage), `${c.failureStage} ${c.status} ${c.subStatus}`, c.count, c.sampleRid, orNull(c.comment)]),
+        { sortable: true, id: 'repeating-cohorts' },
+      )}`)));
   }
   body.push(section('sample', r.sample.length > 0 ? `Sample: the first ${r.sample.length} packets the run would send` : 'Sample: nothing would be sent', r.sample.length === 0 ? '' : `<div class="scroll">${table(
     ['reg_id', 'workflow_instance_id', 'process', 'status_code', 'latest_trn_type', 'latest_trn_status', 'latest_trn_dtimes (UTC)', 'retries', 'iteration', 'source'],
