@@ -25,7 +25,7 @@ export function renderTriage(r: TriageReport): string {
   }
   out.push(`  database state as of  ${r.asOfUtc} (UTC)`);
   const inCohorts = r.selected - r.notFound;
-  out.push(`  packets   ${String(r.selected).padStart(9)}  ${plural(inCohorts, 'packet')} in ${plural(r.cohorts.length, 'cohort')}${r.notFound ? ` + ${r.notFound} without an active row (the stage would not find them)` : ''}`);
+  out.push(`  packets   ${r.selected} selected: ${inCohorts} in ${plural(r.cohorts.length, 'cohort')}${r.notFound ? `, ${r.notFound} without an active row (the stage would not find them; in no cohort)` : ''}`);
   const held = heldText(r.heldBack);
   out.push(`  a run     would send ${r.runWouldSend}${held ? `, hold back ${held}` : ', hold back none'}`);
   out.push(`  repeating = the same failure ${r.rules.repeatFailures} times or more (--repeat-failures), the stage never past it${r.rules.includeRepeatFailures ? '; --include-repeat-failures: a run SENDS them' : ''}`);
