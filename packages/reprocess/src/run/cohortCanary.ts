@@ -2,9 +2,18 @@
 // way the single canary is (run/canary.ts: until its row moved past securezone, or it failed), and the run goes on
 // with the cohorts whose canary moved on only. The others are reported with their canary's outcome, and the run
 // exits 1 (their packets were not sent).
+// A cohort stuck on a failure asks more of its canary: moving past securezone is not enough, it must get past the
+// stage that failed (that stage writes SUCCESS or PROCESSED for it after the send). Failing there again, the same
+// way or another, or not getting there within --canary-timeout, fails the canary: MOSIP marks such a failure
+// REPROCESS, which the single canary's rule counts as moving on (waiting for the reprocessor).
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import type { Packet } from '../domain/packet.js';
 import { workflowKey } from '../domain/packetKey.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FAILURE_TRN_STATUSES, SUCCESS_TRN_STATUSES } from '@mosip-reprocess/contract/history.js';
+import { withReconnect } from '../db/reconnect.js';
+import { CLOCK_SKEW_MS } from '../domain/rowVerdict.js';
+import { selectTransactionsSince } from '../sql/selectTransactionsSince.js';
 import { watchCanary, type CanaryVerdict } from './canary.js';
 import type { CohortCanary, CohortStage } from './cohortStage.js';
 import type { EventSink } from './events.js';
@@ -51,7 +60,7 @@ export async function runCohortCanaries(input: CohortCanaryInput): Promise<Cohor
     for (let c = queue.shift(); c; c = queue.shift()) {
       const result = results.get(workflowKey(c.packet.workflowInstanceId));
       verdicts.set(c.cohortId, result
-        ? await watchCanary(input.db, input.schema, result, { timeoutMs: input.timeoutMs, ...(input.signal ? { signal: input.signal } : {}) })
+        ? await watchCohortCanary(input, c, result)
         : { ok: false, detail: `its canary ${c.packet.rid} was not sent (a filter of the run dropped it)` });
     }
   };
@@ -76,4 +85,42 @@ export async function runCohortCanaries(input: CohortCanaryInput): Promise<Cohor
     message: `canaries: continuing with ${passed.length} cohort(s) (${passed.join(', ')})${failed.length ? `; leaving ${failed.length} alone (${failed.map((f) => f.cohortId).join(', ')})` : ''}`,
   });
   return { outcome, stop: null, passed, failed };
+}
+
+/** The single canary's watch, then, for a cohort stuck on a failure, the stage that failed. */
+async function watchCohortCanary(input: CohortCanaryInput, c: CohortCanary, result: PacketResult): Promise<CanaryVerdict> {
+  const deadline = Date.now() + input.timeoutMs;
+  const signal = input.signal ? { signal: input.signal } : {};
+  const moved = await watchCanary(input.db, input.schema, result, { timeoutMs: input.timeoutMs, ...signal });
+  const failedAt = c.key.failureStage;
+  if (!moved.ok || failedAt === null) return moved;
+  const since = new Date(Date.parse(result.startedAt) - CLOCK_SKEW_MS);
+  const failures = new Set<string>(FAILURE_TRN_STATUSES);
+  const successes = new Set<string>(SUCCESS_TRN_STATUSES);
+  for (;;) {
+    const trns = await withReconnect(() => selectTransactionsSince(input.db, input.schema, result.packet.rid, since));
+    const at = trns.find((t) => t.trn_type_code === failedAt && (successes.has(t.status_code) || failures.has(t.status_code)));
+    if (at && successes.has(at.status_code)) {
+      return { ok: true, detail: `${moved.detail}; and got past ${failedAt}, where its cohort fails (${at.status_code} ${at.sub_status_code})` };
+    }
+    if (at) {
+      const same = at.status_code === c.key.status && at.sub_status_code === c.key.subStatus;
+      return {
+        ok: false,
+        detail: `${failedAt} ${same ? 'failed it the same way again' : 'failed it again'}: ${at.status_code} ${at.sub_status_code}`,
+        hint: same ? 'a re-drive does not fix this cohort: fix what its status comment says first (`reprocess explain <rid>`)' : 'look at that stage before sending more of this cohort',
+      };
+    }
+    if (Date.now() >= deadline) break;
+    try {
+      await sleep(1000, undefined, signal);
+    } catch {
+      return { ok: false, detail: 'the canary was interrupted by the operator' };
+    }
+  }
+  return {
+    ok: false,
+    detail: `${moved.detail}, but it did not reach ${failedAt}, where its cohort fails, within ${Math.round(input.timeoutMs / 1000)} s`,
+    hint: 'raise --canary-timeout if the pipeline is just slow',
+  };
 }

@@ -12,7 +12,7 @@ import { holdBackRulesOf } from '../config/safety.js';
 import { includedReasons } from '../filter/holdBack.js';
 import { withReconnect } from '../db/reconnect.js';
 import { packetFacts } from '../sql/packetFacts.js';
-import { cohortId, cohortKeyOf, describeKey, verdictOf, type Verdict } from '../triage/cohort.js';
+import { cohortId, cohortKeyOf, describeKey, verdictOf, type CohortKey, type Verdict } from '../triage/cohort.js';
 import { cohortIdsOf } from '../triage/cohortFlags.js';
 import { scanSelection, SCAN_BATCH } from '../triage/scan.js';
 import type { EventSink } from './events.js';
@@ -24,6 +24,7 @@ export interface CohortCanary {
   verdict: Verdict;
   /** "VALIDATE_PACKET: VALIDATE_PACKET REPROCESS RPR-PKV-FAILED-014" */
   describe: string;
+  key: CohortKey;
   /** Packets of the cohort a run would send (the canary included), when the selection was read. */
   packets: number;
   packet: Packet;
@@ -60,7 +61,7 @@ export async function openCohortStage(request: RunRequest, pool: pg.Pool | null,
 
   // The selection as the triage reads it: which cohorts exist, how many packets a run would send of each, and
   // (--by-cohort) the first such packet of each, in the selection's order.
-  const found = new Map<string, { verdict: Verdict; describe: string; sendable: number; held: number; canary: Packet | null }>();
+  const found = new Map<string, { key: CohortKey; verdict: Verdict; describe: string; sendable: number; held: number; canary: Packet | null }>();
   await scanSelection(request, pool, {
     batch(packets) {
       for (const { packet, facts } of packets) {
@@ -68,7 +69,7 @@ export async function openCohortStage(request: RunRequest, pool: pg.Pool | null,
         const id = cohortId(key);
         if (chosen && !chosen.has(id)) continue;
         let c = found.get(id);
-        if (!c) found.set(id, c = { verdict: verdictOf(key), describe: describeKey(key), sendable: 0, held: 0, canary: null });
+        if (!c) found.set(id, c = { key, verdict: verdictOf(key), describe: describeKey(key), sendable: 0, held: 0, canary: null });
         const sendable = (facts.held_reason === null || included.has(facts.held_reason)) && !done.has(workflowKey(packet.workflowInstanceId));
         if (!sendable) { c.held += 1; continue; }
         c.sendable += 1;
@@ -93,7 +94,7 @@ export async function openCohortStage(request: RunRequest, pool: pg.Pool | null,
   }
   const canaries: CohortCanary[] | null = byCohort
     ? [...found.entries()].filter(([, c]) => c.canary !== null)
-      .map(([id, c]) => ({ cohortId: id, verdict: c.verdict, describe: c.describe, packets: c.sendable, packet: { ...c.canary!, origin: `${c.canary!.origin} (canary of cohort ${id})` } }))
+      .map(([id, c]) => ({ cohortId: id, key: c.key, verdict: c.verdict, describe: c.describe, packets: c.sendable, packet: { ...c.canary!, origin: `${c.canary!.origin} (canary of cohort ${id})` } }))
       .sort((a, b) => b.packets - a.packets || (a.cohortId < b.cohortId ? -1 : 1))
     : null;
   if (canaries) {
