@@ -8,9 +8,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { insertRegistrations, type RegistrationRowInput } from '@mosip-reprocess/simulator/sql/registrationRows.js';
-import { insertTransactionChunk, type TransactionRowInput } from '@mosip-reprocess/simulator/sql/insertTransactionChunk.js';
-import { API_RESOURCE_ACCESS_FAILED, KER_PUT_020_COMMENT, PACKET_MANAGER_EXCEPTION } from '@mosip-reprocess/contract/history.js';
+import { insertRegistrations } from '@mosip-reprocess/simulator/sql/registrationRows.js';
+import {
+  abisDown, dataError, historyPacket, insertHistoryPackets, ok, received, reprocessorPass, type HistoryPacket,
+} from '@mosip-reprocess/testkit/history.js';
 import { freshSchema, type TestSchema } from '@mosip-reprocess/testkit/db.js';
 import { packetOf, stuckRow } from '@mosip-reprocess/testkit/rows.js';
 import { eligiblePackets } from '../src/source/dbSource.js';
@@ -47,35 +48,16 @@ after(async () => {
   rmSync(runsDir, { recursive: true, force: true });
 });
 
-type Step = [type: string, status: string, sub: string, comment: string | null];
-const ok = (type: string, sub = 'RPR-PKU-SUCCESS-001', comment = 'done'): Step => [type, 'SUCCESS', sub, comment];
-const pass: Step = ['PACKET_REPROCESS', 'REPROCESS', 'RPR-RPS-SUCCESS-001', 'Reprocess Completed'];
-/** KER-PUT-020 at validation, with something packet-specific in the comment (the triage normalises it away). */
-const dataError = (): Step => ['VALIDATE_PACKET', 'REPROCESS', PACKET_MANAGER_EXCEPTION.code, `${KER_PUT_020_COMMENT} request ${randomUUID()} at 2026-01-0${1 + Math.floor(Math.random() * 8)}T10:00:00Z`];
-const apiDown: Step = ['BIOGRAPHIC_VERIFICATION', 'REPROCESS', API_RESOURCE_ACCESS_FAILED.code, `${API_RESOURCE_ACCESS_FAILED.message}java.net.SocketTimeoutException: Read timed out`];
-
-interface Packet { label: string; row: RegistrationRowInput; steps: Step[] }
-
-/** A registration row whose latest transaction is its history's last step (same id, type, status and time). */
-function packet(label: string, steps: Step[], over: Partial<RegistrationRowInput> = {}): Packet {
-  const last = steps[steps.length - 1]!;
-  const row = stuckRow({ latestTrnTypeCode: last[0], latestTrnStatusCode: last[1], latestTrnId: randomUUID(), ...over });
-  return { label, row, steps };
-}
-
-function historyRows(p: Packet): TransactionRowInput[] {
-  const end = p.row.latestTrnDtimes!.getTime();
-  return p.steps.map(([trnTypeCode, statusCode, subStatusCode, statusComment], i) => ({
-    id: i === p.steps.length - 1 ? p.row.latestTrnId! : randomUUID(), regId: p.row.regId, parentRegtrnId: null,
-    trnTypeCode, statusCode, subStatusCode, statusComment, crDtimes: new Date(end - (p.steps.length - 1 - i) * HOUR),
-  }));
-}
+type Packet = HistoryPacket;
+const packet = historyPacket;
+const pass = reprocessorPass;
+const apiDown = abisDown;
 
 let packets: Packet[];
 const byLabel = (label: string) => packets.find((p) => p.label === label)!;
 
 async function seed(): Promise<void> {
-  const start = [ok('PACKET_RECEIVER', 'RPR-PKR-SUCCESS-001'), ok('SECUREZONE_NOTIFICATION', 'RPR-SEN-SUCCESS-001'), ok('UPLOAD_PACKET')];
+  const start = received();
   packets = [
     ...[1, 2, 3].map((i) => packet(`loop${i}`, [...start, dataError(), pass, dataError(), pass, dataError()], { statusCode: 'REPROCESS', regStageName: 'PacketValidatorStage' })),
     ...[1, 2].map((i) => packet(`twice${i}`, [...start, dataError(), pass, dataError()], { statusCode: 'REPROCESS' })),
@@ -95,8 +77,7 @@ async function seed(): Promise<void> {
   ];
   const s = `"${db.schema}"`;
   await db.pool.query(`TRUNCATE ${s}.registration, ${s}.registration_list, ${s}.registration_transaction`);
-  await insertRegistrations(db.pool, db.schema, packets.map((p) => p.row));
-  await insertTransactionChunk(db.pool, db.schema, packets.flatMap(historyRows));
+  await insertHistoryPackets(db.pool, db.schema, packets);
 }
 
 const SELECTED = ['loop1', 'loop2', 'loop3', 'twice1', 'twice2', 'api1', 'api2', 'quiet1', 'quiet2', 'resolved', 'paused', 'pausedLooper'];
@@ -146,7 +127,7 @@ test('triage: cohorts by stage and last failure, their verdicts, and numbers tha
   assert.deepEqual(Object.fromEntries(Object.entries(r.byVerdict).map(([v, x]) => [v, x.packets])), { repeating: 4, unknown: 2, transient: 2, quiet: 4 });
 
   const looping = r.cohorts.find((c) => c.verdict === 'repeating' && c.stage === 'VALIDATE_PACKET')!;
-  assert.equal(looping.comment, 'Exception occured in packet manager.KER-PUT-020 --> Packet Validation exception occured. request <uuid> at <time>');
+  assert.equal(looping.comment, 'Exception occured in packet manager.KER-PUT-020 --> Packet Validation exception occured. request <uuid>');
   assert.deepEqual([looping.status, looping.subStatus, looping.timesMin, looping.timesMax], ['REPROCESS', 'RPR-PKV-FAILED-014', 3, 3]);
   assert.deepEqual(looping.heldBack, { repeating: 3 });
   assert.equal(looping.runWouldSend, 0);

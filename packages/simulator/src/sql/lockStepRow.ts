@@ -2,7 +2,7 @@
 // step's transaction ends, by workflow id (the primary key). Used by the pipeline model (src/sim/pipelineStep.ts).
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
-import { KER_PUT_020_COMMENT, PACKET_MANAGER_EXCEPTION } from '@mosip-reprocess/contract/history.js';
+import { KER_PUT_020, PACKET_MANAGER_EXCEPTION } from '@mosip-reprocess/contract/history.js';
 
 export interface StepRow {
   workflow_instance_id: string;
@@ -12,7 +12,8 @@ export interface StepRow {
   latest_trn_status_code: string | null;
   trn_retry_count: number | null;
   /**
-   * The packet manager refused this RID's packet at validation before (KER-PUT-020 in the history): its data
+   * The packet manager refused this RID's packet at validation before (PACKET_MANAGER_EXCEPTION with KER-PUT-020 in
+   * its comment, in the history): its data
    * has not changed, so packet validation refuses it again (the pipeline model's data error).
    */
   data_error: boolean;
@@ -25,11 +26,11 @@ export interface StepRow {
 export function stepRowColumns(schema: string): string {
   return `workflow_instance_id, reg_id, latest_trn_id, latest_trn_type_code, latest_trn_status_code, trn_retry_count,
     EXISTS (SELECT 1 FROM ${quoteSchema(schema)}.registration_transaction t
-             WHERE t.reg_id = registration.reg_id AND t.sub_status_code = $2 AND t.status_comment = $3) AS data_error`;
+             WHERE t.reg_id = registration.reg_id AND t.sub_status_code = $2 AND t.status_comment LIKE $3) AS data_error`;
 }
 
 /** $2 and $3 of a statement selecting stepRowColumns(). */
-export const DATA_ERROR_PARAMS: readonly string[] = [PACKET_MANAGER_EXCEPTION.code, KER_PUT_020_COMMENT];
+export const DATA_ERROR_PARAMS: readonly string[] = [PACKET_MANAGER_EXCEPTION.code, `%${KER_PUT_020.code}%`];
 
 export function lockStepRowByWorkflowId(schema: string): (db: Queryable, workflowInstanceId: string) => Promise<StepRow | null> {
   const sql = `SELECT ${stepRowColumns(schema)} FROM ${quoteSchema(schema)}.registration
