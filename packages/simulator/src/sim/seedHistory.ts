@@ -106,7 +106,7 @@ export class HistoryMaker {
         : status === 'REPROCESS' ? { trnTypeCode: type, statusCode: status, subStatusCode: c.reprocessSubStatus, statusComment: c.reprocessComment }
           : { trnTypeCode: type, statusCode: status, subStatusCode: c.failedSubStatus, statusComment: c.failedComment });
     } else {
-      steps.push(ok(stage(type), type));
+      steps.push({ ...ok(stage(type), type), statusCode: status });
     }
 
     // Times: the first at cr_dtimes, the last at latest_trn_dtimes, the others spread between (at least a second apart).
