@@ -15,7 +15,11 @@ export const HELD_LABELS: Record<HoldBackReason, string> = {
   repeating: 'repeating failure',
 };
 
-export function renderTriage(r: TriageReport): string {
+/**
+ * `details: false` leaves out the few lines per cohort and `tableRows` shortens the table of cohorts (the demo, whose
+ * page has them all).
+ */
+export function renderTriage(r: TriageReport, options: { details?: boolean; tableRows?: number } = {}): string {
   const out: string[] = ['TRIAGE: nothing is sent; the selection and its history (registration_transaction) are only read.', ''];
   out.push(`Selection: ${r.source}`);
   if (r.criteria) {
@@ -48,11 +52,13 @@ export function renderTriage(r: TriageReport): string {
       { header: 'ID' }, { header: 'VERDICT' }, { header: 'PACKETS', align: 'right' }, { header: 'STUCK FOR' }, { header: 'STUCK AT' },
       { header: 'LAST FAILURE (STAGE STATUS SUB_STATUS)' }, { header: 'TIMES', align: 'right' }, { header: 'RUN' },
     ],
-    r.cohorts.map((c) => [
+    r.cohorts.slice(0, options.tableRows ?? Infinity).map((c) => [
       c.id, c.verdict, String(c.count), ageRange(c, r.asOfUtc), cell(c.stage),
       c.failureStage ? `${c.failureStage} ${c.status} ${c.subStatus}` : '-', timesText(c), runText(c),
     ]),
   ));
+  if (r.cohorts.length > (options.tableRows ?? Infinity)) out.push(`  ... and ${r.cohorts.length - options.tableRows!} smaller cohorts`);
+  if (options.details === false) return out.join('\n');
   out.push('', 'Each cohort');
   for (const c of r.cohorts.slice(0, TEXT_COHORTS)) out.push(...cohortLines(c, r.asOfUtc));
   if (r.cohorts.length > TEXT_COHORTS) out.push(`  ... and ${r.cohorts.length - TEXT_COHORTS} more cohorts (--json or --html lists them all)`);

@@ -524,8 +524,8 @@ export class PipelineModel {
       applied = await this.runStep(
         this.pool,
         packet.latestTrnId === null
-          ? { kind: 'first', workflowInstanceId: packet.workflowInstanceId, regId: packet.rid }
-          : { kind: 'next', workflowInstanceId: packet.workflowInstanceId!, expectedLatestTrnId: packet.latestTrnId },
+          ? { kind: 'first', workflowInstanceId: packet.workflowInstanceId, regId: packet.rid, dataErrorCheck: s.trnTypeCode === PACKET_VALIDATOR.trnTypeCode }
+          : { kind: 'next', workflowInstanceId: packet.workflowInstanceId!, expectedLatestTrnId: packet.latestTrnId, dataErrorCheck: s.trnTypeCode === PACKET_VALIDATOR.trnTypeCode },
         (row) => this.decideWrite(packet, index, row),
       );
     } catch (error) {

@@ -20,21 +20,24 @@ export interface StepRow {
 }
 
 /**
- * The select list, over registration (unaliased); the data-error test reads the RID's history by its index, with
- * the sub status and comment bound as $2 and $3 (DATA_ERROR_PARAMS).
+ * The select list, over registration (unaliased). The data-error test reads the RID's history by its index, only
+ * when $2 is true (the packet validator's step; every other step skips it), with the sub status and comment
+ * pattern bound as $3 and $4 (dataErrorParams).
  */
 export function stepRowColumns(schema: string): string {
   return `workflow_instance_id, reg_id, latest_trn_id, latest_trn_type_code, latest_trn_status_code, trn_retry_count,
-    EXISTS (SELECT 1 FROM ${quoteSchema(schema)}.registration_transaction t
-             WHERE t.reg_id = registration.reg_id AND t.sub_status_code = $2 AND t.status_comment LIKE $3) AS data_error`;
+    ($2::boolean AND EXISTS (SELECT 1 FROM ${quoteSchema(schema)}.registration_transaction t
+             WHERE t.reg_id = registration.reg_id AND t.sub_status_code = $3 AND t.status_comment LIKE $4)) AS data_error`;
 }
 
-/** $2 and $3 of a statement selecting stepRowColumns(). */
-export const DATA_ERROR_PARAMS: readonly string[] = [PACKET_MANAGER_EXCEPTION.code, `%${KER_PUT_020.code}%`];
+/** $2 to $4 of a statement selecting stepRowColumns(). */
+export function dataErrorParams(check: boolean): unknown[] {
+  return [check, PACKET_MANAGER_EXCEPTION.code, `%${KER_PUT_020.code}%`];
+}
 
-export function lockStepRowByWorkflowId(schema: string): (db: Queryable, workflowInstanceId: string) => Promise<StepRow | null> {
+export function lockStepRowByWorkflowId(schema: string): (db: Queryable, workflowInstanceId: string, dataErrorCheck: boolean) => Promise<StepRow | null> {
   const sql = `SELECT ${stepRowColumns(schema)} FROM ${quoteSchema(schema)}.registration
     WHERE workflow_instance_id = $1 AND is_deleted = false AND is_active = true
     FOR UPDATE`;
-  return async (db, workflowInstanceId) => (await db.query<StepRow>(sql, [workflowInstanceId, ...DATA_ERROR_PARAMS])).rows[0] ?? null;
+  return async (db, workflowInstanceId, dataErrorCheck) => (await db.query<StepRow>(sql, [workflowInstanceId, ...dataErrorParams(dataErrorCheck)])).rows[0] ?? null;
 }
