@@ -15,7 +15,7 @@ import { withReconnect } from '../db/reconnect.js';
 import { CLOCK_SKEW_MS } from '../domain/rowVerdict.js';
 import { selectTransactionsSince } from '../sql/selectTransactionsSince.js';
 import { watchCanary, type CanaryVerdict } from './canary.js';
-import type { CohortCanary, CohortStage } from './cohortStage.js';
+import type { CohortCanary } from './cohortStage.js';
 import type { EventSink } from './events.js';
 import type { RunOutcome } from './runner.js';
 import type { PacketResult, StopReason } from './types.js';
@@ -24,7 +24,10 @@ import type { PacketResult, StopReason } from './types.js';
 const WATCHED_AT_ONCE = 4;
 
 export interface CohortCanaryInput {
-  stage: CohortStage & { canaries: CohortCanary[] };
+  /** One per cohort (cohortStage.ts). */
+  canaries: CohortCanary[];
+  /** From now on the run passes only these cohorts' packets (CohortStage.allow). */
+  allow(cohortIds: string[]): void;
   /** Sends these packets as the run sends any (journal, pacer, budget); onResult hears each reply. */
   send(packets: AsyncIterable<Packet>, onResult: (result: PacketResult) => void): Promise<RunOutcome>;
   /** The canaries, as the run's stream yields them (its filters applied). */
@@ -47,15 +50,15 @@ export interface CohortCanaryOutcome {
 }
 
 export async function runCohortCanaries(input: CohortCanaryInput): Promise<CohortCanaryOutcome> {
-  const { stage, emit } = input;
+  const { canaries, emit } = input;
   const results = new Map<string, PacketResult>();
-  emit({ type: 'note', message: `canaries: sending one packet of each of ${stage.canaries.length} cohort(s) first` });
+  emit({ type: 'note', message: `canaries: sending one packet of each of ${canaries.length} cohort(s) first` });
   const outcome = await input.send(input.packets, (r) => results.set(workflowKey(r.packet.workflowInstanceId), r));
   if (outcome.stop) return { outcome, stop: outcome.stop, passed: [], failed: [] };
 
   emit({ type: 'note', message: 'canaries: watching their rows until each moves past securezone...' });
   const verdicts = new Map<string, CanaryVerdict>();
-  const queue = [...stage.canaries];
+  const queue = [...canaries];
   const watchNext = async (): Promise<void> => {
     for (let c = queue.shift(); c; c = queue.shift()) {
       const result = results.get(workflowKey(c.packet.workflowInstanceId));
@@ -68,7 +71,7 @@ export async function runCohortCanaries(input: CohortCanaryInput): Promise<Cohor
 
   const passed: string[] = [];
   const failed: { cohortId: string; detail: string }[] = [];
-  for (const c of stage.canaries) {
+  for (const c of canaries) {
     const v = verdicts.get(c.cohortId)!;
     const line = `canary of cohort ${c.cohortId} (${c.verdict}, ${c.describe}; ${c.packets} packet(s)): ${v.ok ? 'passed' : 'FAILED'}: ${v.detail}`;
     input.journalNote(line);
@@ -76,7 +79,7 @@ export async function runCohortCanaries(input: CohortCanaryInput): Promise<Cohor
     if (v.ok) passed.push(c.cohortId);
     else failed.push({ cohortId: c.cohortId, detail: v.detail });
   }
-  stage.allow(passed);
+  input.allow(passed);
   if (passed.length === 0) {
     return { outcome, stop: { kind: 'canary_failed', message: `no cohort's canary moved on (${failed.length} failed): nothing more is sent` }, passed, failed };
   }

@@ -342,7 +342,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     if (flags.canary && cohorts?.canaries) {
       // --by-cohort: one canary per cohort; the run goes on with the cohorts whose canary moved on (cohortCanary.ts).
       cohortCanaries = await runCohortCanaries({
-        stage: { ...cohorts, canaries: cohorts.canaries, allow: (ids) => cohorts.allow(ids) },
+        canaries: cohorts.canaries, allow: (ids) => cohorts.allow(ids),
         send: (packets, onResult) => runPackets({ ...base, packets, observer: { ...observer, onPacket(r) { onResult(r); observer.onPacket(r); } } }),
         packets: borrow(iterator, cohorts.canaries.length),
         db: pool!, schema: settings.dbSchema, timeoutMs: settings.canaryTimeout * 1000, emit,
