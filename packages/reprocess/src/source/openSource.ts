@@ -53,7 +53,7 @@ export interface OpenedSource {
 /** Warns once that the packets could not be checked, or that held-back packets are sent anyway. */
 function announceHoldBack(rules: HoldBackRules, checked: boolean, emit: EventSink): void {
   if (!checked) {
-    emit({ type: 'warning', message: 'no database configured: pauses, retry budgets and repeating failures could not be checked; paused packets (and packets MOSIP will fail) are sent as listed' });
+    emit({ type: 'warning', message: 'no database configured: pauses and retry budgets could not be checked, nor repeating failures; paused packets (and packets MOSIP will fail) are sent as listed' });
     return;
   }
   const included = includedReasons(rules);
@@ -123,8 +123,8 @@ export async function openSource(
     if (total > 0) {
       const parts = leftOut.map((c) => `${c.count} ${c.reason === 'paused' ? `${c.statusCode}${c.pauseRuleIds ? ` (pause rule ${c.pauseRuleIds})` : ''}`
         : c.reason === 'uploader_budget' ? 'uploader retry budget spent' : c.reason === 'reprocess_budget' ? 'reprocess attempts spent'
-          : `repeating the same failure (${c.statusCode})`}`);
-      emit({ type: 'warning', message: `${total} packet(s) the guide's query selects are left out because MOSIP would not move them now or a re-drive would not fix them: ${parts.join(', ')}; --dry-run lists them (\`reprocess triage\` by cohort), --include-paused / --include-exhausted / --include-repeat-failures send them` });
+          : `repeating the same failure (status_code ${c.statusCode}; a re-drive will not fix them)`}`);
+      emit({ type: 'warning', message: `${total} packet(s) the guide's query selects are left out because MOSIP would not move them now: ${parts.join(', ')}; --dry-run lists them (\`reprocess triage\` by cohort), --include-paused / --include-exhausted / --include-repeat-failures send them` });
     }
     return total;
   }, (err: unknown) => {
