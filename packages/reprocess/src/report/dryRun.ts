@@ -471,7 +471,8 @@ export function renderDryRun(r: DryRunReport): string {
   return out.join('\n');
 }
 
-const REASON_LABELS: Record<HoldBackReason, string> = {
+/** The hold-back reasons in an operator's words (the dry run's and the triage's tables). */
+export const REASON_LABELS: Record<HoldBackReason, string> = {
   paused: 'paused',
   uploader_budget: 'uploader retry budget spent',
   reprocess_budget: 'reprocess attempts spent',

@@ -4,16 +4,10 @@ import type { HoldBackReason } from '../filter/holdBack.js';
 import { VERDICT_TEXT, VERDICTS, type Verdict } from '../triage/cohort.js';
 import type { Cohort, TriageReport } from '../triage/triage.js';
 import { cell, percent, plural, renderTable } from './table.js';
+import { REASON_LABELS } from './dryRun.js';
 
 /** Cohorts shown in full in the text; --json and --html have them all. */
 export const TEXT_COHORTS = 40;
-
-export const HELD_LABELS: Record<HoldBackReason, string> = {
-  paused: 'paused',
-  uploader_budget: 'uploader retry budget spent',
-  reprocess_budget: 'reprocess attempts spent',
-  repeating: 'repeating failure',
-};
 
 /**
  * `details: false` leaves out the few lines per cohort and `tableRows` shortens the table of cohorts (the demo, whose
@@ -101,7 +95,7 @@ export function runText(c: Cohort): string {
 }
 
 function heldText(h: Partial<Record<HoldBackReason, number>>): string {
-  return (Object.entries(h) as [HoldBackReason, number][]).filter(([, n]) => n > 0).map(([r, n]) => `${n} ${HELD_LABELS[r]}`).join(', ');
+  return (Object.entries(h) as [HoldBackReason, number][]).filter(([, n]) => n > 0).map(([r, n]) => `${n} ${REASON_LABELS[r]}`).join(', ');
 }
 
 export function timesText(c: Cohort): string {
