@@ -215,7 +215,7 @@ test('explain: the rows, the history in time order, this tool\'s sends, and why 
   assert.match(row!.why[0]!, /held back \(repeating\): VALIDATE_PACKET REPROCESS RPR-PKV-FAILED-014 3 times/);
   assert.match(row!.todo, new RegExp(`--include-repeat-failures --cohort ${row!.cohort!.id}`));
   assert.equal(loop.tool.length, 1);
-  assert.deepEqual([loop.tool[0]!.outcome, loop.tool[0]!.stage], ['forwarded', 'VALIDATE_PACKET']);
+  assert.deepEqual([loop.tool[0]!.outcome, loop.tool[0]!.stage, loop.tool[0]!.attempts], ['forwarded', 'VALIDATE_PACKET', 1]);
   const text = renderExplain(loop);
   assert.match(text, /a run now: would NOT select it/);
   assert.match(text, /PACKET_REPROCESS\s+REPROCESS\s+RPR-RPS-SUCCESS-001/);

@@ -52,7 +52,7 @@ test('a run holds repeating packets back by default, says so, and counts them; -
     assert.equal(result.exitCode, 0, notes);
     assert.deepEqual(sentLabels(s), ['abis1', 'abis2', 'quiet1', 'quiet2', 'quiet3']);
     assert.equal(result.summary.heldBack, 3);
-    assert.match(notes, /3 packet\(s\) the guide's query selects are left out .*3 repeating the same failure \(status_code REPROCESS; a re-drive will not fix them\).*--include-repeat-failures send them/);
+    assert.match(notes, /3 packet\(s\) the guide's query selects are left out .*3 repeating VALIDATE_PACKET REPROCESS RPR-PKV-FAILED-014 \(cohort c[0-9a-f]{8}; a re-drive will not fix them\).*--include-repeat-failures send them/);
 
     const again = await runInProcess({ db: true, delay: '0', server: s.sim.url, includeRepeatFailures: true }, env(s.db));
     assert.match(again.notes, /--include-repeat-failures: packets that failed the same way 3 times or more are sent too/);

@@ -43,6 +43,8 @@ export interface PacketSend {
   /** The stage it was stuck in when selected, when journaled. */
   stage: string | null;
   outcome: NotifyOutcome | 'withdrawn' | null;
+  /** HTTP attempts it took (retries after a 5xx or a lost reply included). */
+  attempts: number | null;
   http: number | null;
   reply: string | null;
   repliedAt: string | null;
@@ -61,7 +63,7 @@ export function sendsOfRid(runsDir: string, rid: string): PacketSend[] {
       if (r.t === 'send') {
         const send: PacketSend = {
           runId: id, source: run.meta.source, reason, wf: r.wf, sentAt: r.at, stage: r.stage ?? null,
-          outcome: null, http: null, reply: null, repliedAt: null,
+          outcome: null, attempts: null, http: null, reply: null, repliedAt: null,
         };
         sends.push(send);
         open.set(key, send);
@@ -71,7 +73,7 @@ export function sendsOfRid(runsDir: string, rid: string): PacketSend[] {
       if (!send) continue;
       open.delete(key);
       if (r.t === 'withdrawn') send.outcome = 'withdrawn';
-      else Object.assign(send, { outcome: r.outcome, http: r.http, reply: r.reply, repliedAt: r.at });
+      else Object.assign(send, { outcome: r.outcome, attempts: r.attempt, http: r.http, reply: r.reply, repliedAt: r.at });
     }
   }
   return sends;

@@ -35,8 +35,8 @@ export function renderExplain(r: ExplainReport): string {
   if (r.tool.length === 0) out.push('  never notified');
   else {
     out.push(...renderTable(
-      [{ header: 'RUN' }, { header: 'SENT (UTC)' }, { header: 'WORKFLOW_INSTANCE_ID' }, { header: 'STUCK AT' }, { header: 'OUTCOME' }, { header: 'HTTP', align: 'right' }, { header: 'REPLY' }],
-      r.tool.map((t) => [t.runId, t.sentAt, t.wf, cell(t.stage), t.outcome ?? 'no reply journaled', cell(t.http), t.reply ?? '']),
+      [{ header: 'RUN' }, { header: 'SENT (UTC)' }, { header: 'WORKFLOW_INSTANCE_ID' }, { header: 'STUCK AT' }, { header: 'OUTCOME' }, { header: 'ATTEMPTS', align: 'right' }, { header: 'HTTP', align: 'right' }, { header: 'REPLY' }],
+      r.tool.map((t) => [t.runId, t.sentAt, t.wf, cell(t.stage), t.outcome ?? 'no reply journaled', cell(t.attempts), cell(t.http), t.reply ?? '']),
     ));
   }
   return out.join('\n');

@@ -15,6 +15,7 @@ import { holdBackListed } from '../filter/holdBackListed.js';
 import { selectionCounts, type SelectionCounts } from '../sql/selectionCounts.js';
 import { inBackgroundRead } from '../sql/backgroundRead.js';
 import { includedReasons, type HoldBackRules } from '../filter/holdBack.js';
+import { heldCohortsOf } from '../triage/cohort.js';
 import type { EventSink } from '../run/events.js';
 import type { RunFlags } from '../run/request.js';
 
@@ -116,14 +117,20 @@ export async function openSource(
   let counted: Promise<SelectionCounts> | null = null;
   const counts = () => counted ??= inBackgroundRead(db, (reader) => selectionCounts(reader, s.dbSchema, criteria));
   let heldTotal: Promise<number | null> | null = null;
-  const countHeld = () => heldTotal ??= counts().then(({ held: heldCounts }) => {
+  const countHeld = () => heldTotal ??= counts().then(({ held: heldCounts, repeating }) => {
     const included = new Set(includedReasons(criteria.holdBack!));
     const leftOut = heldCounts.filter((c) => !included.has(c.reason));
     const total = leftOut.reduce((n, c) => n + c.count, 0);
     if (total > 0) {
-      const parts = leftOut.map((c) => `${c.count} ${c.reason === 'paused' ? `${c.statusCode}${c.pauseRuleIds ? ` (pause rule ${c.pauseRuleIds})` : ''}`
-        : c.reason === 'uploader_budget' ? 'uploader retry budget spent' : c.reason === 'reprocess_budget' ? 'reprocess attempts spent'
-          : `repeating the same failure (status_code ${c.statusCode}; a re-drive will not fix them)`}`);
+      const parts = leftOut.filter((c) => c.reason !== 'repeating').map((c) => `${c.count} ${c.reason === 'paused' ? `${c.statusCode}${c.pauseRuleIds ? ` (pause rule ${c.pauseRuleIds})` : ''}`
+        : c.reason === 'uploader_budget' ? 'uploader retry budget spent' : 'reprocess attempts spent'}`);
+      // The repeating ones by cohort: where they are stuck, the failure, and the cohort's id.
+      if (!included.has('repeating')) {
+        const cohorts = heldCohortsOf(repeating);
+        parts.push(...cohorts.slice(0, 5).map((c) => `${c.count} repeating ${c.failureStage} ${c.status} ${c.subStatus} (cohort ${c.id}; a re-drive will not fix them)`));
+        const rest = cohorts.slice(5);
+        if (rest.length > 0) parts.push(`${rest.reduce((n, c) => n + c.count, 0)} repeating in ${rest.length} smaller cohorts`);
+      }
       emit({ type: 'warning', message: `${total} packet(s) the guide's query selects are left out because MOSIP would not move them now: ${parts.join(', ')}; --dry-run lists them (\`reprocess triage\` by cohort), --include-paused / --include-exhausted / --include-repeat-failures send them` });
     }
     return total;
