@@ -5,7 +5,7 @@
 // `reprocess triage --html` and `reprocess explain` through the binary.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, type RunningSimulator } from '@mosip-reprocess/simulator/sim/server.js';
@@ -19,7 +19,11 @@ import { resolveTriageRequest } from '../src/triage/request.js';
 
 const SECRET = 'triage-secret';
 const schemas: TestSchema[] = [];
-after(async () => { for (const s of schemas) await s.drop(); });
+const cleanup: string[] = [];
+after(async () => {
+  for (const s of schemas) await s.drop();
+  for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
+});
 
 interface Scene { db: TestSchema; sim: RunningSimulator; pipeline: PipelineModel; packets: HistoryPacket[]; stop(): Promise<void> }
 
@@ -110,7 +114,9 @@ test('--canary --by-cohort: one canary per cohort; a cohort whose canary fails t
 test('reprocess triage --json --html and reprocess explain through the binary', async () => {
   const s = await scene();
   try {
-    const html = join(mkdtempSync(join(tmpdir(), 'triage-html-')), 'triage.html');
+    const htmlDir = mkdtempSync(join(tmpdir(), 'triage-html-'));
+    cleanup.push(htmlDir);
+    const html = join(htmlDir, 'triage.html');
     const t = await runCli(['triage', '--db', '--json', '--html', html], { env: env(s.db) });
     assert.equal(t.code, 0, t.stderr);
     const report = JSON.parse(t.stdout) as { selected: number; cohorts: { id: string; verdict: string; count: number; sample: { rid: string } }[] };
