@@ -11,3 +11,7 @@ export type { DryRunReport } from './report/dryRun.js';
 export type { VerifyReport } from './report/verify.js';
 export type { Settings } from './config/settings.js';
 export { InputError, UnreachableError } from './errors.js';
+export { triageReprocess, type TriageReport, type Cohort, type TriageRequest } from './triage/triage.js';
+export { resolveTriageRequest } from './triage/request.js';
+export { explainPacket, type ExplainReport, type ExplainedRow } from './triage/explain.js';
+export { cohortId, cohortKeyOf, normaliseComment, verdictOf, VERDICTS, VERDICT_TEXT, type CohortKey, type Verdict } from './domain/cohort.js';

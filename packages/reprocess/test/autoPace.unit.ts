@@ -161,10 +161,14 @@ test('watcher: unseen until written since the send; inside with its wait; out wh
   assert.equal(pipelineState(row({ statusCode: 'PAUSED', latestTrnTypeCode: 'INTERNAL_WORKFLOW_ACTION' }), 6_000, HOUR).kind, 'exited');
   assert.equal(pipelineState(null, 6_000, HOUR).kind, 'exited');
   assert.equal(pipelineState(row({ active: false }), 6_000, HOUR).kind, 'exited');
-  // At securezone and not moved for longer than the limit: dropped (the message expired unread).
-  assert.deepEqual(pipelineState(row({ latestTrnTypeCode: 'SECUREZONE_NOTIFICATION', idleSeconds: 3601 }), 3_606_000, HOUR),
-    { kind: 'dropped', stalledMs: 3_601_000, lastMoved: new Date('2026-01-01T10:00:00.000Z'), rowNow: { trnId: 't1', dtimes: '2026-01-01T10:00:00.000000Z' } });
-  assert.equal(pipelineState(row({ latestTrnTypeCode: 'SECUREZONE_NOTIFICATION', idleSeconds: 3600 }), 3_605_000, HOUR).kind, 'inside');
+  // Still as the notification left it for longer than the limit, on this host's clock since the send: dropped (the
+  // message expired unread).
+  assert.deepEqual(pipelineState(row({ latestTrnTypeCode: 'SECUREZONE_NOTIFICATION', idleSeconds: 3601 }), 3_600_001, HOUR),
+    { kind: 'dropped', stalledMs: 3_600_001, lastMoved: new Date('2026-01-01T10:00:00.000Z'), rowNow: { trnId: 't1', dtimes: '2026-01-01T10:00:00.000000Z' } });
+  assert.equal(pipelineState(row({ latestTrnTypeCode: 'SECUREZONE_NOTIFICATION', idleSeconds: 3601 }), 3_600_000, HOUR).kind, 'inside');
+  // A stage pod whose clock is 90 s behind stamps a fresh write 90 s old: it is not a wait, nor a drop (max age 3 s).
+  assert.deepEqual(pipelineState(row({ latestTrnTypeCode: 'SECUREZONE_NOTIFICATION', idleSeconds: 90 }), 2_000, 3_000), { kind: 'inside', waitMs: 2_000 });
+  assert.deepEqual(pipelineState(row({ idleSeconds: 90 }), 2_500, 3_000, 400), { kind: 'inside', waitMs: 400 }, 'a later stage: since the watcher saw it so');
   // Never written since the send for longer than the limit: dropped too.
   assert.equal(pipelineState(row({ writtenSinceSend: false }), HOUR + 1, HOUR).kind, 'dropped');
   // A later stage holds it (a person, ABIS), or left it past the limit: held, whatever its age; never dropped.

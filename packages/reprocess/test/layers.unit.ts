@@ -5,7 +5,8 @@
 //   config < db < sql             settings, connections, statements
 //   source, filter, pacer, notifier, journal, report   the data path (peers: one does not import another, but for
 //                                  the two uses below)
-//   run, k8s                      a run put together; the Kubernetes objects of one
+//   triage                        why the selected packets are stuck (reads what the data path reads)
+//   run, k8s                      a run put together (its cohorts from triage); the Kubernetes objects of one
 //   action                        a workflow action run, built on the run's lock and events
 //   cli, index                    the command line and the library's entry point
 import { test } from 'node:test';
@@ -22,6 +23,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['db'],
   ['sql'],
   ['source', 'filter', 'pacer', 'notifier', 'journal', 'report'],
+  ['triage'],
   ['run', 'k8s'],
   ['action'],
   ['cli', 'index.ts'],

@@ -47,6 +47,23 @@ export async function demoRedrivesEveryRow(packets: number, batchSize: number): 
     assert.match(output, /DRY RUN: nothing is sent/);
     assert.match(output, /delay scaled from 1 s to 0 ms for the demo/);
 
+    // The triage before the night: every selected packet in a cohort, and the same packets a run takes.
+    const triage = result.triage;
+    assert.ok(triage, 'the triage ran');
+    assert.match(output, /\[4\/9\] Triage: why each selected packet is stuck/);
+    assert.equal(triage.cohorts.reduce((n, c) => n + c.count, 0) + triage.notFound, triage.selected);
+    assert.equal(triage.runWouldSend, result.eligibleBefore, 'the triage and the runs agree on what is sent');
+    assert.ok(triage.byVerdict.repeating.packets >= result.seeded.approach1Repeating);
+    // The repeating cohort is left alone by the runs, and one of its packets is explained at the end.
+    const looping = triage.cohorts.find((c) => c.verdict === 'repeating' && c.heldBack.repeating);
+    assert.equal(result.explained, looping?.sample.rid ?? null);
+    if (looping) {
+      assert.match(output, new RegExp(`\\[9/9\\] The runs left cohort ${looping.id} \\(${looping.count} packet\\(s\\), repeating\\) alone`));
+      assert.match(output, /a run now: would NOT select it/);
+      assert.match(output, /held back \(repeating\): VALIDATE_PACKET REPROCESS RPR-PKV-FAILED-014/);
+      assert.equal(result.simulator.notificationsByWorkflowId[looping.sample.workflowInstanceId], undefined, 'never notified');
+    }
+
     // The canary: one packet, forwarded, watched until it moved past securezone.
     assert.ok(result.canary?.passed, 'the canary passed');
     assert.equal(result.canary.summary?.sent, 1);
@@ -105,7 +122,7 @@ export async function demoRedrivesEveryRow(packets: number, batchSize: number): 
     // Step 7: the packets paused by the plain PAUSE rule resumed through the workflow action API, then moved on by
     // one reprocessor tick; a third run (the action run) when there were any.
     assert.ok(result.paused, 'the paused step ran');
-    assert.match(output, /\[7\/7\] Paused packets, the MOSIP way/);
+    assert.match(output, /\[8\/9\] Paused packets, the MOSIP way/);
     if (result.paused.selected > 0) {
       assert.equal(result.paused.action?.counts.applied, result.paused.selected, 'every plain-PAUSE packet applied');
       assert.equal(result.paused.exitCode, 0);
@@ -116,7 +133,7 @@ export async function demoRedrivesEveryRow(packets: number, batchSize: number): 
     assert.ok(existsSync(join(result.logDir, 'out.log')));
     assert.match(output, new RegExp(`journal of each run\\s+.*runs`));
     // The morning-after report of the batch run, its CSV and the dry run's HTML: written, and their paths printed.
-    for (const f of ['dry-run.html', 'report.html', 'packets.csv']) {
+    for (const f of ['triage.html', 'dry-run.html', 'report.html', 'packets.csv']) {
       assert.ok(existsSync(join(result.dir, f)), f);
       assert.match(output, new RegExp(`${f.replace('.', '\\.')}\\s+\\S*${f.replace('.', '\\.')}`));
     }

@@ -11,6 +11,7 @@ import {
   DEFAULT_STAGES, PipelineModel, startPipeline, STAGES_WITH_VALIDATORS, type PipelineOptions, type PipelineStepEvent,
 } from '../src/sim/pipeline.js';
 import { freshSchema, type TestSchema } from '@mosip-reprocess/testkit/db.js';
+import { KER_PUT_020_COMMENT, OBJECT_STORE_EXCEPTION, PACKET_MANAGER_EXCEPTION, transientFailureOf } from '@mosip-reprocess/contract/history.js';
 
 let db: TestSchema;
 let seq = 0;
@@ -212,7 +213,31 @@ test('failure rate 1 stops the packet at the first stage: FAILED (complete-as-fa
   const [reprocessTrn] = await transactionChain(r!);
   assert.equal(reprocessTrn!.status_code, 'REPROCESS');
   assert.equal(reprocessTrn!.sub_status_code, 'RPR-SYS-EXCEPTION-001');
+  // The packet uploader's internal error is the object store's (PacketUploaderServiceImpl), a transient failure.
+  assert.equal(reprocessRow.status_comment, OBJECT_STORE_EXCEPTION.message);
+  assert.equal(transientFailureOf(reprocessTrn!.sub_status_code, reprocessRow.status_comment)?.mosipName, 'OBJECT_STORE_EXCEPTION');
   assert.equal(reprocessing.stats().reprocess, 1);
+});
+
+test('a data error does not go away: packet validation refuses again a packet the packet manager refused before (KER-PUT-020)', async () => {
+  const [bad, good] = await insertForwarded(2);
+  // Its history: refused at validation on an earlier pass.
+  await db.pool.query(
+    `INSERT INTO "${db.schema}".registration_transaction (id, reg_id, trn_type_code, status_code, sub_status_code, lang_code, status_comment, cr_by, cr_dtimes)
+     VALUES ($1, $2, 'VALIDATE_PACKET', 'REPROCESS', $3, 'eng', $4, 'MOSIP_SYSTEM', (now() AT TIME ZONE 'UTC') - interval '2 days')`,
+    [randomUUID(), bad!.rid, PACKET_MANAGER_EXCEPTION.code, KER_PUT_020_COMMENT]);
+  const model = pipeline({ stageLatencyMs: 0, capacityPerSecond: Infinity });
+  model.accept(messageFor(bad!));
+  model.accept(messageFor(good!));
+  assert.equal(await model.drain(10_000), true);
+  const row = await registration(bad!.workflowInstanceId);
+  assert.deepEqual([row.status_code, row.latest_trn_type_code, row.latest_trn_status_code, row.reg_stage_name, row.status_comment],
+    ['REPROCESS', 'VALIDATE_PACKET', 'REPROCESS', 'PacketValidatorStage', KER_PUT_020_COMMENT]);
+  const { rows: written } = await db.pool.query<{ step: string }>(
+    `SELECT trn_type_code || ' ' || status_code || ' ' || sub_status_code AS step FROM "${db.schema}".registration_transaction
+      WHERE reg_id = $1 AND parent_regtrn_id IS NOT NULL ORDER BY cr_dtimes, id`, [bad!.rid]);
+  assert.deepEqual(written.map((w) => w.step), ['UPLOAD_PACKET SUCCESS RPR-PKU-SUCCESS-001', 'VALIDATE_PACKET REPROCESS RPR-PKV-FAILED-014']);
+  assert.equal((await registration(good!.workflowInstanceId)).status_code, 'PROCESSED', 'the same stage passes a packet without the error');
 });
 
 test('a per-stage failure rate stops the packet in that stage', async () => {

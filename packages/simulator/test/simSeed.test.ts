@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { isUuid, ridProblem } from '@mosip-reprocess/contract/rid.js';
 import { seedScenario, type SeedSummary } from '../src/sim/seed.js';
+import { KER_PUT_020_COMMENT } from '@mosip-reprocess/contract/history.js';
+import { selectionCounts } from 'mosip-reprocess/sql/selectionCounts.js';
 import { startSimulator } from '../src/sim/server.js';
 import { insertRegistrations } from '../src/sql/registrationRows.js';
 import { freshSchema, TEST_DB_URL, type TestSchema } from '@mosip-reprocess/testkit/db.js';
@@ -157,6 +159,45 @@ test('seedScenario: paused packets as MOSIP leaves them, some under the hotliste
       AND latest_trn_dtimes < '${dayAgo}' AND status_code IN ('PAUSED', 'PAUSED_FOR_ADDITIONAL_INFO', 'RESUMABLE')`);
   assert.equal(taken.n, summary.approach1Paused);
   assert.ok(summary.approach1Paused > rows.length / 2, 'most paused packets are what a naive re-drive would take');
+});
+
+test('seedScenario writes each row\'s history with MOSIP\'s codes, ending at its latest transaction; some packets loop on a data error', async () => {
+  const s = `"${seeded.schema}"`;
+  const { rows: [counts] } = await seeded.pool.query(`SELECT count(*)::int AS n FROM ${s}.registration_transaction`);
+  assert.equal(counts.n, summary.historyRows);
+  assert.ok(summary.historyRows >= COUNT, 'at least one history row per packet');
+  // latest_trn_id is the newest history row of the RID written for that row: same type, status and time.
+  const { rows: [mismatch] } = await seeded.pool.query(`
+    SELECT count(*)::int AS n FROM ${s}.registration r
+      LEFT JOIN ${s}.registration_transaction t ON t.id = r.latest_trn_id
+     WHERE t.id IS NULL OR t.reg_id <> r.reg_id OR t.trn_type_code <> r.latest_trn_type_code
+        OR t.status_code <> r.latest_trn_status_code OR t.cr_dtimes <> r.latest_trn_dtimes`);
+  assert.equal(mismatch.n, 0);
+  const { rows: [blank] } = await seeded.pool.query(`SELECT count(*)::int AS n FROM ${s}.registration_transaction WHERE sub_status_code !~ '^RPR-'`);
+  assert.equal(blank.n, 0, 'every sub status is one of MOSIP\'s RPR- codes');
+
+  assert.ok(summary.repeating > COUNT * 0.01, `${summary.repeating} looping packets`);
+  assert.ok(summary.approach1Repeating > 0 && summary.approach1Repeating <= summary.repeating);
+  const { rows: loops } = await seeded.pool.query<{ reg_id: string; failures: number; passes: number; comment: string }>(`
+    SELECT r.reg_id, count(*) FILTER (WHERE t.sub_status_code = 'RPR-PKV-FAILED-014')::int AS failures,
+           count(*) FILTER (WHERE t.trn_type_code = 'PACKET_REPROCESS')::int AS passes, min(t.status_comment) FILTER (WHERE t.sub_status_code = 'RPR-PKV-FAILED-014') AS comment
+      FROM ${s}.registration r JOIN ${s}.registration_transaction t ON t.reg_id = r.reg_id
+     WHERE r.status_comment = $1 GROUP BY r.reg_id`, [KER_PUT_020_COMMENT]);
+  assert.ok(loops.length >= summary.repeating);
+  for (const l of loops) {
+    assert.ok(l.failures >= 3 && l.failures <= 6, `${l.reg_id}: ${l.failures} failures`);
+    assert.ok(l.passes >= l.failures - 1, 'MOSIP\'s reprocessor sent it back between the failures');
+    assert.equal(l.comment, KER_PUT_020_COMMENT);
+  }
+  // The tool's hold-back sees them as repeating: the guide's query selects approach1Repeating of them (and any later
+  // resend of the same RID shares its history).
+  const counts2 = await selectionCounts(seeded.pool, seeded.schema, {
+    trnStatuses: ['SUCCESS', 'REPROCESS', 'IN_PROGRESS'], maxRetries: 500, excludeStatuses: ['PROCESSED', 'FAILED', 'REJECTED'], stages: null,
+    cutoffUtc: new Date(NOW.getTime() - DAY_MS).toISOString().replace('T', ' ').replace('Z', ''),
+  });
+  const heldRepeating = counts2.held.filter((h) => h.reason === 'repeating').reduce((n, h) => n + h.count, 0);
+  assert.ok(heldRepeating >= summary.approach1Repeating, `${heldRepeating} held as repeating, ${summary.approach1Repeating} seeded`);
+  assert.ok(counts2.repeating.every((g) => g.failureStage === 'VALIDATE_PACKET' && g.subStatus === 'RPR-PKV-FAILED-014'));
 });
 
 test('seedScenario is repeatable: the same seed and now give the same rows', async () => {

@@ -10,6 +10,7 @@ import { BufferedLines } from '../report/buffered.js';
 // Packet lines on a pipe or file are written in batches (flushed on exit and on Ctrl-C); on a terminal at once.
 const stdout = process.stdout.isTTY ? null : new BufferedLines((text) => process.stdout.write(text));
 import { registerK8sCommand } from './k8sCommand.js';
+import { registerTriageCommands } from './triageCommand.js';
 
 function stdio(signal?: AbortSignal): Io {
   return {
@@ -86,6 +87,8 @@ export function buildProgram(): Command {
     .option('--dry-run', 'send nothing: show how many packets match, breakdowns by stage, process, status and age, and a sample')
     .option('--html <file>', 'with --dry-run: also write its breakdowns as one self-contained HTML file (for the change request)')
     .option('--canary', 'send one packet first and watch the database until it has moved past securezone; continue only then')
+    .option('--by-cohort', 'with --canary: one canary per cohort (as `reprocess triage` groups them) first; continue only with the cohorts whose canary moved on')
+    .option('--cohort <id>', 'only the packets of this cohort (an id `reprocess triage` prints; repeatable); an id no packet of the selection has is refused', collect)
     .option('--all', 'run batches of --limit until no eligible packet remains (each workflow id at most once per run)')
     .option('--resume <run-id>', 'continue a stopped or crashed run without re-sending what it already sent ("last": the newest unfinished run)')
     .option('--run-name <name>', 'idempotent runs (e.g. a Kubernetes Job\'s pod): resume the unfinished run of this name, do nothing if it finished, else start it')
@@ -99,6 +102,9 @@ export function buildProgram(): Command {
 Secrets come from the environment (or the config file), never from flags:
   REGPROC_CLIENT_PWD   client secret of --client-id
   DB_PWD               database password
+Packets whose history shows the same failure --repeat-failures times (default 3), the stage never past it, are
+held back like paused ones ("repeating"; --include-repeat-failures sends them): \`reprocess triage\` groups the
+selection by why it is stuck, \`reprocess explain <rid>\` tells one packet's story.
 Exit codes: 0 every packet forwarded, 1 some were not, 2 bad input or config (nothing sent),
             3 database, server or authentication unreachable or refused, 4 a bug in reprocess (--debug: the stack).`);
   program.action(async (flags: Record<string, unknown>) => {
@@ -109,6 +115,7 @@ Exit codes: 0 every packet forwarded, 1 some were not, 2 bad input or config (no
   registerRunsCommands(program, stdio);
   registerActionCommand(program, stdio, () => interruptSignal('stopping: no new requests; the one in flight finishes').signal);
   registerK8sCommand(program, stdio);
+  registerTriageCommands(program, stdio);
   return program;
 }
 

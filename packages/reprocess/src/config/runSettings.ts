@@ -8,6 +8,7 @@ import { SECRET_KEYS, SETTINGS, type Settings } from './settings.js';
 import { validateBeforeRun } from './validate.js';
 import { InputError } from '../errors.js';
 import { checkWindowFloor } from './safety.js';
+import { checkCohortFlags } from './cohortFlags.js';
 
 export const RUN_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
@@ -25,6 +26,10 @@ export interface RunFlags extends Record<string, unknown> {
   /** Idempotent runs: resume the unfinished run of this name, do nothing if it finished, else start it. */
   runName?: string;
   resendInDoubt?: boolean;
+  /** --cohort (repeatable): only packets of these triage cohorts (domain/cohort.ts). */
+  cohort?: string[];
+  /** --by-cohort, with --canary: one canary per cohort first (run/cohortCanary.ts). */
+  byCohort?: boolean;
 }
 
 export type Mode = 'db' | 'file' | 'registration';
@@ -58,7 +63,8 @@ function checkPace(s: Settings, origins: Record<string, string>, dbConfigured: b
   }
 }
 
-export function checkSettings(flags: RunFlags, s: Settings, mode: Mode, dbConfigured: boolean, origins: Record<string, string>): void {
+/** The checks of the selection flags alone, shared with `reprocess triage` (which takes the same ones). */
+export function checkSelection(s: Settings, mode: Mode, origins: Record<string, string>): void {
   // The age window selects rows only in the built-in --db selection.
   if (mode === 'db' && !s.queryFile) checkWindowFloor(s, origins.olderThan ?? '--older-than');
   if (s.stages.length > 0 && s.approach !== 2) {
@@ -70,6 +76,11 @@ export function checkSettings(flags: RunFlags, s: Settings, mode: Mode, dbConfig
   if (s.queryFile && s.approach === 2) {
     throw new InputError('--query-file replaces the built-in selection; put any stage filter in the query itself instead of --approach 2');
   }
+}
+
+export function checkSettings(flags: RunFlags, s: Settings, mode: Mode, dbConfigured: boolean, origins: Record<string, string>): void {
+  checkSelection(s, mode, origins);
+  checkCohortFlags(flags, dbConfigured);
   if (flags.all && mode !== 'db') throw new InputError('--all runs batches of the database selection; with --file or --registration every listed packet is sent anyway');
   if (flags.all && s.queryFile) throw new InputError('--all re-runs the built-in selection; it does not apply to --query-file');
   if (flags.dryRun && mode === 'db' && s.queryFile) throw new InputError('--dry-run with --query-file: run the query yourself; the breakdown covers the built-in selection');

@@ -15,12 +15,17 @@
 //   manual verification 5400 s + 900; AbisMiddlewareAppConfigurationsValidator, mosip-config 1.2.0.1 l.347-349), and
 //   1.2.0.1 issued duplicate UINs when a manual re-drive overlapped such a packet (MOSIP-26697). The --db selection
 //   never takes these (--older-than is at least that long); listed and queried packets are held back by this rule.
+// - repeating failure (issue #20): the packet's history (registration_transaction) shows its last failure, the same
+//   stage, status and sub status, at least --repeat-failures times (3), and that stage has not succeeded since:
+//   a data or configuration error (e.g. the packet manager's KER-PUT-020 at packet validation, which MOSIP marks
+//   REPROCESS and so loops) that one more re-drive will not fix. `reprocess triage` groups them; `reprocess
+//   explain <rid>` shows one. The rule is one SQL fragment (src/sql/lastFailure.ts).
 // The rule itself is one SQL expression (src/sql/holdBackReason.ts) used by every selection and lookup; this
 // module names the reasons, their MOSIP defaults and the words an operator reads.
 
 export const PAUSED_STATUSES = ['PAUSED', 'PAUSED_FOR_ADDITIONAL_INFO', 'RESUMABLE'] as const;
 
-export const HOLD_BACK_REASONS = ['paused', 'uploader_budget', 'reprocess_budget', 'recent'] as const;
+export const HOLD_BACK_REASONS = ['paused', 'uploader_budget', 'reprocess_budget', 'repeating', 'recent'] as const;
 export type HoldBackReason = (typeof HOLD_BACK_REASONS)[number];
 
 /** registration.processor.max.retry in mosip-config 1.2.0.1 (registration-processor-default.properties l.166). */
@@ -29,6 +34,8 @@ export const MOSIP_UPLOADER_MAX_RETRY = 10;
 export const MOSIP_REPROCESS_ATTEMPT_COUNT = 20;
 /** MOSIP's own lower bound for a reprocess window, in seconds (see "written recently" above). */
 export const MOSIP_MIN_WINDOW_SECONDS = 6300;
+/** --repeat-failures: the same failure this many times in a packet's history holds it back (ours, not MOSIP's). */
+export const DEFAULT_REPEAT_FAILURES = 3;
 
 export interface HoldBackRules {
   /** registration.processor.max.retry of the deployment. */
@@ -41,6 +48,10 @@ export interface HoldBackRules {
   includeExhausted: boolean;
   /** --allow-short-window: send packets written within MOSIP_MIN_WINDOW_SECONDS anyway. */
   allowShortWindow: boolean;
+  /** --repeat-failures: how many times the same failure makes a packet "repeating". */
+  repeatFailures: number;
+  /** --include-repeat-failures: send repeating packets anyway. */
+  includeRepeatFailures: boolean;
 }
 
 export const DEFAULT_HOLD_BACK: HoldBackRules = {
@@ -49,11 +60,17 @@ export const DEFAULT_HOLD_BACK: HoldBackRules = {
   includePaused: false,
   includeExhausted: false,
   allowShortWindow: false,
+  repeatFailures: DEFAULT_REPEAT_FAILURES,
+  includeRepeatFailures: false,
 };
 
 /** The reasons a selection still takes (the operator's --include-* flags). */
 export function includedReasons(rules: HoldBackRules): HoldBackReason[] {
-  return HOLD_BACK_REASONS.filter((r) => (r === 'paused' ? rules.includePaused : r === 'recent' ? rules.allowShortWindow : rules.includeExhausted));
+  const flag: Record<HoldBackReason, boolean> = {
+    paused: rules.includePaused, uploader_budget: rules.includeExhausted, reprocess_budget: rules.includeExhausted,
+    repeating: rules.includeRepeatFailures, recent: rules.allowShortWindow,
+  };
+  return HOLD_BACK_REASONS.filter((r) => flag[r]);
 }
 
 /** The reasons that hold a packet back under these rules. */
@@ -71,10 +88,20 @@ export interface HoldBackFacts {
   reg_process_retry_count: number | null;
   /** ISO UTC text, or null. */
   latest_trn_dtimes: string | null;
+  /** reason 'repeating': the failure that repeats and how many times (null otherwise). */
+  repeat?: RepeatedFailure | null;
+}
+
+/** A packet's last failure, from its history. */
+export interface RepeatedFailure {
+  trnTypeCode: string;
+  statusCode: string;
+  subStatusCode: string;
+  times: number;
 }
 
 /** One line: why the packet is held and how to send it anyway. */
-export function holdBackMessage(f: HoldBackFacts, rules: Pick<HoldBackRules, 'uploaderMaxRetry' | 'reprocessAttemptCount'>): string {
+export function holdBackMessage(f: HoldBackFacts, rules: Pick<HoldBackRules, 'uploaderMaxRetry' | 'reprocessAttemptCount' | 'repeatFailures'>): string {
   switch (f.reason) {
     case 'paused':
       return `status_code ${f.status_code}${f.pause_rule_ids ? ` (pause rule ${f.pause_rule_ids})` : ''}: MOSIP paused it; `
@@ -89,5 +116,8 @@ export function holdBackMessage(f: HoldBackFacts, rules: Pick<HoldBackRules, 'up
       return `latest_trn_dtimes ${f.latest_trn_dtimes ?? '?'} is within ${MOSIP_MIN_WINDOW_SECONDS} s: it may still be inside ABIS or `
         + 'manual verification, and sending it again while it is processed is how MOSIP 1.2.0.1 issued duplicate UINs (MOSIP-26697); '
         + 'send it anyway with --allow-short-window';
+    case 'repeating':
+      return `${f.repeat ? `${f.repeat.trnTypeCode} ${f.repeat.statusCode} ${f.repeat.subStatusCode} ${f.repeat.times} times` : 'the same failure'} `
+        + `(--repeat-failures ${rules.repeatFailures}): a re-drive will not fix it (\`reprocess explain <rid>\` shows its history); send it anyway with --include-repeat-failures`;
   }
 }

@@ -1,4 +1,4 @@
-import type { Packet } from '../domain/packet.js';
+import type { Packet } from './packet.js';
 import type { NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
 
 export interface PacketResult {

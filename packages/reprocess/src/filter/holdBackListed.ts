@@ -6,8 +6,8 @@
 import type pg from 'pg';
 import type { Packet } from '../domain/packet.js';
 import { workflowKey } from '../domain/packetKey.js';
-import { includedReasons, holdBackMessage, type HoldBackFacts, type HoldBackRules } from '../domain/holdBack.js';
-import { lookupHoldBack } from '../sql/lookupHoldBack.js';
+import { includedReasons, holdBackMessage, type HoldBackFacts, type HoldBackRules, type RepeatedFailure } from '../domain/holdBack.js';
+import { lookupHoldBack, type HoldBackRow } from '../sql/lookupHoldBack.js';
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 
 export interface HeldPacket {
@@ -45,6 +45,7 @@ export async function* holdBackListed(
       const facts: HoldBackFacts = {
         reason: row.reason, status_code: row.status_code, pause_rule_ids: row.pause_rule_ids,
         trn_retry_count: row.trn_retry_count, reg_process_retry_count: row.reg_process_retry_count, latest_trn_dtimes: row.latest_trn_dtimes,
+        repeat: repeatOf(row),
       };
       const take = included.has(row.reason);
       onHeld({
@@ -60,4 +61,10 @@ export async function* holdBackListed(
     if (batch.length >= batchSize) yield* flush();
   }
   if (batch.length > 0) yield* flush();
+}
+
+/** The repeated failure of a row held as repeating (null for the other reasons). */
+function repeatOf(row: HoldBackRow): RepeatedFailure | null {
+  if (row.reason !== 'repeating' || row.f_type === null || row.f_status === null || row.f_sub === null) return null;
+  return { trnTypeCode: row.f_type, statusCode: row.f_status, subStatusCode: row.f_sub, times: row.times ?? 0 };
 }

@@ -8,7 +8,7 @@ import { describeDb, type DbSettings } from '../db/connect.js';
 import { InputError } from '../errors.js';
 import type { LoadedSettings } from '../config/load.js';
 import type { Settings } from '../config/settings.js';
-import type { RunHandle, StoredDb } from '../journal/runStore.js';
+import type { RunHandle, StoredDb } from './runStore.js';
 
 /** Settings that choose the database; given in any layer (flag, environment, config file), they name one. */
 const DB_KEYS = ['dbUrl', 'dbHost', 'dbPort', 'dbUser', 'dbName', 'dbSchema', 'dbSsl'] as const;

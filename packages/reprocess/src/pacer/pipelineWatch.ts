@@ -13,9 +13,12 @@
 //   - held, stalled  a later stage holds it (IN_PROGRESS: a person, ABIS) or left it longer than the message age:
 //                    in no queue, so it neither stalls the pacer (no wait) nor counts as drained or dropped;
 //   - every other    out: ended (processed, failed, reprocess, rejected), paused by MOSIP, or no active row.
-// Waits are measured on the database's clock against the stage pods' stamps; whether the row was written since the
-// send is decided without any clock, from the row as read before it (domain/rowVerdict.ts).
+// Whether the row was written since the send is decided without any clock, from the row as read before it
+// (domain/rowVerdict.ts). How long a row has stayed as it is is measured on this host's own clock, never from the
+// stage pods' stamps (a pod whose clock is off would make a fresh write look old, and a packet look dropped): a
+// row still as the notification left it has stayed so since the send; any other, since the watcher first saw it so.
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
+import { TRN_TYPE } from '@mosip-reprocess/contract/enums.js';
 import { rowVerdict, type RowBefore } from '../domain/rowVerdict.js';
 import { rowsNowForSentPackets, type PacketRowNow } from '../sql/selectRowsSinceSend.js';
 import type { PipelineObservation } from './auto.js';
@@ -40,13 +43,15 @@ export interface SentPacket {
 
 /**
  * Where one forwarded packet is, for the pacer, from its row now (null: no row). `sinceSendMs`: how long ago its
- * send started (a duration on this host's clock).
+ * send started; `unchangedMs`: how long the watcher has seen the row as it is now (null: first seen now); both on
+ * this host's clock. Without that (a resume looking at packets an earlier attempt sent), the row's own age.
  */
-export function pipelineState(row: PacketRowNow | null, sinceSendMs: number, messageMaxAgeMs: number): PipelineState {
-  const verdict = rowVerdict(row, messageMaxAgeMs / 1000);
+export function pipelineState(row: PacketRowNow | null, sinceSendMs: number, messageMaxAgeMs: number, unchangedMs: number | null = null): PipelineState {
+  const asLeft = row !== null && row.writtenSinceSend && row.latestTrnTypeCode === TRN_TYPE.SECUREZONE_NOTIFICATION;
+  const idleMs = asLeft ? sinceSendMs : unchangedMs ?? Math.max(0, (row?.idleSeconds ?? 0) * 1000);
+  const verdict = rowVerdict(row && { ...row, idleSeconds: idleMs / 1000 }, messageMaxAgeMs / 1000);
   const lastMoved = row?.latestTrnDtimes ? new Date(row.latestTrnDtimes) : null;
   const rowNow = row ? { trnId: row.latestTrnId, dtimes: row.latestTrnDtimesExact } : null;
-  const idleMs = Math.max(0, (row?.idleSeconds ?? 0) * 1000);
   switch (verdict) {
     case 'untouched':
       return sinceSendMs > messageMaxAgeMs ? { kind: 'dropped', stalledMs: sinceSendMs, lastMoved, rowNow } : { kind: 'unseen' };
@@ -80,20 +85,38 @@ export interface PipelineWatchOptions {
   onDropped?: (packet: DroppedPacket) => void;
 }
 
-/** The current states of these sent packets, a chunk of ids per statement. */
-async function statesOf(db: Queryable, schema: string, sent: readonly SentPacket[], messageMaxAgeMs: number): Promise<PipelineState[]> {
+/**
+ * The current states of these sent packets, a chunk of ids per statement. `seen` (the watcher's): for each packet,
+ * the row it last saw (latest_trn_id and latest_trn_dtimes) and since when; kept up to date here.
+ */
+async function statesOf(
+  db: Queryable, schema: string, sent: readonly SentPacket[], messageMaxAgeMs: number, seen?: Map<string, { version: string; since: number }>,
+): Promise<PipelineState[]> {
   const out: PipelineState[] = [];
   for (let i = 0; i < sent.length; i += WATCH_CHUNK) {
     const chunk = sent.slice(i, i + WATCH_CHUNK);
     const rows = await rowsNowForSentPackets(db, schema, chunk.map((p) => ({ workflowInstanceId: p.workflowInstanceId, startedAt: p.sentAt, before: p.before })));
     const now = Date.now();
-    chunk.forEach((p, j) => out.push(pipelineState(rows[j] ?? null, now - p.sentAt.getTime(), messageMaxAgeMs)));
+    chunk.forEach((p, j) => {
+      const row = rows[j] ?? null;
+      let unchangedMs: number | null = null;
+      if (seen && row) {
+        const key = p.workflowInstanceId.toLowerCase();
+        const version = `${row.latestTrnId}|${row.latestTrnDtimesExact}`;
+        const last = seen.get(key);
+        if (last?.version === version) unchangedMs = now - last.since;
+        else seen.set(key, { version, since: now });
+      }
+      out.push(pipelineState(row, now - p.sentAt.getTime(), messageMaxAgeMs, unchangedMs ?? (seen ? 0 : null)));
+    });
   }
   return out;
 }
 
 export class PipelineWatcher {
   private readonly tracked = new Map<string, SentPacket>();
+  /** Each tracked packet's row as last seen, and since when (this host's clock). */
+  private readonly seen = new Map<string, { version: string; since: number }>();
   private exited = 0;
   private droppedCount = 0;
   private heldCount = 0;
@@ -128,7 +151,7 @@ export class PipelineWatcher {
     let unseen = 0;
     let maxWaitMs = 0;
     const entries = [...this.tracked];
-    const states = await statesOf(this.db, this.schema, entries.map(([, p]) => p), this.opts.messageMaxAgeMs);
+    const states = await statesOf(this.db, this.schema, entries.map(([, p]) => p), this.opts.messageMaxAgeMs, this.seen);
     entries.forEach(([key, t], i) => {
       const state = states[i]!;
       switch (state.kind) {
@@ -139,20 +162,25 @@ export class PipelineWatcher {
           break;
         case 'held':
           this.heldCount += 1;
-          this.tracked.delete(key);
+          this.forget(key);
           break;
         case 'exited':
           this.exited += 1;
-          this.tracked.delete(key);
+          this.forget(key);
           break;
         case 'dropped':
           this.droppedCount += 1;
-          this.tracked.delete(key);
+          this.forget(key);
           this.opts.onDropped?.({ ...t, lastMoved: state.lastMoved, stalledMs: state.stalledMs, rowNow: state.rowNow });
           break;
       }
     });
     return { at: this.now(), inside, unseen, maxWaitMs, exited: this.exited, dropped: this.droppedCount, sent };
+  }
+
+  private forget(key: string): void {
+    this.tracked.delete(key);
+    this.seen.delete(key);
   }
 }
 

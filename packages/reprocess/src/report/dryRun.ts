@@ -19,6 +19,8 @@ import { inReadOnlySnapshot } from '../sql/readOnlySnapshot.js';
 import { holdBackOf, type EligibilityCriteria } from '../sql/eligibility.js';
 import { holdBackMessage, includedReasons, MOSIP_MIN_WINDOW_SECONDS, type HoldBackReason, type HoldBackRules } from '../domain/holdBack.js';
 import { cell, percent, plural, renderTable } from './table.js';
+import { cohortId, cohortKeyOf, heldCohortsOf, type HeldCohort } from '../domain/cohort.js';
+import { packetFacts } from '../sql/packetFacts.js';
 
 export type { AgeCount, ProcessCount, StageCount, StatusCount } from '../sql/eligibleBreakdown.js';
 export type { SampleRow } from '../sql/rowFacts.js';
@@ -81,7 +83,7 @@ export interface DryRunReport {
    * (src/filter/holdBack.ts). `counts` by reason, status_code and pause_rule_ids; `skipped` are left out of this
    * run, `sentAnyway` are taken because of --include-paused / --include-exhausted. null without a database.
    */
-  heldBack: { rules: HoldBackRules; counts: HeldBackCount[]; skipped: number; sentAnyway: number } | null;
+  heldBack: { rules: HoldBackRules; counts: HeldBackCount[]; skipped: number; sentAnyway: number; repeatingCohorts: HeldCohort[] } | null;
   /** MOSIP's reprocessor in the last hour (its runs overlap ours); null without a database. */
   reprocessor: ReprocessorActivity | null;
 }
@@ -95,18 +97,18 @@ const EXAMPLES_PER_WARNING = 5;
 export async function buildDbDryRun(
   pool: pg.Pool, schema: string, criteria: EligibilityCriteria, limit: number, sampleSize = DEFAULT_SAMPLE_SIZE,
 ): Promise<DryRunReport> {
-  const { breakdown, sample, held, reprocessor } = await inReadOnlySnapshot(pool, async (db) => ({
+  const { breakdown, sample, counts, reprocessor } = await inReadOnlySnapshot(pool, async (db) => ({
     breakdown: await eligibleBreakdown(db, schema, criteria),
     sample: await eligibleSample(db, schema, criteria, Math.min(sampleSize, limit)),
-    held: (await selectionCounts(db, schema, criteria)).held,
+    counts: await selectionCounts(db, schema, criteria),
     reprocessor: await reprocessorActivity(db, schema),
   }));
   const warnings: DryRunWarning[] = [];
-  const heldBack = heldBackSummary(holdBackOf(criteria), held);
+  const heldBack = heldBackSummary(holdBackOf(criteria), counts.held, heldCohortsOf(counts.repeating));
   if (heldBack.sentAnyway > 0) {
     warnings.push({
       code: 'sent_anyway', count: heldBack.sentAnyway, examples: [],
-      message: `${plural(heldBack.sentAnyway, 'matched row')} that MOSIP would not move now (paused or retry budget spent) ARE taken because of --include-paused / --include-exhausted`,
+      message: `${plural(heldBack.sentAnyway, 'matched row')} that MOSIP would not move now (paused or retry budget spent) or that repeat a failure ARE taken because of --include-paused / --include-exhausted / --include-repeat-failures`,
     });
   }
   if (breakdown.inactive > 0) {
@@ -141,7 +143,7 @@ export async function buildDbDryRun(
   };
 }
 
-function heldBackSummary(rules: HoldBackRules, counts: HeldBackCount[]): NonNullable<DryRunReport['heldBack']> {
+function heldBackSummary(rules: HoldBackRules, counts: HeldBackCount[], repeatingCohorts: HeldCohort[]): NonNullable<DryRunReport['heldBack']> {
   const included = new Set<HoldBackReason>(includedReasons(rules));
   let skipped = 0;
   let sentAnyway = 0;
@@ -149,7 +151,7 @@ function heldBackSummary(rules: HoldBackRules, counts: HeldBackCount[]): NonNull
     if (included.has(c.reason)) sentAnyway += c.count;
     else skipped += c.count;
   }
-  return { rules, counts, skipped, sentAnyway };
+  return { rules, counts, skipped, sentAnyway, repeatingCohorts };
 }
 
 /**
@@ -193,9 +195,10 @@ export async function buildListDryRun(
   const rules = holdBackOf(criteria);
   const included = new Set<HoldBackReason>(includedReasons(rules));
   const held = new Tally<HeldBackCount>();
+  const repeatingIds: string[] = [];
   let skippedHeld = 0;
 
-  const { asOfUtc, reprocessor } = await inReadOnlySnapshot(pool, async (db) => {
+  const { asOfUtc, reprocessor, repeatingCohorts } = await inReadOnlySnapshot(pool, async (db) => {
     for (let start = 0; start < unique.length; start += LOOKUP_BATCH_SIZE) {
       const batch = unique.slice(start, start + LOOKUP_BATCH_SIZE);
       const rows = await lookupListedRows(db, schema, batch.map((p) => p.workflowInstanceId), criteria);
@@ -206,6 +209,7 @@ export async function buildListDryRun(
         const where = `${packet.origin}: ${packet.workflowInstanceId}`;
         const reason = row?.held_reason ?? null;
         if (row && reason) {
+          if (reason === 'repeating') repeatingIds.push(packet.workflowInstanceId);
           held.add([reason, row.status_code, row.pause_rule_ids],
             () => ({ reason, statusCode: row.status_code, pauseRuleIds: row.pause_rule_ids, count: 0 }));
           const why = holdBackMessage({ ...row, reason }, rules);
@@ -239,7 +243,19 @@ export async function buildListDryRun(
         if (row.process !== packet.process) warnings.add('process_mismatch', `${where} (listed ${packet.process}, row ${row.process})`);
       });
     }
-    return { asOfUtc: await nowUtcText(db), reprocessor: await reprocessorActivity(db, schema) };
+    // The repeating ones by cohort, from their facts (the triage's statement).
+    const groups = new Map<string, { stage: string | null; failureStage: string; status: string; subStatus: string; comment: string | null; count: number; sampleRid: string }>();
+    for (let start = 0; start < repeatingIds.length; start += LOOKUP_BATCH_SIZE) {
+      for (const f of await packetFacts(db, schema, repeatingIds.slice(start, start + LOOKUP_BATCH_SIZE), rules)) {
+        if (f.f_type === null || f.f_status === null || f.f_sub === null) continue;
+        const id = cohortId(cohortKeyOf(f));
+        const g = groups.get(id);
+        if (g) { g.count += 1; if (f.reg_id < g.sampleRid) g.sampleRid = f.reg_id; } else {
+          groups.set(id, { stage: f.latest_trn_type_code, failureStage: f.f_type, status: f.f_status, subStatus: f.f_sub, comment: f.f_comment, count: 1, sampleRid: f.reg_id });
+        }
+      }
+    }
+    return { asOfUtc: await nowUtcText(db), reprocessor: await reprocessorActivity(db, schema), repeatingCohorts: heldCohortsOf([...groups.values()]) };
   });
   const willTake = Math.min(limit, unique.length - skippedHeld);
   sample.splice(willTake);
@@ -254,7 +270,7 @@ export async function buildListDryRun(
     byAge: ageBuckets.map((bucket) => ({ bucket, count: ages.get(bucket) ?? 0 })),
     sample,
     warnings: warnings.list(notSelectedReasons),
-    heldBack: heldBackSummary(rules, held.list()),
+    heldBack: heldBackSummary(rules, held.list(), repeatingCohorts),
     reprocessor,
   };
 }
@@ -367,8 +383,8 @@ export function listWarningMessage(code: DryRunWarningCode, n: number, notSelect
     case 'process_mismatch': return `${packets} listed with a process other than the row's: MOSIP routes by the process sent`;
     case 'duplicate': return `${plural(n, 'entry', 'entries')} repeating a workflow id already listed: each packet is sent once`;
     case 'not_checked': return `${packets} not checked: no database configured (stage, status, age and eligibility unknown; pauses and retry budgets could not be checked)`;
-    case 'held_back': return `${packets} that MOSIP would not move now (paused, or retry budget spent) will be SKIPPED`;
-    case 'sent_anyway': return `${packets} that MOSIP would not move now (paused, or retry budget spent) will be sent anyway (--include-paused / --include-exhausted)`;
+    case 'held_back': return `${packets} that MOSIP would not move now (paused, or retry budget spent), that repeat a failure, or whose row was written within 6300 s will be SKIPPED`;
+    case 'sent_anyway': return `${packets} that MOSIP would not move now (paused, or retry budget spent), that repeat a failure, or whose row was written within 6300 s will be sent anyway (--include-paused / --include-exhausted / --include-repeat-failures / --allow-short-window)`;
     case 'taken_from_row': return `${packets} listed with an iteration or source other than their row's: the row's are sent (the stage routes by them)`;
   }
 }
@@ -456,40 +472,54 @@ export function renderDryRun(r: DryRunReport): string {
   return out.join('\n');
 }
 
-const REASON_LABELS: Record<HoldBackReason, string> = {
+/** The hold-back reasons in an operator's words (the dry run's and the triage's tables). */
+export const REASON_LABELS: Record<HoldBackReason, string> = {
   paused: 'paused',
   uploader_budget: 'uploader retry budget spent',
   reprocess_budget: 'reprocess attempts spent',
   recent: 'written within 6300 s',
+  repeating: 'repeating failure',
 };
 
 /**
  * The held-back part of a dry run in words and rows, for the text and the HTML alike: a headline, what the
  * reasons mean, and one row per reason, status_code and pause rules (null: nothing held back).
  */
-export function heldBackView(h: NonNullable<DryRunReport['heldBack']>, source: DryRunReport['source']): { headline: string; explain: string[]; header: string[]; rows: string[][] } {
+export interface TableView { header: string[]; rows: string[][] }
+
+export function heldBackView(h: NonNullable<DryRunReport['heldBack']>, source: DryRunReport['source']): TableView & {
+  headline: string; explain: string[]; cohorts: (TableView & { title: string }) | null;
+} {
   const whose = source === 'db' ? "rows the guide's query would take" : 'packets listed';
-  if (h.counts.length === 0) return { headline: `Held back: none of the ${whose} is paused, past a retry budget or written within ${MOSIP_MIN_WINDOW_SECONDS} s`, explain: [], header: [], rows: [] };
+  if (h.counts.length === 0) return { headline: `Held back: none of the ${whose} is paused, past a retry budget, repeating a failure or written within ${MOSIP_MIN_WINDOW_SECONDS} s`, explain: [], header: [], rows: [], cohorts: null };
   const included = new Set<HoldBackReason>(includedReasons(h.rules));
   return {
     headline: `Held back: ${plural(h.skipped, 'packet')} of the ${whose} left out, ${h.sentAnyway} sent anyway`,
     explain: [
       '(paused: status_code PAUSED, PAUSED_FOR_ADDITIONAL_INFO or RESUMABLE; include with --include-paused;',
       ` retry budgets: trn_retry_count + 1 >= ${h.rules.uploaderMaxRetry} (--uploader-max-retry), reg_process_retry_count = ${h.rules.reprocessAttemptCount} (--reprocess-attempt-count), include with --include-exhausted;`,
-      ` written within ${MOSIP_MIN_WINDOW_SECONDS} s: may still be inside ABIS or manual verification, include with --allow-short-window)`,
+      ` written within ${MOSIP_MIN_WINDOW_SECONDS} s: may still be inside ABIS or manual verification, include with --allow-short-window;`,
+      ` repeating: the same failure ${h.rules.repeatFailures} times or more in registration_transaction, the stage never past it (--repeat-failures), include with --include-repeat-failures)`,
     ],
     header: ['REASON', 'STATUS_CODE', 'PAUSE_RULE_IDS', 'COUNT', 'THIS RUN'],
     rows: h.counts.map((c) => [REASON_LABELS[c.reason], cell(c.statusCode), cell(c.pauseRuleIds), String(c.count), included.has(c.reason) ? 'SENT ANYWAY' : 'left out']),
+    cohorts: h.repeatingCohorts.length === 0 ? null : {
+      title: `Repeating failures by cohort (${included.has('repeating') ? 'SENT ANYWAY' : 'left out'}; \`reprocess triage\` shows every cohort, \`reprocess explain <rid>\` one packet)`,
+      header: ['COHORT', 'STUCK AT', 'LAST FAILURE', 'COUNT', 'SAMPLE RID', 'COMMENT'],
+      rows: h.repeatingCohorts.map((c) => [c.id, cell(c.stage), `${c.failureStage} ${c.status} ${c.subStatus}`, String(c.count), c.sampleRid, cell(c.comment)]),
+    },
   };
 }
 
 function heldBackLines(h: NonNullable<DryRunReport['heldBack']>, source: DryRunReport['source']): string[] {
   const v = heldBackView(h, source);
   if (v.rows.length === 0) return [v.headline];
+  const columns = (t: TableView) => t.header.map((header) => (header === 'COUNT' ? { header, align: 'right' as const } : { header }));
   return [
     v.headline,
     ...v.explain.map((line) => `  ${line}`),
-    ...renderTable(v.header.map((header) => (header === 'COUNT' ? { header, align: 'right' as const } : { header })), v.rows),
+    ...renderTable(columns(v), v.rows),
+    ...(v.cohorts ? ['', v.cohorts.title, ...renderTable(columns(v.cohorts), v.cohorts.rows)] : []),
   ];
 }
 

@@ -37,6 +37,7 @@ import type { RunLock } from './lock.js';
 import { takeRunLock } from './lockedRun.js';
 import { flagsToKeep, resumeCommand, type RunRequest } from './request.js';
 import { buildSender, sendAll } from './sending.js';
+import { openCohortStage, type CohortStage } from './cohortStage.js';
 import { RunStop } from './stop.js';
 import { summarize, writeSummary } from './summary.js';
 import type { RunSummary } from '../domain/runResult.js';
@@ -101,6 +102,8 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
       caFile: settings.caFile, insecure: settings.insecure, connections: settings.concurrency,
     });
     const source = await opening;
+    // --cohort / --canary --by-cohort: the selection's cohorts are read now, before a token or a run directory exists.
+    const cohorts = await withDb(settings, () => openCohortStage(request, open.pool, emit, continuation.done));
     await authenticate(open.client);
     // 4. The run's directory, journal and log: from here on, packets may be sent.
     const { run, journal, log } = openRunRecord(request, emit);
@@ -118,7 +121,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     const redrive = await redriveDropped(request, open.pool, continuation, say);
     // 6. The stream of packets to send: each workflow id once, this shard's, within --limit.
     const skipped = { duplicates: source.duplicates, rows: 0, batches: 0 };
-    const stream = packetStream(request, source, redrive, continuation, notSentAgain, skipped, say);
+    const stream = packetStream(request, source, redrive, continuation, notSentAgain, skipped, say, cohorts);
     open.packets = stream[Symbol.asyncIterator]();
     // 7. Send: every send journaled before it leaves; the counts and held-back figure read once the first is out.
     let counting = false;
@@ -138,7 +141,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
       acknowledged: continuation.acknowledged, clock: options.clock,
     });
     open.autoPacer = sender.autoPacer;
-    const outcome = await sendAll(open.packets, sender, request, open.pool, journal, say, stop);
+    const { outcome, cohortsNotSent } = await sendAll(open.packets, sender, request, open.pool, journal, say, stop, cohorts);
     // The source is closed however the sends ended: a --query-file cursor and its READ ONLY snapshot end now.
     await closeSource(open.packets);
     // 8. Numbers that add up: one last look at the pipeline, the held-back count, the summary and the end record.
@@ -147,7 +150,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     const summary = summarize({
       startedAt, outcome, skipped, alreadyDone, notifier: sender.notifier, breaker: sender.breaker,
       authentications: open.client.authentications, reason: settings.reason ?? null,
-      heldBack: await source.heldBack(), pace, redriven: redrive.length,
+      heldBack: await source.heldBack(), pace, redriven: redrive.length, cohortsNotSent,
     });
     journal.append({ t: 'end', at: summary.finishedAt, exitCode: summary.exitCode, stop: summary.stop?.message ?? null, stopKind: summary.stop?.kind ?? null });
     await journal.flush();
@@ -244,17 +247,20 @@ function tellAndLog(emit: EventSink, log: RunLog): EventSink {
 }
 
 /**
- * The packets to send, in order: the dropped ones to re-drive first, then the source; each workflow id once per
- * run and never one already done; this shard's only; at most what --limit leaves (with --all, batches of it).
+ * The packets to send, in order: the dropped ones to re-drive first, then the source; the chosen cohorts' only;
+ * each workflow id once per run and never one already done; this shard's only; at most what --limit leaves (with
+ * --all, batches of it).
  */
 function packetStream(
   request: RunRequest, source: OpenedSource, redrive: readonly Packet[], continuation: Continuation, notSentAgain: number,
-  skipped: { duplicates: number; rows: number; batches: number }, say: EventSink,
+  skipped: { duplicates: number; rows: number; batches: number }, say: EventSink, cohorts: CohortStage | null,
 ): AsyncIterable<Packet> {
   const { settings, flags } = request;
   const seen = new Set(continuation.done);
   const rows = source.stream(() => { skipped.rows += 1; }, seen, () => { skipped.batches += 1; });
-  return applyFilters(redriveFirst(redrive, rows), [
+  const ordered = redriveFirst(redrive, rows);
+  // --cohort / --by-cohort: only the chosen cohorts' packets (run/cohortStage.ts).
+  return applyFilters(cohorts ? cohorts.wrap(ordered, seen) : ordered, [
     notAlreadyDone(continuation.done, () => undefined),
     firstOfEachWorkflow((p) => {
       skipped.duplicates += 1;

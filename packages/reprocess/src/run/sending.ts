@@ -12,6 +12,8 @@ import { AutoPacer, AUTO_DEFAULT_CONCURRENCY } from '../pacer/autoPacer.js';
 import { Pacer } from '../pacer/pacer.js';
 import { makeBudget } from './budget.js';
 import { watchCanary } from './canary.js';
+import { runCohortCanaries } from './cohortCanary.js';
+import type { CohortStage } from './cohortStage.js';
 import type { EventSink } from './events.js';
 import type { RunLock } from './lock.js';
 import { lockedBudget, lockedGate } from './lockedRun.js';
@@ -114,14 +116,31 @@ function buildAutoPacer(request: RunRequest, pool: pg.Pool, journal: Journal, em
 }
 
 /**
- * Sends the packets: with --canary the first alone, watched until it moves past securezone, then the rest only if
- * it did. A stop while the canary is watched stops the run (it is not a failed canary).
+ * Sends the packets: with --canary the first alone (with --by-cohort one of each cohort: run/cohortCanary.ts),
+ * watched until it moves past securezone, then the rest only if it did. A stop while the canary is watched stops
+ * the run (it is not a failed canary). `cohortsNotSent`: cohorts left alone because their canary failed.
  */
 export async function sendAll(
   packets: AsyncIterator<Packet>, sender: Sender, request: RunRequest, pool: pg.Pool | null, journal: Journal, emit: EventSink, stop: RunStop,
-): Promise<RunOutcome> {
+  cohorts: CohortStage | null,
+): Promise<{ outcome: RunOutcome; cohortsNotSent: number }> {
   const { settings, flags } = request;
   let outcome: RunOutcome = { sent: 0, counts: emptyCounts(), stop: null };
+  if (flags.canary && cohorts?.canaries) {
+    const observer = sender.input.observer;
+    const canaries = await runCohortCanaries({
+      canaries: cohorts.canaries, allow: (ids) => cohorts.allow(ids),
+      send: (batch, onResult) => runPackets({ ...sender.input, packets: batch, observer: { ...observer, onPacket(r) { onResult(r); observer.onPacket(r); } } }),
+      packets: borrow(packets, cohorts.canaries.length),
+      db: pool!, schema: settings.dbSchema, timeoutMs: settings.canaryTimeout * 1000, emit, signal: stop.signal,
+      journalNote: (message) => journal.append({ t: 'note', at: new Date().toISOString(), message }),
+    });
+    outcome = canaries.outcome;
+    if (stop.reason) return { outcome: { ...outcome, stop: stop.reason }, cohortsNotSent: canaries.failed.length };
+    if (outcome.stop || canaries.stop) return { outcome: { ...outcome, stop: outcome.stop ?? canaries.stop }, cohortsNotSent: canaries.failed.length };
+    const rest = await runPackets({ ...sender.input, packets: borrow(packets, Infinity) });
+    return { outcome: { sent: outcome.sent + rest.sent, counts: addCounts(outcome.counts, rest.counts), stop: rest.stop }, cohortsNotSent: canaries.failed.length };
+  }
   if (flags.canary) {
     let canary: PacketResult | null = null;
     const observer = sender.input.observer;
@@ -132,18 +151,18 @@ export async function sendAll(
     if (canary && !outcome.stop) {
       emit({ type: 'note', message: 'canary: watching its row until it moves past securezone...' });
       const verdict = await watchCanary(pool!, settings.dbSchema, canary, { timeoutMs: settings.canaryTimeout * 1000, signal: stop.signal });
-      if (stop.reason) return { ...outcome, stop: stop.reason };
+      if (stop.reason) return { outcome: { ...outcome, stop: stop.reason }, cohortsNotSent: 0 };
       journal.append({ t: 'note', at: new Date().toISOString(), message: `canary: ${verdict.ok ? 'passed' : 'FAILED'}: ${verdict.detail}` });
       emit({ type: 'note', message: `canary ${verdict.ok ? 'passed' : 'FAILED'}: ${verdict.detail}${!verdict.ok && verdict.hint ? `\n  likely cause: ${verdict.hint}` : ''}` });
       if (!verdict.ok) {
         const failed: StopReason = { kind: 'canary_failed', message: `canary failed: ${verdict.detail}${verdict.hint ? `; likely cause: ${verdict.hint}` : ''}` };
-        return { ...outcome, stop: failed };
+        return { outcome: { ...outcome, stop: failed }, cohortsNotSent: 0 };
       }
     }
-    if (outcome.stop) return outcome;
+    if (outcome.stop) return { outcome, cohortsNotSent: 0 };
   }
   const rest = await runPackets({ ...sender.input, packets: borrow(packets, Infinity) });
-  return { sent: outcome.sent + rest.sent, counts: addCounts(outcome.counts, rest.counts), stop: rest.stop };
+  return { outcome: { sent: outcome.sent + rest.sent, counts: addCounts(outcome.counts, rest.counts), stop: rest.stop }, cohortsNotSent: 0 };
 }
 
 function addCounts(a: RunOutcome['counts'], b: RunOutcome['counts']): RunOutcome['counts'] {

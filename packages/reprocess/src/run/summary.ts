@@ -23,6 +23,8 @@ export interface SummaryParts {
   heldBack: number | null;
   pace: AutoPaceStatus | null;
   redriven: number;
+  /** --canary --by-cohort: cohorts left unsent because their canary failed. */
+  cohortsNotSent: number;
 }
 
 export function summarize(p: SummaryParts): RunSummary {
@@ -53,8 +55,9 @@ export function summarize(p: SummaryParts): RunSummary {
       },
     } : {}),
   };
-  // A packet the pipeline dropped was not reprocessed: the run did not do all it was asked.
-  if (p.pace && p.pace.dropped > 0 && summary.exitCode === 0) summary.exitCode = 1;
+  // A packet the pipeline dropped was not reprocessed, a cohort whose canary failed was not sent: the run did not
+  // do all it was asked.
+  if (((p.pace?.dropped ?? 0) > 0 || p.cohortsNotSent > 0) && summary.exitCode === 0) summary.exitCode = 1;
   return summary;
 }
 

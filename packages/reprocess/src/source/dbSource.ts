@@ -29,9 +29,9 @@ export function rowToPacket(row: EligibleRow, origin: string): Packet {
  * is being sent: a page costs tens of milliseconds on a large table (its rows are scattered over the heap), and
  * waiting for it every `pageSize` packets left the sender idle for a third of a fast run.
  */
-export async function* keysetPages(
-  read: (after: string, size: number) => Promise<EligibleRow[]>, pageSize: number, limit = Infinity, from = '',
-): AsyncGenerator<EligibleRow[], void, void> {
+export async function* keysetPages<R extends { workflow_instance_id: string } = EligibleRow>(
+  read: (after: string, size: number) => Promise<R[]>, pageSize: number, limit = Infinity, from = '',
+): AsyncGenerator<R[], void, void> {
   const start = (after: string, size: number) => {
     const page = read(after, size);
     page.catch(() => undefined); // awaited below; a consumer that stops early leaves it unread, not unhandled

@@ -17,6 +17,7 @@ import { inBackgroundRead } from '../sql/backgroundRead.js';
 import { includedReasons, type HoldBackReason, type HoldBackRules } from '../domain/holdBack.js';
 import type { NoticeSink } from '../domain/notices.js';
 import type { Mode, RunFlags } from '../config/runSettings.js';
+import { heldCohortsOf } from '../domain/cohort.js';
 
 export function criteriaOf(s: Settings, cutoffUtc: string): EligibilityCriteria {
   return {
@@ -46,7 +47,7 @@ export interface OpenedSource {
 /** Warns once that the packets could not be checked, or that held-back packets are sent anyway. */
 function announceHoldBack(rules: HoldBackRules, checked: boolean, emit: NoticeSink): void {
   if (!checked) {
-    emit({ type: 'warning', message: 'no database configured: pauses and retry budgets could not be checked; paused packets (and packets MOSIP will fail) are sent as listed' });
+    emit({ type: 'warning', message: 'no database configured: pauses and retry budgets could not be checked, nor repeating failures; paused packets (and packets MOSIP will fail) are sent as listed' });
     return;
   }
   const included = includedReasons(rules);
@@ -55,6 +56,7 @@ function announceHoldBack(rules: HoldBackRules, checked: boolean, emit: NoticeSi
     uploader_budget: '--include-exhausted: packets whose retry budget is spent are sent too; MOSIP fails them on their next pass',
     reprocess_budget: '',
     recent: '--allow-short-window: packets whose row was written in the last 6300 s are sent too, though they may still be inside ABIS or manual verification',
+    repeating: `--include-repeat-failures: packets that failed the same way ${rules.repeatFailures} times or more are sent too`,
   };
   const text = included.map((r) => said[r]).filter(Boolean).join('; ');
   if (text) emit({ type: 'warning', message: text });
@@ -116,13 +118,21 @@ export async function openSource(
   let counted: Promise<SelectionCounts> | null = null;
   const counts = () => counted ??= inBackgroundRead(db, (reader) => selectionCounts(reader, s.dbSchema, criteria), signal);
   let heldTotal: Promise<number | null> | null = null;
-  const countHeld = () => heldTotal ??= counts().then(({ held: heldCounts }) => {
+  const countHeld = () => heldTotal ??= counts().then(({ held: heldCounts, repeating }) => {
     const included = new Set(includedReasons(criteria.holdBack!));
     const leftOut = heldCounts.filter((c) => !included.has(c.reason));
     const total = leftOut.reduce((n, c) => n + c.count, 0);
     if (total > 0) {
-      const parts = leftOut.map((c) => `${c.count} ${c.reason === 'paused' ? `${c.statusCode}${c.pauseRuleIds ? ` (pause rule ${c.pauseRuleIds})` : ''}` : c.reason === 'uploader_budget' ? 'uploader retry budget spent' : c.reason === 'recent' ? 'written within the last 6300 s' : 'reprocess attempts spent'}`);
-      emit({ type: 'warning', message: `${total} packet(s) the guide's query selects are left out because MOSIP would not move them now: ${parts.join(', ')}; --dry-run lists them, --include-paused / --include-exhausted send them` });
+      const parts = leftOut.filter((c) => c.reason !== 'repeating').map((c) => `${c.count} ${c.reason === 'paused' ? `${c.statusCode}${c.pauseRuleIds ? ` (pause rule ${c.pauseRuleIds})` : ''}`
+        : c.reason === 'uploader_budget' ? 'uploader retry budget spent' : c.reason === 'recent' ? 'written within the last 6300 s' : 'reprocess attempts spent'}`);
+      // The repeating ones by cohort: where they are stuck, the failure, and the cohort's id.
+      if (!included.has('repeating')) {
+        const cohorts = heldCohortsOf(repeating);
+        parts.push(...cohorts.slice(0, 5).map((c) => `${c.count} repeating ${c.failureStage} ${c.status} ${c.subStatus} (cohort ${c.id}; a re-drive will not fix them)`));
+        const rest = cohorts.slice(5);
+        if (rest.length > 0) parts.push(`${rest.reduce((n, c) => n + c.count, 0)} repeating in ${rest.length} smaller cohorts`);
+      }
+      emit({ type: 'warning', message: `${total} packet(s) the guide's query selects are left out because MOSIP would not move them now: ${parts.join(', ')}; --dry-run lists them (\`reprocess triage\` by cohort), --include-paused / --include-exhausted / --include-repeat-failures send them` });
     }
     return total;
   }, (err: unknown) => {

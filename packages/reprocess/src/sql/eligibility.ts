@@ -48,9 +48,9 @@ export function guideWhereSql(p: Params, c: EligibilityCriteria, r = 'r'): strin
     AND (${stages}::text[] IS NULL OR ${r}.latest_trn_type_code = ANY(${stages}::text[]))`;
 }
 
-/** What the run takes: the guide's WHERE minus the packets held back. */
-export function selectionWhereSql(p: Params, c: EligibilityCriteria, r = 'r'): string {
+/** What the run takes: the guide's WHERE minus the packets held back (the repeating test reads schema's history). */
+export function selectionWhereSql(p: Params, schema: string, c: EligibilityCriteria, r = 'r'): string {
   const rules = holdBackOf(c);
   return `${guideWhereSql(p, c, r)}
-    AND ${notHeldBackSql(p, rules, heldReasons(rules), r)}`;
+    AND ${notHeldBackSql(p, schema, rules, heldReasons(rules), r)}`;
 }

@@ -52,7 +52,7 @@ export async function eligibleBreakdown(db: Queryable, schema: string, criteria:
        SELECT r.workflow_instance_id, r.latest_trn_type_code, r.latest_trn_status_code, r.process, r.status_code,
               ${ageBucketSql('r.latest_trn_dtimes')} AS age, ${ACTIVE_SQL} AS active
          FROM ${s}.registration r
-        WHERE ${selectionWhereSql(p, criteria)}
+        WHERE ${selectionWhereSql(p, schema, criteria)}
      ), facts AS (
        SELECT m.*, l.workflow_instance_id IS NOT NULL AS synced
          FROM matched m

@@ -10,7 +10,7 @@ export async function eligibleSample(
 ): Promise<SampleRow[]> {
   if (size <= 0) return [];
   const p = new Params();
-  const where = selectionWhereSql(p, criteria);
+  const where = selectionWhereSql(p, schema, criteria);
   const { rows } = await db.query<SampleRow>(
     `SELECT ${SAMPLE_COLUMNS} FROM ${quoteSchema(schema)}.registration r
       WHERE ${where}

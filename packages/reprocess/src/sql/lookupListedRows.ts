@@ -39,7 +39,7 @@ export async function lookupListedRows(
             EXISTS (SELECT 1 FROM ${s}.registration_list l
                      WHERE l.workflow_instance_id = r.workflow_instance_id AND l.is_deleted = false) AS synced,
             ${ageBucketSql('r.latest_trn_dtimes')} AS age,
-            ${holdBackReasonSql(p, holdBackOf(criteria))} AS held_reason,
+            ${holdBackReasonSql(p, schema, holdBackOf(criteria))} AS held_reason,
             r.pause_rule_ids, r.trn_retry_count
        FROM ${s}.registration r
       WHERE r.workflow_instance_id = ANY(${ids}::varchar[])`,

@@ -16,7 +16,7 @@ export async function selectEligiblePage(
   db: Queryable, schema: string, criteria: EligibilityCriteria, after: string, pageSize: number,
 ): Promise<EligibleRow[]> {
   const p = new Params();
-  const where = selectionWhereSql(p, criteria);
+  const where = selectionWhereSql(p, schema, criteria);
   const { rows } = await db.query<EligibleRow>(
     `SELECT r.reg_id, r.process, r.workflow_instance_id, r.iteration, r.source, r.latest_trn_type_code,
             r.latest_trn_id, ${exactUtcText('r.latest_trn_dtimes')} AS latest_trn_dtimes_exact

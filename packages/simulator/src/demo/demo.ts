@@ -1,7 +1,8 @@
 // `reprocess demo`: the whole job on this machine, with nothing to install. An embedded PostgreSQL (PGlite, data
 // under .demo/<timestamp>/), the regprc tables with a post-migration backlog, the MOSIP simulator with the
 // 1.2.0.1 pipeline model behind it, and then the REAL run path (the mosip-reprocess library, in-process) in the order the guide and
-// an SRE use it: dry run, canary (--limit 1), batches (--all); then where the packets ended up.
+// an SRE use it: triage (why the packets are stuck), dry run, canary (--limit 1), batches (--all); then where the packets
+// ended up, and one packet of the cohort the runs left alone (it fails the same way on every pass) explained.
 //
 // Only the pace is scaled: --delay and the stage latencies are milliseconds instead of seconds and minutes, and
 // the demo says so. Nothing outside 127.0.0.1 is contacted, and the caller's environment (DB_*, REPROCESS_*) is
@@ -23,7 +24,13 @@ import { startSimulator, type RunningSimulator, type SimulatorStats } from '../s
 import { createSchema } from '@mosip-reprocess/contract/schema.js';
 import { selectionCounts, utcCutoff } from 'mosip-reprocess/sql/selectEligible.js';
 import { criteriaOf } from 'mosip-reprocess/source/openSource.js';
-import { dryRunReprocess, resolveRunRequest, runReprocess, type EventSink, type RunFlags } from 'mosip-reprocess';
+import {
+  dryRunReprocess, explainPacket, resolveRunRequest, resolveTriageRequest, runReprocess, triageReprocess, type EventSink, type RunFlags,
+  type TriageReport,
+} from 'mosip-reprocess';
+import { renderTriage } from 'mosip-reprocess/report/triage.js';
+import { renderExplain } from 'mosip-reprocess/report/explain.js';
+import { writeTriageHtml } from 'mosip-reprocess/report/html/triageReport.js';
 import { renderDryRun } from 'mosip-reprocess/report/dryRun.js';
 import { writeDryRunHtml } from 'mosip-reprocess/report/html/dryRunReport.js';
 import { writeReportFiles } from 'mosip-reprocess/report/html/reportFiles.js';
@@ -120,6 +127,10 @@ export interface DemoResult {
   /** Rows it still selects afterwards (inactive rows: the stage cannot find them, so they stay). */
   eligibleAfter: number;
   dryRunExitCode: number;
+  /** The triage before the night (step 4), null if it failed. */
+  triage: TriageReport | null;
+  /** The RID of the repeating cohort explained at the end (step 9), null when there was none. */
+  explained: string | null;
   canary: { exitCode: number; passed: boolean; summary: RunSummary | null } | null;
   batches: { exitCode: number; summary: RunSummary | null } | null;
   drained: boolean;
@@ -200,7 +211,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
     embedded = await startEmbeddedPostgres(dataDir ? { dataDir } : {});
     pool = createPool({ url: embedded.url, max: 6, applicationName: 'mosip-reprocess-demo' });
     await createSchema(pool, SCHEMA);
-    say(`[1/7] PostgreSQL: embedded PGlite on ${embedded.url}, ${dataDir ? `data in ${shown(dataDir)}` : 'in memory'}; the ${SCHEMA} tables created.`);
+    say(`[1/9] PostgreSQL: embedded PGlite on ${embedded.url}, ${dataDir ? `data in ${shown(dataDir)}` : 'in memory'}; the ${SCHEMA} tables created.`);
 
     // 2. Backlog.
     const seedStarted = performance.now();
@@ -211,7 +222,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
     const eligible = async () => (await selectionCounts(db, SCHEMA, criteriaOf(defaults, await utcCutoff(db, defaults.olderThan)))).taken;
     const before = await takeSnapshot(pool, SCHEMA);
     const eligibleBefore = await eligible();
-    say(`[2/7] Seeded ${seeded.registrations} registrations as an upgrade from 1.1.5 to 1.2.0.1 leaves them (seed ${o.seed}, ${seconds(performance.now() - seedStarted)}):`);
+    say(`[2/9] Seeded ${seeded.registrations} registrations as an upgrade from 1.1.5 to 1.2.0.1 leaves them (seed ${o.seed}, ${seconds(performance.now() - seedStarted)}):`);
     say(`      stuck in 1.2.0.1 stages and in 1.1.5 ones (QUALITY_CHECK, OSI_VALIDATE, MANUAL_VERIFICATION); ${count(seeded.byStatusCode, 'PROCESSED')} PROCESSED,`);
     say(`      ${count(seeded.byStatusCode, 'FAILED')} FAILED, ${count(seeded.byStatusCode, 'REJECTED')} REJECTED; ${seeded.touchedLastDay} touched in the last day, `
       + `${seeded.retryCountOver500} over the retry limit,`);
@@ -220,6 +231,8 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
     say(`      Paused: ${count(seeded.byStatusCode, 'PAUSED')} PAUSED (pause_rule_ids ${formatRules(seeded.byPauseRuleIds)}), `
       + `${count(seeded.byStatusCode, 'PAUSED_FOR_ADDITIONAL_INFO')} PAUSED_FOR_ADDITIONAL_INFO, ${count(seeded.byStatusCode, 'RESUMABLE')} RESUMABLE;`);
     say(`      the guide's query takes ${seeded.approach1Paused} of these, which MOSIP's own reprocessor leaves alone.`);
+    say(`      ${seeded.repeating} fail the same way on every pass (the packet manager's KER-PUT-020 at packet validation, looping through`);
+    say(`      REPROCESS); the guide's query takes ${seeded.approach1Repeating} of them. Every row has its history (${seeded.historyRows} registration_transaction rows).`);
 
     // 3. MOSIP side.
     pipeline = startPipeline({
@@ -230,7 +243,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
     simulator = await startSimulator({
       db: pool, schema: SCHEMA, routingEnabled: true, clients: [{ secret }], onForward: pipeline.onForward, forwardedLogLimit: 1000,
     });
-    say(`[3/7] MOSIP simulator on ${simulator.url}: authmanager and the securezone notification stage (routing enabled),`);
+    say(`[3/9] MOSIP simulator on ${simulator.url}: authmanager and the securezone notification stage (routing enabled),`);
     say(`      and behind it the 1.2.0.1 pipeline: ${describePipeline(o.pipeline, DEFAULT_STAGES.length)}.`);
     say(`      Its client secret was made at random for this demo and reaches the runs as REGPROC_CLIENT_PWD; it is never printed.`);
     say(`      SCALED FOR THE DEMO: delay scaled from ${GUIDE_DELAY_SECONDS} s to ${formatDelay(o.delay)} for the demo (at ${GUIDE_DELAY_SECONDS} s, ${eligibleBefore} packets take ${duration(eligibleBefore * GUIDE_DELAY_SECONDS)});`);
@@ -264,7 +277,24 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
     const paced = { server: simulator.url, delay: o.delay };
 
     say();
-    say('[4/7] Dry run: what would be sent; nothing is.');
+    say('[4/9] Triage: why each selected packet is stuck, from its history (registration_transaction), by cohort; nothing is sent.');
+    say(`      $ reprocess triage --db\n        (+ --db-url <embedded> and --runs-dir under ${shown(dir)})`);
+    let triage: TriageReport | null = null;
+    try {
+      triage = await triageReprocess(resolveTriageRequest({ ...common }, env));
+      io.out(indent(renderTriage(triage, { details: false, tableRows: 12 })));
+      writeTriageHtml(triage, join(dir, 'triage.html'));
+      const repeating = triage.byVerdict.repeating;
+      if (repeating.packets > 0) {
+        say(`      The ${repeating.packets} repeating packet(s) fail the same way on every pass (the packet manager's KER-PUT-020 at packet`);
+        say('      validation, which MOSIP marks REPROCESS): every run below holds them back by default (--include-repeat-failures would send them).');
+      }
+    } catch (err) {
+      reportFailure(err, { out: io.out, err: (l) => io.err(indent(l)), env });
+    }
+
+    say();
+    say('[5/9] Dry run: what would be sent; nothing is.');
     say(command(`--dry-run --limit ${o.batchSize}`));
     let stopped: string | null = null;
     let dryRunExitCode = 0;
@@ -283,7 +313,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
 
     if (!stopped && !io.signal?.aborted) {
       say();
-      say('[5/7] Canary, the guide\'s "reprocess just one packet first": send one, watch its row until it moves past securezone.');
+      say('[6/9] Canary, the guide\'s "reprocess just one packet first": send one, watch its row until it moves past securezone.');
       say(command(`--canary --limit 1 --server ${simulator.url} --delay ${o.delay}`));
       const { exitCode, summary } = await run({ ...common, ...paced, canary: true, limit: 1, canaryTimeout: '30s' }, null);
       const passed = exitCode === 0 && summary !== null && summary.stop === null && summary.sent === 1;
@@ -293,7 +323,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
 
     if (!stopped && !io.signal?.aborted) {
       say();
-      say(`[6/7] Batches of ${o.batchSize} until no eligible packet is left (the guide: "run the script as many times as needed").`);
+      say(`[7/9] Batches of ${o.batchSize} until no eligible packet is left (the guide: "run the script as many times as needed").`);
       // --pace auto: as fast as the pipeline drains (watched in the database), with --delay as the upper bound.
       const maxAge = `${o.pipeline.maxMessageAgeMs / 1000}s`;
       say(command(`--all --limit ${o.batchSize} --server ${simulator.url} --pace auto --delay ${o.delay} --message-max-age ${maxAge}`));
@@ -331,7 +361,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
       const file = join(dir, 'paused-by-PAUSE-only.txt');
       writeFileSync(file, rids.map((r) => `${r}\n`).join(''));
       say();
-      say(`[7/7] Paused packets, the MOSIP way. The batches left ${count(seeded.byStatusCode, 'PAUSED')} PAUSED, `
+      say(`[8/9] Paused packets, the MOSIP way. The batches left ${count(seeded.byStatusCode, 'PAUSED')} PAUSED, `
         + `${count(seeded.byStatusCode, 'PAUSED_FOR_ADDITIONAL_INFO')} PAUSED_FOR_ADDITIONAL_INFO and ${count(seeded.byStatusCode, 'RESUMABLE')} RESUMABLE alone;`);
       say(`      the ${rids.length} paused by the plain PAUSE rule alone are resumed through the workflow action API (those the`);
       say('      hotlisted-operator rule paused, default STOP_PROCESSING, are left for a person to decide).');
@@ -367,6 +397,21 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
       paused = { selected: rids.length, action, exitCode, tick };
     }
 
+    // 9. One packet of the cohort the runs left alone, as an operator asked about it would look it up.
+    let explained: string | null = null;
+    const looping = triage?.cohorts.find((c) => c.verdict === 'repeating' && c.heldBack.repeating);
+    if (looping && !io.signal?.aborted) {
+      explained = looping.sample.rid;
+      say();
+      say(`[9/9] The runs left cohort ${looping.id} (${looping.count} packet(s), repeating) alone. One of them, explained:`);
+      say(`      $ reprocess explain ${explained}`);
+      try {
+        io.out(indent(renderExplain((await explainPacket(explained, { ...common }, env)).explain)));
+      } catch (err) {
+        reportFailure(err, { out: io.out, err: (l) => io.err(indent(l)), env });
+      }
+    }
+
     const after = await takeSnapshot(pool, SCHEMA);
     const eligibleAfter = await eligible();
     // The morning-after report of the batch run, with where its packets are now, and its CSV.
@@ -392,7 +437,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
     result = {
       exitCode: stopped || io.signal?.aborted || !drained ? 1 : 0,
       dir, runsDir, logDir, dataDir, simulatorUrl: simulator.url, simulatorPort: simulator.port, databaseUrl: embedded.url, seeded, eligibleBefore,
-      eligibleAfter, dryRunExitCode, canary, batches, drained, paused, before, after, pipeline: p, simulator: simulator.stats(), durationMs: 0,
+      eligibleAfter, dryRunExitCode, triage, explained, canary, batches, drained, paused, before, after, pipeline: p, simulator: simulator.stats(), durationMs: 0,
     };
     return result;
   } finally {
@@ -415,7 +460,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
     say('Where everything went:');
     say(`  journal of each run  ${shown(runsDir)}   (npx reprocess runs --runs-dir ${shown(runsDir)}; then report <run-id>)`);
     say(`  logs                 ${shown(join(logDir, 'out.log'))} (every run), ${shown(join(logDir, 'last.log'))} (the last run)`);
-    for (const [file, what] of [['dry-run.html', 'the dry run, as HTML'], ['report.html', 'the batch run\'s morning-after report: open it in a browser'], ['packets.csv', 'one line per packet of the batch run']] as const) {
+    for (const [file, what] of [['triage.html', 'the triage, as HTML: cohorts by size and age'], ['dry-run.html', 'the dry run, as HTML'], ['report.html', 'the batch run\'s morning-after report: open it in a browser'], ['packets.csv', 'one line per packet of the batch run']] as const) {
       if (existsSync(join(dir, file))) say(`  ${file.padEnd(20)} ${shown(join(dir, file))}   (${what})`);
     }
     say(`  database             ${dataKept ? `${shown(dataDir!)} (${megabytes(dataSize)}, a PGlite data directory, kept by --keep)`

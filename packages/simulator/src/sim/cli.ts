@@ -299,6 +299,8 @@ export async function seedCommand(opts: SeedCommandOptions, io: CommandIo = defa
     io.out(`  touched in the last day:             ${summary.touchedLastDay}`);
     io.out(`  APPROACH 1 query would select:       ${summary.approach1Eligible}`);
     io.out(`    of which paused or resumable:      ${summary.approach1Paused} (MOSIP's reprocessor leaves these alone)`);
+    io.out(`    of which repeating a failure:      ${summary.approach1Repeating} (of ${summary.repeating} refused at packet validation 3-6 times with KER-PUT-020)`);
+    io.out(`  history (registration_transaction): ${summary.historyRows} rows`);
     io.out(`  PAUSED by pause_rule_ids: ${formatCounts(summary.byPauseRuleIds)}`);
     io.out(`  by process:     ${formatCounts(summary.byProcess)}`);
     io.out(`  by status_code: ${formatCounts(summary.byStatusCode)}`);

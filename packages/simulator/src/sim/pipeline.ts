@@ -19,7 +19,11 @@
 // - a step succeeds (latest SUCCESS; the last stage completes the packet as PROCESSED) or, with the configured
 //   probability, fails: FAILED (status_code FAILED, like workflow-cmd://complete-as-failed) or REPROCESS
 //   (status_code REPROCESS, like workflow-cmd://mark-as-reprocess, contract section 4). A failed packet stops;
-//   the automated reprocessor or the tool must re-drive it.
+//   the automated reprocessor or the tool must re-drive it. Each outcome writes the stage's own sub status and
+//   comment (PipelineStage: success, failure, and the internal error its reprocess comes from);
+// - a data error does not go away: a packet whose validation the packet manager refused before (KER-PUT-020 in its
+//   history: PACKET_MANAGER_EXCEPTION, status REPROCESS; @mosip-reprocess/contract/history.js) is refused the same
+//   way on every pass, as MOSIP's PacketValidateProcessor would with the same packet. The seed makes such packets.
 // - if the row is no longer where this packet left it (re-notified, reprocessed, edited), the packet is
 //   "superseded" and stops without writing;
 // - with `hold`, a share of the packets is taken and kept by a later stage, as MOSIP keeps a packet while a system
@@ -42,6 +46,9 @@ import { pipelineStepRunner, type PipelineStepWrite, type StepApplied, type Step
 import type { ForwardedMessage } from './forwarding.js';
 import { SeededRandom } from './random.js';
 import { checkClockSkew } from './options.js';
+import {
+  API_RESOURCE_ACCESS_FAILED, DB_NOT_ACCESSIBLE, KER_PUT_020_COMMENT, OBJECT_STORE_EXCEPTION, PACKET_MANAGER_EXCEPTION,
+} from '@mosip-reprocess/contract/history.js';
 
 /** One stage: its reg_stage_name (Java class name), trn type and the sub-status codes/comments it writes. */
 export interface PipelineStage {
@@ -52,22 +59,40 @@ export interface PipelineStage {
   /** Written when the step fails as FAILED (the stage's own validation failure). */
   failedSubStatus: string;
   failedComment: string;
+  /** Written when the step fails as REPROCESS: the internal error (a service that did not answer) the stage catches. */
+  reprocessSubStatus: string;
+  reprocessComment: string;
 }
 
 // Codes and texts from StatusUtil / StatusConstants (mosip/registration registration-processor-core; code reading).
 // Typos are MOSIP's ("RPR-PKC" has no dash before SUCCESS; "extaction", "successfuly").
 const SYSTEM_EXCEPTION = 'RPR-SYS-EXCEPTION-001';
+/**
+ * The reprocess a stage writes is the internal error it catches (status REPROCESS in RegistrationExceptionMapperUtil):
+ * the StatusUtil message, then the exception's own text, which depends on the deployment (here a read timeout, the
+ * same for every packet). Which error each stage catches: ApisResourceAccessException in the packet validator,
+ * quality classifier, demo and bio dedupe, UIN generator, biometric extraction, finalization and the credential
+ * requestor (PRINT_SERVICE); the object store in the packet uploader; the database in the packet classifier (its
+ * processor's catch blocks in mosip/registration v1.2.0.1).
+ */
+const TIMEOUT = 'java.net.SocketTimeoutException: Read timed out';
+const API_DOWN = { reprocessSubStatus: API_RESOURCE_ACCESS_FAILED.code, reprocessComment: `${API_RESOURCE_ACCESS_FAILED.message}${TIMEOUT}` };
 const stage = (
   name: string, trnTypeCode: string, successSubStatus: string, successComment: string,
   failedSubStatus: string, failedComment: string,
-): PipelineStage => Object.freeze({ name, trnTypeCode, successSubStatus, successComment, failedSubStatus, failedComment });
+  reprocess: { reprocessSubStatus: string; reprocessComment: string } = API_DOWN,
+): PipelineStage => Object.freeze({ name, trnTypeCode, successSubStatus, successComment, failedSubStatus, failedComment, ...reprocess });
 
 export const PACKET_UPLOADER = stage('PacketUploaderStage', 'UPLOAD_PACKET',
-  'RPR-PKU-SUCCESS-001', 'Packet is Uploaded to Packet Store', 'RPR-PKU-FAILED-003', 'Packet Upload Failed');
+  'RPR-PKU-SUCCESS-001', 'Packet is Uploaded to Packet Store', 'RPR-PKU-FAILED-003', 'Packet Upload Failed',
+  // PacketUploaderServiceImpl: catch ObjectStoreNotAccessibleException, the comment is the message alone.
+  { reprocessSubStatus: OBJECT_STORE_EXCEPTION.code, reprocessComment: OBJECT_STORE_EXCEPTION.message });
 export const PACKET_VALIDATOR = stage('PacketValidatorStage', 'VALIDATE_PACKET',
   'RPR-PKV-SUCCESS-001', 'Packet Validation is Successful', 'RPR-PKV-FAILED-003', 'Check Sum Validation Failed');
 export const PACKET_CLASSIFIER = stage('PacketClassifierStage', 'PACKET_CLASSIFICATION',
-  'RPR-PKCSUCCESS-001', 'Packet Classification is Successful', SYSTEM_EXCEPTION, 'Unknown exception occured ');
+  'RPR-PKCSUCCESS-001', 'Packet Classification is Successful', SYSTEM_EXCEPTION, 'Unknown exception occured ',
+  // PacketClassificationProcessor: catch DataAccessException / TablenotAccessibleException.
+  { reprocessSubStatus: DB_NOT_ACCESSIBLE.code, reprocessComment: `${DB_NOT_ACCESSIBLE.message}Could not open JDBC Connection for transaction` });
 export const CMD_VALIDATOR = stage('CMDValidatorStage', 'CMD_VALIDATION',
   'RPR-CMD-SUCCESS-001', 'CMD Validation is Successful', 'RPR-CMD-FAILED-009', 'Device Validation Failed');
 export const OPERATOR_VALIDATOR = stage('OperatorValidatorStage', 'OPERATOR_VALIDATION',
@@ -127,9 +152,6 @@ const BIO_DEDUPE_POTENTIAL_MATCH = { subStatusCode: 'RPR-BDP-FAILED-001', commen
 export const MANUAL_ADJUDICATION_STAGE_NAME = 'ManualAdjudicationStage';
 const MANUAL_ADJUDICATION_SENT_TO_QUEUE = { subStatusCode: 'RPR-MVS-002', comment: 'Manual verification request sent to queue' } as const;
 
-/** An internal error (ABIS, packet store, IDA unreachable): latest REPROCESS, sub-status API_RESOUCE_ACCESS_FAILED. */
-const REPROCESS_SUB_STATUS = SYSTEM_EXCEPTION;
-const REPROCESS_COMMENT = 'Unable to access API resource';
 /** StatusUtil.PACKET_RETRY_CNT_EXCEEDED (PACKET_UPLOADER_MODULE_FAILED + "009"). */
 export const UPLOAD_RETRY_EXCEEDED_SUB_STATUS = 'RPR-PKU-FAILED-009';
 export const UPLOAD_RETRY_EXCEEDED_COMMENT = 'Retry count has exceeded the maximum limit specified';
@@ -534,14 +556,22 @@ export class PipelineModel {
         };
       }
     }
+    if (s.trnTypeCode === PACKET_VALIDATOR.trnTypeCode && row.data_error) {
+      // The same packet, the same answer from the packet manager: refused again, marked for reprocessing.
+      return {
+        transactionId: randomUUID(), trnTypeCode: s.trnTypeCode, trnStatusCode: 'REPROCESS',
+        subStatusCode: PACKET_MANAGER_EXCEPTION.code, statusComment: KER_PUT_020_COMMENT,
+        regStageName: s.name, statusCode: 'REPROCESS', trnRetryCount,
+      };
+    }
     const outcome: 'SUCCESS' | 'PROCESSED' | 'FAILED' | 'REPROCESS' =
       packet.failAt === index ? packet.failAs : last ? 'PROCESSED' : 'SUCCESS';
     return {
       transactionId: randomUUID(),
       trnTypeCode: s.trnTypeCode,
       trnStatusCode: outcome,
-      subStatusCode: outcome === 'FAILED' ? s.failedSubStatus : outcome === 'REPROCESS' ? REPROCESS_SUB_STATUS : s.successSubStatus,
-      statusComment: outcome === 'FAILED' ? s.failedComment : outcome === 'REPROCESS' ? REPROCESS_COMMENT : s.successComment,
+      subStatusCode: outcome === 'FAILED' ? s.failedSubStatus : outcome === 'REPROCESS' ? s.reprocessSubStatus : s.successSubStatus,
+      statusComment: outcome === 'FAILED' ? s.failedComment : outcome === 'REPROCESS' ? s.reprocessComment : s.successComment,
       regStageName: s.name,
       statusCode: outcome === 'SUCCESS' ? null : outcome,
       trnRetryCount,
@@ -581,8 +611,8 @@ export class PipelineModel {
       applied = await this.runStep(
         this.pool,
         packet.latestTrnId === null
-          ? { kind: 'first', workflowInstanceId: packet.workflowInstanceId, regId: packet.rid }
-          : { kind: 'next', workflowInstanceId: packet.workflowInstanceId!, expectedLatestTrnId: packet.latestTrnId },
+          ? { kind: 'first', workflowInstanceId: packet.workflowInstanceId, regId: packet.rid, dataErrorCheck: s.trnTypeCode === PACKET_VALIDATOR.trnTypeCode }
+          : { kind: 'next', workflowInstanceId: packet.workflowInstanceId!, expectedLatestTrnId: packet.latestTrnId, dataErrorCheck: s.trnTypeCode === PACKET_VALIDATOR.trnTypeCode },
         (row) => this.decideWrite(packet, index, row),
       );
     } catch (error) {

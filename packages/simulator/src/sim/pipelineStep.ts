@@ -32,9 +32,13 @@ export interface PipelineStepWrite {
 }
 
 /** Where the step finds its row: the first step by the message's ids, later ones by the transaction they expect. */
-export type StepTarget =
+export type StepTarget = (
   | { kind: 'first'; workflowInstanceId: string | null; regId: string | null }
-  | { kind: 'next'; workflowInstanceId: string; expectedLatestTrnId: string };
+  | { kind: 'next'; workflowInstanceId: string; expectedLatestTrnId: string }
+) & {
+  /** Read whether the packet manager refused this RID's packet before (StepRow.data_error); only packet validation asks. */
+  dataErrorCheck?: boolean;
+};
 
 export interface StepApplied {
   workflowInstanceId: string;
@@ -60,8 +64,8 @@ export function pipelineStepRunner(schema: string, clockOffsetMs = 0): StepRunne
 
   return (pool, target, decide) => inTransaction(pool, async (client): Promise<StepApplied | null> => {
     const row = target.workflowInstanceId !== null
-      ? await byWorkflowId(client, target.workflowInstanceId)
-      : target.kind === 'first' && target.regId !== null ? await byRegId(client, target.regId) : null;
+      ? await byWorkflowId(client, target.workflowInstanceId, target.dataErrorCheck ?? false)
+      : target.kind === 'first' && target.regId !== null ? await byRegId(client, target.regId, target.dataErrorCheck ?? false) : null;
     if (!row) return null;
     const expected = target.kind === 'first'
       ? row.latest_trn_type_code === FORWARDED_TRN_TYPE_CODE && row.latest_trn_status_code === FORWARDED_TRN_STATUS_CODE

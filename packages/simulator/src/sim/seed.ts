@@ -9,6 +9,8 @@ import {
 } from '@mosip-reprocess/contract/workflowAction.js';
 import { insertRegistrations, usualSourceFor, type RegistrationRowInput } from '../sql/registrationRows.js';
 import { SeededRandom } from './random.js';
+import { HistoryMaker } from './seedHistory.js';
+import { insertTransactionChunk, type TransactionRowInput } from '../sql/insertTransactionChunk.js';
 import {
   ADDITIONAL_INFO_PAUSE_SECONDS, FINISHED_TRN_TYPES, IN_FLIGHT_TRN_STATUS_WEIGHTS, IN_FLIGHT_TRN_TYPE_WEIGHTS,
   LEGACY_TRN_TYPES, MAX_AGE_DAYS, PAUSE_RULE_DESCRIPTIONS, PAUSE_RULE_WEIGHTS, PAUSED_COMMENT,
@@ -27,6 +29,8 @@ export interface SeedOptions {
   /** Chunk inserts in flight at once (each takes a pool connection when db is a pool). Default 3. */
   parallelism?: number;
   onProgress?: (inserted: number, total: number) => void;
+  /** Write each row's history (registration_transaction) too. Default true. */
+  history?: boolean;
 }
 
 export interface SeedSummary {
@@ -50,6 +54,12 @@ export interface SeedSummary {
   byStatusCode: Record<string, number>;
   byLatestTrnStatusCode: Record<string, number>;
   byLatestTrnTypeCode: Record<string, number>;
+  /** registration_transaction rows written (0 with history: false). */
+  historyRows: number;
+  /** Packets seeded with a data error that fails packet validation the same way on every pass (KER-PUT-020). */
+  repeating: number;
+  /** Of those, the ones the guide's APPROACH 1 query selects at `now`. */
+  approach1Repeating: number;
   seed: number;
   now: string;
 }
@@ -65,14 +75,19 @@ export async function seedScenario(db: Queryable, schema: string, options: SeedO
   const seed = options.seed ?? 1;
   const chunkSize = options.chunkSize ?? 5000;
   const parallelism = options.parallelism ?? 3;
-  const generator = new ScenarioGenerator(new SeededRandom(seed), now);
+  // The history has a PRNG of its own, so the registration rows of a seed are the same with or without it.
+  const historyRng = new SeededRandom((seed ^ 0x5eed1) >>> 0);
+  const history = options.history === false ? null : new HistoryMaker(historyRng, () => historyRng.uuid());
+  const generator = new ScenarioGenerator(new SeededRandom(seed), now, history);
   const summary = emptySummary(seed, now);
 
   // Generation stays sequential (it is what makes a seed repeatable); inserts overlap with it and, on a pool,
   // with each other. The oldest insert is awaited once `parallelism` are in flight.
   const inFlight: Promise<void>[] = [];
-  const insertChunk = async (rows: RegistrationRowInput[]): Promise<void> => {
+  const insertChunk = async (rows: RegistrationRowInput[], transactions: TransactionRowInput[]): Promise<void> => {
     const inserted = await insertRegistrations(db, schema, rows, { chunkSize });
+    for (let i = 0; i < transactions.length; i += chunkSize) await insertTransactionChunk(db, schema, transactions.slice(i, i + chunkSize));
+    summary.historyRows += transactions.length;
     summary.registrations += inserted.registrations;
     summary.syncRows += inserted.syncRows;
     options.onProgress?.(summary.registrations, options.count);
@@ -80,13 +95,15 @@ export async function seedScenario(db: Queryable, schema: string, options: SeedO
   try {
     for (let start = 0; start < options.count; start += chunkSize) {
       const rows: RegistrationRowInput[] = [];
+      const transactions: TransactionRowInput[] = [];
       for (let index = start; index < Math.min(options.count, start + chunkSize); index++) {
-        const { row, duplicate } = generator.row(index);
+        const { row, duplicate, trail, repeating } = generator.row(index);
         rows.push(row);
-        tally(summary, row, duplicate, now);
+        transactions.push(...trail);
+        tally(summary, row, duplicate, now, repeating);
       }
       if (inFlight.length >= parallelism) await inFlight.shift();
-      const insert = insertChunk(rows);
+      const insert = insertChunk(rows, transactions);
       insert.catch(() => undefined); // a failure is rethrown when awaited, not reported as unhandled meanwhile
       inFlight.push(insert);
     }
@@ -120,11 +137,11 @@ class ScenarioGenerator {
   private readonly received: Received[] = []; // recent main-process packets a resend can copy
   private readonly nowMs: number;
 
-  constructor(private readonly rng: SeededRandom, now: Date) {
+  constructor(private readonly rng: SeededRandom, now: Date, private readonly history: HistoryMaker | null) {
     this.nowMs = now.getTime();
   }
 
-  row(index: number): { row: RegistrationRowInput; duplicate: boolean } {
+  row(index: number): { row: RegistrationRowInput; duplicate: boolean; trail: TransactionRowInput[]; repeating: boolean } {
     const { rng } = this;
     const original = this.received.length > 0 && rng.chance(RATES.duplicateResend) ? rng.pick(this.received) : null;
     const duplicate = original !== null && this.nowMs - original.crMs > 2 * SECOND;
@@ -180,7 +197,9 @@ class ScenarioGenerator {
       row.defaultResumeAction = paused.defaultResumeAction;
       row.resumeTimestamp = paused.pauseSeconds === null ? null : new Date(latestTrnMs + paused.pauseSeconds * SECOND);
     }
-    return { row, duplicate };
+    if (!this.history) return { row, duplicate, trail: [], repeating: false };
+    const failures = duplicate ? null : this.history.makeRepeating(row);
+    return { row, duplicate, trail: this.history.historyOf(row, failures), repeating: failures !== null };
   }
 
   /**
@@ -275,11 +294,12 @@ function emptySummary(seed: number, now: Date): SeedSummary {
   return {
     registrations: 0, syncRows: 0, duplicates: 0, migrated: 0, inactive: 0, retryCountOver500: 0, touchedLastDay: 0,
     approach1Eligible: 0, approach1Paused: 0, byPauseRuleIds: {}, byProcess: {}, byStatusCode: {}, byLatestTrnStatusCode: {}, byLatestTrnTypeCode: {},
+    historyRows: 0, repeating: 0, approach1Repeating: 0,
     seed, now: now.toISOString(),
   };
 }
 
-function tally(summary: SeedSummary, row: RegistrationRowInput, duplicate: boolean, now: Date): void {
+function tally(summary: SeedSummary, row: RegistrationRowInput, duplicate: boolean, now: Date, repeating: boolean): void {
   const bump = (counts: Record<string, number>, key: string | null | undefined) => {
     const k = key ?? 'NULL';
     counts[k] = (counts[k] ?? 0) + 1;
@@ -290,6 +310,7 @@ function tally(summary: SeedSummary, row: RegistrationRowInput, duplicate: boole
   bump(summary.byLatestTrnTypeCode, row.latestTrnTypeCode);
   if (row.statusCode === STATUS.PAUSED) bump(summary.byPauseRuleIds, row.pauseRuleIds);
   if (duplicate) summary.duplicates += 1;
+  if (repeating) summary.repeating += 1;
   if (row.source === null) summary.migrated += 1;
   if (row.isActive === false) summary.inactive += 1;
   const retries = row.regProcessRetryCount ?? 0;
@@ -302,5 +323,6 @@ function tally(summary: SeedSummary, row: RegistrationRowInput, duplicate: boole
     && ltdMs < oneDayAgo && !(APPROACH1_EXCLUDED_STATUS_CODES as readonly string[]).includes(row.statusCode ?? '')) {
     summary.approach1Eligible += 1;
     if ((PAUSED_STATUS_CODES as readonly string[]).includes(row.statusCode ?? '')) summary.approach1Paused += 1;
+    if (repeating) summary.approach1Repeating += 1;
   }
 }

@@ -2,12 +2,12 @@
 // choice the securezone stage makes (contract section 1, process() item 1), locked for the step.
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
-import { STEP_ROW_COLUMNS, type StepRow } from './lockStepRow.js';
+import { dataErrorParams, stepRowColumns, type StepRow } from './lockStepRow.js';
 
-export function lockStepRowByRegId(schema: string): (db: Queryable, regId: string) => Promise<StepRow | null> {
-  const sql = `SELECT ${STEP_ROW_COLUMNS} FROM ${quoteSchema(schema)}.registration
+export function lockStepRowByRegId(schema: string): (db: Queryable, regId: string, dataErrorCheck: boolean) => Promise<StepRow | null> {
+  const sql = `SELECT ${stepRowColumns(schema)} FROM ${quoteSchema(schema)}.registration
     WHERE reg_id = $1 AND is_deleted = false AND is_active = true
     ORDER BY cr_dtimes LIMIT 1
     FOR UPDATE`;
-  return async (db, regId) => (await db.query<StepRow>(sql, [regId])).rows[0] ?? null;
+  return async (db, regId, dataErrorCheck) => (await db.query<StepRow>(sql, [regId, ...dataErrorParams(dataErrorCheck)])).rows[0] ?? null;
 }

@@ -51,9 +51,11 @@ export function renderDryRunHtml(r: DryRunReport, generatedAt = new Date()): str
   if (r.heldBack) {
     // The same words and rows as the text dry run (heldBackView).
     const v = heldBackView(r.heldBack, r.source);
+    const counts = (t: { header: string[]; rows: string[][] }) => t.rows.map((row) => row.map((c, i) => (t.header[i] === 'COUNT' ? Number(c) : c)));
     body.push(section('held-back', 'Held back (MOSIP would not move these now)', `<p>${esc(v.headline)}</p>`
       + (v.explain.length > 0 ? `<p class="note">${v.explain.map(esc).join('<br>')}</p>` : '')
-      + (v.rows.length > 0 ? table(v.header, v.rows.map((row) => row.map((c, i) => (v.header[i] === 'COUNT' ? Number(c) : c))), { id: 'held-back' }) : '')));
+      + (v.rows.length > 0 ? table(v.header, counts(v), { id: 'held-back' }) : '')
+      + (v.cohorts ? `<h3>${esc(v.cohorts.title)}</h3>${table(v.cohorts.header, counts(v.cohorts), { sortable: true, id: 'repeating-cohorts' })}` : '')));
   }
   if (r.reprocessor) {
     const [headline, ...more] = reprocessorLines(r.reprocessor);
