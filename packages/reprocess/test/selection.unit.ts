@@ -172,6 +172,20 @@ test('--all goes on from where the last batch read: every row of this shard once
   });
 });
 
+test('an operator\'s query slower than the short-read timeout is not cut off (pg arms that timeout for a cursor and never disarms it)', async () => {
+  const rows = [row({ label: 'a' }), row({ label: 'b' }), row({ label: 'c' })];
+  const dir = mkdtempSync(join(tmpdir(), 'reprocess-q-'));
+  await withRows(rows, async () => {
+    const slow = join(dir, 'slow.sql');
+    writeFileSync(slow, `SELECT reg_id, process, workflow_instance_id FROM "${db.schema}".registration WHERE pg_sleep(0.15) IS NOT NULL`);
+    // The run's settings, with a short-read timeout far below the query's 0.45 s: pg arms it for a cursor and never
+    // disarms it, which cut the read off ("Query read timeout") and kept a finished run's process alive.
+    const got: string[] = [];
+    for await (const p of customQueryPackets({ url: TEST_DB_URL, queryTimeoutMs: 200, statementTimeoutMs: 10_000 }, slow, 100, () => undefined)) got.push(p.rid);
+    assert.deepEqual(got.sort(), rows.map((r) => r.regId).sort());
+  });
+});
+
 test('a custom query runs READ ONLY: one that writes fails clearly and changes nothing', async () => {
   const rows = [row({ label: 'a' }), row({ label: 'b' })];
   const dir = mkdtempSync(join(tmpdir(), 'reprocess-q-'));

@@ -1,5 +1,6 @@
 // Source of packets from the registration table: the guide's selection, or an operator's custom query.
-import type pg from 'pg';
+import pg from 'pg';
+import { createPool, type DbSettings } from '../db/connect.js';
 import { cancelOnAbort } from '../db/cancel.js';
 import { withReconnect, type ReconnectOptions } from '../db/reconnect.js';
 import type { Packet } from '../domain/packet.js';
@@ -103,10 +104,21 @@ export async function* allEligiblePackets(
 
 /** Packets from --query-file, at most `limit`; the query runs READ ONLY. Rows missing a key column are reported via onSkip. */
 export async function* customQueryPackets(
-  pool: pg.Pool, queryFile: string, limit: number, onSkip: (reason: string) => void, signal?: AbortSignal,
+  db: pg.Pool | DbSettings, queryFile: string, limit: number, onSkip: (reason: string) => void, signal?: AbortSignal,
 ): AsyncGenerator<Packet, void, void> {
   const sql = readQueryFile(queryFile);
-  const client = await pool.connect();
+  // Given settings, the query gets a connection of its own with no query timeout: pg arms its query_timeout for a
+  // cursor and never disarms it (the cursor never calls back), so it would end a read 30 s after the cursor opened
+  // and keep the process alive after the run. A stop cancels the statement instead (below).
+  const pool = db instanceof pg.Pool ? db : createPool({ ...db, queryTimeoutMs: undefined, max: 1, applicationName: 'mosip-reprocess query file' });
+  const owned = pool !== db;
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (err) {
+    if (owned) await pool.end().catch(() => undefined);
+    throw err;
+  }
   // A stop cancels the operator's statement at the server instead of waiting for its next rows (db/cancel.ts).
   const stopWatching = cancelOnAbort(pool, client, signal);
   let taken = 0;
@@ -153,5 +165,6 @@ export async function* customQueryPackets(
     stopWatching();
     await batches.return().catch(() => undefined);
     client.release();
+    if (owned) await pool.end().catch(() => undefined);
   }
 }

@@ -1,7 +1,7 @@
 // Which packets a run takes: the database selection (APPROACH 1/2, --all batches, a custom query) or a list
 // (--file, --registration), with the database errors an operator can act on.
 import type pg from 'pg';
-import { guardDb, withDb } from '../db/runDatabase.js';
+import { dbSettingsOf, guardDb, withDb } from '../db/runDatabase.js';
 import type { Packet } from '../domain/packet.js';
 import { workflowKey } from '../domain/packetKey.js';
 import { APPROACH2_STAGES } from '@mosip-reprocess/contract/enums.js';
@@ -99,7 +99,7 @@ export async function openSource(
     let held = 0;
     return {
       duplicates: 0,
-      stream: (onRowSkipped) => guardDb(s, holdBackListed(customQueryPackets(db, s.queryFile!, Infinity, (reason) => {
+      stream: (onRowSkipped) => guardDb(s, holdBackListed(customQueryPackets(dbSettingsOf(s), s.queryFile!, Infinity, (reason) => {
         onRowSkipped();
         emit({ type: 'warning', message: `${reason}; skipped` });
       }, signal), db, s.dbSchema, rules, (h) => {

@@ -12,7 +12,7 @@ import type { Settings } from '../config/settings.js';
 import { customQueryPackets, keysetPages, rowToPacket } from '../source/dbSource.js';
 import { loadPacketsFromArg, loadPacketsFromFile } from '../source/loadPackets.js';
 import { criteriaOf } from '../source/openSource.js';
-import { guardDb, withDb } from '../db/runDatabase.js';
+import { dbSettingsOf, guardDb, withDb } from '../db/runDatabase.js';
 import type { EligibilityCriteria } from '../sql/eligibility.js';
 import { packetFacts, type PacketFactsRow } from '../sql/packetFacts.js';
 import { selectTriagePage } from '../sql/triagePage.js';
@@ -95,7 +95,7 @@ export async function scanSelection(source: ScanSource, pool: pg.Pool, visitor: 
     if (batch.length > 0) await flush();
   };
   if (mode === 'db') {
-    await take(guardDb(s, customQueryPackets(pool, s.queryFile!, Infinity, (reason) => visitor.skipped?.(reason))));
+    await take(guardDb(s, customQueryPackets(dbSettingsOf(s), s.queryFile!, Infinity, (reason) => visitor.skipped?.(reason))));
     return { criteria: null, description: `query file ${s.queryFile}${shard ? `, shard ${s.shard}` : ''}` };
   }
   const loaded = await withDb(s, () => mode === 'file'

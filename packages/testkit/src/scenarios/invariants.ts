@@ -272,7 +272,10 @@ function runsCanBeContinued(e: Evidence): Violation[] {
   const out: Violation[] = [];
   const first = (a: Attempt) => a.stderr.split('\n').find((l) => /error|refused|holds the lock/i.test(l))?.trim() ?? a.stderr.split('\n')[0]?.trim() ?? '';
   for (const a of e.drive.attempts) {
-    if (a.role === 'first' && a.runId === null && !a.forcedEnd) {
+    // A kill -9 (the scenario's own stop) that lands before the run's directory exists ends a process that sent
+    // nothing (every send is journaled first): there is no run to continue, and it is started again.
+    const killedBeforeItStarted = e.scenario.stop === 'kill9' && a.code === 137;
+    if (a.role === 'first' && a.runId === null && !a.forcedEnd && !killedBeforeItStarted) {
       out.push({ promise: PROMISES.continuation, detail: `${a.label}: no run started (exit ${a.code}): ${first(a)}` });
     }
     if ((a.role === 'continuation' || a.role === 'again-after-refusal') && (a.code < 0 || a.code >= 2) && !a.forcedEnd) {
