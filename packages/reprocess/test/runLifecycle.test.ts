@@ -13,6 +13,7 @@ import { runCli as runCliBinary, runIdOf, type CliOptions, type CliRun } from '@
 import { freshSchema, TEST_DB_URL, type TestSchema } from '@mosip-reprocess/testkit/db.js';
 import { dryRunInProcess, runInProcess, verifyInProcess, type LibraryRun } from '@mosip-reprocess/testkit/inProcess.js';
 import type { RunFlags } from 'mosip-reprocess';
+import { renderDryRun } from '../src/report/dryRun.js';
 import { stuckRow } from '@mosip-reprocess/testkit/rows.js';
 
 const SECRET = 'lifecycle-secret';
@@ -71,6 +72,9 @@ test('--dry-run sends nothing, authenticates nowhere, and its count equals a dir
     assert.equal(report.matched, 15);
     assert.equal(report.willTake, 5);
     assert.equal(Object.values(sim.stats().requests).reduce((a, b) => a + b, 0), 0, 'the simulator received nothing');
+    // With --pace auto it says what the pacer would count as dropped (and what it never re-drives).
+    const paced = await dryRunInProcess({ db: true, pace: 'auto', messageMaxAge: '1h' }, env());
+    assert.match(renderDryRun(paced), /Pacing \(--pace auto\)[\s\S]*dropped by the pipeline only while its row is still as the notification left it .*--message-max-age \(3600 s[\s\S]*never dropped nor sent again/);
 
     const text = await runCli(['--db', '--dry-run'], { env: { REGPROC_CLIENT_PWD: '' } });
     assert.equal(text.code, 0, text.stderr);

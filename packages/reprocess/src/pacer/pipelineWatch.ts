@@ -23,6 +23,14 @@ import { rowVerdict, type RowBefore } from '../domain/rowVerdict.js';
 import { rowsNowForSentPackets, type PacketRowNow } from '../sql/selectRowsSinceSend.js';
 import type { PipelineObservation } from './auto.js';
 
+/** What --pace auto counts as dropped, and what it never does, in the operator's words (the run and the dry run say it). */
+export function droppedMeaning(messageMaxAgeSeconds: number): string {
+  return `a packet counts as dropped by the pipeline only while its row is still as the notification left it (at SECUREZONE_NOTIFICATION, `
+    + `or not written at all) for longer than --message-max-age (${messageMaxAgeSeconds} s, measured on this host's clock since the send): `
+    + 'MOSIP drops a message that old unread; --resume sends such a packet again. A packet a later stage wrote is never dropped nor sent '
+    + 'again: one a stage holds (IN_PROGRESS: manual adjudication, ABIS) or left longer than that neither stalls the pacer nor counts as drained';
+}
+
 /** Ids per statement. */
 export const WATCH_CHUNK = 500;
 

@@ -86,6 +86,8 @@ export interface DryRunReport {
   heldBack: { rules: HoldBackRules; counts: HeldBackCount[]; skipped: number; sentAnyway: number; repeatingCohorts: HeldCohort[] } | null;
   /** MOSIP's reprocessor in the last hour (its runs overlap ours); null without a database. */
   reprocessor: ReprocessorActivity | null;
+  /** --pace auto: how the run would pace and what it would count as dropped (absent with fixed pacing). */
+  pace?: { maxWaitSeconds: number; dropped: string };
 }
 
 export const DEFAULT_SAMPLE_SIZE = 10;
@@ -468,6 +470,9 @@ export function renderDryRun(r: DryRunReport): string {
       for (const e of w.examples) out.push(`      ${e}`);
       if (w.count > w.examples.length && w.examples.length > 0) out.push(`      ... and ${w.count - w.examples.length} more`);
     }
+  }
+  if (r.pace) {
+    out.push('', 'Pacing (--pace auto)', `  the rate follows what the pipeline drains, its waiting time kept under --max-wait ${r.pace.maxWaitSeconds} s;`, `  ${r.pace.dropped}`);
   }
   return out.join('\n');
 }

@@ -6,8 +6,16 @@ import { criteriaOf } from '../source/openSource.js';
 import { dbSettingsOf, withDb } from '../db/runDatabase.js';
 import { utcCutoff } from '../sql/selectEligible.js';
 import type { RunRequest } from './request.js';
+import { droppedMeaning } from '../pacer/pipelineWatch.js';
 
 export async function dryRunReprocess(request: RunRequest): Promise<DryRunReport> {
+  const report = await dryRunReport(request);
+  const s = request.settings;
+  if (s.pace === 'auto') report.pace = { maxWaitSeconds: s.maxWait ?? s.messageMaxAge / 2, dropped: droppedMeaning(s.messageMaxAge) };
+  return report;
+}
+
+async function dryRunReport(request: RunRequest): Promise<DryRunReport> {
   const { mode, flags, settings: s } = request;
   const pool = request.dbConfigured ? createPool(dbSettingsOf(s)) : null;
   try {

@@ -9,6 +9,7 @@ import type { MosipClient } from '../notifier/client.js';
 import { dbDeliveryCheck } from '../notifier/deliveryEvidence.js';
 import { ResilientNotifier, settleAfterMsFor } from '../notifier/resilientNotifier.js';
 import { AutoPacer, AUTO_DEFAULT_CONCURRENCY } from '../pacer/autoPacer.js';
+import { droppedMeaning } from '../pacer/pipelineWatch.js';
 import { Pacer } from '../pacer/pacer.js';
 import { makeBudget } from './budget.js';
 import { watchCanary } from './canary.js';
@@ -111,7 +112,7 @@ function buildAutoPacer(request: RunRequest, pool: pg.Pool, journal: Journal, em
       emit({ type: 'warning', message: `--pace auto cannot read the database (${(error as Error).message}); sending waits until it can` });
     },
   });
-  emit({ type: 'note', message: `pace auto: starting at ${pacer.controller.rate}/s, aiming to keep the waiting time inside the pipeline near ${maxWaitSeconds / 4} s (--max-wait ${maxWaitSeconds} s, --message-max-age ${settings.messageMaxAge} s); dropped means still as the notification left it past --message-max-age${maxRate !== undefined ? `; at most ${Number(maxRate.toFixed(3))}/s` : ''}` });
+  emit({ type: 'note', message: `pace auto: starting at ${pacer.controller.rate}/s, aiming to keep the waiting time inside the pipeline near ${maxWaitSeconds / 4} s (--max-wait ${maxWaitSeconds} s)${maxRate !== undefined ? `, at most ${Number(maxRate.toFixed(3))}/s` : ''}; ${droppedMeaning(settings.messageMaxAge)}` });
   return pacer;
 }
 

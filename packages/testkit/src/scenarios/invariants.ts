@@ -272,10 +272,14 @@ function runsCanBeContinued(e: Evidence): Violation[] {
   const out: Violation[] = [];
   const first = (a: Attempt) => a.stderr.split('\n').find((l) => /error|refused|holds the lock/i.test(l))?.trim() ?? a.stderr.split('\n')[0]?.trim() ?? '';
   for (const a of e.drive.attempts) {
-    // A kill -9 (the scenario's own stop) that lands before the run's directory exists ends a process that sent
-    // nothing (every send is journaled first): there is no run to continue, and it is started again.
-    const killedBeforeItStarted = e.scenario.stop === 'kill9' && a.code === 137;
-    if (a.role === 'first' && a.runId === null && !a.forcedEnd && !killedBeforeItStarted) {
+    // The scenario's own stop can land before a slow process has created its run (two processes starting on a
+    // loaded machine): a kill -9 ends it, an outage already on refuses its token (exit 3), a budget's --until has
+    // passed (exit 2). Nothing was sent (every send is journaled first), there is no run to continue, and the
+    // harness starts it again: not a broken promise.
+    const stopCameFirst = (e.scenario.stop === 'kill9' && a.code === 137)
+      || (e.scenario.stop === 'breaker' && a.code === 3 && /HTTP 503|no healthy upstream/.test(a.stderr))
+      || (e.scenario.stop === 'budget' && a.code === 2 && /--until .*: that time has passed/.test(a.stderr));
+    if (a.role === 'first' && a.runId === null && !a.forcedEnd && !stopCameFirst) {
       out.push({ promise: PROMISES.continuation, detail: `${a.label}: no run started (exit ${a.code}): ${first(a)}` });
     }
     if ((a.role === 'continuation' || a.role === 'again-after-refusal') && (a.code < 0 || a.code >= 2) && !a.forcedEnd) {
