@@ -2,6 +2,10 @@
 // continue exactly where its journal says, never send a packet twice, and do nothing once it has finished.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCommand } from '../src/cli/runCommand.js';
 import { startSimulator } from '@mosip-reprocess/simulator/sim/server.js';
 import { insertRegistrations } from '@mosip-reprocess/simulator/sql/registrationRows.js';
 import { runCli as runCliBinary, type CliOptions, type CliRun } from '@mosip-reprocess/testkit/cli.js';
@@ -48,11 +52,30 @@ test('--run-name: killed with kill -9, the same command in a new process resumes
     const before = sim.stats().requests.notification ?? 0;
     const third = await runCli(command, { logDir: first.logDir });
     assert.equal(third.code, 0, third.stderr);
-    assert.match(third.stderr, /already finished: nothing to do/);
+    assert.match(third.stderr, /already finished with exit code 0: nothing to do/);
     assert.equal(sim.stats().requests.notification ?? 0, before, 'nothing sent by a finished run');
 
     const runs = JSON.parse((await runCli(['runs', '--json'], { logDir: first.logDir })).stdout) as { runId: string }[];
     assert.equal(runs.length, 1, 'one run, not three');
+  } finally {
+    await sim.close();
+  }
+});
+
+test('--run-name of a finished run exits with that run\'s own exit code (a Job\'s pod started again reports what the run did)', async () => {
+  const inactive = stuckRow({ isActive: false }); // the stage answers null: the run ends with exit 1
+  await insertRegistrations(db.pool, db.schema, [inactive]);
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }] });
+  try {
+    const logDir = mkdtempSync(join(tmpdir(), 'run-name-exit-'));
+    const flags = { registration: [`${inactive.regId}, NEW, ${inactive.workflowInstanceId}`], runName: 'night-2', delay: '0', server: sim.url, logDir, runsDir: join(logDir, 'runs') };
+    const lines: string[] = [];
+    const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l), env: { REGPROC_CLIENT_PWD: SECRET } };
+    assert.equal(await runCommand({ ...flags }, io), 1, lines.join('\n'));
+    const before = sim.stats().requests.notification ?? 0;
+    assert.equal(await runCommand({ ...flags }, io), 1, lines.join('\n'));
+    assert.match(lines.join('\n'), /already finished with exit code 1: nothing to do/);
+    assert.equal(sim.stats().requests.notification ?? 0, before, 'nothing sent by a finished run');
   } finally {
     await sim.close();
   }

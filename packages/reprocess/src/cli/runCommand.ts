@@ -47,8 +47,11 @@ export async function runCommand(flags: RunFlags, rawIo: Io): Promise<number> {
       return 0;
     }
     if (request.finished) {
-      io.err(`run ${request.finished.runId} (--run-name ${request.finished.name}) has already finished: nothing to do (\`reprocess report ${request.finished.runId}\` shows it)`);
-      return 0;
+      // Its own exit code, so that a Job's pod started again after the run ended reports what the run did (1: some
+      // packets were not forwarded), not success.
+      const { runId, name, exitCode } = request.finished;
+      io.err(`run ${runId} (--run-name ${name}) has already finished with exit code ${exitCode}: nothing to do (\`reprocess report ${runId}\` shows it)`);
+      return exitCode;
     }
     progress = new Progress({ isTTY: Boolean(io.stderrIsTTY), write: (t) => (io.progress ?? io.err)(t) }, null, request.settings.progressInterval * 1000);
     const p = progress;

@@ -210,7 +210,7 @@ export function latestUnfinishedRun(runsDir: string, kind: RunKind = 'run'): str
  * How a run stands, from its journal's tail (the whole journal only when the tail cannot tell), with the latest
  * attempt's start record when the tail holds it (it does for a run still going: its last start).
  */
-export function runStatus(run: RunHandle): { status: RunStatus; unfinished: boolean; lastStart: StartRecord | null } {
+export function runStatus(run: RunHandle): { status: RunStatus; unfinished: boolean; lastStart: StartRecord | null; lastEnd: EndRecord | null } {
   const latest = latestAttemptFromTail(run.journalPath) ?? replayJournal(run.journalPath);
-  return { ...statusOf(latest), lastStart: latest.lastStart };
+  return { ...statusOf(latest), lastStart: latest.lastStart, lastEnd: latest.lastEnd };
 }

@@ -26,8 +26,8 @@ export interface RunRequest {
   dbConfigured: boolean;
   /** The run being resumed and what its journal says, or null for a new run. */
   resume: { run: RunHandle; replayed: Replayed } | null;
-  /** --run-name of a run that already finished: there is nothing to do. */
-  finished: { runId: string; name: string } | null;
+  /** --run-name of a run that already finished: there is nothing to do; the command exits with its exit code. */
+  finished: { runId: string; name: string; exitCode: number } | null;
 }
 
 /**
@@ -51,7 +51,7 @@ export function resolveRunRequest(givenFlags: RunFlags, env: NodeJS.ProcessEnv):
       const named = runStatus(openRun(loaded.settings.runsDir, id));
       if (named.status === 'running') throw new UnreachableError(`run ${id} (--run-name ${flags.runName}) is still running on this host (pid ${named.lastStart?.pid}); not starting it twice`);
       if (named.unfinished) flags = { ...flags, resume: id };
-      else finished = { runId: id, name: flags.runName };
+      else finished = { runId: id, name: flags.runName, exitCode: named.lastEnd?.exitCode ?? 0 };
     }
   }
   let dbConfigured: boolean | null = null;
