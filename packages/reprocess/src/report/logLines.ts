@@ -47,6 +47,18 @@ export function messageLine(level: LogLevel, msg: string, runId: string | null, 
   };
 }
 
+/**
+ * A line printed as plain text (an error report, a note of the CLI's own) as a log line: its level from how it
+ * starts ("warning: ", "error: ", "internal error"), the prefix left out of `msg`.
+ */
+export function plainLine(text: string, runId: string | null, time = new Date()): LogLine {
+  const warning = /^warning: /.exec(text);
+  if (warning) return messageLine('warn', text.slice(warning[0].length), runId, {}, time);
+  const error = /^error: /.exec(text);
+  if (error) return messageLine('error', text.slice(error[0].length), runId, {}, time);
+  return messageLine(/^internal error/.test(text) ? 'error' : 'info', text, runId, {}, time);
+}
+
 /** A packet's final result: info when forwarded, warn otherwise (not moved on, or in doubt). */
 export function packetLogLine(r: PacketResult, runId: string | null, time = new Date()): LogLine {
   const text = packetLine(r);
