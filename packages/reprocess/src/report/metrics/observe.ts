@@ -3,6 +3,7 @@
 // is then not even loaded).
 import type { Settings } from '../../config/settings.js';
 import type { EventSink } from '../../run/events.js';
+import type { ActionEvent } from '../../action/runAction.js';
 import { MetricsPusher } from './push.js';
 import { RunMetrics } from './runMetrics.js';
 import { serveMetrics, type MetricsServer } from './server.js';
@@ -13,6 +14,8 @@ export interface Observation {
   readonly url: string | null;
   /** Every event of the run goes here too. */
   readonly observe: EventSink;
+  /** Or, for `reprocess action`, every event of the action run. */
+  readonly observeAction: (e: ActionEvent) => void;
   /** The final push (when pushing), then the server stops. Never throws. */
   close(): Promise<void>;
 }
@@ -28,10 +31,10 @@ export function metricsWanted(s: ObservedSettings): boolean {
  * before anything is sent. `fixedRate`: the fixed pacer's rate (Infinity unpaced), null with --pace auto.
  */
 export async function startObservation(
-  s: ObservedSettings, options: { fixedRate: number | null; onWarning: (message: string) => void },
+  s: ObservedSettings, options: { fixedRate: number | null; onWarning: (message: string) => void; action?: string },
 ): Promise<Observation | null> {
   if (!metricsWanted(s)) return null;
-  const metrics = new RunMetrics({ reason: s.reason ?? null, fixedRate: options.fixedRate });
+  const metrics = new RunMetrics({ reason: s.reason ?? null, fixedRate: options.fixedRate, ...(options.action !== undefined ? { action: options.action } : {}) });
   const server: MetricsServer | null = s.metricsPort !== undefined ? await serveMetrics(metrics, s.metricsHost, s.metricsPort) : null;
   const pusher = s.pushgateway !== undefined
     ? new MetricsPusher(metrics, s.pushgateway, { intervalMs: s.progressInterval * 1000, onWarning: options.onWarning })
@@ -42,6 +45,10 @@ export async function startObservation(
     url: server?.url ?? null,
     observe(event) {
       metrics.observe(event);
+      if (event.type === 'started') pusher?.start();
+    },
+    observeAction(event) {
+      metrics.observeAction(event);
       if (event.type === 'started') pusher?.start();
     },
     async close() {

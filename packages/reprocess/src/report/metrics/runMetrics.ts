@@ -8,6 +8,7 @@ import { workflowKey } from '../../domain/packetKey.js';
 import { HOLD_BACK_REASONS } from '../../filter/holdBack.js';
 import { lazy } from '../../lazy.js';
 import type { RunEvent } from '../../run/events.js';
+import type { ActionEvent } from '../../action/runAction.js';
 
 const prom = lazy<typeof PromClient>('prom-client');
 
@@ -17,14 +18,15 @@ const prom = lazy<typeof PromClient>('prom-client');
  */
 export const METRICS = {
   notifications: { name: 'reprocess_notifications_total', type: 'counter', labels: ['outcome'], help: 'Packets notified, by final outcome (after retries), as the run summary counts them' },
-  inFlight: { name: 'reprocess_in_flight', type: 'gauge', labels: [], help: 'Notifications started and not yet answered (waiting for the server, a retry or the circuit breaker)' },
-  selected: { name: 'reprocess_packets_selected', type: 'gauge', labels: [], help: 'Packets this run (attempt) will take at most, once counted' },
+  actions: { name: 'reprocess_actions_total', type: 'counter', labels: ['action', 'outcome'], help: 'reprocess action: RIDs by workflow action and outcome, as the action summary counts them' },
+  inFlight: { name: 'reprocess_in_flight', type: 'gauge', labels: [], help: 'Notifications (or an action\'s RIDs) started and not yet answered (waiting for the server, a retry or the circuit breaker)' },
+  selected: { name: 'reprocess_packets_selected', type: 'gauge', labels: [], help: 'Packets (an action: RIDs) this run (attempt) will take at most, once counted' },
   remaining: { name: 'reprocess_packets_remaining', type: 'gauge', labels: [], help: 'Selected packets without a result yet' },
   heldBack: { name: 'reprocess_held_back', type: 'gauge', labels: ['reason'], help: 'Packets left out because MOSIP would not move them now, by reason (paused, uploader_budget, reprocess_budget, recent)' },
   pipelineWait: { name: 'reprocess_pipeline_wait_seconds', type: 'gauge', labels: [], help: '--pace auto: the longest wait of a notified packet inside the pipeline at the last look' },
   pipelinePackets: { name: 'reprocess_pipeline_packets', type: 'gauge', labels: ['state'], help: '--pace auto: notified packets still in the pipeline at the last look (inside, unseen) or held by a later stage (held)' },
   dropped: { name: 'reprocess_dropped_total', type: 'counter', labels: [], help: '--pace auto: notified packets the pipeline dropped (their row did not move for longer than --message-max-age)' },
-  sendRate: { name: 'reprocess_send_rate', type: 'gauge', labels: [], help: 'The pacer\'s rate, packets per second (+Inf: unpaced, --delay 0)' },
+  sendRate: { name: 'reprocess_send_rate', type: 'gauge', labels: [], help: 'The pacer\'s rate, packets (an action: requests) per second (+Inf: unpaced, --delay 0)' },
   breakerOpen: { name: 'reprocess_breaker_open', type: 'gauge', labels: [], help: '1 while the circuit breaker holds sending back (open or probing), else 0' },
   replySeconds: { name: 'reprocess_reply_seconds', type: 'histogram', labels: [], help: 'Time from a notification\'s start to its final reply, retries included (packets that got an HTTP reply)' },
   runInfo: { name: 'reprocess_run_info', type: 'gauge', labels: ['run_id', 'source', 'reason'], help: 'The run: its id, its source of packets and --reason (always 1)' },
@@ -46,6 +48,8 @@ export function exportedSeriesNames(processNames: Iterable<string>): Set<string>
 const REPLY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
 export interface RunMetricsOptions {
+  /** `reprocess action <name>`: its RIDs are counted in reprocess_actions_total instead of notifications. */
+  action?: string;
   /** --reason, for reprocess_run_info. */
   reason: string | null;
   /** The fixed pacer's rate in packets per second (Infinity: unpaced); null with --pace auto (its events tell). */
@@ -56,7 +60,8 @@ export interface RunMetricsOptions {
 
 export class RunMetrics {
   readonly registry: PromClient.Registry;
-  private readonly notifications: PromClient.Counter<'outcome'>;
+  private readonly notifications: PromClient.Counter<'outcome'> | null;
+  private readonly actions: PromClient.Counter<'action' | 'outcome'> | null;
   private readonly inFlight: PromClient.Gauge;
   private readonly selected: PromClient.Gauge;
   private readonly remaining: PromClient.Gauge;
@@ -85,7 +90,8 @@ export class RunMetrics {
       new p.Counter<L>({ name: m.name, help: m.help, labelNames: m.labels, registers });
     const gauge = <L extends string>(m: { name: string; help: string; labels: readonly L[] }) =>
       new p.Gauge<L>({ name: m.name, help: m.help, labelNames: m.labels, registers });
-    this.notifications = counter(METRICS.notifications);
+    this.notifications = options.action === undefined ? counter(METRICS.notifications) : null;
+    this.actions = options.action !== undefined ? counter(METRICS.actions) : null;
     this.inFlight = gauge(METRICS.inFlight);
     this.selected = gauge(METRICS.selected);
     this.remaining = gauge(METRICS.remaining);
@@ -100,7 +106,8 @@ export class RunMetrics {
     this.lastSuccess = gauge(METRICS.lastSuccess);
     this.exitCode = gauge(METRICS.exitCode);
     // Every outcome and reason from the start, at 0: an alert on in_doubt > 0 or a rate() needs the series to exist.
-    for (const outcome of OUTCOMES) this.notifications.inc({ outcome }, 0);
+    for (const outcome of OUTCOMES) this.notifications?.inc({ outcome }, 0);
+    if (options.action !== undefined) this.registry.removeSingleMetric(METRICS.replySeconds.name); // no reply times kept
     for (const reason of HOLD_BACK_REASONS) this.heldBack.set({ reason }, 0);
     if (options.fixedRate !== null) this.sendRate.set(options.fixedRate);
     if (options.processMetrics !== false) p.collectDefaultMetrics({ register: this.registry });
@@ -138,7 +145,7 @@ export class RunMetrics {
         const r = e.result;
         this.flying.delete(workflowKey(r.packet.workflowInstanceId));
         this.inFlight.set(this.flying.size);
-        this.notifications.inc({ outcome: r.outcome });
+        this.notifications?.inc({ outcome: r.outcome });
         if (r.httpStatus !== null) this.replySeconds.observe(r.latencyMs / 1000);
         if (r.outcome === 'forwarded') {
           this.setLastSuccess(Date.parse(e.at ?? new Date().toISOString()) / 1000);
@@ -166,17 +173,40 @@ export class RunMetrics {
       case 'breaker':
         this.breakerOpen.set(e.state === 'closed' ? 0 : 1);
         break;
-      case 'finished': {
-        const s = e.summary;
-        // Whatever was not answered by now will not be in this attempt.
-        this.flying.clear();
-        this.inFlight.set(0);
-        if (s.stop === null) this.total = this.results; // a run that went to its end leaves nothing of its selection
-        this.updateRemaining();
-        if (!this.registry.getSingleMetric(METRICS.exitCode.name)) this.registry.registerMetric(this.exitCode);
-        this.exitCode.set(s.exitCode);
+      case 'finished':
+        this.finish(e.summary.stop !== null, e.summary.exitCode);
         break;
-      }
+      default:
+        break;
+    }
+  };
+
+  /** The event sink of `reprocess action`. */
+  readonly observeAction = (e: ActionEvent): void => {
+    switch (e.type) {
+      case 'started':
+        this.observe({ type: 'started', runId: e.runId, resumed: false, source: e.source, journalPath: e.journalPath, runsDir: '' });
+        break;
+      case 'total':
+        this.observe({ type: 'total', packets: e.rids });
+        break;
+      case 'sending':
+        // One request at a time: RIDs of the last one that got no outcome (sent again later) are not in flight.
+        this.flying.clear();
+        for (const rid of e.rids) this.flying.add(rid.toLowerCase());
+        this.inFlight.set(this.flying.size);
+        break;
+      case 'rid':
+        this.flying.delete(e.rid.toLowerCase());
+        this.inFlight.set(this.flying.size);
+        this.actions?.inc({ action: this.options.action ?? '', outcome: e.outcome });
+        if (e.outcome === 'applied') this.setLastSuccess(Date.parse(e.at ?? new Date().toISOString()) / 1000);
+        this.results += 1;
+        this.updateRemaining();
+        break;
+      case 'finished':
+        this.finish(e.result.stop !== null, e.result.exitCode);
+        break;
       default:
         break;
     }
@@ -189,6 +219,16 @@ export class RunMetrics {
 
   get contentType(): string {
     return this.registry.contentType;
+  }
+
+  private finish(stopped: boolean, exitCode: number): void {
+    // Whatever was not answered by now will not be in this attempt.
+    this.flying.clear();
+    this.inFlight.set(0);
+    if (!stopped) this.total = this.results; // a run that went to its end leaves nothing of its selection
+    this.updateRemaining();
+    if (!this.registry.getSingleMetric(METRICS.exitCode.name)) this.registry.registerMetric(this.exitCode);
+    this.exitCode.set(exitCode);
   }
 
   private setLastSuccess(seconds: number): void {
