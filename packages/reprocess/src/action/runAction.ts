@@ -16,7 +16,7 @@ import { createRun, type RunHandle } from '../journal/runStore.js';
 import { AuthError, MosipClient } from '../notifier/client.js';
 import { Pacer } from '../pacer/pacer.js';
 import { RunLog } from '../report/logFiles.js';
-import { actionEventLines } from '../report/actionLines.js';
+import { actionEventLines } from './lines.js';
 import type { LogLine } from '../report/logLines.js';
 import { startObservation, type Observation } from '../report/metrics/observe.js';
 import { readPacketFile } from '../source/fileSource.js';

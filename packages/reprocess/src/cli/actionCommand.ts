@@ -12,7 +12,7 @@ import { resumeCommand } from '../run/request.js';
 import { isWorkflowAction, WORKFLOW_ACTIONS } from '../action/contract.js';
 import { checkActionRequest, planAction, runAction, settledRids, type ActionRequest, type ActionSource } from '../action/runAction.js';
 import { jsonAwareStderr, reportFailure, stderrFormat, type Io } from './runCommand.js';
-import { actionEventLines, actionFinishedLines } from '../report/actionLines.js';
+import { actionEventLines, actionFinishedLines } from '../action/lines.js';
 import { plainLine, renderLine, type LogFormat } from '../report/logLines.js';
 import { formatStopNotice } from './interrupt.js';
 

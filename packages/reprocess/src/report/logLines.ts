@@ -4,8 +4,8 @@
 // `outcome`, `http_status` and `ms`. The terminal and the log files render the same lines, so whatever the
 // operator saw is in the log too (report/logFiles.ts, cli/runCommand.ts).
 import { hideUrlPasswords } from '../config/redact.js';
-import type { RunEvent } from '../run/events.js';
-import type { PacketResult, RunSummary } from '../run/types.js';
+import type { RunEvent } from '../domain/runEvents.js';
+import type { PacketResult, RunSummary } from '../domain/runResult.js';
 import { packetLine, summaryText } from './format.js';
 
 export type LogFormat = 'text' | 'json';

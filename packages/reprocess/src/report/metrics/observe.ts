@@ -2,10 +2,9 @@
 // (--metrics-port) and the Pushgateway pusher (--pushgateway). Nothing at all when neither is asked for (prom-client
 // is then not even loaded).
 import type { Settings } from '../../config/settings.js';
-import type { EventSink } from '../../run/events.js';
-import type { ActionEvent } from '../../action/runAction.js';
+import type { EventSink } from '../../domain/runEvents.js';
 import { MetricsPusher } from './push.js';
-import { RunMetrics } from './runMetrics.js';
+import { RunMetrics, type ActionMetricEvent } from './runMetrics.js';
 import { serveMetrics, type MetricsServer } from './server.js';
 
 export interface Observation {
@@ -15,7 +14,7 @@ export interface Observation {
   /** Every event of the run goes here too. */
   readonly observe: EventSink;
   /** Or, for `reprocess action`, every event of the action run. */
-  readonly observeAction: (e: ActionEvent) => void;
+  readonly observeAction: (e: ActionMetricEvent) => void;
   /** The final push (when pushing), then the server stops. Never throws. */
   close(): Promise<void>;
 }

@@ -5,10 +5,9 @@ import type * as PromClient from 'prom-client';
 import { OUTCOMES } from '@mosip-reprocess/contract/wire.js';
 import { hideUrlPassword } from '../../config/redact.js';
 import { workflowKey } from '../../domain/packetKey.js';
-import { HOLD_BACK_REASONS } from '../../filter/holdBack.js';
+import { HOLD_BACK_REASONS } from '../../domain/holdBack.js';
 import { lazy } from '../../lazy.js';
-import type { RunEvent } from '../../run/events.js';
-import type { ActionEvent } from '../../action/runAction.js';
+import type { RunEvent } from '../../domain/runEvents.js';
 
 const prom = lazy<typeof PromClient>('prom-client');
 
@@ -43,6 +42,15 @@ export function exportedSeriesNames(processNames: Iterable<string>): Set<string>
   }
   return names;
 }
+
+/** What `reprocess action` tells (action/runAction.ts's ActionEvent), as far as the metrics read it. */
+export type ActionMetricEvent =
+  | { type: 'started'; runId: string; source: string }
+  | { type: 'total'; rids: number }
+  | { type: 'sending'; rids: readonly string[] }
+  | { type: 'rid'; rid: string; outcome: string; at?: string }
+  | { type: 'finished'; result: { stop: unknown; exitCode: number } }
+  | { type: 'note' | 'warning'; message: string };
 
 /** Reply times: from a fast in-cluster answer to --timeout's default (30 s) and beyond. */
 const REPLY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
@@ -182,10 +190,10 @@ export class RunMetrics {
   };
 
   /** The event sink of `reprocess action`. */
-  readonly observeAction = (e: ActionEvent): void => {
+  readonly observeAction = (e: ActionMetricEvent): void => {
     switch (e.type) {
       case 'started':
-        this.observe({ type: 'started', runId: e.runId, resumed: false, source: e.source, journalPath: e.journalPath, runsDir: '' });
+        this.observe({ type: 'started', runId: e.runId, resumed: false, source: e.source, journalPath: '', runsDir: '' });
         break;
       case 'total':
         this.observe({ type: 'total', packets: e.rids });

@@ -1,7 +1,7 @@
-// The lines of `reprocess action` (report/logLines.ts has the run's): one per RID's outcome, the notes and
+// The lines of `reprocess action` (report/logLines.ts has the run's, and the line format): one per RID's outcome, the notes and
 // warnings, the end. The terminal (cli/actionCommand.ts) and the action run's log files print the same lines.
-import type { ActionEvent, ActionResult } from '../action/runAction.js';
-import { messageLine, type LogLine } from './logLines.js';
+import type { ActionEvent, ActionResult } from './runAction.js';
+import { messageLine, type LogLine } from '../report/logLines.js';
 
 export function actionEventLines(e: ActionEvent, runId: string | null, time = new Date()): LogLine[] {
   switch (e.type) {
