@@ -19,7 +19,7 @@ export const METRICS = {
   notifications: { name: 'reprocess_notifications_total', type: 'counter', labels: ['outcome'], help: 'Packets notified, by final outcome (after retries), as the run summary counts them' },
   actions: { name: 'reprocess_actions_total', type: 'counter', labels: ['action', 'outcome'], help: 'reprocess action: RIDs by workflow action and outcome, as the action summary counts them' },
   inFlight: { name: 'reprocess_in_flight', type: 'gauge', labels: [], help: 'Notifications (or an action\'s RIDs) started and not yet answered (waiting for the server, a retry or the circuit breaker)' },
-  selected: { name: 'reprocess_packets_selected', type: 'gauge', labels: [], help: 'Packets (an action: RIDs) this run (attempt) will take at most, once counted' },
+  selected: { name: 'reprocess_packets_selected', type: 'gauge', labels: [], help: 'Packets (an action: RIDs) this attempt will take at most, as the run counts them once its first packet is out (the progress bar\'s total)' },
   remaining: { name: 'reprocess_packets_remaining', type: 'gauge', labels: [], help: 'Selected packets without a result yet' },
   heldBack: { name: 'reprocess_held_back', type: 'gauge', labels: ['reason'], help: 'Packets left out because MOSIP would not move them now, by reason (paused, uploader_budget, reprocess_budget, recent)' },
   pipelineWait: { name: 'reprocess_pipeline_wait_seconds', type: 'gauge', labels: [], help: '--pace auto: the longest wait of a notified packet inside the pipeline at the last look' },
