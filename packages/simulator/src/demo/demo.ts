@@ -17,7 +17,7 @@ import { createPool } from 'mosip-reprocess/db/connect.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../embedded/pglite.js';
 import { InputError } from 'mosip-reprocess/errors.js';
 import { OUTCOMES } from '@mosip-reprocess/contract/wire.js';
-import type { RunSummary } from 'mosip-reprocess/run/types.js';
+import type { RunSummary } from 'mosip-reprocess/domain/runResult.js';
 import { DEFAULT_STAGES, startPipeline, type FailureMode, type PipelineModel, type PipelineStats } from '../sim/pipeline.js';
 import { seedScenario, type SeedSummary } from '../sim/seed.js';
 import { startSimulator, type RunningSimulator, type SimulatorStats } from '../sim/server.js';
