@@ -16,6 +16,8 @@ import { stuckRow } from '@mosip-reprocess/testkit/rows.js';
 import { OUTCOMES } from '@mosip-reprocess/contract/wire.js';
 import { readJournal } from 'mosip-reprocess/journal/replay.js';
 import { runCommand, type Io } from 'mosip-reprocess/cli/runCommand.js';
+import { resolveTriageRequest } from 'mosip-reprocess/triage/request.js';
+import { triageReprocess } from 'mosip-reprocess/triage/triage.js';
 
 const SECRET = 'observe-secret';
 let db: TestSchema;
@@ -144,5 +146,26 @@ test('the CLI with --json: stdout keeps its result objects, every stderr line is
     assert.match(log, /^stopped: /m);
   } finally {
     await sim.close();
+  }
+});
+
+test('triage with --pushgateway: the selection it scanned and the held-back counts, under a triage id', async () => {
+  await db.pool.query(`TRUNCATE "${db.schema}".registration, "${db.schema}".registration_list, "${db.schema}".registration_transaction`);
+  await insertRegistrations(db.pool, db.schema, [stuckRow(), stuckRow(), stuckRow(), stuckRow({ statusCode: 'PAUSED' })]);
+  const gateway = await startPushgatewayStandIn();
+  try {
+    const notes: string[] = [];
+    const report = await triageReprocess(resolveTriageRequest({ db: true, pushgateway: gateway.url, metricsPort: '0' }, env()), { tell: (n) => { if (n.type === 'note') notes.push(n.message); } });
+    assert.ok(notes.some((n) => /^metrics: http:\/\/127\.0\.0\.1:\d+\/metrics$/.test(n)));
+    assert.equal(gateway.received.length, 1, 'the final push');
+    const [push] = gateway.received;
+    assert.match(push!.path, /^\/metrics\/job\/reprocess\/run_id\/triage-\d{8}-\d{6}-[0-9a-f]{4}$/);
+    const pushed = parsePrometheusText(push!.body);
+    assert.equal(sampleValue(pushed, 'reprocess_packets_selected'), report.selected);
+    assert.equal(report.selected, 4);
+    assert.equal(sampleValue(pushed, 'reprocess_held_back', { reason: 'paused' }), report.heldBack.paused);
+    assert.equal(report.heldBack.paused, 1);
+  } finally {
+    await gateway.close();
   }
 });

@@ -28,9 +28,9 @@ import {
   dryRunReprocess, explainPacket, resolveRunRequest, resolveTriageRequest, runReprocess, triageReprocess, type EventSink, type RunFlags,
   type TriageReport,
 } from 'mosip-reprocess';
-import { renderTriage } from 'mosip-reprocess/report/triage.js';
-import { renderExplain } from 'mosip-reprocess/report/explain.js';
-import { writeTriageHtml } from 'mosip-reprocess/report/html/triageReport.js';
+import { renderTriage } from 'mosip-reprocess/triage/triageText.js';
+import { renderExplain } from 'mosip-reprocess/triage/explainText.js';
+import { writeTriageHtml } from 'mosip-reprocess/triage/triageHtml.js';
 import { renderDryRun } from 'mosip-reprocess/report/dryRun.js';
 import { writeDryRunHtml } from 'mosip-reprocess/report/html/dryRunReport.js';
 import { writeReportFiles } from 'mosip-reprocess/report/html/reportFiles.js';
