@@ -625,6 +625,7 @@ test('k8s --metrics with --schedule: the failed-Job alert follows every Job the 
     [['--db', '--metrics', '--stall-alert', '30s'], /--stall-alert "30s": must be a duration .* from 1m to 1d/],
     [['--db', '--metrics', '--dashboard-namespace', 'Bad_NS'], /--dashboard-namespace "Bad_NS"/],
     [['--db', '--metrics', '--metrics-port', '70000'], /--metrics-port/],
+    [['--db', '--metrics', '--dry-run'], /--metrics does not go with --dry-run/],
   ] as [string[], RegExp][]) {
     const bad = await k8s(args);
     assert.equal(bad.code, 2, `${args.join(' ')}: ${bad.stderr}`);

@@ -113,7 +113,7 @@ export async function actionCommand(actionName: string, given: Record<string, un
     // stdout: --json's objects, else lines in --log-format; stderr: JSON with either (as a run's).
     const outFormat: LogFormat = settings.logFormat;
     stderr.format = settings.json || outFormat === 'json' ? 'json' : 'text';
-    if (stderr.format === 'json') formatStopNotice((text) => renderLine(plainLine(text, stderr.runId), 'json'));
+    formatStopNotice(stderr.format === 'json' ? (text) => renderLine(plainLine(text, stderr.runId), 'json') : null);
     const result = await runAction(request, (e) => {
       if (e.type === 'started') stderr.runId = e.runId;
       if (e.type === 'finished') return; // printed below from the result, the same lines

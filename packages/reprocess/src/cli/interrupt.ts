@@ -2,10 +2,12 @@ import { flushBuffered } from '../report/buffered.js';
 import { operatorStop, signalExitCode, StopRequest } from '../run/stop.js';
 
 /** How the stop notice is written on stderr: plain, or as a JSON log line (--json, --log-format json). */
-let stopNotice: (text: string) => string = (text) => `\n${text}\n`;
+const plainNotice = (text: string) => `\n${text}\n`;
+let stopNotice: (text: string) => string = plainNotice;
 
-export function formatStopNotice(format: (text: string) => string): void {
-  stopNotice = (text) => `${format(text)}\n`;
+/** The command's format for the notice; null: plain text. */
+export function formatStopNotice(format: ((text: string) => string) | null): void {
+  stopNotice = format ? (text) => `${format(text)}\n` : plainNotice;
 }
 
 /** The signals that stop a long command: Ctrl-C, a pod's termination (kubectl delete, a drain), a closed terminal. */

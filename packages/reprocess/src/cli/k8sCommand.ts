@@ -73,6 +73,7 @@ grafana_dashboard: "1". --pushgateway <url> pushes the metrics too, for a pod th
       if (files && files.length > 1) throw new InputError(`--file given ${files.length} times; a run reads one file`);
       if (!/^\d+$/.test(String(opts.shards))) throw new InputError(`--shards "${String(opts.shards)}": expected a whole number from 1 to 100`);
       const { name, namespace, image, shards, schedule, clientSecret, dbPasswordSecret, storage, storageClass, metrics, stallAlert, dashboardNamespace, ...rest } = opts;
+      if (metrics && rest.dryRun) throw new InputError('--metrics does not go with --dry-run: a dry run serves no metrics (render the monitoring objects with the run itself)');
       const flags: RunFlags = { ...rest, file: files?.[0] };
       const rendered = renderManifests(flags, io.env, {
         name: String(name), namespace: String(namespace), image: String(image),

@@ -62,7 +62,7 @@ export async function runCommand(flags: RunFlags, rawIo: Io): Promise<number> {
     // Results on stdout: --json's own objects, else log lines in --log-format; stderr: JSON with either.
     const outFormat: LogFormat = request.settings.logFormat;
     stderr.format = json || outFormat === 'json' ? 'json' : 'text';
-    if (stderr.format === 'json') formatStopNotice((text) => renderLine(plainLine(text, stderr.runId), 'json'));
+    formatStopNotice(stderr.format === 'json' ? (text) => renderLine(plainLine(text, stderr.runId), 'json') : null);
     /** A line as the terminal shows it: stdout for results, stderr (already JSON-aware) for the rest. */
     const print = (line: LogLine) => {
       if (line.stream === 'out') {
