@@ -111,7 +111,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     });
     const source = await opening;
     // --cohort / --canary --by-cohort: the selection's cohorts are read now, before a token or a run directory exists.
-    const cohorts = await withDb(settings, () => openCohortStage(request, open.pool, emit, continuation.done));
+    const cohorts = await withDb(settings, () => openCohortStage(request, open.pool, say, continuation.done));
     await authenticate(open.client);
     // 4. The run's directory, journal and log: from here on, packets may be sent.
     const { run, journal, log } = openRunRecord(request, say);
