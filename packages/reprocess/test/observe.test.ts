@@ -120,7 +120,7 @@ test('a run with --metrics-port, --pushgateway and --log-format json: /metrics w
   }
 });
 
-test('the CLI with --json: stdout keeps its result objects, every stderr line is a JSON log line, the command that continues a stopped run included', async () => {
+test('the CLI: with --json stdout keeps its result objects and every stderr line is a JSON log line (the command that continues a stopped run included); with --log-format json stdout\'s lines are log lines too', async () => {
   const row = stuckRow();
   await insertRegistrations(db.pool, db.schema, [row, stuckRow()]);
   const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }] });
@@ -144,6 +144,17 @@ test('the CLI with --json: stdout keeps its result objects, every stderr line is
     const log = readFileSync(join(dir, 'last.log'), 'utf8');
     assert.match(log, new RegExp(`^to continue this run: .*--resume ${runId}`, 'm'));
     assert.match(log, /^stopped: /m);
+
+    // --log-format json alone: stdout's packet lines and the summary are log lines too, and so is every stderr line.
+    stdout = '';
+    stderr = '';
+    const second = await runCommand({ db: true, delay: '0', logFormat: 'json', server: sim.url, logDir: dir, runsDir: join(dir, 'runs') }, io);
+    assert.equal(second, 0, stderr);
+    const lines = [...stdout.trimEnd().split('\n'), ...stderr.trimEnd().split('\n')].map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (const l of lines) assert.ok(typeof l.time === 'string' && typeof l.level === 'string' && typeof l.msg === 'string' && 'run_id' in l, JSON.stringify(l));
+    const packet = lines.find((l) => 'rid' in l)!;
+    assert.deepEqual([packet.outcome, packet.http_status, typeof packet.ms, typeof packet.workflow_id], ['forwarded', 200, 'number', 'string']);
+    assert.ok(lines.some((l) => l.exit_code === 0 && /^summary: 1 sent/.test(String(l.msg))));
   } finally {
     await sim.close();
   }
