@@ -17,6 +17,8 @@ import { RunLock } from '../src/run/lock.js';
 import { createRun, openRun } from '../src/journal/runStore.js';
 import { readJournal } from '../src/journal/replay.js';
 import { actionCommand } from '../src/cli/actionCommand.js';
+import { readFileSync } from 'node:fs';
+import { parsePrometheusText, sampleValue, startPushgatewayStandIn } from '@mosip-reprocess/testkit/prometheus.js';
 
 const CLIENT_SECRET = 'action-secret';
 const file = simulatorForFile('action', CLIENT_SECRET);
@@ -186,7 +188,7 @@ test('--resume: RIDs an earlier attempt settled are not sent again; the action a
 });
 
 /** `reprocess action <name> <opts>` in this process (opts as commander names them): output, exit code, dirs. */
-async function actionInProcess(name: string, opts: Record<string, unknown>): Promise<{ code: number; stdout: string; stderr: string; runsDir: string }> {
+async function actionInProcess(name: string, opts: Record<string, unknown>): Promise<{ code: number; stdout: string; stderr: string; runsDir: string; logDir: string }> {
   let stdout = '';
   let stderr = '';
   const logDir = mkdtempSync(join(tmpdir(), 'action-in-process-'));
@@ -195,7 +197,7 @@ async function actionInProcess(name: string, opts: Record<string, unknown>): Pro
     out: (line) => { stdout += line + '\n'; }, err: (line) => { stderr += line + '\n'; },
     env: { REGPROC_CLIENT_PWD: CLIENT_SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: file.db.schema },
   });
-  return { code, stdout, stderr, runsDir };
+  return { code, stdout, stderr, runsDir, logDir };
 }
 
 /** A RID with several active rows, each paused under the given rules (null: not PAUSED, PROCESSING). */
@@ -267,4 +269,48 @@ test('action: resuming packets paused under HOTLISTED_OPERATOR needs --include-h
   const stop = await actionInProcess('STOP_PROCESSING', { db: true, dryRun: true, yes: true, pauseRule: 'HOTLISTED_OPERATOR' });
   assert.equal(stop.code, 0, stop.stderr);
   assert.match(stop.stdout, /: 2 RID\(s\)/);
+});
+
+test('action with --log-format json and --pushgateway: every line (stdout, stderr, the log file) is a JSON log line; the final push counts what the journal has', async () => {
+  const rows = [paused('PAUSE'), paused('PAUSE'), paused('PAUSE')];
+  await scenario(rows);
+  const gateway = await startPushgatewayStandIn();
+  try {
+    await withSim(async (url) => {
+      const run = await actionInProcess('RESUME_PROCESSING', {
+        db: true, pauseRule: 'PAUSE', batchSize: '2', delay: '0', server: url, logFormat: 'json', pushgateway: gateway.url, metricsPort: '0', reason: 'resume the PAUSE rule',
+      });
+      assert.equal(run.code, 0, run.stderr);
+      const parse = (text: string) => text.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const logFile = parse(readFileSync(join(run.logDir, 'last.log'), 'utf8'));
+      const stdout = parse(run.stdout);
+      const stderr = parse(run.stderr);
+      const records = [...stdout, ...stderr, ...logFile];
+      const runId = logFile[0]!.run_id as string;
+      for (const r of records) assert.ok(typeof r.time === 'string' && ['info', 'warn', 'error'].includes(String(r.level)) && typeof r.msg === 'string', JSON.stringify(r));
+      // The log file has the run's id on every line; the terminal from the moment the run has one (null before).
+      for (const r of [...logFile, ...stdout]) assert.equal(r.run_id, runId, JSON.stringify(r));
+      const started = stderr.findIndex((r) => /^action run \S+ started/.test(String(r.msg)));
+      assert.ok(started >= 0);
+      for (const [i, r] of stderr.entries()) assert.equal(r.run_id, i < started ? null : runId, JSON.stringify(r));
+      const ridLines = records.filter((r) => 'rid' in r);
+      assert.equal(ridLines.length, 6, 'three RIDs, on stdout and in the log');
+      for (const r of ridLines) assert.ok(r.outcome === 'applied' && r.http_status === 200 && typeof r.ms === 'number' && 'workflow_id' in r, JSON.stringify(r));
+      assert.ok(records.some((r) => /metrics: http:\/\/127\.0\.0\.1:\d+\/metrics/.test(String(r.msg))), 'the metrics address is said');
+
+      const pushes = gateway.received.filter((x) => x.path === `/metrics/job/reprocess/run_id/${runId}`);
+      assert.ok(pushes.length >= 1 && pushes.every((x) => x.method === 'PUT'));
+      const last = parsePrometheusText(pushes.at(-1)!.body);
+      const journal = readJournal(openRun(run.runsDir, runId).journalPath).filter((x) => x.t === 'action_result');
+      assert.equal(sampleValue(last, 'reprocess_actions_total', { action: 'RESUME_PROCESSING', outcome: 'applied' }), journal.length);
+      assert.equal(journal.length, 3);
+      assert.equal(sampleValue(last, 'reprocess_packets_selected'), 3);
+      assert.equal(sampleValue(last, 'reprocess_packets_remaining'), 0);
+      assert.equal(sampleValue(last, 'reprocess_exit_code'), 0);
+      assert.equal(sampleValue(last, 'reprocess_run_info', { run_id: runId, reason: 'resume the PAUSE rule' }), 1);
+      assert.ok(!pushes.some((x) => x.body.includes(CLIENT_SECRET)));
+    });
+  } finally {
+    await gateway.close();
+  }
 });

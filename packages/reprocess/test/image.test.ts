@@ -72,12 +72,16 @@ test('image: production files only, a non-root user, --help runs inside it', { s
   const modules = join(root, 'opt', 'reprocess', 'node_modules');
   assert.ok(existsSync(join(modules, 'mosip-reprocess', 'dist', 'src', 'cli', 'main.js')));
   assert.ok(existsSync(join(modules, '@mosip-reprocess', 'contract')));
-  for (const absent of ['@mosip-reprocess/simulator', '@mosip-reprocess/testkit', '@electric-sql/pglite', 'typescript', 'kubernetes-models']) {
+  assert.ok(existsSync(join(modules, 'prom-client')), 'the metrics need prom-client');
+  for (const absent of ['@mosip-reprocess/simulator', '@mosip-reprocess/testkit', '@electric-sql/pglite', 'typescript', 'kubernetes-models', '@kubernetes-models/prometheus-operator', '@prometheus-io/lezer-promql']) {
     assert.ok(!existsSync(join(modules, absent)), `${absent} must not be in the image`);
   }
   assert.match(readFileSync(join(root, 'etc', 'passwd'), 'utf8'), /^reprocess:x:10001:10001:/m);
   const user = execFileSync('podman', ['image', 'inspect', '--format', '{{.Config.User}}', IMAGE], { encoding: 'utf8' }).trim();
   assert.equal(user, `${UID}:${UID}`);
+  // A pod's output goes to fluentd: JSON log lines unless the operator says otherwise.
+  const imageEnv = JSON.parse(execFileSync('podman', ['image', 'inspect', '--format', '{{json .Config.Env}}', IMAGE], { encoding: 'utf8' })) as string[];
+  assert.ok(imageEnv.includes('REPROCESS_LOG_FORMAT=json'), imageEnv.join(' '));
   const help = await inImage(['--help']);
   assert.equal(help.code, 0, help.stderr);
   assert.match(help.stdout, /Restart stuck MOSIP registration packets/);

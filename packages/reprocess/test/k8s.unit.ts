@@ -10,6 +10,10 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ConfigMap, PersistentVolumeClaim } from 'kubernetes-models/v1';
 import { CronJob, Job } from 'kubernetes-models/batch/v1';
+import { PodMonitor, PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
+import { parser as promqlParser } from '@prometheus-io/lezer-promql';
+import { exportedSeriesNames, RunMetrics } from 'mosip-reprocess/report/metrics/runMetrics.js';
+import { KUBE_STATE_METRICS } from 'mosip-reprocess/k8s/monitoring.js';
 import { BIN } from '@mosip-reprocess/testkit/cli.js';
 import { loadSettings } from 'mosip-reprocess/config/load.js';
 import { registerK8sCommand } from 'mosip-reprocess/cli/k8sCommand.js';
@@ -57,9 +61,10 @@ function k8sBinary(args: string[], env: Record<string, string>): Promise<Out> {
 
 const MODELS: Record<string, new (o: Obj) => { validate(): void }> = {
   ConfigMap: ConfigMap as never, PersistentVolumeClaim: PersistentVolumeClaim as never, Job: Job as never, CronJob: CronJob as never,
+  PodMonitor: PodMonitor as never, PrometheusRule: PrometheusRule as never,
 };
 
-/** Parses the YAML stream and validates every object against the API schema; returns them by kind. */
+/** Parses the YAML stream and validates every object against the API schema; returns them by kind (a second of a kind by kind/name). */
 function objects(out: Out): Record<string, Obj> {
   assert.equal(out.code, 0, out.stderr);
   const docs = parseAllDocuments(out.stdout).map((d) => d.toJSON() as Obj).filter(Boolean);
@@ -68,7 +73,7 @@ function objects(out: Out): Record<string, Obj> {
     const Model = MODELS[doc.kind];
     assert.ok(Model, `unexpected kind ${doc.kind}`);
     new Model(doc).validate(); // throws with the path of the first field that does not fit the schema
-    byKind[doc.kind] = doc;
+    byKind[byKind[doc.kind] ? `${doc.kind}/${doc.metadata.name}` : doc.kind] = doc;
   }
   return byKind;
 }
@@ -449,4 +454,182 @@ test('k8s: this shell\'s DB_* and REPROCESS_* values are not copied into the Con
   const withPassword = await k8s(['--db', '--server', 'https://op:url-pass-77@mosip.example']);
   assert.ok(!withPassword.stdout.includes('url-pass-77'));
   assert.match(objects(withPassword).ConfigMap!.data['config.yaml'], /^server: https:\/\/op:\(hidden\)@mosip\.example$/m);
+});
+
+// ---- --metrics: the monitoring objects ----
+
+/** The metric names a PromQL expression selects (every VectorSelector's name); throws on a syntax error. */
+function promqlMetricNames(expr: string): string[] {
+  const tree = promqlParser.parse(expr);
+  const names: string[] = [];
+  const cursor = tree.cursor();
+  do {
+    if (cursor.type.isError) throw new Error(`not valid PromQL at ${cursor.from}: ${expr}`);
+    if (cursor.name === 'Identifier' && cursor.node.parent?.name === 'VectorSelector') names.push(expr.slice(cursor.from, cursor.to));
+  } while (cursor.next());
+  return names;
+}
+
+/** What the tool really exports: the names in a registry's text (the process metrics included) and METRICS. */
+async function exportedNames(): Promise<Set<string>> {
+  const registry = new RunMetrics({ reason: null, fixedRate: 1 });
+  const processNames = new Set((await registry.text()).split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]!));
+  const names = exportedSeriesNames([...processNames].filter((n) => !n.startsWith('reprocess_')));
+  for (const n of processNames) if (n.startsWith('reprocess_')) assert.ok(names.has(n) || names.has(`${n}_count`), `${n} is exported but not in METRICS`);
+  return names;
+}
+
+/** Grafana's own variables an expression may use besides the dashboard's. */
+const GRAFANA_BUILTINS = new Set(['__rate_interval', '__interval', '__range']);
+
+/**
+ * What Grafana needs to load and draw a dashboard from a provisioned file: a uid it accepts, a title and schema
+ * version, each variable named and typed, each panel with a unique id, a known type, a place on the 24-column grid
+ * that no other panel takes, a data source that is a declared variable, and targets with their own refIds.
+ */
+function dashboardProblems(d: Obj): string[] {
+  const problems: string[] = [];
+  if (typeof d.uid !== 'string' || !/^[a-zA-Z0-9_-]{1,40}$/.test(d.uid)) problems.push(`uid ${d.uid}: 1 to 40 letters, digits, - or _`);
+  if (typeof d.title !== 'string' || d.title === '') problems.push('no title');
+  if (!Number.isInteger(d.schemaVersion) || d.schemaVersion < 36) problems.push('schemaVersion below 36 (data sources by uid)');
+  if ('id' in d && d.id !== null) problems.push('a provisioned dashboard has no id');
+  const variables = new Set<string>();
+  for (const v of (d.templating?.list ?? []) as Obj[]) {
+    if (typeof v.name !== 'string' || !['datasource', 'query', 'custom', 'constant', 'interval', 'textbox'].includes(v.type)) problems.push(`variable ${v.name}: name and type`);
+    if (v.type === 'query' && v.datasource?.uid !== '${datasource}') problems.push(`variable ${v.name}: its data source is not the datasource variable`);
+    variables.add(v.name);
+  }
+  if (!variables.has('datasource')) problems.push('no datasource variable');
+  const ids = new Set<number>();
+  const cells = new Set<string>();
+  for (const p of d.panels as Obj[]) {
+    const where = `panel ${p.id} (${p.title})`;
+    if (!Number.isInteger(p.id) || ids.has(p.id)) problems.push(`${where}: id missing or repeated`);
+    ids.add(p.id);
+    if (!['timeseries', 'stat', 'table', 'gauge', 'bargauge', 'text', 'row'].includes(p.type)) problems.push(`${where}: unknown type ${p.type}`);
+    if (typeof p.title !== 'string' || p.title === '') problems.push(`${where}: no title`);
+    const g = p.gridPos as Obj;
+    if (![g?.x, g?.y, g?.w, g?.h].every((n) => Number.isInteger(n) && n >= 0) || g.w < 1 || g.h < 1 || g.x + g.w > 24) problems.push(`${where}: gridPos`);
+    else for (let x = g.x; x < g.x + g.w; x++) for (let y = g.y; y < g.y + g.h; y++) {
+      if (cells.has(`${x},${y}`)) problems.push(`${where}: overlaps another panel at ${x},${y}`);
+      cells.add(`${x},${y}`);
+    }
+    if (p.datasource?.type !== 'prometheus' || p.datasource?.uid !== '${datasource}') problems.push(`${where}: data source`);
+    const refIds = new Set<string>();
+    if (!Array.isArray(p.targets) || p.targets.length === 0) problems.push(`${where}: no targets`);
+    for (const t of (p.targets ?? []) as Obj[]) {
+      if (typeof t.refId !== 'string' || refIds.has(t.refId)) problems.push(`${where}: refId missing or repeated`);
+      refIds.add(t.refId);
+      if (typeof t.expr !== 'string' || t.expr === '') problems.push(`${where}: no expr`);
+      for (const [, name] of String(t.expr).matchAll(/\$\{?(\w+)/g)) {
+        if (!variables.has(name!) && !GRAFANA_BUILTINS.has(name!)) problems.push(`${where}: unknown variable $${name}`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** Grafana's variables replaced by values of their kind, so that the expression parses as Prometheus will get it. */
+const asPrometheusGetsIt = (expr: string) => expr.replace(/\$__rate_interval|\$__interval|\$__range/g, '5m');
+
+test('k8s --metrics: a PodMonitor, a PrometheusRule and a Grafana dashboard ConfigMap that validate, scrape this Job\'s pods on their metrics port, and use only metrics the tool exports', async () => {
+  const out = await k8s(['--db', '--shards', '2', '--metrics', '--breaker-patience', '5m', '--stall-alert', '20m']);
+  const o = objects(out);
+  assert.deepEqual(Object.keys(o).sort(), ['ConfigMap', 'ConfigMap/mosip-reprocess-dashboard', 'Job', 'PersistentVolumeClaim', 'PodMonitor', 'PrometheusRule']);
+  for (const secret of [CLIENT_SECRET, DB_SECRET]) assert.ok(!(out.stdout + out.stderr).includes(secret));
+
+  // The pod serves /metrics on every interface of the pod, on the port the PodMonitor scrapes by name; it logs JSON.
+  const c = container(o);
+  const port = (c.ports as Obj[]).find((p) => p.name === 'metrics');
+  assert.equal(port?.containerPort, 9464);
+  const dir = mkdtempSync(join(tmpdir(), 'k8s-metrics-'));
+  writeFileSync(join(dir, 'config.yaml'), o.ConfigMap!.data['config.yaml']);
+  const { settings } = loadSettings({ flags: {}, env: {}, configFile: join(dir, 'config.yaml') });
+  assert.equal(settings.metricsPort, 9464);
+  assert.equal(settings.metricsHost, '0.0.0.0');
+  assert.equal(settings.logFormat, 'json');
+  assert.match(out.stderr, /the pod's defaults: --log-format json, --metrics-host 0\.0\.0\.0, --metrics-port 9464/);
+
+  const pm = o.PodMonitor!;
+  assert.equal(pm.metadata.namespace, 'regproc');
+  const podLabels = (o.Job!.spec.template.metadata.labels) as Record<string, string>;
+  for (const [k, v] of Object.entries(pm.spec.selector.matchLabels as Record<string, string>)) assert.equal(podLabels[k], v, `the PodMonitor selects ${k}=${v}: the pods carry it`);
+  assert.deepEqual(pm.spec.namespaceSelector.matchNames, ['regproc']);
+  assert.equal(pm.spec.podMetricsEndpoints[0].port, 'metrics');
+  assert.equal(pm.spec.podMetricsEndpoints[0].path, '/metrics');
+  const relabeled = (pm.spec.podMetricsEndpoints[0].relabelings as Obj[]).map((r) => r.targetLabel);
+  assert.deepEqual(relabeled, ['reprocess_name', 'shard', 'job_name']);
+
+  // The alerts: the five the operator needs, each expression valid PromQL over the tool's metrics (and, for the
+  // Job's failure, kube-state-metrics'), each for as long as the settings say.
+  const exported = await exportedNames();
+  const rules = (o.PrometheusRule!.spec.groups[0].rules) as Obj[];
+  assert.deepEqual(rules.map((r) => r.alert), ['ReprocessRunFailed', 'ReprocessPacketsDropped', 'ReprocessBreakerOpen', 'ReprocessNoProgress', 'ReprocessPacketsInDoubt']);
+  for (const r of rules) {
+    for (const name of promqlMetricNames(r.expr)) {
+      assert.ok(exported.has(name) || (KUBE_STATE_METRICS as readonly string[]).includes(name), `${r.alert}: ${name} is not a metric the tool (or kube-state-metrics) exports`);
+    }
+    assert.ok(r.labels.severity && r.annotations.summary && r.annotations.description, r.alert);
+  }
+  const rule = (name: string) => rules.find((r) => r.alert === name)!;
+  assert.equal(rule('ReprocessBreakerOpen').for, '5m', 'the breaker alert waits for --breaker-patience');
+  assert.equal(rule('ReprocessNoProgress').for, '20m');
+  assert.match(rule('ReprocessRunFailed').expr, /kube_job_failed\{namespace="regproc", job_name="reprocess", condition="true"\}/);
+  assert.match(rule('ReprocessPacketsInDoubt').expr, /outcome="in_doubt"/);
+
+  // The dashboard: where and how Rancher's Grafana finds it, what Grafana needs, and metrics the tool exports only.
+  const cm = o['ConfigMap/mosip-reprocess-dashboard']!;
+  assert.equal(cm.metadata.namespace, 'cattle-dashboards');
+  assert.equal(cm.metadata.labels.grafana_dashboard, '1');
+  const dashboard = JSON.parse(cm.data['mosip-reprocess.json']) as Obj;
+  assert.deepEqual(dashboardProblems(dashboard), []);
+  const exprs = [
+    ...(dashboard.panels as Obj[]).flatMap((p) => (p.targets as Obj[]).map((t) => t.expr as string)),
+    ...(dashboard.templating.list as Obj[]).filter((v) => v.type === 'query').map((v) => (v.query.query as string).replace(/^label_values\((.*), \w+\)$/, '$1')),
+  ];
+  const used = new Set<string>();
+  for (const expr of exprs) {
+    for (const name of promqlMetricNames(asPrometheusGetsIt(expr))) {
+      assert.ok(exported.has(name), `the dashboard uses ${name}, which the tool does not export (${expr})`);
+      used.add(name);
+    }
+  }
+  const titles = (dashboard.panels as Obj[]).map((p) => p.title as string);
+  for (const wanted of [/by outcome/, /^Rate$/, /^In flight$/, /^Pipeline wait/, /^Dropped/, /^Remaining$/]) assert.ok(titles.some((t) => wanted.test(t)), `a panel ${wanted}`);
+  for (const metric of ['reprocess_notifications_total', 'reprocess_in_flight', 'reprocess_pipeline_wait_seconds', 'reprocess_dropped_total', 'reprocess_packets_remaining', 'reprocess_send_rate']) assert.ok(used.has(metric), metric);
+
+  // The helpers catch what they are for.
+  assert.throws(() => promqlMetricNames('sum(rate(reprocess_notifications_total[5m])'), /not valid PromQL/);
+  assert.deepEqual(dashboardProblems({ ...dashboard, panels: [...dashboard.panels, { ...dashboard.panels[0], id: 99 }] }).length > 0, true, 'an overlapping panel is caught');
+});
+
+test('k8s --metrics with --schedule: the failed-Job alert follows every Job the CronJob owns; without --metrics nothing is scraped but the pods still log JSON; bad monitoring options exit 2', async () => {
+  const cron = objects(await k8s(['--db', '--schedule', '0 1 * * *', '--name', 'nightly', '--metrics', '--metrics-port', '9100']));
+  const failed = (cron.PrometheusRule!.spec.groups[0].rules as Obj[]).find((r) => r.alert === 'ReprocessRunFailed')!;
+  assert.match(failed.expr, /kube_job_owner\{namespace="regproc", owner_kind="CronJob", owner_name="nightly"\}/);
+  assert.deepEqual(promqlMetricNames(failed.expr), ['kube_job_failed', 'kube_job_owner']);
+  assert.equal((container(cron).ports as Obj[])[0]!.containerPort, 9100, 'the given --metrics-port');
+  assert.equal(cron.PodMonitor!.spec.selector.matchLabels['app.kubernetes.io/instance'], 'nightly');
+
+  const plain = await k8s(['--db']);
+  const p = objects(plain);
+  assert.deepEqual(Object.keys(p).sort(), ['ConfigMap', 'Job', 'PersistentVolumeClaim']);
+  assert.equal(container(p).ports, undefined);
+  assert.match(p.ConfigMap!.data['config.yaml'], /^logFormat: json$/m);
+  assert.doesNotMatch(p.ConfigMap!.data['config.yaml'], /metrics/);
+  // The operator's choice wins over the pod's default.
+  assert.match(objects(await k8s(['--db', '--log-format', 'text'])).ConfigMap!.data['config.yaml'], /^logFormat: text$/m);
+
+  for (const [args, message] of [
+    [['--db', '--metrics', '--stall-alert', '10'], /--stall-alert "10": must be a duration/],
+    [['--db', '--metrics', '--stall-alert', '30s'], /--stall-alert "30s": must be a duration .* from 1m to 1d/],
+    [['--db', '--metrics', '--dashboard-namespace', 'Bad_NS'], /--dashboard-namespace "Bad_NS"/],
+    [['--db', '--metrics', '--metrics-port', '70000'], /--metrics-port/],
+    [['--db', '--metrics', '--dry-run'], /--metrics does not go with --dry-run/],
+  ] as [string[], RegExp][]) {
+    const bad = await k8s(args);
+    assert.equal(bad.code, 2, `${args.join(' ')}: ${bad.stderr}`);
+    assert.equal(bad.stdout, '');
+    assert.match(bad.stderr, message);
+  }
 });

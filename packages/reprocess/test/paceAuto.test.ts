@@ -15,6 +15,7 @@ import { runCli as runCliBinary, runIdOf, type CliOptions, type CliRun } from '@
 import { freshSchema, TEST_DB_URL, type TestSchema } from '@mosip-reprocess/testkit/db.js';
 import { runInProcess, verifyInProcess } from '@mosip-reprocess/testkit/inProcess.js';
 import { stuckRow } from '@mosip-reprocess/testkit/rows.js';
+import { parsePrometheusText, sampleValue, startPushgatewayStandIn } from '@mosip-reprocess/testkit/prometheus.js';
 
 const SECRET = 'pace-secret';
 let db: TestSchema;
@@ -50,9 +51,10 @@ test('dropped packets are journaled, counted, listed by verify, and sent again b
   const rows = [stuckRow(), stuckRow()];
   await insertRegistrations(db.pool, db.schema, rows);
   const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }] });
+  const gateway = await startPushgatewayStandIn();
   try {
     // One inside at a time: the second is sent only once the first is out, here: dropped after 2 s.
-    const first = await runCli(['--db', '--limit', '2', '--pace', 'auto', '--message-max-age', '2s', '--max-in-pipeline', '1', '--json', '--server', sim.url]);
+    const first = await runCli(['--db', '--limit', '2', '--pace', 'auto', '--message-max-age', '2s', '--max-in-pipeline', '1', '--json', '--server', sim.url, '--pushgateway', gateway.url]);
     assert.equal(first.code, 1, first.stderr);
     const id = runIdOf(first);
     assert.match(first.stderr, /dropped by the pipeline: \d{29} [0-9a-f-]{36}: still as the notification left it for \d+ s/);
@@ -62,6 +64,12 @@ test('dropped packets are journaled, counted, listed by verify, and sent again b
     assert.equal(summary.pipeline.inside + summary.pipeline.unseen, 1);
     const journal = readFileSync(join(first.runsDir, id, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { t: string; wf?: string });
     assert.equal(journal.filter((r) => r.t === 'dropped').length, 1);
+    // The final push to the Pushgateway counts the same drop, and the pace as the run last saw it.
+    const pushed = parsePrometheusText(gateway.received.at(-1)!.body);
+    assert.equal(gateway.received.at(-1)!.path, `/metrics/job/reprocess/run_id/${id}`);
+    assert.equal(sampleValue(pushed, 'reprocess_dropped_total'), summary.pipeline.dropped);
+    assert.equal(sampleValue(pushed, 'reprocess_pipeline_packets', { state: 'inside' })! + sampleValue(pushed, 'reprocess_pipeline_packets', { state: 'unseen' })!, summary.pipeline.inside + summary.pipeline.unseen);
+    assert.equal(sampleValue(pushed, 'reprocess_exit_code'), 1);
 
     // Once the second has not moved for 2 s either, verify names both (verify and the resume run in this process,
     // as the CLI makes them).
@@ -79,6 +87,7 @@ test('dropped packets are journaled, counted, listed by verify, and sent again b
     const perPacket = sim.stats().notificationsByWorkflowId;
     assert.deepEqual(rows.map((r) => perPacket[r.workflowInstanceId]), [2, 2]);
   } finally {
+    await gateway.close();
     await sim.close();
   }
 });

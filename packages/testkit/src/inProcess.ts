@@ -16,7 +16,7 @@ import { runCommand } from 'mosip-reprocess/cli/runCommand.js';
 export interface LibraryRun {
   result: RunResult;
   events: RunEvent[];
-  /** The note and warning events as the CLI prints them on stderr ("warning: " before a warning), one a line. */
+  /** The note, warning and breaker events as the CLI prints them on stderr ("warning: " before a warning), one a line. */
   notes: string;
   logDir: string;
   runsDir: string;
@@ -36,7 +36,7 @@ export async function runInProcess(
   const request = resolveRunRequest({ ...flags, logDir, runsDir }, env);
   const events: RunEvent[] = [];
   const result = await runReprocess(request, (e) => { events.push(e); options.onEvent?.(e); }, options.signal ? { signal: options.signal } : {});
-  const notes = events.flatMap((e) => (e.type === 'note' ? [e.message] : e.type === 'warning' ? [`warning: ${e.message}`] : [])).join('\n');
+  const notes = events.flatMap((e) => (e.type === 'note' ? [e.message] : e.type === 'warning' || e.type === 'breaker' ? [`warning: ${e.message}`] : [])).join('\n');
   return { result, events, notes, logDir, runsDir };
 }
 

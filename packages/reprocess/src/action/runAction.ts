@@ -16,6 +16,9 @@ import { createRun, type RunHandle } from '../journal/runStore.js';
 import { AuthError, MosipClient } from '../notifier/client.js';
 import { Pacer } from '../pacer/pacer.js';
 import { RunLog } from '../report/logFiles.js';
+import { actionEventLines } from './lines.js';
+import type { LogLine } from '../report/logLines.js';
+import { startObservation, type Observation } from '../report/metrics/observe.js';
 import { readPacketFile } from '../source/fileSource.js';
 import { parsePacketLine } from '../source/packetLine.js';
 import { dbSettingsOf, withDb } from '../db/runDatabase.js';
@@ -78,10 +81,16 @@ export interface ActionResult {
 }
 
 export type ActionEvent =
-  | { type: 'rid'; rid: string; origin: string; outcome: WorkflowActionOutcome; http: number | null; detail: string }
-  | { type: 'started'; runId: string; journalPath: string }
+  /** A RID's outcome; `at`: its journal record's time; `ms`: how long its request took. */
+  | { type: 'rid'; rid: string; origin: string; outcome: WorkflowActionOutcome; http: number | null; detail: string; at?: string; ms?: number }
+  | { type: 'started'; runId: string; journalPath: string; source: string }
+  /** How many RIDs the plan sends (after the database check). */
+  | { type: 'total'; rids: number }
+  /** A request leaves with these RIDs (its record is on disk). */
+  | { type: 'sending'; rids: string[] }
   | { type: 'note'; message: string }
-  | { type: 'warning'; message: string };
+  | { type: 'warning'; message: string }
+  | { type: 'finished'; action: WorkflowAction; result: ActionResult };
 
 export function checkActionRequest(r: ActionRequest): void {
   if (r.action === 'STOP_PROCESSING' && !r.yes) {
@@ -160,20 +169,40 @@ export async function runAction(r: ActionRequest, emit: (e: ActionEvent) => void
   const s = r.settings;
   if (!s.server && !r.actionServer) throw new InputError('no MOSIP server: give --server <url> (or --action-server), REPROCESS_SERVER, or "server:" in the config file');
   if (!s.clientSecret) throw new InputError('no client secret: set REGPROC_CLIENT_PWD (or clientSecret in the config file)');
-  const sink: EventSink = (e) => { if (e.type === 'note' || e.type === 'warning') emit(e); };
   let lock: RunLock | null = null;
   let auth: MosipClient | null = null;
   let client: WorkflowActionClient | null = null;
   let journal: Journal | null = null;
+  let log: RunLog | null = null;
+  let observation: Observation | null = null;
+  let runId: string | null = null;
+  // Lines told before the log file is open (the plan's warnings) are written to it once it is.
+  const early: LogLine[] = [];
+  /** Every event: to the caller, the metrics and the log file (the same lines the terminal shows). */
+  const tell = (e: ActionEvent) => {
+    emit(e);
+    observation?.observeAction(e);
+    for (const line of actionEventLines(e, runId)) {
+      if (log) log.line(line);
+      else early.push(line);
+    }
+  };
+  const sink: EventSink = (e) => { if (e.type === 'note' || e.type === 'warning') tell(e); };
   try {
+    // Before anything is read or sent: a port that cannot be had is a setting error (exit 2).
+    observation = await startObservation(s, {
+      fixedRate: s.rate ?? (s.delay > 0 ? 1 / s.delay : Infinity), action: r.action,
+      onWarning: (message) => tell({ type: 'warning', message }),
+    });
+    if (observation?.url) tell({ type: 'note', message: `metrics: ${observation.url}` });
     lock = await takeRunLock({ settings: s, dbConfigured: r.dbConfigured, resume: r.resume ? { run: r.resume, replayed: null as never } : null }, 'action', sink);
     const done = r.resume ? settledRids(r.resume) : new Set<string>();
     const plan = await planAction(r, done);
     if (!plan.checked) {
-      emit({ type: 'warning', message: `no database configured: whether the listed RIDs are PAUSED could not be checked; MOSIP refuses a whole request when one RID is not, and the others are then sent again without it${r.action !== 'STOP_PROCESSING' && !r.includeHotlisted ? `; nor whether one is paused under ${HOTLISTED_RULE} (resuming it would need --include-hotlisted)` : ''}` });
+      tell({ type: 'warning', message: `no database configured: whether the listed RIDs are PAUSED could not be checked; MOSIP refuses a whole request when one RID is not, and the others are then sent again without it${r.action !== 'STOP_PROCESSING' && !r.includeHotlisted ? `; nor whether one is paused under ${HOTLISTED_RULE} (resuming it would need --include-hotlisted)` : ''}` });
     }
-    for (const { item, reason } of plan.skipped) emit({ type: 'warning', message: `${item.origin}: ${item.rid}: skipped: ${reason}` });
-    if (plan.skippedCount > plan.skipped.length) emit({ type: 'warning', message: `${plan.skippedCount - plan.skipped.length} more RID(s) skipped, not named here` });
+    for (const { item, reason } of plan.skipped) tell({ type: 'warning', message: `${item.origin}: ${item.rid}: skipped: ${reason}` });
+    if (plan.skippedCount > plan.skipped.length) tell({ type: 'warning', message: `${plan.skippedCount - plan.skipped.length} more RID(s) skipped, not named here` });
 
     auth = new MosipClient({
       server: (r.actionServer ?? s.server)!, authServer: s.authServer ?? s.server, clientId: s.clientId, clientSecret: s.clientSecret,
@@ -199,13 +228,16 @@ export async function runAction(r: ActionRequest, emit: (e: ActionEvent) => void
     await lock?.setRunId(run.id);
     journal = run.openJournal();
     journal.append({ t: 'start', at: new Date().toISOString(), attempt: 1 + run.meta.resumes.length, host: hostname(), pid: process.pid, reason: s.reason ?? null });
-    const log = new RunLog(s.logDir);
+    runId = run.id;
+    log = new RunLog(s.logDir, s.logFormat);
+    log.runId = run.id;
     log.write(`action run ${run.id} ${r.resume ? 'resumed' : 'started'} ${new Date().toISOString()} ${run.meta.source}${s.reason ? ` reason=${JSON.stringify(s.reason)}` : ''}`);
-    emit({ type: 'started', runId: run.id, journalPath: run.journalPath });
-    if (plan.alreadyDone > 0) emit({ type: 'note', message: `resume: ${plan.alreadyDone} RID(s) already settled in this run are skipped` });
+    for (const line of early.splice(0)) log.line({ ...line, record: { ...line.record, run_id: run.id } });
+    tell({ type: 'started', runId: run.id, journalPath: run.journalPath, source: run.meta.source });
+    tell({ type: 'total', rids: plan.rids.length });
+    if (plan.alreadyDone > 0) tell({ type: 'note', message: `resume: ${plan.alreadyDone} RID(s) already settled in this run are skipped` });
     for (const { item, reason } of plan.skipped) journal.append({ t: 'action_skipped', at: new Date().toISOString(), rid: item.rid, origin: item.origin, reason } satisfies ActionSkippedRecord);
     if (plan.skippedCount > plan.skipped.length) journal.append({ t: 'note', at: new Date().toISOString(), message: `${plan.skippedCount - plan.skipped.length} more RID(s) skipped, not named` });
-    for (const { item, reason } of plan.skipped) log.write(`${item.rid} skipped: ${reason} (${item.origin})`);
 
     const counts: Partial<Record<WorkflowActionOutcome, number>> = {};
     let stop: ActionResult['stop'] = null;
@@ -225,7 +257,10 @@ export async function runAction(r: ActionRequest, emit: (e: ActionEvent) => void
       if (lost) { stop = { kind: 'lock_lost', message: `the run lock was lost: ${lost}` }; break; }
       const rids = batch.map((b) => b.rid);
       await j.appendDurable({ t: 'action_send', at: new Date().toISOString(), action: r.action, rids } satisfies ActionSendRecord);
+      tell({ type: 'sending', rids });
+      const sentAt = performance.now();
       const reply = await client.send(rids, r.action);
+      const ms = Math.round(performance.now() - sentAt);
       const detail = reply.error ? `${reply.error.errorCode} ${reply.error.message}` : reply.http === 200 ? '' : reply.text.slice(0, 300);
       const retry: ActionRid[] = [];
       for (const item of batch) {
@@ -235,9 +270,9 @@ export async function runAction(r: ActionRequest, emit: (e: ActionEvent) => void
           continue;
         }
         counts[outcome] = (counts[outcome] ?? 0) + 1;
-        j.append({ t: 'action_result', at: new Date().toISOString(), rid: item.rid, outcome, http: reply.http, errorCode: reply.error?.errorCode ?? null, message: detail } satisfies ActionResultRecord);
-        log.write(`${item.rid} ${outcome}${reply.http ? ` (HTTP ${reply.http})` : ''}${detail ? ` ${detail}` : ''}`);
-        emit({ type: 'rid', rid: item.rid, origin: item.origin, outcome, http: reply.http, detail });
+        const at = new Date().toISOString();
+        j.append({ t: 'action_result', at, rid: item.rid, outcome, http: reply.http, errorCode: reply.error?.errorCode ?? null, message: detail } satisfies ActionResultRecord);
+        tell({ type: 'rid', rid: item.rid, origin: item.origin, outcome, http: reply.http, detail, at, ms });
       }
       if (retry.length > 0) queue.unshift(retry);
       const first = reply.outcomes.values().next().value as WorkflowActionOutcome | undefined;
@@ -252,10 +287,14 @@ export async function runAction(r: ActionRequest, emit: (e: ActionEvent) => void
     j.append({ t: 'end', at: new Date().toISOString(), exitCode, stop: stop?.message ?? null, stopKind: stop?.kind ?? null });
     writeFileSync(run.summaryPath, JSON.stringify({ runId: run.id, action: r.action, counts, skipped: plan.skippedCount, stop, exitCode, reason: s.reason ?? null }, null, 2) + '\n');
     if ((counts.applied ?? 0) > 0 && r.action !== 'STOP_PROCESSING') {
-      emit({ type: 'note', message: `${counts.applied} packet(s) are now RESUMABLE: they move only when MOSIP's reprocessor runs (its cron tick, every 3 min by default, takes RESUMABLE rows first); while it is disabled they stay where they are` });
+      tell({ type: 'note', message: `${counts.applied} packet(s) are now RESUMABLE: they move only when MOSIP's reprocessor runs (its cron tick, every 3 min by default, takes RESUMABLE rows first); while it is disabled they stay where they are` });
     }
-    return { runId: run.id, counts, skipped: plan.skippedCount, stop, exitCode, resumeCommand: stop && stop.kind !== 'invalid_request' ? resumeCommand(run.id, s.runsDir, 'action') : null };
+    const result: ActionResult = { runId: run.id, counts, skipped: plan.skippedCount, stop, exitCode, resumeCommand: stop && stop.kind !== 'invalid_request' ? resumeCommand(run.id, s.runsDir, 'action') : null };
+    tell({ type: 'finished', action: r.action, result });
+    return result;
   } finally {
+    await observation?.close();
+    log?.close();
     await journal?.close().catch(() => undefined);
     await client?.close().catch(() => undefined);
     await auth?.close().catch(() => undefined);

@@ -11,7 +11,10 @@ import { withRunDatabase } from '../journal/runIdentity.js';
 import { resumeCommand } from '../run/request.js';
 import { isWorkflowAction, WORKFLOW_ACTIONS } from '../action/contract.js';
 import { checkActionRequest, planAction, runAction, settledRids, type ActionRequest, type ActionSource } from '../action/runAction.js';
-import { reportFailure, type Io } from './runCommand.js';
+import { jsonAwareStderr, reportFailure, stderrFormat, type Io } from './runCommand.js';
+import { actionEventLines, actionFinishedLines } from '../action/lines.js';
+import { plainLine, renderLine, type LogFormat } from '../report/logLines.js';
+import { formatStopNotice } from './interrupt.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const OWN_FLAGS = ['db', 'file', 'registration', 'pauseRule', 'includeHotlisted', 'batchSize', 'actionServer', 'yes', 'dryRun', 'resume', 'config', 'debug'];
@@ -47,7 +50,9 @@ Exit codes: 0 every RID applied, 1 some were not (or skipped), 2 bad input (noth
   });
 }
 
-export async function actionCommand(actionName: string, given: Record<string, unknown>, io: Io): Promise<number> {
+export async function actionCommand(actionName: string, given: Record<string, unknown>, rawIo: Io): Promise<number> {
+  const stderr = { format: stderrFormat(given, rawIo.env), runId: null as string | null };
+  const io = jsonAwareStderr(rawIo, stderr);
   try {
     let opts = given;
     let resume = null;
@@ -105,16 +110,27 @@ export async function actionCommand(actionName: string, given: Record<string, un
       }
       return 0;
     }
+    // stdout: --json's objects, else lines in --log-format; stderr: JSON with either (as a run's).
+    const outFormat: LogFormat = settings.logFormat;
+    stderr.format = settings.json || outFormat === 'json' ? 'json' : 'text';
+    formatStopNotice(stderr.format === 'json' ? (text) => renderLine(plainLine(text, stderr.runId), 'json') : null);
     const result = await runAction(request, (e) => {
-      if (e.type === 'rid') {
-        io.out(settings.json ? JSON.stringify(e) : `${new Date().toISOString()}  ${e.rid}  ${e.outcome.padEnd(15)}  ${e.http === null ? 'no reply' : `HTTP ${e.http}`}${e.detail ? `  ${e.detail}` : ''}  (${e.origin})`);
-      } else if (e.type === 'started') io.err(`action run ${e.runId} started: journal ${e.journalPath}`);
-      else io.err(`${e.type === 'warning' ? 'warning: ' : ''}${e.message}`);
+      if (e.type === 'started') stderr.runId = e.runId;
+      if (e.type === 'finished') return; // printed below from the result, the same lines
+      if (e.type === 'rid' && settings.json) {
+        const { at: _at, ms: _ms, ...plain } = e;
+        io.out(JSON.stringify(plain));
+        return;
+      }
+      for (const line of actionEventLines(e, stderr.runId)) {
+        if (line.stream === 'out') io.out(renderLine(line, outFormat));
+        else rawIo.err(renderLine(line, stderr.format));
+      }
     }, io.signal ? { signal: io.signal } : {});
-    const counts = Object.entries(result.counts).map(([o, n]) => `${o} ${n}`).join(', ') || 'nothing sent';
-    io.out(settings.json ? JSON.stringify({ type: 'summary', ...result }) : `action ${actionName}: ${counts}${result.skipped ? `; skipped ${result.skipped}` : ''}; run ${result.runId}`);
-    if (result.stop) io.err(`stopped: ${result.stop.message}`);
-    if (result.resumeCommand) io.err(`to continue: ${result.resumeCommand}`);
+    for (const line of actionFinishedLines(actionName, result)) {
+      if (line.stream === 'out') io.out(settings.json ? JSON.stringify({ type: 'summary', ...result }) : renderLine(line, outFormat));
+      else rawIo.err(renderLine(line, stderr.format));
+    }
     return result.exitCode;
   } catch (err) {
     return reportFailure(err, io);

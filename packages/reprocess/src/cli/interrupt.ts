@@ -1,6 +1,15 @@
 import { flushBuffered } from '../report/buffered.js';
 import { operatorStop, signalExitCode, StopRequest } from '../run/stop.js';
 
+/** How the stop notice is written on stderr: plain, or as a JSON log line (--json, --log-format json). */
+const plainNotice = (text: string) => `\n${text}\n`;
+let stopNotice: (text: string) => string = plainNotice;
+
+/** The command's format for the notice; null: plain text. */
+export function formatStopNotice(format: ((text: string) => string) | null): void {
+  stopNotice = format ? (text) => `${format(text)}\n` : plainNotice;
+}
+
 /** The signals that stop a long command: Ctrl-C, a pod's termination (kubectl delete, a drain), a closed terminal. */
 export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
@@ -19,7 +28,7 @@ export function interruptSignal(message: string): { signal: AbortSignal; dispose
     if (first) process.exit(signalExitCode(first));
     first = signal;
     const name = signal === 'SIGINT' ? 'Ctrl-C' : signal;
-    process.stderr.write(`\n${name}: ${message} (${signal === 'SIGINT' ? 'Ctrl-C' : `${signal} or Ctrl-C`} again to leave now)\n`);
+    process.stderr.write(stopNotice(`${name}: ${message} (${signal === 'SIGINT' ? 'Ctrl-C' : `${signal} or Ctrl-C`} again to leave now)`));
     controller.abort(new StopRequest(operatorStop(signal)));
   };
   for (const s of STOP_SIGNALS) process.on(s, onSignal);

@@ -1,9 +1,12 @@
-// `reprocess k8s`: prints the Kubernetes manifests for a run (ConfigMap, PersistentVolumeClaim, Job or CronJob).
-// Parsing and printing only; the objects come from k8s/manifests.ts.
+// `reprocess k8s`: prints the Kubernetes manifests for a run (ConfigMap, PersistentVolumeClaim, Job or CronJob; with
+// --metrics a PodMonitor, a PrometheusRule and a Grafana dashboard). Parsing and printing only; the objects come
+// from k8s/manifests.ts and k8s/monitoring.ts.
 import { Command, Option } from 'commander';
 import { SETTINGS } from '../config/settings.js';
 import { InputError } from '../errors.js';
 import { DEFAULT_IMAGE } from '../k8s/version.js';
+import { DASHBOARD_NAMESPACE, K8S_METRICS_PORT } from '../k8s/monitoring.js';
+import { parseDurationMs, ValueProblem } from '../config/values.js';
 import { CLUSTER_DEFAULTS, EXIT_CODES, RETRIES_PER_SHARD, describeSources, parseSecretRef, renderManifests } from '../k8s/manifests.js';
 import type { RunFlags } from '../run/request.js';
 import { runReported, type Io } from './runCommand.js';
@@ -29,7 +32,10 @@ export function registerK8sCommand(program: Command, stdio: () => Io): void {
     .option('--dry-run', 'render a Job that only dry-runs (sends nothing)')
     .option('--canary', 'each pod sends one packet first and watches it move on')
     .option('--all', 'run batches of --limit until no eligible packet remains')
-    .option('--resend-in-doubt', 'on resume, send again the packets whose reply never came');
+    .option('--resend-in-doubt', 'on resume, send again the packets whose reply never came')
+    .option('--metrics', `each pod serves /metrics (on --metrics-port, here default ${K8S_METRICS_PORT}); adds a PodMonitor, a PrometheusRule with alerts and a Grafana dashboard ConfigMap (Prometheus Operator, as in Rancher monitoring)`)
+    .option('--stall-alert <age>', 'with --metrics: alert when a shard has had no packet answered for this long', '15m')
+    .option('--dashboard-namespace <ns>', 'with --metrics: namespace of the Grafana dashboard ConfigMap (Rancher\'s Grafana reads it)', DASHBOARD_NAMESPACE);
   for (const s of SETTINGS) {
     if (!('flag' in s) || ['--runs-dir <dir>', '--log-dir <dir>', '--shard <k/n>', '--db-url <url>'].includes(s.flag)) continue;
     const inCluster = CLUSTER_DEFAULTS[s.key as keyof typeof CLUSTER_DEFAULTS];
@@ -53,13 +59,21 @@ PersistentVolumeClaim); --shard comes from --shards.
 
 How the Job treats a pod's exit (its podFailurePolicy, first matching rule; needs Kubernetes 1.29 or later):
 ${policy}
-A replacement pod has the same run name and continues the run where its journal stops.`);
+A replacement pod has the same run name and continues the run where its journal stops.
+
+The pods log JSON lines (--log-format json; fluentd parses them). With --metrics each pod serves /metrics on
+0.0.0.0:${K8S_METRICS_PORT} (--metrics-port), and out come also: a PodMonitor <name> (every pod of the Job, labelled
+reprocess_name and shard), a PrometheusRule <name> (the Job failed, packets dropped by the pipeline, the circuit
+breaker open past --breaker-patience, no progress for --stall-alert, packets in doubt; the first reads
+kube-state-metrics) and a ConfigMap mosip-reprocess-dashboard in --dashboard-namespace labelled
+grafana_dashboard: "1". --pushgateway <url> pushes the metrics too, for a pod that ends between two scrapes.`);
   cmd.action(async (opts: Record<string, unknown>) => {
     await runReported(stdio(), (io) => {
       const files = opts.file as string[] | undefined;
       if (files && files.length > 1) throw new InputError(`--file given ${files.length} times; a run reads one file`);
       if (!/^\d+$/.test(String(opts.shards))) throw new InputError(`--shards "${String(opts.shards)}": expected a whole number from 1 to 100`);
-      const { name, namespace, image, shards, schedule, clientSecret, dbPasswordSecret, storage, storageClass, ...rest } = opts;
+      const { name, namespace, image, shards, schedule, clientSecret, dbPasswordSecret, storage, storageClass, metrics, stallAlert, dashboardNamespace, ...rest } = opts;
+      if (metrics && rest.dryRun) throw new InputError('--metrics does not go with --dry-run: a dry run serves no metrics (render the monitoring objects with the run itself)');
       const flags: RunFlags = { ...rest, file: files?.[0] };
       const rendered = renderManifests(flags, io.env, {
         name: String(name), namespace: String(namespace), image: String(image),
@@ -69,9 +83,19 @@ A replacement pod has the same run name and continues the run where its journal 
         dbPasswordRef: parseSecretRef(String(dbPasswordSecret), '--db-password-secret'),
         storage: String(storage),
         ...(storageClass !== undefined ? { storageClass: String(storageClass) } : {}),
+        ...(metrics ? { metrics: { noProgressSeconds: noProgressSeconds(String(stallAlert)), dashboardNamespace: String(dashboardNamespace) } } : {}),
       });
       io.out(rendered.yaml.trimEnd());
       for (const line of describeSources(rendered.sources)) io.err(line);
     });
   });
+}
+
+function noProgressSeconds(text: string): number {
+  try {
+    return parseDurationMs(text, { bareUnit: 's', unitRequired: true, minMs: 60_000, maxMs: 86_400_000 }) / 1000;
+  } catch (err) {
+    if (err instanceof ValueProblem) throw new InputError(`--stall-alert "${text}": ${err.message}`);
+    throw err;
+  }
 }

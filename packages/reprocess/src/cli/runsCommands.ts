@@ -9,7 +9,7 @@ import { OUTCOME_LABELS, summaryText } from '../report/format.js';
 import { renderVerify } from '../report/verify.js';
 import { resumeCommand } from '../run/request.js';
 import { verifyRun } from '../run/verifyRun.js';
-import { runReported, type Io } from './runCommand.js';
+import { jsonAwareStderr, runReported, type Io } from './runCommand.js';
 
 interface DirOptions { runsDir?: string; config?: string; json?: boolean }
 
@@ -98,13 +98,14 @@ export function showReport(io: Io, id: string, opts: DirOptions): void {
 }
 
 export function registerRunsCommands(program: Command, stdio: () => Io): void {
-  const guarded = (work: (io: Io) => unknown) => () => runReported(stdio(), work);
+  // With --json, stderr (an error, a note) is JSON log lines too.
+  const guarded = (work: (io: Io) => unknown, json?: boolean) => () => runReported(jsonAwareStderr(stdio(), { format: json ? 'json' : 'text', runId: null }), work);
   program.command('runs')
     .description('list the runs kept in the runs directory, newest last, and how to continue the unfinished ones')
     .option('--runs-dir <dir>', 'runs directory (default ./reprocess-runs)')
     .option('--config <file>', 'YAML config file')
     .option('--json', 'print JSON')
-    .action((opts: DirOptions) => guarded((io) => listRuns(io, opts))());
+    .action((opts: DirOptions) => guarded((io) => listRuns(io, opts), opts.json)());
   program.command('report')
     .description("print a run's totals over all its attempts, and each attempt's summary; --html writes the morning-after report, --csv one line per packet")
     .argument('<run-id>')
@@ -115,7 +116,7 @@ export function registerRunsCommands(program: Command, stdio: () => Io): void {
     .option('--csv [file]', 'write one CSV line per packet (default <run dir>/packets.csv)')
     .option('--db-url <url>', 'with --html/--csv: also show where the packets are now (or DB_HOST, DB_PORT, DB_USER, DB_PWD, DB_NAME)')
     .option('--schema <name>', 'schema of the registration tables (default regprc)')
-    .action((id: string, opts: ReportOptions) => guarded((io) => (opts.html || opts.csv ? reportFiles(io, id, opts) : showReport(io, id, opts)))());
+    .action((id: string, opts: ReportOptions) => guarded((io) => (opts.html || opts.csv ? reportFiles(io, id, opts) : showReport(io, id, opts)), opts.json)());
   program.command('verify')
     .description('for every packet a run notified (in any attempt), look at its row now: moved on, processed, still at securezone, dropped by the pipeline, rejected, failed, untouched')
     .argument('<run-id>')
@@ -132,7 +133,7 @@ export function registerRunsCommands(program: Command, stdio: () => Io): void {
       };
       const report = await verifyRun({ runId: id, flags, env: io.env, configFile: opts.config ?? io.env.REPROCESS_CONFIG });
       io.out(opts.json ? JSON.stringify({ runId: id, ...report }) : `run ${id}\n${renderVerify(report)}`);
-    })());
+    }, opts.json)());
 }
 
 interface ReportOptions extends DirOptions { html?: string | boolean; csv?: string | boolean; dbUrl?: string; schema?: string }

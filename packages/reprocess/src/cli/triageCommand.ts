@@ -11,7 +11,7 @@ import { triageReprocess } from '../triage/triage.js';
 import { TRANSIENT_FAILURES } from '@mosip-reprocess/contract/history.js';
 import { VERDICT_TEXT, VERDICTS } from '../domain/cohort.js';
 import { InputError } from '../errors.js';
-import { reportFailure, type Io } from './runCommand.js';
+import { jsonAwareStderr, reportFailure, stderrFormat, type Io } from './runCommand.js';
 import type { RunFlags } from '../run/request.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -71,11 +71,14 @@ Exit codes: 0 done, 2 bad input (not a RID, or no row has it), 3 database unreac
   });
 }
 
-export async function triageCommand(opts: Record<string, unknown>, io: Io): Promise<number> {
+export async function triageCommand(opts: Record<string, unknown>, rawIo: Io): Promise<number> {
+  const stderr = { format: stderrFormat(opts, rawIo.env), runId: null };
+  const io = jsonAwareStderr(rawIo, stderr);
   try {
     const request = resolveTriageRequest(opts as RunFlags, io.env);
+    stderr.format = request.settings.json || request.settings.logFormat === 'json' ? 'json' : 'text';
     if (opts.html !== undefined && typeof opts.html !== 'string') throw new InputError('--html needs a file name');
-    const report = await triageReprocess(request);
+    const report = await triageReprocess(request, { tell: (n) => { if (n.type === 'note') io.err(n.message); else if (n.type === 'warning') io.err(`warning: ${n.message}`); } });
     io.out(request.settings.json ? JSON.stringify(report) : renderTriage(report));
     if (typeof opts.html === 'string') {
       const { writeTriageHtml } = await import('../triage/triageHtml.js');
@@ -88,7 +91,8 @@ export async function triageCommand(opts: Record<string, unknown>, io: Io): Prom
   }
 }
 
-export async function explainCommand(rid: string, opts: Record<string, unknown>, io: Io): Promise<number> {
+export async function explainCommand(rid: string, opts: Record<string, unknown>, rawIo: Io): Promise<number> {
+  const io = jsonAwareStderr(rawIo, { format: stderrFormat(opts, rawIo.env), runId: null });
   try {
     const report = await explainPacket(rid, opts as RunFlags, io.env);
     io.out(report.settings.json ? JSON.stringify(report.explain) : renderExplain(report.explain));

@@ -110,7 +110,11 @@ export const SETTINGS = [
   { key: 'progressInterval', flag: '--progress-interval <age>', env: 'REPROCESS_PROGRESS_INTERVAL', describe: 'when stderr is not a terminal, print a progress line this often, at most 1d (default 30s; 0 = never)', schema: age(0, DAY_MS).default('30s') },
   { key: 'shard', flag: '--shard <k/n>', env: 'REPROCESS_SHARD', describe: 'scale-out: take only the packets of shard k of n (by workflow id), e.g. 1/4', schema: z.string().regex(/^\d+\/\d+$/, 'expected K/N, e.g. 1/4').optional() },
   ...safetySettings({ bool, num }),
-  { key: 'json', flag: '--json', env: 'REPROCESS_JSON', describe: 'print JSON lines instead of text', schema: bool.default(false) },
+  { key: 'json', flag: '--json', env: 'REPROCESS_JSON', describe: 'print JSON lines instead of text (stdout: results; stderr: log records as --log-format json)', schema: bool.default(false) },
+  { key: 'logFormat', flag: '--log-format <format>', env: 'REPROCESS_LOG_FORMAT', describe: 'text (default) or json: one JSON object per line (time, level, msg, run_id; for a packet rid, workflow_id, outcome, http_status, ms) in the log files and on the terminal, for fluentd or Loki', schema: z.enum(['text', 'json']).default('text') },
+  { key: 'metricsPort', flag: '--metrics-port <port>', env: 'REPROCESS_METRICS_PORT', describe: 'serve Prometheus metrics on http://<metrics-host>:<port>/metrics while the command runs (0: any free port)', schema: num({ min: 0, max: 65535, integer: true }).optional() },
+  { key: 'metricsHost', flag: '--metrics-host <host>', env: 'REPROCESS_METRICS_HOST', describe: 'address the metrics server listens on (default 127.0.0.1; 0.0.0.0 for a scrape from another host or pod)', schema: z.string().min(1).default('127.0.0.1') },
+  { key: 'pushgateway', flag: '--pushgateway <url>', env: 'REPROCESS_PUSHGATEWAY', describe: 'push the metrics to this Prometheus Pushgateway (PUT <url>/metrics/job/reprocess/run_id/<id>) at each --progress-interval and once at the end', schema: httpUrl.optional() },
 ] as const satisfies readonly Setting[];
 
 export type SettingKey = (typeof SETTINGS)[number]['key'];

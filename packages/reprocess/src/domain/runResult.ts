@@ -63,6 +63,8 @@ export interface RunObserver {
    * (the journal has its send record on disk); a rejection stops the run with the packet unsent.
    */
   onSend?(packet: Packet): void | Promise<void>;
+  /** The packet leaves: its send record is on disk and its notification starts (it ends in onPacket or onWithdraw). */
+  onLeave?(packet: Packet): void;
   /** A packet passed to onSend that will not be sent after all: the run stopped before its turn came. */
   onWithdraw?(packet: Packet): void;
   onPacket(result: PacketResult): void;

@@ -13,6 +13,7 @@ import { hideUrlPasswords } from '../config/redact.js';
 import { SECRET_KEYS, SETTINGS, type Settings } from '../config/settings.js';
 import { InputError } from '../errors.js';
 import { resolveRunSettings, type RunFlags } from '../config/runSettings.js';
+import { K8S_METRICS_PORT, METRICS_PORT_NAME, monitoringObjects } from './monitoring.js';
 
 /** Where things are inside the pod. Everything writable is under DATA_DIR (the PVC); the root filesystem is read-only. */
 export const DATA_DIR = '/data';
@@ -47,6 +48,16 @@ export interface K8sOptions {
   /** Size of the data volume (journal and logs). */
   storage: string;
   storageClass?: string;
+  /** --metrics: serve /metrics in each pod and add the monitoring objects (k8s/monitoring.ts). */
+  metrics?: { noProgressSeconds: number; dashboardNamespace: string };
+}
+
+/**
+ * The pod's own defaults, beside MOSIP's names: JSON log lines (fluentd parses them), and with metrics, a server
+ * on every interface of the pod (the scrape comes from Prometheus' pod) on K8S_METRICS_PORT.
+ */
+function podDefaults(metrics: boolean): Record<string, string | number> {
+  return { logFormat: 'json', ...(metrics ? { metricsHost: '0.0.0.0', metricsPort: K8S_METRICS_PORT } : {}) };
 }
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -68,6 +79,7 @@ function checkOptions(o: K8sOptions): void {
   const longest = o.schedule ? 52 - 14 : 52 - String(o.shards - 1).length;
   if (!NAME.test(o.name) || o.name.length > longest) throw new InputError(`--name "${o.name}": use lower-case letters, digits and '-', at most ${longest} characters, starting and ending with a letter or digit`);
   if (!NAME.test(o.namespace) || o.namespace.length > 63) throw new InputError(`--namespace "${o.namespace}": not a valid namespace name`);
+  if (o.metrics && (!NAME.test(o.metrics.dashboardNamespace) || o.metrics.dashboardNamespace.length > 63)) throw new InputError(`--dashboard-namespace "${o.metrics.dashboardNamespace}": not a valid namespace name`);
   if (!Number.isInteger(o.shards) || o.shards < 1 || o.shards > 100) throw new InputError(`--shards "${o.shards}": expected a whole number from 1 to 100`);
   if (o.schedule !== undefined && o.schedule.trim().split(/\s+/).length !== 5 && !/^@(hourly|daily|midnight|weekly|monthly|yearly|annually)$/.test(o.schedule.trim())) {
     throw new InputError(`--schedule "${o.schedule}": expected a cron schedule of five fields, e.g. "0 1 * * *" (01:00 every night)`);
@@ -114,8 +126,11 @@ export function renderManifests(flags: RunFlags, env: NodeJS.ProcessEnv, options
     if (first.origins[key]) throw new InputError(`${first.origins[key]}: ${key} is set by \`reprocess k8s\` itself (shards: --shards; directories: under ${DATA_DIR}, the volume)`);
   }
   const defaults = Object.fromEntries(Object.entries(CLUSTER_DEFAULTS).filter(([key]) => !(key in first.origins)));
-  const { settings, origins } = loadSettings({ flags: { ...defaults, ...flags }, env: {}, configFile });
-  const sources = settingSources(origins, Object.keys(defaults), configFile, env);
+  // A metrics port given without --metrics is served too (and the container declares it): only the objects differ.
+  const pod = Object.fromEntries(Object.entries(podDefaults(options.metrics !== undefined || first.settings.metricsPort !== undefined))
+    .filter(([key]) => !(key in first.origins) && !(key === 'metricsPort' && first.settings.metricsPort !== undefined)));
+  const { settings, origins } = loadSettings({ flags: { ...defaults, ...pod, ...flags }, env: {}, configFile });
+  const sources = settingSources(origins, Object.keys(defaults), pod, configFile, env);
 
   const files: Record<string, string> = {};
   const config: Record<string, unknown> = {};
@@ -149,7 +164,15 @@ export function renderManifests(flags: RunFlags, env: NodeJS.ProcessEnv, options
   // A dry run reports on the whole selection (it does not split by --shard): one pod says it all.
   if (flags.dryRun) options = { ...options, shards: 1 };
   checkAsThePod(flags.dryRun === true, sourceArgs, configYaml, files, options);
-  const objects = buildObjects(options, { ...files, 'config.yaml': configYaml }, sourceArgs, Boolean(flags.dryRun));
+  const objects = buildObjects(options, { ...files, 'config.yaml': configYaml }, sourceArgs, Boolean(flags.dryRun), settings.metricsPort);
+  if (options.metrics) {
+    objects.push(...monitoringObjects({
+      name: options.name, namespace: options.namespace, cron: options.schedule !== undefined,
+      breakerPatienceSeconds: settings.breakerPatience, noProgressSeconds: options.metrics.noProgressSeconds,
+      dashboardNamespace: options.metrics.dashboardNamespace,
+      labels: { 'app.kubernetes.io/name': 'mosip-reprocess', 'app.kubernetes.io/instance': options.name },
+    }));
+  }
   const header = [
     `# Rendered by \`reprocess k8s\` for namespace ${options.namespace}. No secret value is in this file: the pods read`,
     `# REGPROC_CLIENT_PWD from Secret ${options.clientSecretRef.name} (key ${options.clientSecretRef.key}) and DB_PWD from Secret ${options.dbPasswordRef.name} (key ${options.dbPasswordRef.key}),`,
@@ -164,21 +187,25 @@ export interface SettingSources {
   flags: string[];
   configFile: { path: string; keys: string[] } | null;
   clusterDefaults: string[];
+  /** The pod's own defaults (JSON logs; with metrics, the server's address and port). */
+  podDefaults: string[];
   /** This shell's variables that name a setting and were not used. */
   ignoredEnv: string[];
 }
 
-function settingSources(origins: Record<string, string>, defaultKeys: string[], configFile: string | undefined, env: NodeJS.ProcessEnv): SettingSources {
+function settingSources(origins: Record<string, string>, clusterKeys: string[], pod: Record<string, unknown>, configFile: string | undefined, env: NodeJS.ProcessEnv): SettingSources {
+  const defaultKeys = [...clusterKeys, ...Object.keys(pod)];
   const keys = Object.keys(origins).filter((k) => !SECRET_KEYS.has(k));
-  const fromDefaults = keys.filter((k) => defaultKeys.includes(k));
+  const fromDefaults = keys.filter((k) => clusterKeys.includes(k));
   const fromFile = keys.filter((k) => !defaultKeys.includes(k) && configFile !== undefined && origins[k]!.startsWith(`${configFile}:`));
-  const fromFlags = keys.filter((k) => !fromDefaults.includes(k) && !fromFile.includes(k));
+  const fromFlags = keys.filter((k) => !defaultKeys.includes(k) && !fromFile.includes(k));
   const ignoredEnv: string[] = SETTINGS.filter((s) => s.key !== 'clientSecret' && s.key !== 'dbPassword' && env[s.env] !== undefined && env[s.env] !== '').map((s) => s.env);
   if (configFile === undefined && env.REPROCESS_CONFIG) ignoredEnv.push('REPROCESS_CONFIG');
   return {
     flags: fromFlags.map((k) => origins[k]!),
     configFile: configFile === undefined ? null : { path: configFile, keys: fromFile },
     clusterDefaults: fromDefaults.map((k) => `${origins[k]} ${String(CLUSTER_DEFAULTS[k as keyof typeof CLUSTER_DEFAULTS])}`),
+    podDefaults: Object.keys(pod).filter((k) => k in origins).map((k) => `${origins[k]} ${String(pod[k])}`),
     ignoredEnv,
   };
 }
@@ -191,6 +218,7 @@ export function describeSources(s: SettingSources): string[] {
     `  from flags: ${list(s.flags)}`,
     ...(s.configFile ? [`  from ${s.configFile.path}: ${list(s.configFile.keys)}`] : []),
     `  MOSIP's in-cluster defaults: ${list(s.clusterDefaults)}`,
+    ...(s.podDefaults.length > 0 ? [`  the pod's defaults: ${s.podDefaults.join(', ')}`] : []),
     ...(s.ignoredEnv.length > 0 ? [`  not taken from this shell: ${s.ignoredEnv.join(', ')} (give them as flags or in --config to render them)`] : []),
     '  secrets: from the Kubernetes Secrets named in the header, never from this shell or the config file',
   ];
@@ -319,7 +347,7 @@ export function podFailurePolicy(): { rules: Record<string, unknown>[] } {
   };
 }
 
-function buildObjects(o: K8sOptions, configData: Record<string, string>, sourceArgs: string[], dryRun: boolean): Record<string, unknown>[] {
+function buildObjects(o: K8sOptions, configData: Record<string, string>, sourceArgs: string[], dryRun: boolean, metricsPort: number | undefined): Record<string, unknown>[] {
   const labels = { 'app.kubernetes.io/name': 'mosip-reprocess', 'app.kubernetes.io/instance': o.name };
   const configName = `${o.name}-config`;
   const claimName = `${o.name}-data`;
@@ -348,6 +376,7 @@ function buildObjects(o: K8sOptions, configData: Record<string, string>, sourceA
     imagePullPolicy: 'IfNotPresent',
     command: ['sh', '-c', podScript(o.schedule !== undefined), 'reprocess'],
     args: ['--config', `${CONFIG_DIR}/config.yaml`, ...sourceArgs],
+    ...(metricsPort !== undefined ? { ports: [{ name: METRICS_PORT_NAME, containerPort: metricsPort, protocol: 'TCP' }] } : {}),
     env: [
       { name: 'SHARDS', value: String(o.shards) },
       { name: 'RUN_NAME_PREFIX', value: o.name },

@@ -32,6 +32,7 @@
 //     purely delay-driven rate overshoots because the queue integrates the rate error.
 //   - --rate / --delay, when given, cap the rate; --max-in-pipeline caps how many may be inside (or sent and not
 //     yet seen) at once; the rate never falls under MIN_RATE while sending is allowed.
+import type { AutoPhase } from '../domain/pace.js';
 export interface PipelineObservation {
   /** When it was taken, ms (the controller's clock: only differences are used). */
   at: number;
@@ -60,7 +61,7 @@ export interface AutoPaceOptions {
   initialRate?: number;
 }
 
-export type AutoPhase = 'startup' | 'steady' | 'paused';
+export type { AutoPhase };
 
 export interface AutoDecision {
   /** Packets per second; 0 while paused. */

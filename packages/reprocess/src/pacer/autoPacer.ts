@@ -7,6 +7,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { AutoPaceController, type AutoDecision, type PipelineObservation } from './auto.js';
 import { PipelineWatcher, type DroppedPacket, type SentPacket } from './pipelineWatch.js';
+import type { AutoPaceStatus } from '../domain/pace.js';
+
+export type { AutoPaceStatus };
 
 export interface AutoPacerOptions {
   db: Queryable;
@@ -40,17 +43,6 @@ export function autoPollIntervalMs(maxWaitMs: number): number {
   return Math.min(5000, Math.max(250, maxWaitMs / 20));
 }
 
-export interface AutoPaceStatus {
-  rate: number;
-  phase: AutoDecision['phase'] | 'blind';
-  inside: number;
-  unseen: number;
-  maxWaitMs: number;
-  exited: number;
-  dropped: number;
-  /** Out of the queues but not drained: a later stage holds them (or left them stalled). */
-  held: number;
-}
 
 export class AutoPacer {
   readonly controller: AutoPaceController;

@@ -24,18 +24,24 @@ export function journalingObserver(journal: Journal, emit: EventSink, onResult: 
         ...(packet.before ? { before: packet.before } : {}),
       });
     },
+    onLeave(packet) {
+      emit({ type: 'sending', packet });
+    },
     onWithdraw(packet) {
       sent -= 1;
       journal.append({ t: 'withdrawn', at: new Date().toISOString(), wf: packet.workflowInstanceId, rid: packet.rid });
+      emit({ type: 'withdrawn', packet });
     },
     onPacket(result) {
       onResult(result);
+      // The event carries the record's time: the log line and the metrics' last success are the journal's.
+      const at = new Date().toISOString();
       journal.append({
-        t: 'result', at: new Date().toISOString(), wf: result.packet.workflowInstanceId, rid: result.packet.rid,
+        t: 'result', at, wf: result.packet.workflowInstanceId, rid: result.packet.rid,
         attempt: result.attempts, outcome: result.outcome, http: result.httpStatus, reply: result.reply,
         latencyMs: result.latencyMs, startedAt: result.startedAt,
       });
-      emit({ type: 'packet', result });
+      emit({ type: 'packet', result, at });
     },
     onWarning(message) {
       emit({ type: 'warning', message });

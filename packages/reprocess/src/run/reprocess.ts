@@ -23,8 +23,9 @@ import { AuthError, MosipClient } from '../notifier/client.js';
 import { describeAutoPace, type AutoPacer } from '../pacer/autoPacer.js';
 import type { Packet } from '../domain/packet.js';
 import { workflowKey } from '../domain/packetKey.js';
-import { packetLine, summaryText } from '../report/format.js';
 import { RunLog } from '../report/logFiles.js';
+import { messageLine } from '../report/logLines.js';
+import { startObservation, type Observation } from '../report/metrics/observe.js';
 import { openSource, type OpenedSource } from '../source/openSource.js';
 import { dbSettingsOf, withDb } from '../db/runDatabase.js';
 import { budgetDeadlines, untilDeadline } from './budget.js';
@@ -40,6 +41,7 @@ import { buildSender, sendAll } from './sending.js';
 import { openCohortStage, type CohortStage } from './cohortStage.js';
 import { RunStop } from './stop.js';
 import { summarize, writeSummary } from './summary.js';
+import { runTeller } from './telling.js';
 import type { RunSummary } from '../domain/runResult.js';
 import type { Clock } from '../clock.js';
 
@@ -83,18 +85,24 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
   // A stop stops: one signal for the whole run (the operator's, the time budgets', the lost lock's), which every
   // wait below takes (run/stop.ts).
   const stop = new RunStop(options.signal, budgetDeadlines({ maxDurationSeconds: settings.maxDuration, until: settings.until ? untilDeadline(settings.until) : undefined }, Date.now()));
-  const open: Opened = { pool: null, lock: null, client: null, journal: null, log: null, run: null, packets: null, autoPacer: null, observer: null };
-  let say: EventSink = emit;
+  const open: Opened = { pool: null, lock: null, client: null, journal: null, log: null, run: null, packets: null, autoPacer: null, observer: null, observation: null };
+  // Every event from here on: to the caller, the metrics and the log file (run/telling.ts).
+  const teller = runTeller(emit);
+  const say = teller.tell;
   try {
+    // 0. The metrics (--metrics-port, --pushgateway): a port that cannot be had is a setting error, nothing sent.
+    open.observation = await startObservation(settings, { fixedRate: fixedRate(request), onWarning: (message) => say({ type: 'warning', message }) });
+    teller.observe(open.observation);
+    if (open.observation?.url) say({ type: 'note', message: `metrics: ${open.observation.url}` });
     // 1. Guards first: the run lock (and the database's clock) before anything is read or sent.
     open.pool = request.dbConfigured ? createPool(dbSettingsOf(settings)) : null;
-    open.lock = await takeRunLock(request, 'run', emit);
+    open.lock = await takeRunLock(request, 'run', say);
     open.lock?.whenLost((message) => stop.stop({ kind: 'lock_lost', message: `the run lock was lost: ${message}` }));
-    if (open.pool) await warnOfClockOffset(request, open.pool, emit);
+    if (open.pool) await warnOfClockOffset(request, open.pool, say);
     // 2. Never twice: what earlier attempts did (run/continuation.ts).
     const continuation = await planContinuation(request, open.pool);
     // 3. The source (its reads end at a stop) and the client, the client built while the database answers.
-    const opening = openSource(request.mode, flags, settings, open.pool, emit, continuation.remaining, continuation.done, stop.signal);
+    const opening = openSource(request.mode, flags, settings, open.pool, say, continuation.remaining, continuation.done, stop.signal);
     opening.catch(() => undefined); // awaited below; this only keeps a failure there from counting as unhandled meanwhile
     open.client = new MosipClient({
       server: settings.server!, authServer: settings.authServer, clientId: settings.clientId,
@@ -103,12 +111,12 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     });
     const source = await opening;
     // --cohort / --canary --by-cohort: the selection's cohorts are read now, before a token or a run directory exists.
-    const cohorts = await withDb(settings, () => openCohortStage(request, open.pool, emit, continuation.done));
+    const cohorts = await withDb(settings, () => openCohortStage(request, open.pool, say, continuation.done));
     await authenticate(open.client);
     // 4. The run's directory, journal and log: from here on, packets may be sent.
-    const { run, journal, log } = openRunRecord(request, emit);
+    const { run, journal, log } = openRunRecord(request, say);
     Object.assign(open, { run, journal, log });
-    say = tellAndLog(emit, log);
+    teller.openLog(log, run.id);
     for (const r of continuation.lateDrops) journal.append(r);
     await journal.appendDurable({ t: 'start', at: new Date().toISOString(), attempt: attemptNumber(request, run), host: hostname(), pid: process.pid, reason: settings.reason ?? null });
     await open.lock?.setRunId(run.id);
@@ -155,11 +163,13 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     journal.append({ t: 'end', at: summary.finishedAt, exitCode: summary.exitCode, stop: summary.stop?.message ?? null, stopKind: summary.stop?.kind ?? null });
     await journal.flush();
     writeSummary(run, summary);
-    log.write(summaryText(summary));
     const unfinished = summary.stop !== null && summary.stop.kind !== 'canary_failed';
+    const continueWith = unfinished ? resumeCommand(run.id, settings.runsDir) : null;
+    // The summary, why it stopped and how to continue: in the log file as on the terminal; the metrics' final values.
+    say({ type: 'finished', runId: run.id, summary, resumeCommand: continueWith });
     return {
       runId: run.id, runsDir: settings.runsDir, journalPath: run.journalPath, summary, exitCode: summary.exitCode,
-      resumeCommand: unfinished ? resumeCommand(run.id, settings.runsDir) : null, logFiles: { last: log.lastLog, out: log.outLog },
+      resumeCommand: continueWith, logFiles: { last: log.lastLog, out: log.outLog },
     };
   } catch (err) {
     const sent = open.observer?.sentSoFar ?? 0;
@@ -170,8 +180,10 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     await closeSource(open.packets);
     await open.autoPacer?.stop().catch(() => undefined);
     await open.lock?.release().catch(() => undefined);
-    open.log?.close();
     await open.journal?.close().catch((err: unknown) => say({ type: 'warning', message: `journal ${open.journal?.path}: ${(err as Error).message}` }));
+    // The final push (its warning, if it fails, still reaches the log), then the metrics server stops.
+    await open.observation?.close();
+    teller.closeLog();
     await open.client?.close().catch(() => undefined);
     await open.pool?.end().catch(() => undefined);
   }
@@ -188,6 +200,14 @@ interface Opened {
   packets: AsyncIterator<Packet> | null;
   autoPacer: AutoPacer | null;
   observer: JournalingObserver | null;
+  observation: Observation | null;
+}
+
+/** The fixed pacer's rate for the metrics, packets per second (Infinity unpaced); null with --pace auto (it tells its own). */
+function fixedRate(request: RunRequest): number | null {
+  const s = request.settings;
+  if (s.pace === 'auto') return null;
+  return s.rate ?? (s.delay > 0 ? 1 / s.delay : Infinity);
 }
 
 function sourceText(request: RunRequest): string {
@@ -228,22 +248,17 @@ function openRunRecord(request: RunRequest, emit: EventSink): { run: RunHandle; 
     run.saveMeta();
   }
   const journal = run.openJournal();
-  const log = new RunLog(settings.logDir);
-  log.write(`run ${run.id} ${request.resume ? 'resumed' : 'started'} ${new Date().toISOString()} source=${sourceText(request)}${request.dbConfigured ? ` db=${describeDb(dbSettingsOf(settings))}` : ''}${settings.reason ? ` reason=${JSON.stringify(settings.reason)}` : ''} settings=${JSON.stringify(redactSettings(settings))}`);
+  const log = new RunLog(settings.logDir, settings.logFormat);
+  log.runId = run.id;
+  const db = request.dbConfigured ? describeDb(dbSettingsOf(settings)) : null;
+  const headline = `run ${run.id} ${request.resume ? 'resumed' : 'started'} ${new Date().toISOString()} source=${sourceText(request)}${db ? ` db=${db}` : ''}${settings.reason ? ` reason=${JSON.stringify(settings.reason)}` : ''}`;
+  const line = messageLine('info', headline, run.id, { source: sourceText(request), db, reason: settings.reason ?? null, settings: redactSettings(settings) });
+  log.line({ ...line, text: `${line.text} settings=${JSON.stringify(redactSettings(settings))}` });
   return { run, journal, log };
 }
 
 function attemptNumber(request: RunRequest, run: RunHandle): number {
   return request.resume ? Math.max(request.resume.replayed.attempts, run.meta.resumes.length) + 1 : 1;
-}
-
-/** The run's events, told to the caller and written to the log file (packet lines and warnings). */
-function tellAndLog(emit: EventSink, log: RunLog): EventSink {
-  return (e) => {
-    if (e.type === 'packet') log.write(packetLine(e.result));
-    else if (e.type === 'warning') log.write(`warning: ${e.message}`);
-    emit(e);
-  };
 }
 
 /**

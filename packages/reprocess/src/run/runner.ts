@@ -87,6 +87,7 @@ export async function runPackets(input: RunInput): Promise<RunOutcome> {
       failure ??= err;
       return;
     }
+    input.observer.onLeave?.(packet);
     try {
       record(packet, startedAt, await input.notifier.notify(packet));
     } catch (err) {

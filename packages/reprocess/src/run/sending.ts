@@ -56,7 +56,7 @@ export function buildSender(p: SenderParts): Sender {
     cooldownMs: settings.breakerCooldown * 1000, patienceMs: settings.breakerPatience * 1000,
   }, (message) => {
     journal.append({ t: 'breaker', at: new Date().toISOString(), state: breaker.current, detail: message });
-    emit({ type: 'warning', message });
+    emit({ type: 'breaker', state: breaker.current, message });
   });
   // A lost reply is decided by the lost-reply rule (notifier/lostReply.ts); with no database it is left in doubt.
   const notifier = new ResilientNotifier(p.client, breaker, {

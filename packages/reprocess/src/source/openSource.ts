@@ -79,16 +79,17 @@ export async function openSource(
     if (taken) emit({ type: 'warning', message: taken });
     const rules = holdBackRulesOf(s);
     announceHoldBack(rules, pool !== null, emit);
-    let held = 0;
+    const heldBy = heldCounter(emit);
     // Held packets are looked up (and reported by line) before the run starts, so the counts below are right.
-    const kept = pool ? await withDb(s, () => keepNotHeld(loaded.packets, pool, s, rules, emit, () => { held += 1; })) : loaded.packets;
+    const kept = pool ? await withDb(s, () => keepNotHeld(loaded.packets, pool, s, rules, emit, heldBy.add)) : loaded.packets;
+    heldBy.tell();
     const pending = kept.filter((p) => !done.has(workflowKey(p.workflowInstanceId))).length;
     if (remaining < pending) emit({ type: 'note', message: `--limit ${s.limit}: taking ${remaining} of the ${pending} packets still to send` });
     return {
       duplicates: 0,
       count: async () => Math.min(pending, remaining),
       async *stream() { yield* kept; },
-      heldBack: async () => held,
+      heldBack: async () => heldBy.total,
     };
   }
   const db = pool!;
@@ -96,17 +97,20 @@ export async function openSource(
     await withDb(s, () => db.query('SELECT 1'));
     const rules = holdBackRulesOf(s);
     announceHoldBack(rules, true, emit);
-    let held = 0;
+    const heldBy = heldCounter(emit);
     return {
       duplicates: 0,
       stream: (onRowSkipped) => guardDb(s, holdBackListed(customQueryPackets(dbSettingsOf(s), s.queryFile!, Infinity, (reason) => {
         onRowSkipped();
         emit({ type: 'warning', message: `${reason}; skipped` });
       }, signal), db, s.dbSchema, rules, (h) => {
-        if (!h.included) held += 1;
         emit({ type: 'warning', message: h.message });
+        if (!h.included) {
+          heldBy.add(h.facts.reason);
+          heldBy.tell();
+        }
       })),
-      heldBack: async () => held,
+      heldBack: async () => heldBy.total,
     };
   }
   const cutoff = await withDb(s, () => utcCutoff(db, s.olderThan));
@@ -122,6 +126,9 @@ export async function openSource(
     const included = new Set(includedReasons(criteria.holdBack!));
     const leftOut = heldCounts.filter((c) => !included.has(c.reason));
     const total = leftOut.reduce((n, c) => n + c.count, 0);
+    const byReason: Partial<Record<HoldBackReason, number>> = {};
+    for (const c of leftOut) byReason[c.reason] = (byReason[c.reason] ?? 0) + c.count;
+    emit({ type: 'held_back', counts: byReason });
     if (total > 0) {
       const parts = leftOut.filter((c) => c.reason !== 'repeating').map((c) => `${c.count} ${c.reason === 'paused' ? `${c.statusCode}${c.pauseRuleIds ? ` (pause rule ${c.pauseRuleIds})` : ''}`
         : c.reason === 'uploader_budget' ? 'uploader retry budget spent' : c.reason === 'recent' ? 'written within the last 6300 s' : 'reprocess attempts spent'}`);
@@ -165,12 +172,26 @@ export async function openSource(
 
 /** The listed packets minus those held back; each held one is reported by its origin (file line). */
 async function keepNotHeld(
-  packets: readonly Packet[], db: pg.Pool, s: Settings, rules: HoldBackRules, emit: NoticeSink, onSkipped: () => void,
+  packets: readonly Packet[], db: pg.Pool, s: Settings, rules: HoldBackRules, emit: NoticeSink, onSkipped: (reason: HoldBackReason) => void,
 ): Promise<Packet[]> {
   const kept: Packet[] = [];
   for await (const p of holdBackListed(packets, db, s.dbSchema, rules, (h) => {
-    if (!h.included) onSkipped();
+    if (!h.included) onSkipped(h.facts.reason);
     emit({ type: 'warning', message: h.message });
   })) kept.push(p);
   return kept;
+}
+
+/** Listed and queried packets held back, counted by reason; tell() sends the counts so far as a 'held_back' notice. */
+function heldCounter(emit: NoticeSink): { add(reason: HoldBackReason): void; tell(): void; readonly total: number } {
+  const counts: Partial<Record<HoldBackReason, number>> = {};
+  let total = 0;
+  return {
+    add(reason) {
+      counts[reason] = (counts[reason] ?? 0) + 1;
+      total += 1;
+    },
+    tell: () => emit({ type: 'held_back', counts: { ...counts } }),
+    get total() { return total; },
+  };
 }

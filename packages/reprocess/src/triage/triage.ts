@@ -15,6 +15,9 @@ import { AGE_BUCKETS, type AgeBucket } from '../sql/rowFacts.js';
 import { dbSettingsOf, withDb } from '../db/runDatabase.js';
 import { cohortId, cohortKeyOf, transientOf, verdictOf, VERDICTS, type CohortKey, type Verdict } from '../domain/cohort.js';
 import { scanSelection, type ScannedPacket, type ScanSource } from './scan.js';
+import { newRunId } from '../journal/runId.js';
+import type { NoticeSink } from '../domain/notices.js';
+import { startObservation } from '../report/metrics/observe.js';
 
 export interface Cohort extends CohortKey {
   id: string;
@@ -71,22 +74,38 @@ export interface TriageRequest extends ScanSource {
   dbConfigured: boolean;
 }
 
-/** Triage of the selection a run with these settings would read. */
-export async function triageReprocess(request: TriageRequest): Promise<TriageReport> {
+/**
+ * Triage of the selection a run with these settings would read. With --metrics-port (or --pushgateway) the metrics
+ * show the packets scanned so far (reprocess_packets_selected) and, at the end, the held-back counts; its run_id is
+ * triage-<time>-<4 hex> (a triage makes no run). `tell` hears the warnings (a push that failed, the metrics' address).
+ */
+export async function triageReprocess(request: TriageRequest, options: { tell?: NoticeSink } = {}): Promise<TriageReport> {
   const s = request.settings;
+  const observation = await startObservation(s, { fixedRate: null, onWarning: (message) => options.tell?.({ type: 'warning', message }) });
+  if (observation?.url) options.tell?.({ type: 'note', message: `metrics: ${observation.url}` });
+  observation?.observe({ type: 'started', runId: `triage-${newRunId(new Date())}`, resumed: false, source: 'triage', journalPath: '', runsDir: s.runsDir });
   const pool = createPool(dbSettingsOf(s));
   try {
     const tool = toolRedrivesByPacket(s.runsDir);
     const acc = new TriageAccumulator(holdBackRulesOf(s), tool);
+    let scannedSoFar = 0;
     const scanned = await scanSelection(request, pool, {
-      batch: (packets) => { for (const p of packets) acc.add(p); },
+      batch: (packets) => {
+        for (const p of packets) acc.add(p);
+        scannedSoFar += packets.length;
+        observation?.observe({ type: 'total', packets: scannedSoFar });
+      },
       notFound: () => { acc.notFound += 1; },
       skipped: () => { acc.skippedRows += 1; },
     });
     const asOfUtc = await withDb(s, () => nowUtcText(pool));
-    return acc.report({ asOfUtc, source: scanned.description, criteria: scanned.criteria, runsDir: s.runsDir });
+    const report = acc.report({ asOfUtc, source: scanned.description, criteria: scanned.criteria, runsDir: s.runsDir });
+    observation?.observe({ type: 'total', packets: report.selected });
+    observation?.observe({ type: 'held_back', counts: report.heldBack });
+    return report;
   } finally {
     await pool.end().catch(() => undefined);
+    await observation?.close();
   }
 }
 

@@ -261,7 +261,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRes
         if (!filter || filter.keep(e.result.outcome)) io.out(indent(packetLine(e.result)));
       } else if (e.type === 'started') io.err(indent(`run ${e.runId} ${e.resumed ? 'resumed' : 'started'}: ${e.source}; journal ${e.journalPath}`));
       else if (e.type === 'note') io.err(indent(e.message));
-      else if (e.type === 'warning') io.err(indent(`warning: ${e.message}`));
+      else if (e.type === 'warning' || e.type === 'breaker') io.err(indent(`warning: ${e.message}`));
     };
     /** One run through the library, as `reprocess --db …` would make it; its typed result, or the exit code of its failure. */
     const run = async (flags: RunFlags, filter: PacketFilter | null) => {
