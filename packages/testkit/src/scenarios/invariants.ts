@@ -285,8 +285,13 @@ function runsCanBeContinued(e: Evidence): Violation[] {
     if ((a.role === 'continuation' || a.role === 'again-after-refusal') && (a.code < 0 || a.code >= 2) && !a.forcedEnd) {
       out.push({ promise: PROMISES.continuation, detail: `${a.label}: exit ${a.code}: ${first(a)}` });
     }
-    if (a.role === 'after-finish' && e.scenario.continuation === 'run-name' && a.code !== 0) {
-      out.push({ promise: PROMISES.continuation, detail: `${a.label}: the same --run-name after the run finished exits ${a.code}, not 0 (nothing to do)` });
+    // The same --run-name after the run finished does nothing and exits with the run's own exit code (0 or 1).
+    if (a.role === 'after-finish' && e.scenario.continuation === 'run-name') {
+      const own = [...e.drive.attempts].reverse().find((x) => x !== a && x.runId !== null && x.runId === a.runId && x.role !== 'after-finish');
+      const nothing = /already finished with exit code \d+: nothing to do/.test(a.stderr);
+      if (!nothing || (own && a.code !== own.code)) {
+        out.push({ promise: PROMISES.continuation, detail: `${a.label}: the same --run-name after the run finished exits ${a.code}${own ? `, not its run's ${own.code}` : ''}${nothing ? '' : ' without saying there is nothing to do'}` });
+      }
     }
     if (a.role === 'wrong-command') {
       // D6: refused before anything starts; it must not take the action run for a notification run.
