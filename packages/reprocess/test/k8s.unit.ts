@@ -351,7 +351,7 @@ test('k8s: the podFailurePolicy as Kubernetes walks it: disruptions first, exit 
     const o = objects(await k8s(args));
     const spec = (o.Job ?? o.CronJob!.spec.jobTemplate).spec;
     assert.deepEqual(apiServerProblems(spec), [], args.join(' '));
-    assert.equal(spec.backoffLimitPerIndex, 3, 'the README promises 3 retries per shard');
+    assert.equal(spec.backoffLimitPerIndex, 3, 'docs/kubernetes.md promises 3 retries per shard');
     assert.equal(spec.backoffLimit, undefined, 'a global backoffLimit would let one shard\'s failures fail the others');
     assert.equal(spec.maxFailedIndexes, undefined, 'a failed shard must not stop the others');
     assert.equal(spec.podFailurePolicy.rules[0].onPodConditions?.[0]?.type, 'DisruptionTarget', 'the DisruptionTarget rule comes first');

@@ -36,7 +36,7 @@ Verdicts:
 ${VERDICTS.map((v) => `  ${v.padEnd(10)} ${VERDICT_TEXT[v].meaning}`).join('\n')}
 Transient failures are MOSIP's own (StatusUtil and the stages of mosip/registration v1.2.0.1):
 ${TRANSIENT_FAILURES.map((t) => `  ${t.subStatusCode} ${t.commentPrefix ? `"${t.commentPrefix}..."` : ''} (${t.mosipName})`).join('\n')}
-Repeating packets are held back by every run and dry run unless --include-repeat-failures (README "Triage").`;
+Repeating packets are held back by every run and dry run unless --include-repeat-failures (docs/operating.md, "Triage").`;
 
 export function registerTriageCommands(program: Command, stdio: () => Io): void {
   const triage = program.command('triage')

@@ -1,4 +1,4 @@
-// The settings of the safety guards (issue #10; README "Safety on a real MOSIP") and the window floor check.
+// The settings of the safety guards (docs/operating.md, "Safety on a real MOSIP") and the window floor check.
 // The rows join the one settings table (settings.ts) through safetySettings(), which takes the table's value
 // parsers so they are defined once.
 import { z } from 'zod';

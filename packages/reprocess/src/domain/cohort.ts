@@ -4,7 +4,7 @@
 // src/sql/lastFailure.ts). A cohort's id is a short hash of that key: the same on every run and machine, as long as
 // the key is the same.
 //
-// The verdict follows from the key (README "Triage"):
+// The verdict follows from the key (docs/operating.md, "Triage"):
 //   repeating  the failure repeats (--repeat-failures times, the stage never got past it): a re-drive will not fix it;
 //   transient  the last failure is one a re-drive has fixed before: a service that did not answer (the table
 //              TRANSIENT_FAILURES in @mosip-reprocess/contract/history.js, read from MOSIP's source);

@@ -177,7 +177,7 @@ export function renderManifests(flags: RunFlags, env: NodeJS.ProcessEnv, options
     `# Rendered by \`reprocess k8s\` for namespace ${options.namespace}. No secret value is in this file: the pods read`,
     `# REGPROC_CLIENT_PWD from Secret ${options.clientSecretRef.name} (key ${options.clientSecretRef.key}) and DB_PWD from Secret ${options.dbPasswordRef.name} (key ${options.dbPasswordRef.key}),`,
     `# both in namespace ${options.namespace}. A pod can only read Secrets of its own namespace: MOSIP keeps db-common-secrets`,
-    `# in namespace postgres, so copy it into ${options.namespace} first (see the README, "On Kubernetes").`,
+    `# in namespace postgres, so copy it into ${options.namespace} first (see docs/kubernetes.md in mosip-reprocess).`,
   ].join('\n');
   return { objects, yaml: header + '\n' + objects.map((o) => '---\n' + yaml().stringify(o, { lineWidth: 0 })).join(''), sources };
 }
@@ -305,7 +305,7 @@ export function podScript(cron: boolean): string {
 }
 
 /**
- * The tool's exit codes as the Job treats them (README, "Replies and exit codes"). A pod that ends with a code a
+ * The tool's exit codes as the Job treats them (docs/reference.md, "Exit codes"). A pod that ends with a code a
  * resume can finish is replaced and the replacement continues the same run by --run-name.
  */
 export const EXIT_CODES = {

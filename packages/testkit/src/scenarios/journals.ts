@@ -1,5 +1,5 @@
 // What the runs of a scenario left in their runs directory, read as an operator (or `reprocess report`) would find
-// it: every run's run.json, journal.jsonl and summary.json. Read here on its own terms (the record types the README
+// it: every run's run.json, journal.jsonl and summary.json. Read here on its own terms (the record types docs/reference.md
 // lists), not through the tool's replay code, so a mistake there cannot hide a mistake it makes.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

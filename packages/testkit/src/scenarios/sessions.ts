@@ -10,7 +10,7 @@ export const LONG_TRANSACTION_MS = 10_000;
 
 /**
  * A --query-file run reads the operator's query through a cursor inside one READ ONLY transaction (a consistent
- * snapshot, by design: README "Selection"), so that transaction lives while the query is being read. It is held
+ * snapshot, by design: docs/operating.md, "Choosing the packets"), so that transaction lives while the query is being read. It is held
  * to the other rule only: closed once the run has ended, whatever stopped it (decisions D4).
  */
 export function isQueryFileCursor(s: SessionSighting): boolean {

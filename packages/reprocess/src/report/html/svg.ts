@@ -1,5 +1,5 @@
 // The report's charts, as plain SVG text: stacked bars (vertical for a timeline or histogram, horizontal for a
-// breakdown) and lines. No library: four chart shapes over already-aggregated numbers (see the README for why).
+// breakdown) and lines. No library: four chart shapes over already-aggregated numbers (see docs/design.md for why).
 // Every data mark has class "mark" and a <title> with its numbers; the page also shows them in a table.
 import { escapeHtml as esc } from './escape.js';
 

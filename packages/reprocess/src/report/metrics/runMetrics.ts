@@ -12,7 +12,7 @@ import type { RunEvent } from '../../domain/runEvents.js';
 const prom = lazy<typeof PromClient>('prom-client');
 
 /**
- * Every metric the tool exports (besides the process metrics): its name, type, labels and meaning. The README's
+ * Every metric the tool exports (besides the process metrics): its name, type, labels and meaning. docs/reference.md's
  * table, the Kubernetes alerts and the Grafana dashboard use these names; the tests check that they use no other.
  */
 export const METRICS = {
