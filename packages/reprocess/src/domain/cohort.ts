@@ -126,16 +126,21 @@ export function describeKey(key: CohortKey): string {
   return `${at}: ${key.failureStage} ${key.status} ${key.subStatus}`;
 }
 
-/** A cohort of packets a run holds back as repeating, as the dry run lists them. */
-export interface HeldCohort {
-  id: string;
+/** Repeating packets by where they are and their last failure (the comment as stored: the triage normalises it). */
+export interface RepeatingGroup {
   stage: string | null;
   failureStage: string;
   status: string;
   subStatus: string;
   comment: string | null;
   count: number;
+  /** The smallest RID of the group: one to `reprocess explain`. */
   sampleRid: string;
+}
+
+/** A cohort of packets a run holds back as repeating, as the dry run lists them. */
+export interface HeldCohort extends RepeatingGroup {
+  id: string;
 }
 
 /** Repeating packets grouped by their raw last failure, merged into cohorts (comments normalised), largest first. */

@@ -9,6 +9,7 @@ import { guideWhereSql, holdBackOf, type EligibilityCriteria } from './eligibili
 import { holdBackReasonSql } from './holdBackReason.js';
 import { lastFailureSql, repeatingSql } from './lastFailure.js';
 import { Params } from './params.js';
+import type { RepeatingGroup } from '../domain/cohort.js';
 
 export interface HeldBackCount {
   reason: HoldBackReason;
@@ -18,17 +19,7 @@ export interface HeldBackCount {
   count: number;
 }
 
-/** Repeating packets by where they are and their last failure (the comment as stored: the triage normalises it). */
-export interface RepeatingGroup {
-  stage: string | null;
-  failureStage: string;
-  status: string;
-  subStatus: string;
-  comment: string | null;
-  count: number;
-  /** The smallest RID of the group: one to `reprocess explain`. */
-  sampleRid: string;
-}
+export type { RepeatingGroup } from '../domain/cohort.js';
 
 export interface SelectionCounts {
   /** Rows the selection takes in all (not held back, or held for a reason this run includes), before any limit. */

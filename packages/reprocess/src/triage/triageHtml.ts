@@ -8,7 +8,7 @@ import type { TriageReport } from './triage.js';
 import { AGE_LABELS } from '../report/dryRun.js';
 import { ageRange, reprocessorText, runText, timesText, toolText } from './triageText.js';
 import { escapeHtml as esc } from '../report/html/escape.js';
-import { chartWithTable, colorAt, page, section, table } from '../report/html/page.js';
+import { chartWithTable, colorAt, criteriaFacts, page, section, table } from '../report/html/page.js';
 import { barChart, formatNumber } from '../report/html/svg.js';
 import { AGE_BUCKETS } from '../sql/rowFacts.js';
 
@@ -35,16 +35,7 @@ export function renderTriageHtml(r: TriageReport, generatedAt = new Date()): str
     ['repeating means', `the same failure ${r.rules.repeatFailures} times or more (--repeat-failures), the stage never past it${r.rules.includeRepeatFailures ? ' (--include-repeat-failures: a run sends them)' : ''}`],
     ['journals read', `${r.journals.runsDir}: ${formatNumber(r.journals.packetsNotified)} packets notified by earlier runs`],
   ];
-  if (r.criteria) {
-    const c = r.criteria;
-    facts.push(
-      ['latest_trn_status_code IN', c.trnStatuses.join(', ')],
-      ['reg_process_retry_count <=', String(c.maxRetries)],
-      ['latest_trn_dtimes <', `${c.cutoffUtc} (UTC)`],
-      ['status_code NOT IN', c.excludeStatuses.join(', ')],
-      ['latest_trn_type_code', c.stages === null ? 'any (APPROACH 1)' : `IN (${c.stages.join(', ')}) (APPROACH 2)`],
-    );
-  }
+  if (r.criteria) facts.push(...criteriaFacts(r.criteria));
   body.push(section('selection', 'The selection', `<p class="note">TRIAGE: nothing was sent; the selection and its history (registration_transaction) were only read.</p>`
     + `<div class="kpi">${VERDICTS.map((v) => `<div><b style="color:${VERDICT_COLORS[v]}">${formatNumber(r.byVerdict[v].packets)}</b>${esc(v)} (${r.byVerdict[v].cohorts} cohorts)</div>`).join('')}</div>`
     + `<table class="facts">${facts.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`).join('')}</table>`));

@@ -3,7 +3,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { AGE_LABELS, heldBackView, NO_ACTIVE_ROW, reprocessorLines, type DryRunReport } from '../dryRun.js';
 import { escapeHtml as esc } from './escape.js';
-import { chartWithTable, colorAt, page, section, table, type CellLike } from './page.js';
+import { chartWithTable, colorAt, criteriaFacts, page, section, table, type CellLike } from './page.js';
 import { barChart, columnChart, formatNumber } from './svg.js';
 
 const pct = (n: number, of: number): CellLike => ({ text: of > 0 ? `${((100 * n) / of).toFixed(1)}%` : '-', sort: of > 0 ? n / of : 0, num: true });
@@ -18,16 +18,7 @@ export function renderDryRunHtml(r: DryRunReport, generatedAt = new Date()): str
     ['matched', `${formatNumber(r.matched)} ${r.source === 'db' ? 'rows (all of them, not capped by --limit)' : 'distinct packets'}`],
     ['will take', `${formatNumber(r.willTake)} (--limit ${r.limit}${r.willTake < r.matched ? `; ${formatNumber(r.matched - r.willTake)} left for later runs` : ''})`],
   ];
-  if (r.criteria) {
-    const c = r.criteria;
-    facts.push(
-      ['latest_trn_status_code IN', c.trnStatuses.join(', ')],
-      ['reg_process_retry_count <=', String(c.maxRetries)],
-      ['latest_trn_dtimes <', `${c.cutoffUtc} (UTC)`],
-      ['status_code NOT IN', c.excludeStatuses.join(', ')],
-      ['latest_trn_type_code', c.stages === null ? 'any (APPROACH 1)' : `IN (${c.stages.join(', ')}) (APPROACH 2)`],
-    );
-  }
+  if (r.criteria) facts.push(...criteriaFacts(r.criteria));
   body.push(section('selection', 'The selection', `<p class="note">DRY RUN: nothing was sent and no token was fetched.</p><table class="facts">${facts.map(([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(v)}</td></tr>`).join('')}</table>`));
 
   const total = r.matched;

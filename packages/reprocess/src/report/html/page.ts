@@ -3,6 +3,7 @@
 // opens the same from an e-mail attachment on a laptop with no network. The Content-Security-Policy says so too.
 import { escapeHtml as esc } from './escape.js';
 import { formatNumber } from './svg.js';
+import type { EligibilityCriteria } from '../../sql/eligibility.js';
 
 export const OUTCOME_COLORS: Record<string, string> = {
   forwarded: '#2e7d32',
@@ -117,4 +118,15 @@ export function page(title: string, subtitle: string, body: string): string {
 ${body}
 </main><script>${SCRIPT}</script></body></html>
 `;
+}
+
+/** The --db selection's criteria as rows of a facts table, in the guide's words (the dry run and the triage pages). */
+export function criteriaFacts(c: EligibilityCriteria): [string, string][] {
+  return [
+    ['latest_trn_status_code IN', c.trnStatuses.join(', ')],
+    ['reg_process_retry_count <=', String(c.maxRetries)],
+    ['latest_trn_dtimes <', `${c.cutoffUtc} (UTC)`],
+    ['status_code NOT IN', c.excludeStatuses.join(', ')],
+    ['latest_trn_type_code', c.stages === null ? 'any (APPROACH 1)' : `IN (${c.stages.join(', ')}) (APPROACH 2)`],
+  ];
 }
