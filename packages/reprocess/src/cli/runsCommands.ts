@@ -2,7 +2,7 @@
 // did over all its attempts, and whether the packets it notified really moved on. Parsing and printing only.
 import type { Command } from 'commander';
 import { loadSettings } from '../config/load.js';
-import { listRunIds, openRun, runKindOf } from '../journal/runStore.js';
+import { listRunIds, openRun, runKindOf, runReasonOf } from '../journal/runStore.js';
 import { readWholeRun, type WholeRun } from '../journal/wholeRun.js';
 import { OUTCOMES } from '@mosip-reprocess/contract/wire.js';
 import { OUTCOME_LABELS, summaryText } from '../report/format.js';
@@ -20,7 +20,7 @@ function runsDirOf(io: Io, opts: DirOptions): string {
 
 const sentOf = (w: WholeRun) => w.notified + w.inFlight;
 /** --reason of the run (kept with its settings in run.json). */
-const reasonOf = (w: WholeRun): string | null => (typeof w.run.meta.settings?.reason === 'string' ? w.run.meta.settings.reason : null);
+const reasonOf = (w: WholeRun): string | null => runReasonOf(w.run.meta);
 
 export function listRuns(io: Io, opts: DirOptions): void {
   const dir = runsDirOf(io, opts);

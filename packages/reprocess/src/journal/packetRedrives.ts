@@ -4,7 +4,7 @@
 import type { NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
 import { workflowKey } from '../domain/packetKey.js';
 import { journalRecords } from './replay.js';
-import { listRunIds, openRun } from './runStore.js';
+import { listRunIds, openRun, runReasonOf } from './runStore.js';
 
 /** A packet's notifications over every run in the runs directory. */
 export interface ToolRedrives {
@@ -55,7 +55,7 @@ export function sendsOfRid(runsDir: string, rid: string): PacketSend[] {
   const sends: PacketSend[] = [];
   for (const id of listRunIds(runsDir)) {
     const run = openRun(runsDir, id);
-    const reason = typeof run.meta.settings?.reason === 'string' ? run.meta.settings.reason : null;
+    const reason = runReasonOf(run.meta);
     const open = new Map<string, PacketSend>();
     for (const r of journalRecords(run.journalPath)) {
       if ((r.t !== 'send' && r.t !== 'withdrawn' && r.t !== 'result') || r.rid !== rid) continue;

@@ -77,6 +77,12 @@ export function runKindOf(meta: Pick<RunMeta, 'kind' | 'source'>): RunKind {
   return meta.kind ?? (String(meta.source).startsWith('action ') ? 'action' : 'run');
 }
 
+/** The run's --reason (kept with its settings; older runs had it among the flags), or null. */
+export function runReasonOf(meta: Pick<RunMeta, 'settings' | 'flags'>): string | null {
+  const r = meta.settings?.reason ?? meta.flags?.reason;
+  return typeof r === 'string' ? r : null;
+}
+
 /** The newest run of that --run-name in the runs directory, or null. */
 export function findRunByName(runsDir: string, name: string): string | null {
   const ids = listRunIds(runsDir);

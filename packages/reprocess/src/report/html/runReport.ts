@@ -3,7 +3,7 @@
 // registration rows now, when the database is reachable); every chart has its numbers in a table beside it.
 import { hostname, userInfo } from 'node:os';
 import { hideUrlPassword } from '../../config/redact.js';
-import type { RunMeta } from '../../journal/runStore.js';
+import { runReasonOf, type RunMeta } from '../../journal/runStore.js';
 import { OUTCOME_LABELS } from '../format.js';
 import { VERIFY_CLASS_MEANINGS, VERIFY_CLASSES } from '../verify.js';
 import { escapeHtml as esc } from './escape.js';
@@ -124,7 +124,7 @@ export function renderRunReport(input: RunReportInput): string {
 
   // ---- the run ----
   const m = meta as RunMeta & Record<string, unknown>;
-  const reason = (m.reason ?? (meta.flags as Record<string, unknown>).reason ?? (meta.settings as Record<string, unknown>).reason) as string | undefined;
+  const reason = runReasonOf(meta);
   const facts: [string, string][] = [
     ['run id', meta.id],
     ['reason', reason ?? '(none given)'],
