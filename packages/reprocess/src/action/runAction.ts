@@ -28,6 +28,7 @@ import type { EventSink } from '../run/events.js';
 import { takeRunLock } from '../run/lockedRun.js';
 import type { RunLock } from '../run/lock.js';
 import { resumeCommand } from '../run/request.js';
+import { signalExitCode, stopReasonOf } from '../run/stop.js';
 import { storedDbOf } from '../journal/runIdentity.js';
 import { WorkflowActionClient } from './client.js';
 import { actionBatches, HOTLISTED_RULE, ridVerdict, type RidPolicy } from './ridVerdict.js';
@@ -75,8 +76,9 @@ export interface ActionResult {
   runId: string;
   counts: Partial<Record<WorkflowActionOutcome, number>>;
   skipped: number;
-  stop: { kind: string; message: string } | null;
-  exitCode: 0 | 1 | 3;
+  stop: { kind: string; message: string; signal?: NodeJS.Signals } | null;
+  /** As a run's: 0, 1, 3, or 128 + the signal's number for a stop by a signal (130 SIGINT, 143 SIGTERM, 129 SIGHUP). */
+  exitCode: number;
   resumeCommand: string | null;
 }
 
@@ -250,7 +252,7 @@ export async function runAction(r: ActionRequest, emit: (e: ActionEvent) => void
         await pacer.wait(options.signal);
         await lock?.ready();
       } catch {
-        stop = { kind: 'interrupted', message: 'stopped by the operator' };
+        stop = stopReasonOf(options.signal?.reason);
         break;
       }
       const lost = lock?.stopMessage();
@@ -283,7 +285,7 @@ export async function runAction(r: ActionRequest, emit: (e: ActionEvent) => void
     }
     const fatal = stop !== null && ['forbidden', 'unauthorized', 'unreachable', 'lock_lost'].includes(stop.kind);
     const allApplied = Object.entries(counts).every(([o, n]) => o === 'applied' || n === 0);
-    const exitCode: 0 | 1 | 3 = fatal ? 3 : stop === null && allApplied && plan.skippedCount === 0 ? 0 : 1;
+    const exitCode = fatal ? 3 : stop?.signal ? signalExitCode(stop.signal) : stop === null && allApplied && plan.skippedCount === 0 ? 0 : 1;
     j.append({ t: 'end', at: new Date().toISOString(), exitCode, stop: stop?.message ?? null, stopKind: stop?.kind ?? null });
     writeFileSync(run.summaryPath, JSON.stringify({ runId: run.id, action: r.action, counts, skipped: plan.skippedCount, stop, exitCode, reason: s.reason ?? null }, null, 2) + '\n');
     if ((counts.applied ?? 0) > 0 && r.action !== 'STOP_PROCESSING') {

@@ -43,7 +43,8 @@ A RID is skipped, and named in the dry run, the output and the journal, when one
 (or, with --pause-rule, not paused under that rule), or when RESUME_* would take a row paused under
 HOTLISTED_OPERATOR without --include-hotlisted.
 Exit codes: 0 every RID applied, 1 some were not (or skipped), 2 bad input (nothing sent; STOP_PROCESSING without --yes),
-            3 server, authentication or database unreachable or refused, or another run holds the lock.`);
+            3 server, authentication or database unreachable or refused, or another run holds the lock,
+            130 / 143 / 129 stopped by SIGINT / SIGTERM / SIGHUP (the journal written; --resume continues it).`);
   cmd.action(async (actionName: string, opts: Record<string, unknown>) => {
     const io = stdio(signal());
     process.exitCode = await actionCommand(actionName, opts, { ...io, debug: Boolean(opts.debug) });

@@ -90,8 +90,8 @@ export function buildProgram(): Command {
     .option('--by-cohort', 'with --canary: one canary per cohort (as `reprocess triage` groups them) first; continue only with the cohorts whose canary moved on')
     .option('--cohort <id>', 'only the packets of this cohort (an id `reprocess triage` prints; repeatable); an id no packet of the selection has is refused', collect)
     .option('--all', 'run batches of --limit until no eligible packet remains (each workflow id at most once per run)')
-    .option('--resume <run-id>', 'continue a stopped or crashed run without re-sending what it already sent ("last": the newest unfinished run)')
-    .option('--run-name <name>', 'idempotent runs (e.g. a Kubernetes Job\'s pod): resume the unfinished run of this name, do nothing if it finished, else start it')
+    .option('--resume <run-id>', 'continue a stopped or crashed run without re-sending what it already sent ("last": the newest unfinished notification run), on the database it ran on')
+    .option('--run-name <name>', 'idempotent runs (e.g. a Kubernetes Job\'s pod): resume the unfinished run of this name, start it if there is none; if it finished, do nothing and exit with its exit code')
     .option('--debug', 'on an internal error (exit code 4), print its stack')
     .option('--resend-in-doubt', 'on --resume, send again the packets whose reply never came or was left in doubt (default: decided from the database; in doubt: not sent)');
   for (const s of SETTINGS) {
@@ -105,8 +105,12 @@ Secrets come from the environment (or the config file), never from flags:
 Packets whose history shows the same failure --repeat-failures times (default 3), the stage never past it, are
 held back like paused ones ("repeating"; --include-repeat-failures sends them): \`reprocess triage\` groups the
 selection by why it is stuck, \`reprocess explain <rid>\` tells one packet's story.
-Exit codes: 0 every packet forwarded, 1 some were not, 2 bad input or config (nothing sent),
-            3 database, server or authentication unreachable or refused, 4 a bug in reprocess (--debug: the stack).`);
+Exit codes: 0 every packet forwarded (or nothing to do), 1 some were not (or the canary failed),
+            2 bad input or config (nothing sent), 3 database, server or authentication unreachable or refused,
+            or another run holds the run lock, 4 a bug in reprocess (--debug: the stack),
+            130 / 143 / 129 stopped by SIGINT / SIGTERM / SIGHUP: the journal and summary written, the command
+            that continues printed (a second signal leaves at once, with the same code).
+The same --run-name after its run finished exits with that run's own exit code.`);
   program.action(async (flags: Record<string, unknown>) => {
     flags.file = oneFile(program, flags.file as string[] | undefined);
     const { signal } = interruptSignal('stopping: no new packets; finishing those in flight, then writing the journal and summary');
