@@ -1,6 +1,6 @@
 // Reads a journal back: what was acknowledged, what was in flight, and the counts so far. A run of millions of
 // packets writes a journal of gigabytes: it is read as a stream, and what is kept per packet is small (a map
-// entry pointing at a shared outcome), so a resume, `runs` and the summary fit in the Job's 320 MiB.
+// entry pointing at a shared outcome), so a resume, `runs` and the summary fit in the Job's memory limit (k8s/manifests.ts).
 import { journalLines } from './lines.js';
 import type { NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
 import { isTransient } from '../domain/outcomes.js';

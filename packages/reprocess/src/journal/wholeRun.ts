@@ -11,7 +11,7 @@ import { listRunIds, openRun, runKindOf, type RunHandle, type RunKind } from './
 
 export type RunStatus = 'finished' | 'stopped' | 'running' | 'crashed' | 'running or crashed';
 
-/** What summary.json holds: the whole run, and each attempt's own summary. */
+/** What summary.json holds: the latest attempt's summary on top, and each attempt's own summary in `attempts`. */
 export interface StoredSummary extends RunSummary {
   runId: string;
   /** Each attempt's summary, first run first (absent in runs written before resumes were tracked). */

@@ -61,7 +61,11 @@ export function summarize(p: SummaryParts): RunSummary {
   return summary;
 }
 
-/** summary.json: the whole run's figures (every attempt) on top, and each attempt's own summary in `attempts`. */
+/**
+ * summary.json: the latest attempt's summary on top (what this process did, its exit code), and every attempt's own
+ * summary in `attempts`. The whole run, each packet once at its latest outcome, is `reprocess report` / `runs --json`
+ * (journal/wholeRun.ts): adding attempts' counts would count a packet retried by a resume twice.
+ */
 export function writeSummary(run: RunHandle, attemptSummary: RunSummary): void {
   // Only the earlier attempts' summary is needed here, not the journal (gigabytes after millions of packets).
   const earlier = existsSync(run.summaryPath) ? JSON.parse(readFileSync(run.summaryPath, 'utf8')) as StoredSummary : null;

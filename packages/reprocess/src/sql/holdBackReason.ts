@@ -1,4 +1,4 @@
-// The hold-back rule (src/filter/holdBack.ts explains it) as one SQL expression over a registration row: the
+// The hold-back rule (domain/holdBack.ts explains it) as one SQL expression over a registration row: the
 // reason MOSIP would not move the packet now, or NULL. Every selection, count and lookup uses this expression.
 import { NOW_UTC } from '@mosip-reprocess/contract/sql/utcText.js';
 import { MOSIP_MIN_WINDOW_SECONDS, PAUSED_STATUSES, type HoldBackReason, type HoldBackRules } from '../domain/holdBack.js';
