@@ -20,7 +20,7 @@ export function safetySettings<B extends z.ZodTypeAny, N extends z.ZodTypeAny>(p
 }
 
 /**
- * MOSIP's own lower bound for a reprocess window (filter/holdBack.ts says where it comes from). A shorter window
+ * MOSIP's own lower bound for a reprocess window (domain/holdBack.ts says where it comes from). A shorter window
  * re-drives packets that are still inside ABIS or manual verification.
  */
 export { MOSIP_MIN_WINDOW_SECONDS };

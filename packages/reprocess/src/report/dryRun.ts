@@ -80,7 +80,7 @@ export interface DryRunReport {
   warnings: DryRunWarning[];
   /**
    * Packets the guide's query (or the list) names that MOSIP would not move now: paused, or a retry budget spent
-   * (src/filter/holdBack.ts). `counts` by reason, status_code and pause_rule_ids; `skipped` are left out of this
+   * (domain/holdBack.ts). `counts` by reason, status_code and pause_rule_ids; `skipped` are left out of this
    * run, `sentAnyway` are taken because of --include-paused / --include-exhausted. null without a database.
    */
   heldBack: { rules: HoldBackRules; counts: HeldBackCount[]; skipped: number; sentAnyway: number; repeatingCohorts: HeldCohort[] } | null;
