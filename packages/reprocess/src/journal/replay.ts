@@ -44,6 +44,11 @@ export interface Replayed {
   attempts: number;
   /** The latest attempt's start record. */
   lastStart: StartRecord | null;
+  /**
+   * Packets answered for good when an attempt last ended by reaching --max-packets (0 if none did): the budget
+   * counts the packets sent since, so a resume after the budget was reached gets a new one (run/sending.ts).
+   */
+  answeredAtBudget: number;
   /** Forwarded packets the pipeline dropped (--pace auto) and not sent again since: --resume re-drives them. */
   dropped: Map<string, { send: SendRecord; record: DroppedRecord }>;
 }
@@ -91,6 +96,7 @@ export function replay(records: Iterable<JournalRecord>, options: ReplayOptions 
   const settled = new Set<string>();
   const settledSends = new Map<string, { send: SendRecord; record: InDoubtRecord }>();
   let lastEnd: EndRecord | null = null;
+  let answeredAtBudget = 0;
   let ended = false;
   let attempts = 0;
   let lastStart: StartRecord | null = null;
@@ -145,6 +151,7 @@ export function replay(records: Iterable<JournalRecord>, options: ReplayOptions 
     } else if (r.t === 'end') {
       ended = true;
       lastEnd = r;
+      if (r.stopKind === 'max_packets') answeredAtBudget = countAnswered(results);
     }
   }
   const dropped = new Map<string, { send: SendRecord; record: DroppedRecord }>();
@@ -155,7 +162,14 @@ export function replay(records: Iterable<JournalRecord>, options: ReplayOptions 
       if (send) dropped.set(wf, { send, record });
     }
   }
-  return { results, inFlight, inDoubt, settled, settledSends, records: count, ended, lastEnd, attempts, lastStart, dropped };
+  return { results, inFlight, inDoubt, settled, settledSends, records: count, ended, lastEnd, attempts, lastStart, answeredAtBudget, dropped };
+}
+
+/** Packets with a definitive answer (not a transient failure, not in doubt): what a resume does not send again. */
+export function countAnswered(results: ReadonlyMap<string, ReplayedResult>): number {
+  let n = 0;
+  for (const r of results.values()) if (!r.transient && r.outcome !== 'in_doubt') n += 1;
+  return n;
 }
 
 /** The last send record of each of `wfs` (lower-cased workflow ids) in the journal at `path`. */

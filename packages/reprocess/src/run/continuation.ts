@@ -24,7 +24,7 @@ export interface Continuation {
   done: Set<string>;
   /** Packets earlier attempts got a definitive answer for (or a resume settled as delivered). */
   alreadyDone: number;
-  /** Of those, the definitive replies (the --max-packets budget of an --all run counts them). */
+  /** Of those, the definitive replies since an attempt last reached --max-packets (that budget of an --all run counts them). */
   acknowledged: number;
   /** --limit is the whole run's size: what this attempt may still take (before the undecided are settled). */
   remaining: number;
@@ -48,7 +48,9 @@ export async function planContinuation(request: RunRequest, pool: pg.Pool | null
   for (const [wf, r] of replayed.results) {
     if (!r.transient && r.outcome !== 'in_doubt' && !replayed.dropped.has(wf)) done.add(wf);
   }
-  const acknowledged = done.size;
+  // --max-packets counts what was answered since an attempt last reached it: that attempt spent its budget, and the
+  // command it printed to continue the run must send more (a crash or a stop before the budget spends none of it).
+  const acknowledged = Math.max(0, done.size - replayed.answeredAtBudget);
   for (const wf of replayed.settled) done.add(wf);
   return {
     done, acknowledged, alreadyDone: done.size, lateDrops,
