@@ -1,6 +1,7 @@
 // MOSIP's workflow action API, the way MOSIP itself moves paused packets: route, request and reply envelopes,
 // the RPR-WAA/RPR-WAS codes, and a classifier of a reply into one outcome per RID. The product's `action`
-// command sends with it and the simulator answers with it (../shared/mosip-contract.md section 8).
+// command sends with it and the simulator answers with it (docs/mosip-facts.md, "Pauses and the workflow action
+// API").
 //
 // Facts, read from mosip/registration tag v1.2.0.1 (R = registration-processor/, W = R/workflow-engine/
 // registration-processor-workflow-manager-service/src/main/java/io/mosip/registration/processor/workflowmanager,

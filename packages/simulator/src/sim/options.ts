@@ -1,5 +1,5 @@
 // What a simulator run is configured with, and the defaults that make it behave like a MOSIP 1.2.0.1
-// deployment (../shared/mosip-contract.md sections 1 and 2).
+// deployment (docs/mosip-facts.md, "Securezone notification endpoint" and "Authentication").
 import type pg from 'pg';
 import { REQUIRED_ROLE } from '@mosip-reprocess/contract/wire.js';
 import type { FaultSettings } from './faults.js';
