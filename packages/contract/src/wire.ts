@@ -156,7 +156,7 @@ export function classifyReply(status: number, body: string, rid: string): Notify
   return 'stage_error';
 }
 
-/** The authmanager's success response (contract section 2); the token itself is only in the headers. */
+/** The authmanager's success response (docs/mosip-facts.md, "Client token"); the token itself is only in the headers. */
 export const AUTH_SUCCESS_STATUS = 'Success';
 export const AUTH_SUCCESS_MESSAGE = 'Clientid and Token combination had been validated successfully';
 

@@ -1,4 +1,5 @@
-// Packets MOSIP itself would not move now, held back from a re-drive by default (issue #10, contract section 8):
+// Packets MOSIP itself would not move now, held back from a re-drive by default (issue #10; docs/mosip-facts.md,
+// "Pauses and the workflow action API", "Retry budgets", "Window floor", "The KER-PUT-020 loop"):
 // - paused: status_code PAUSED, PAUSED_FOR_ADDITIONAL_INFO or RESUMABLE. MOSIP's reprocessor leaves these alone
 //   and the securezone stage ignores status_code, so a re-drive would bypass the pause rules (the
 //   hotlisted-operator stop included). They move with the workflow action API (`reprocess action`).

@@ -24,13 +24,14 @@ import { settleLostReplies } from './lostReply.js';
 const NEVER_CONNECTED = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT_TIMEOUT)\b/;
 
 /**
- * The request may have reached the stage and its reply was lost: no HTTP reply once connected (timeout, reset), a gateway's 502 (bad
- * gateway: the upstream failed mid-exchange) or 504 (gateway timeout: the stage may still be running), or an
- * Istio/Envoy 503 "upstream connect error or disconnect/reset before headers" whose reset came after it connected
- * (reset reason connection termination, remote or local reset, protocol error). Not lost: any other 503 (service
- * unavailable: "no healthy upstream", reset reason connection failure or overflow, nginx's page), other 5xx (the
- * stage answers every request it handles with HTTP 200, contract section 1; a 500 comes from the auth filter or
- * the proxy before it), and a stage error saying it could not reach its own database (nothing committed).
+ * The request may have reached the stage and its reply was lost: no HTTP reply once connected (timeout, reset), a
+ * gateway's 502 (bad gateway: the upstream failed mid-exchange) or 504 (gateway timeout: the stage may still be
+ * running), or an Istio/Envoy 503 "upstream connect error or disconnect/reset before headers" whose reset came
+ * after it connected (reset reason connection termination, remote or local reset, protocol error). Not lost: any
+ * other 503 (service unavailable: "no healthy upstream", reset reason connection failure or overflow, nginx's
+ * page), other 5xx (the stage answers every request it handles with HTTP 200, docs/mosip-facts.md, "Replies"; a 500
+ * comes from the auth filter or the proxy before it), and a stage error saying it could not reach its own database
+ * (nothing committed).
  */
 export function replyMayBeLost(result: Pick<NotifyResult, 'outcome' | 'httpStatus' | 'reply'>): boolean {
   // No connection was made, so no byte of the request left: refused, name or route not found, connect timeout.

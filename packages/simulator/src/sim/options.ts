@@ -33,14 +33,17 @@ export interface SimulatorOptions {
   dbUrl?: string;
   /** Default 'regprc'. */
   schema?: string;
-  /** JWT lifetime: Keycloak realm mosip accessTokenLifespan, 86400 s (contract section 2). */
+  /** JWT lifetime: Keycloak realm mosip accessTokenLifespan, 86400 s (docs/mosip-facts.md, "Token lifetime"). */
   tokenLifetimeSeconds?: number;
   /**
    * Sign with a new realm key, as after a Keycloak key rotation: tokens signed before are refused (401). By
    * default the realm keeps its key, as Keycloak does across restarts: one key per process.
    */
   rotateSigningKey?: boolean;
-  /** securezone.routing.enabled: gates only the HTTP path's Kafka send (contract section 1). Default true. */
+  /**
+   * securezone.routing.enabled: gates only the HTTP path's Kafka send (docs/mosip-facts.md, "Routing switch").
+   * Default true.
+   */
   routingEnabled?: boolean;
   /** At least one client; each needs a secret. */
   clients: SimClientInput[];

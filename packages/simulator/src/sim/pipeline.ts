@@ -3,7 +3,7 @@
 // way the camel routes and the stage consumers would move it, and each stage step writes what MOSIP writes
 // (src/sim/pipelineStep.ts, statements in src/sql).
 //
-// Model, in the order a packet sees it, with MOSIP's limits (contract section 8):
+// Model, in the order a packet sees it, with MOSIP's limits (docs/mosip-facts.md, "Pipeline after securezone"):
 // - every stage has a queue (its Kafka topic) and a capacity: it consumes at most capacityPerSecond messages per
 //   second from its queue, spread evenly; a burst above that rate queues and the queue grows;
 // - a message older than maxMessageAgeMs when the stage consumes it is dropped, with no database write
@@ -18,8 +18,8 @@
 //   a packet re-driven many times fails there;
 // - a step succeeds (latest SUCCESS; the last stage completes the packet as PROCESSED) or, with the configured
 //   probability, fails: FAILED (status_code FAILED, like workflow-cmd://complete-as-failed) or REPROCESS
-//   (status_code REPROCESS, like workflow-cmd://mark-as-reprocess, contract section 4). A failed packet stops;
-//   the automated reprocessor or the tool must re-drive it. Each outcome writes the stage's own sub status and
+//   (status_code REPROCESS, like workflow-cmd://mark-as-reprocess; docs/mosip-facts.md, "Who changes the status
+//   code"). A failed packet stops; the automated reprocessor or the tool must re-drive it. Each outcome writes the stage's own sub status and
 //   comment (PipelineStage: success, failure, and the internal error its reprocess comes from);
 // - a data error does not go away: a packet whose validation the packet manager refused before (KER-PUT-020 in its
 //   history: PACKET_MANAGER_EXCEPTION, status REPROCESS; @mosip-reprocess/contract/history.js) is refused the same
@@ -715,9 +715,9 @@ export const PIPELINE_DEFAULTS = Object.freeze({
   schema: 'regprc',
   stageLatencyMs: 200,
   capacityPerSecond: 20,
-  /** mosip.regproc.message.expiry-time-limit (contract section 8). */
+  /** mosip.regproc.message.expiry-time-limit (docs/mosip-facts.md, "Message expiry"). */
   maxMessageAgeMs: 3_600_000,
-  /** registration.processor.max.retry (contract section 8). */
+  /** registration.processor.max.retry (docs/mosip-facts.md, "Packet uploader budget"). */
   uploadRetryLimit: 10,
   failureRate: 0,
   failureMode: 'REPROCESS' as FailureMode,
