@@ -47,11 +47,11 @@ export function replyMayBeLost(result: Pick<NotifyResult, 'outcome' | 'httpStatu
  * timeout, then as long again. Why: our timeout (headers and body) is when our socket gives up, but MOSIP does
  * not notice. The securezone route is a Vert.x blocking handler on a worker pool of 10
  * (MosipRouter; mosip-config l.66) that is not interrupted when the client goes away, so a request queued for a
- * worker or running its lookup and its one-transaction write of registration + registration_transaction
- * (updateRegistrationStatus) goes on after we gave up. MOSIP sets no server-side request timeout and no
- * statement timeout, so no wait can be proven long enough; this one gives a request that reached the server as
- * long after our give-up as we gave it before, when a healthy stage commits in milliseconds. It grows with
- * --timeout, and library callers can set their own.
+ * worker or running its lookup and its writes (updateRegistrationStatus: the registration_transaction insert, then
+ * the registration row, each committed on its own; docs/mosip-facts.md, "What the stage writes") goes on after we
+ * gave up. MOSIP sets no server-side request timeout and no statement timeout, so no wait can be proven long
+ * enough; this one gives a request that reached the server as long after our give-up as we gave it before, when a
+ * healthy stage commits in milliseconds. It grows with --timeout, and library callers can set their own.
  */
 export function settleAfterMsFor(timeoutSeconds: number): number {
   return 2 * timeoutSeconds * 1000;
