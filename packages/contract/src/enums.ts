@@ -1,4 +1,4 @@
-// Valid values of MOSIP 1.2.0.1 (see ../shared/mosip-contract.md section 5).
+// Valid values of MOSIP 1.2.0.1 (see docs/mosip-facts.md, "Identifiers and codes").
 
 /** registration.process / the notification body's reg_type. */
 export const PROCESSES = [

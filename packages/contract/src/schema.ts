@@ -1,6 +1,6 @@
 // DDL of the three regprc tables the tool and the simulator use, with the real 1.2.0.1 column set and indexes,
 // under MOSIP's own index names (mosip/registration v1.2.0.1 db_scripts/mosip_regprc/ddl/regprc-*.sql; see
-// ../shared/mosip-contract.md section 3). A table that exists already (a MOSIP database, a test database) is
+// docs/mosip-facts.md, "Database tables"). A table that exists already (a MOSIP database, a test database) is
 // left exactly as it is, its indexes included: only missing tables are created, each with its indexes.
 import type { Queryable } from './sql/queryable.js';
 import { quoteSchema } from './sql/ident.js';

@@ -1,6 +1,6 @@
 // MOSIP's wire format, in one place: paths, request bodies, reply texts, error envelopes and how a reply is
 // classified. The client sends with it and the simulator answers with it, so the two cannot drift apart.
-// Source: ../shared/mosip-contract.md sections 1 and 2 (MOSIP 1.2.0.1).
+// Source: docs/mosip-facts.md, "Securezone notification endpoint" and "Authentication" (MOSIP 1.2.0.1).
 
 export const AUTH_PATH = '/v1/authmanager/authenticate/clientidsecretkey';
 export const NOTIFICATION_PATH = '/registrationprocessor/v1/securezone/notification';
@@ -156,7 +156,7 @@ export function classifyReply(status: number, body: string, rid: string): Notify
   return 'stage_error';
 }
 
-/** The authmanager's success response (contract section 2); the token itself is only in the headers. */
+/** The authmanager's success response (docs/mosip-facts.md, "Client token"); the token itself is only in the headers. */
 export const AUTH_SUCCESS_STATUS = 'Success';
 export const AUTH_SUCCESS_MESSAGE = 'Clientid and Token combination had been validated successfully';
 

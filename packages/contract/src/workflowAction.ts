@@ -1,6 +1,7 @@
 // MOSIP's workflow action API, the way MOSIP itself moves paused packets: route, request and reply envelopes,
 // the RPR-WAA/RPR-WAS codes, and a classifier of a reply into one outcome per RID. The product's `action`
-// command sends with it and the simulator answers with it (../shared/mosip-contract.md section 8).
+// command sends with it and the simulator answers with it (docs/mosip-facts.md, "Pauses and the workflow action
+// API").
 //
 // Facts, read from mosip/registration tag v1.2.0.1 (R = registration-processor/, W = R/workflow-engine/
 // registration-processor-workflow-manager-service/src/main/java/io/mosip/registration/processor/workflowmanager,
@@ -15,7 +16,8 @@
 //   a URL containing "workflowaction" needs REGISTRATION_PROCESSOR or GLOBAL_ADMIN
 //   (R/registration-processor-core/.../core/constant/APIAuthorityList.java WORKFLOWACTION,
 //   .../core/token/validation/TokenValidator.java). Token in the Cookie header, 401/403 envelopes as on the
-//   securezone route (contract section 1); those envelopes echo this request's id and version.
+//   securezone route (docs/mosip-facts.md, "401 and 403 envelopes"); those envelopes echo this request's id and
+//   version.
 //
 // Request (R/registration-processor-core/.../core/workflow/dto/WorkflowActionDTO.java, WorkflowActionRequestDTO.java)
 // - {id, version, requesttime, request:{workflowIds:[...], workflowAction}}; read with unknown properties allowed.
@@ -62,8 +64,8 @@
 //    response:{statusMessage}|null, errors:[{errorCode, message}]|null}, id and version from C l.371-372.
 //    An exception outside processURL's try (none is expected) would reach the failure handler: 200 text/plain
 //    with the exception message JSON-encoded, not an envelope.
-// 6. RESUMABLE rows move only when MOSIP's reprocessor runs (contract section 4): its cron tick takes RESUMABLE
-//    rows first. With the reprocessor stopped, resumed packets sit.
+// 6. RESUMABLE rows move only when MOSIP's reprocessor runs (docs/mosip-facts.md, "Selection"): its cron tick
+//    takes RESUMABLE rows first. With the reprocessor stopped, resumed packets sit.
 // - WorkflowActionJob (same service, every 5 min, C l.385-397) applies default_resume_action to PAUSED and
 //   PAUSED_FOR_ADDITIONAL_INFO rows whose resume_timestamp has passed.
 // - Pause rules (C l.523 mosip.regproc.camelbridge.pause-settings): "PAUSE" (pauseFor 180 s, default

@@ -43,7 +43,8 @@ const securezone = (status: string, at: Date) => ({
   latestTrnTypeCode: 'SECUREZONE_NOTIFICATION', latestTrnStatusCode: status, latestTrnDtimes: at, regStageName: 'SecurezoneNotificationStage',
 });
 
-// Each end state, as the row looks after the component that wrote it last (contract sections 1 and 4).
+// Each end state, as the row looks after the component that wrote it last (docs/mosip-facts.md, "What the stage
+// writes", "Automated reprocessor").
 const CASES: Case[] = [
   { label: 'a later stage succeeded after the send', expected: 'moved_on',
     row: { latestTrnTypeCode: 'VALIDATE_PACKET', latestTrnStatusCode: 'SUCCESS', latestTrnDtimes: after_(20 * SECOND), regStageName: 'PacketValidatorStage' } },
@@ -152,7 +153,8 @@ test('a real sequence: stuck row, send, securezone writes, then a later stage', 
   const classNow = async () => (await verifyPackets(db.pool, db.schema, [entry])).attention[0]?.class ?? 'moved_on';
 
   assert.equal(await classNow(), 'untouched');
-  // What SecurezoneNotificationStage writes (contract section 1, item 4): time from the database clock, in UTC.
+  // What SecurezoneNotificationStage writes (docs/mosip-facts.md, "What the stage writes"): time from the database
+  // clock, in UTC.
   const s = `"${db.schema}".registration`;
   await db.pool.query(`UPDATE ${s} SET latest_trn_type_code = 'SECUREZONE_NOTIFICATION', latest_trn_status_code = 'SUCCESS',
       reg_stage_name = 'SecurezoneNotificationStage', latest_trn_dtimes = now() AT TIME ZONE 'UTC', upd_dtimes = now() AT TIME ZONE 'UTC'

@@ -402,7 +402,7 @@ test('a row changed underneath (latest_trn_id moved on) is not overwritten', asy
   model.accept(messageFor(p!));
   await firstStepDone;
 
-  // Meanwhile the automated reprocessor picks the packet up (contract section 4).
+  // Meanwhile the automated reprocessor picks the packet up (docs/mosip-facts.md, "Automated reprocessor").
   const reprocessTrnId = randomUUID();
   await db.pool.query(
     `UPDATE "${db.schema}".registration SET latest_trn_id = $2, latest_trn_type_code = 'PACKET_REPROCESS',

@@ -1,4 +1,4 @@
-// The simulator's authmanager and the securezone's auth filter, over real HTTP (contract sections 1 and 2).
+// The simulator's authmanager and the securezone's auth filter, over real HTTP (docs/mosip-facts.md, "Authentication").
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, verify } from 'node:crypto';

@@ -1,5 +1,5 @@
-// The simulated reprocessor tick for RESUMABLE packets (ReprocessorVerticle, MOSIP 1.2.0.1; contract section 4):
-// how packets resumed through the workflow action API move on, on the real PostgreSQL.
+// The simulated reprocessor tick for RESUMABLE packets (ReprocessorVerticle, MOSIP 1.2.0.1; docs/mosip-facts.md,
+// "Automated reprocessor"): how packets resumed through the workflow action API move on, on the real PostgreSQL.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { workflowActionRequest } from '@mosip-reprocess/contract/workflowAction.js';

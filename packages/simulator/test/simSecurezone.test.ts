@@ -1,5 +1,5 @@
-// The simulated SecurezoneNotificationStage over real HTTP, asserting on the rows it writes (contract section 1,
-// "What process() does", and the updateRegistrationStatus writes). The simulator's own database sessions run in
+// The simulated SecurezoneNotificationStage over real HTTP, asserting on the rows it writes (docs/mosip-facts.md,
+// "Securezone notification endpoint", "What the stage writes"). The simulator's own database sessions run in
 // a far-from-UTC TimeZone, so a timestamp written as local time instead of UTC would be 14 hours off.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,5 @@
-// Packets MOSIP itself would not move now, held back from a re-drive by default (issue #10, contract section 8):
+// Packets MOSIP itself would not move now, held back from a re-drive by default (issue #10; docs/mosip-facts.md,
+// "Pauses and the workflow action API", "Retry budgets", "Window floor", "The KER-PUT-020 loop"):
 // - paused: status_code PAUSED, PAUSED_FOR_ADDITIONAL_INFO or RESUMABLE. MOSIP's reprocessor leaves these alone
 //   and the securezone stage ignores status_code, so a re-drive would bypass the pause rules (the
 //   hotlisted-operator stop included). They move with the workflow action API (`reprocess action`).
@@ -11,10 +12,12 @@
 //   (ReprocessorVerticle l.258, an equality test); a row above the count is never selected by the reprocessor,
 //   so a manual re-drive is its only way and it is not held.
 // - written recently: a row written within MOSIP_MIN_WINDOW_SECONDS (6300 s) may still be inside ABIS or manual
-//   verification; MOSIP's own validators require its reprocessor's window above that (ABIS 2 x 2700 s + 900,
-//   manual verification 5400 s + 900; AbisMiddlewareAppConfigurationsValidator, mosip-config 1.2.0.1 l.347-349), and
-//   1.2.0.1 issued duplicate UINs when a manual re-drive overlapped such a packet (MOSIP-26697). The --db selection
-//   never takes these (--older-than is at least that long); listed and queried packets are held back by this rule.
+//   verification; MOSIP's own validators warn at start-up when its reprocessor's window is not above that (ABIS
+//   2 x 2700 s + 900, manual verification 5400 s + 900; AbisMiddlewareAppConfigurationsValidator,
+//   ManualVerificationAppConfigurationsValidator, mosip-config 1.2.0.1 l.29-30, 347-349), and the 1.2.0.1 release
+//   notes list duplicate UINs from a manual re-drive overlapping the reprocessor among the bugs fixed
+//   (MOSIP-26697). The --db selection never takes these (--older-than is at least that long); listed and queried
+//   packets are held back by this rule.
 // - repeating failure (issue #20): the packet's history (registration_transaction) shows its last failure, the same
 //   stage, status and sub status, at least --repeat-failures times (3), and that stage has not succeeded since:
 //   a data or configuration error (e.g. the packet manager's KER-PUT-020 at packet validation, which MOSIP marks

@@ -2,7 +2,7 @@
 // the canary, the lost-reply and in-doubt rules and --pace auto's watcher all read the row with the same statement
 // (sql/selectRowsSinceSend.ts) and judge it here, so they cannot disagree about the same row.
 //
-// What a row can tell (docs/mosip-facts.md):
+// What a row can tell (docs/mosip-facts.md, "Who changes the status code" and "What the stage writes"):
 // - Stages (securezone included) write latest_trn_type_code, latest_trn_status_code, latest_trn_id (a new
 //   transaction row's id) and latest_trn_dtimes on every step; they never change status_code.
 // - Only the workflow engine changes status_code (complete-as-failed, mark-as-reprocess, pause; its latest type

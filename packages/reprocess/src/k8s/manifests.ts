@@ -23,7 +23,7 @@ const LOGS_DIR = `${DATA_DIR}/logs`;
 /** The image's non-root user (scripts/image.sh creates it with this uid and gid). */
 export const IMAGE_UID = 10001;
 
-/** MOSIP's in-cluster names (contract section 8): the defaults of a run rendered for Kubernetes. */
+/** MOSIP's in-cluster names (docs/mosip-facts.md, "Kubernetes"): the defaults of a run rendered for Kubernetes. */
 export const CLUSTER_DEFAULTS = {
   dbHost: 'postgres-postgresql.postgres',
   dbPort: 5432,

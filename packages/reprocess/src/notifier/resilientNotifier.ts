@@ -24,13 +24,14 @@ import { settleLostReplies } from './lostReply.js';
 const NEVER_CONNECTED = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT_TIMEOUT)\b/;
 
 /**
- * The request may have reached the stage and its reply was lost: no HTTP reply once connected (timeout, reset), a gateway's 502 (bad
- * gateway: the upstream failed mid-exchange) or 504 (gateway timeout: the stage may still be running), or an
- * Istio/Envoy 503 "upstream connect error or disconnect/reset before headers" whose reset came after it connected
- * (reset reason connection termination, remote or local reset, protocol error). Not lost: any other 503 (service
- * unavailable: "no healthy upstream", reset reason connection failure or overflow, nginx's page), other 5xx (the
- * stage answers every request it handles with HTTP 200, contract section 1; a 500 comes from the auth filter or
- * the proxy before it), and a stage error saying it could not reach its own database (nothing committed).
+ * The request may have reached the stage and its reply was lost: no HTTP reply once connected (timeout, reset), a
+ * gateway's 502 (bad gateway: the upstream failed mid-exchange) or 504 (gateway timeout: the stage may still be
+ * running), or an Istio/Envoy 503 "upstream connect error or disconnect/reset before headers" whose reset came
+ * after it connected (reset reason connection termination, remote or local reset, protocol error). Not lost: any
+ * other 503 (service unavailable: "no healthy upstream", reset reason connection failure or overflow, nginx's
+ * page), other 5xx (the stage answers every request it handles with HTTP 200, docs/mosip-facts.md, "Replies"; a 500
+ * comes from the auth filter or the proxy before it), and a stage error saying it could not reach its own database
+ * (nothing committed).
  */
 export function replyMayBeLost(result: Pick<NotifyResult, 'outcome' | 'httpStatus' | 'reply'>): boolean {
   // No connection was made, so no byte of the request left: refused, name or route not found, connect timeout.
@@ -46,11 +47,11 @@ export function replyMayBeLost(result: Pick<NotifyResult, 'outcome' | 'httpStatu
  * timeout, then as long again. Why: our timeout (headers and body) is when our socket gives up, but MOSIP does
  * not notice. The securezone route is a Vert.x blocking handler on a worker pool of 10
  * (MosipRouter; mosip-config l.66) that is not interrupted when the client goes away, so a request queued for a
- * worker or running its lookup and its one-transaction write of registration + registration_transaction
- * (updateRegistrationStatus) goes on after we gave up. MOSIP sets no server-side request timeout and no
- * statement timeout, so no wait can be proven long enough; this one gives a request that reached the server as
- * long after our give-up as we gave it before, when a healthy stage commits in milliseconds. It grows with
- * --timeout, and library callers can set their own.
+ * worker or running its lookup and its writes (updateRegistrationStatus: the registration_transaction insert, then
+ * the registration row, each committed on its own; docs/mosip-facts.md, "What the stage writes") goes on after we
+ * gave up. MOSIP sets no server-side request timeout and no statement timeout, so no wait can be proven long
+ * enough; this one gives a request that reached the server as long after our give-up as we gave it before, when a
+ * healthy stage commits in milliseconds. It grows with --timeout, and library callers can set their own.
  */
 export function settleAfterMsFor(timeoutSeconds: number): number {
   return 2 * timeoutSeconds * 1000;

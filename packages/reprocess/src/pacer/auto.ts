@@ -1,11 +1,12 @@
 // --pace auto: the controller that sets the sending rate from what the pipeline shows (pure: no clock, no I/O;
 // the watcher, pipelineWatch.ts, feeds it observations, and autoPacer.ts turns its rate into send times).
 //
-// MOSIP has no throttle (contract section 8): the securezone stage takes whatever arrives, and every later stage
-// drops a message older than the age limit (3600 s) without a database write. So the only signal is delay: how
-// long the packets we notified have been waiting inside the pipeline (now - latest_trn_dtimes of the packets
-// seen inside). As in delay-based congestion control (LEDBAT, BBR), a queue shows up as waiting time long before
-// anything is lost, and the rate is set to keep that waiting time at a target well under the limit.
+// MOSIP has no throttle (docs/mosip-facts.md, "Worker pool and timeouts", "Message expiry"): the securezone stage
+// takes whatever arrives, and every later stage drops a message older than the age limit (3600 s) without a
+// database write. So the only signal is delay: how long the packets we notified have been waiting inside the
+// pipeline (now - latest_trn_dtimes of the packets seen inside). As in delay-based congestion control (LEDBAT,
+// BBR), a queue shows up as waiting time long before anything is lost, and the rate is set to keep that waiting
+// time at a target well under the limit.
 //
 // The control law, applied at every observation (W = --max-wait, default half the message age limit;
 // D = W / 4, the target waiting time; w = the longest wait among the packets inside; B = the drain rate, packets

@@ -34,7 +34,8 @@ export interface AutoPacerOptions {
 
 /**
  * Notifications in flight at once with --pace auto when --concurrency is not given: the securezone stage's worker
- * pool (10, contract section 8); more would only wait in MOSIP's queue. The rate, not this, sets the pace.
+ * pool (10; docs/mosip-facts.md, "Worker pool and timeouts"); more would only wait in MOSIP's queue. The rate, not
+ * this, sets the pace.
  */
 export const AUTO_DEFAULT_CONCURRENCY = 10;
 

@@ -1,8 +1,8 @@
 // Turns parsed entries into packets. A RID-only line takes process, workflow instance, iteration and source
 // from the one live registration row of that RID; none or several live rows is an error, never a guess. With a
 // database, a full line (rid, process, workflow id) takes iteration and source from its row too: the securezone
-// stage routes by what the message says (source OPENCRVS goes elsewhere than REGISTRATION_CLIENT), and a line
-// that leaves them out, or gets them wrong, would send the wrong ones.
+// stage forwards what the message says, MOSIP's own senders put the row's values there (docs/mosip-facts.md,
+// "Request body"), and a line that leaves them out, or gets them wrong, would send the wrong ones.
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import type { Packet } from '../domain/packet.js';
 import { findRegistrationsByRid, type RegistrationByRidRow } from '../sql/findRegistrationsByRid.js';

@@ -1,5 +1,6 @@
 // The rows of given workflow ids (the primary key, so one index probe each), for completing what a listed packet
-// sends: the securezone stage routes by the iteration and source in the message, and the row has them.
+// sends: the securezone stage copies the message's iteration and source onto what it forwards, MOSIP's own senders
+// put the row's there (docs/mosip-facts.md, "Request body"), and the row has them.
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
 

@@ -1,5 +1,5 @@
 // A packet's last failure and whether it repeats, read from its history (registration_transaction, by reg_id over
-// MOSIP's index idx_regtrn_reg_id), as SQL fragments that the statements compose: THE repeating-failure rule of
+// MOSIP's index idx_reg_trn_reg_id), as SQL fragments that the statements compose: THE repeating-failure rule of
 // the hold-back (holdBackReason.ts), the triage's cohorts (triagePage.ts, packetFacts.ts) and `explain` all use
 // these, so a run and the triage can never disagree about which packets repeat.
 //

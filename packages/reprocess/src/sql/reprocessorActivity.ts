@@ -13,8 +13,8 @@ export interface ReprocessorActivity {
 
 /**
  * Whether MOSIP's reprocessor has been active lately: its PACKET_REPROCESS transactions (every packet it re-drives
- * or fails writes one, contract section 4) written in the last `windowSeconds`. Bounded: a range on the indexed
- * upd_dtimes (the reprocessor sets it to the insert time) and at most `cap` rows read.
+ * or fails writes one, docs/mosip-facts.md, "What a pass writes") written in the last `windowSeconds`. Bounded: a
+ * range on the indexed upd_dtimes (the reprocessor sets it to the insert time) and at most `cap` rows read.
  */
 export async function reprocessorActivity(
   db: Queryable, schema: string, windowSeconds = 3600, cap = 10_000,

@@ -15,7 +15,7 @@ export function ageBucketSql(column: string): string {
       ELSE 'gt_30d' END`;
 }
 
-// Exactly the lookup of the securezone stage (contract section 1): NULL flags do not match.
+// Exactly the lookup of the securezone stage (docs/mosip-facts.md, "Lookup by workflow id"): NULL flags do not match.
 export const ACTIVE_SQL = `coalesce(r.is_active = true AND r.is_deleted = false, false)`;
 
 /** The columns a dry-run sample shows; timestamps as ISO UTC text. */

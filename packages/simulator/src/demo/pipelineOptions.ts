@@ -35,7 +35,7 @@ export interface PipelineSettings {
   failureMode: FailureMode;
   /** undefined: a random seed. */
   seed: number | undefined;
-  /** ms; mosip.regproc.message.expiry-time-limit. */
+  /** ms; mosip.regproc.common.stage.message.expiry-time-limit. */
   maxMessageAgeMs: number;
   /** registration.processor.max.retry. */
   uploadRetryLimit: number;

@@ -1,5 +1,5 @@
-// POST /v1/authmanager/authenticate/clientidsecretkey (contract section 2): AuthController + AuthServiceImpl +
-// AuthManagerExceptionHandler, with the simulator's TokenAuthority standing in for Keycloak.
+// POST /v1/authmanager/authenticate/clientidsecretkey (docs/mosip-facts.md, "Client token"): AuthController +
+// AuthServiceImpl + AuthManagerExceptionHandler, with the simulator's TokenAuthority standing in for Keycloak.
 import type { OutgoingHttpHeaders } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AUTH_SUCCESS_MESSAGE, AUTH_SUCCESS_STATUS, mosipTime } from '@mosip-reprocess/contract/wire.js';

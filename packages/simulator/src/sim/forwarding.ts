@@ -1,5 +1,5 @@
-// What the securezone stage puts on Kafka after a successful HTTP notification (contract section 1,
-// "Kafka/event-bus forwarding"): the MessageDTO JSON, keyed by rid, on a topic named after the reg type.
+// What the securezone stage puts on Kafka after a successful HTTP notification (docs/mosip-facts.md,
+// "Request body" and "Routing switch"): the MessageDTO JSON, keyed by rid, on a topic named after the reg type.
 import { nullPointer } from './routeFailure.js';
 
 /** The MessageDTO as serialised on the event bus. */

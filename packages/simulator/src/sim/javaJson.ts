@@ -1,6 +1,6 @@
 // The notification body as the stage sees it: Vert.x 3.9 `ctx.getBodyAsJson()` (whatever the Content-Type) and
-// JsonObject's typed getters, which cast and therefore throw ClassCastException on a wrong JSON type.
-// These exceptions end in the failure handler, so their messages become the reply body (contract section 1).
+// JsonObject's typed getters, which cast and therefore throw ClassCastException on a wrong JSON type. These
+// exceptions end in the failure handler, so their messages become the reply body (docs/mosip-facts.md, "Replies").
 import { nullPointer, RouteFailure } from './routeFailure.js';
 
 export type JsonFields = Record<string, unknown>;

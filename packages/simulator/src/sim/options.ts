@@ -1,5 +1,5 @@
 // What a simulator run is configured with, and the defaults that make it behave like a MOSIP 1.2.0.1
-// deployment (../shared/mosip-contract.md sections 1 and 2).
+// deployment (docs/mosip-facts.md, "Securezone notification endpoint" and "Authentication").
 import type pg from 'pg';
 import { REQUIRED_ROLE } from '@mosip-reprocess/contract/wire.js';
 import type { FaultSettings } from './faults.js';
@@ -33,14 +33,17 @@ export interface SimulatorOptions {
   dbUrl?: string;
   /** Default 'regprc'. */
   schema?: string;
-  /** JWT lifetime: Keycloak realm mosip accessTokenLifespan, 86400 s (contract section 2). */
+  /** JWT lifetime: Keycloak realm mosip accessTokenLifespan, 86400 s (docs/mosip-facts.md, "Token lifetime"). */
   tokenLifetimeSeconds?: number;
   /**
    * Sign with a new realm key, as after a Keycloak key rotation: tokens signed before are refused (401). By
    * default the realm keeps its key, as Keycloak does across restarts: one key per process.
    */
   rotateSigningKey?: boolean;
-  /** securezone.routing.enabled: gates only the HTTP path's Kafka send (contract section 1). Default true. */
+  /**
+   * securezone.routing.enabled: gates only the HTTP path's Kafka send (docs/mosip-facts.md, "Routing switch").
+   * Default true.
+   */
   routingEnabled?: boolean;
   /** At least one client; each needs a secret. */
   clients: SimClientInput[];

@@ -3,13 +3,14 @@
 // way the camel routes and the stage consumers would move it, and each stage step writes what MOSIP writes
 // (src/sim/pipelineStep.ts, statements in src/sql).
 //
-// Model, in the order a packet sees it, with MOSIP's limits (contract section 8):
+// Model, in the order a packet sees it, with MOSIP's limits (docs/mosip-facts.md, "Pipeline after securezone"):
 // - every stage has a queue (its Kafka topic) and a capacity: it consumes at most capacityPerSecond messages per
 //   second from its queue, spread evenly; a burst above that rate queues and the queue grows;
 // - a message older than maxMessageAgeMs when the stage consumes it is dropped, with no database write
-//   (MosipVerticleManager.consumeAndSend and mosip.regproc.message.expiry-time-limit, 3600 s in MOSIP). Its age is
-//   counted from its lastHopTimestamp: when the securezone stage (for the first stage) or the previous stage sent
-//   it. A dropped message takes no capacity: the consumer discards it and reads the next one. The row stays where
+//   (MosipVerticleManager.consumeAndSend and each stage's mosip.regproc.<stage>.message.expiry-time-limit, which
+//   MOSIP sets to mosip.regproc.common.stage.message.expiry-time-limit, 3600 s). Its age is counted from its
+//   lastHopTimestamp: when the securezone stage (for the first stage) or the previous stage sent it. A dropped
+//   message takes no capacity: the consumer discards it and reads the next one. The row stays where
 //   the previous stage left it, and looks stuck;
 // - each stage takes its latency, then its step is written (at most maxConcurrentDbWork writes at once);
 // - the packet uploader counts its passes in trn_retry_count (+1 on every pass) and, on the pass that brings it to
@@ -18,8 +19,8 @@
 //   a packet re-driven many times fails there;
 // - a step succeeds (latest SUCCESS; the last stage completes the packet as PROCESSED) or, with the configured
 //   probability, fails: FAILED (status_code FAILED, like workflow-cmd://complete-as-failed) or REPROCESS
-//   (status_code REPROCESS, like workflow-cmd://mark-as-reprocess, contract section 4). A failed packet stops;
-//   the automated reprocessor or the tool must re-drive it. Each outcome writes the stage's own sub status and
+//   (status_code REPROCESS, like workflow-cmd://mark-as-reprocess; docs/mosip-facts.md, "Who changes the status
+//   code"). A failed packet stops; the automated reprocessor or the tool must re-drive it. Each outcome writes the stage's own sub status and
 //   comment (PipelineStage: success, failure, and the internal error its reprocess comes from);
 // - a data error does not go away: a packet whose validation the packet manager refused before (KER-PUT-020 in its
 //   history: PACKET_MANAGER_EXCEPTION, status REPROCESS; @mosip-reprocess/contract/history.js) is refused the same
@@ -175,7 +176,7 @@ export interface PipelineOptions {
   capacityPerSecond?: PerStage<number>;
   /**
    * A message older than this when a stage consumes it is dropped without a database write, in ms
-   * (mosip.regproc.message.expiry-time-limit: 3600 s). Default 3_600_000; Infinity never drops.
+   * (mosip.regproc.common.stage.message.expiry-time-limit: 3600 s). Default 3_600_000; Infinity never drops.
    */
   maxMessageAgeMs?: number;
   /** registration.processor.max.retry: the packet uploader fails a packet on the pass that brings trn_retry_count to this. Default 10. */
@@ -715,9 +716,9 @@ export const PIPELINE_DEFAULTS = Object.freeze({
   schema: 'regprc',
   stageLatencyMs: 200,
   capacityPerSecond: 20,
-  /** mosip.regproc.message.expiry-time-limit (contract section 8). */
+  /** mosip.regproc.common.stage.message.expiry-time-limit (docs/mosip-facts.md, "Message expiry"). */
   maxMessageAgeMs: 3_600_000,
-  /** registration.processor.max.retry (contract section 8). */
+  /** registration.processor.max.retry (docs/mosip-facts.md, "Packet uploader budget"). */
   uploadRetryLimit: 10,
   failureRate: 0,
   failureMode: 'REPROCESS' as FailureMode,

@@ -49,7 +49,7 @@ export interface StepApplied {
   write: PipelineStepWrite;
 }
 
-/** The state the securezone stage leaves a forwarded row in (contract section 1, outcome "success"). */
+/** The state the securezone stage leaves a forwarded row in (docs/mosip-facts.md, "What the stage writes"). */
 export const FORWARDED_TRN_TYPE_CODE = 'SECUREZONE_NOTIFICATION';
 export const FORWARDED_TRN_STATUS_CODE = 'SUCCESS';
 

@@ -1,7 +1,7 @@
-// One tick of MOSIP's automated reprocessor (ReprocessorVerticle.process, 1.2.0.1; contract section 4), for the
-// RESUMABLE packets only: that is how packets resumed through the workflow action API move on. The other half of
-// a tick (getUnProcessedPackets, stuck packets past the elapse time) is not modelled: the simulator does not
-// compete with the tool it is testing.
+// One tick of MOSIP's automated reprocessor (ReprocessorVerticle.process, 1.2.0.1; docs/mosip-facts.md, "Automated
+// reprocessor"), for the RESUMABLE packets only: that is how packets resumed through the workflow action API move
+// on. The other half of a tick (getUnProcessedPackets, stuck packets past the elapse time) is not modelled: the
+// simulator does not compete with the tool it is testing.
 //
 // Per RESUMABLE row, oldest upd_dtimes first, at most fetchSize:
 // - reg_process_retry_count equal to the attempt count: status_code and latest status REPROCESS_FAILED, type

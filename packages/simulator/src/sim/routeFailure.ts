@@ -1,5 +1,5 @@
 // An exception that escapes a Vert.x route handler reaches the route's failure handler, which answers HTTP 200
-// text/plain with the exception's getMessage() JSON-encoded (contract section 1, "Response").
+// text/plain with the exception's getMessage() JSON-encoded (docs/mosip-facts.md, "Replies").
 
 export class RouteFailure extends Error {
   /** The Java exception's getMessage(); null for a plain NullPointerException on Java 11. */

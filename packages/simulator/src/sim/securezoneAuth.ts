@@ -1,6 +1,6 @@
 // The auth filter MosipRouter puts before the securezone handler and the workflow action handler
-// (kernel-auth-adapter VertxTokenValidationHelper, offline validation; contract section 1 "Authentication and
-// authorisation"). The roles come from TokenValidator.getRole(url): REGISTRATION_PROCESSOR for securezone,
+// (kernel-auth-adapter VertxTokenValidationHelper, offline validation; docs/mosip-facts.md,
+// "Authentication"). The roles come from TokenValidator.getRole(url): REGISTRATION_PROCESSOR for securezone,
 // REGISTRATION_PROCESSOR or GLOBAL_ADMIN for workflowaction.
 import { AUTH_FAILED, errorEnvelope, FORBIDDEN, REQUIRED_ROLE, tokenFromCookieHeader, type ErrorEnvelope } from '@mosip-reprocess/contract/wire.js';
 import { asText } from './javaJson.js';

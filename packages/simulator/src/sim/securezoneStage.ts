@@ -1,6 +1,6 @@
-// SecurezoneNotificationStage.processURL + process() (MOSIP 1.2.0.1, contract section 1 "What process() does"),
-// after authentication. Each notification's reads and writes run in one transaction, so a write that fails
-// (the NOT NULL sub_status_code insert on the mismatch and exception paths) leaves the database untouched.
+// SecurezoneNotificationStage.processURL + process() (MOSIP 1.2.0.1; docs/mosip-facts.md, "Securezone notification
+// endpoint"), after authentication. Each notification's reads and writes run in one transaction, so a write that
+// fails (the NOT NULL sub_status_code insert on the mismatch and exception paths) leaves the database untouched.
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { MAIN_PROCESSES, SECUREZONE_STAGE_NAME, TRN_STATUS, TRN_TYPE } from '@mosip-reprocess/contract/enums.js';

@@ -318,7 +318,7 @@ function tally(summary: SeedSummary, row: RegistrationRowInput, duplicate: boole
   const ltdMs = row.latestTrnDtimes?.getTime() ?? 0;
   const oneDayAgo = now.getTime() - DAY;
   if (ltdMs >= oneDayAgo) summary.touchedLastDay += 1;
-  // The guide's APPROACH 1 WHERE clause (contract section 7).
+  // The guide's APPROACH 1 WHERE clause (docs/mosip-facts.md, "The guide").
   if ((APPROACH1_TRN_STATUSES as readonly string[]).includes(row.latestTrnStatusCode ?? '') && retries <= 500
     && ltdMs < oneDayAgo && !(APPROACH1_EXCLUDED_STATUS_CODES as readonly string[]).includes(row.statusCode ?? '')) {
     summary.approach1Eligible += 1;

@@ -1,5 +1,6 @@
-// The shape of a realistic regprc backlog after a 1.1.5.5 -> 1.2.0.1 upgrade: how often each process, status,
-// stage and retry count occurs. Values are MOSIP 1.2.0.1 enums (contract section 5); the weights are ours.
+// The shape of a realistic regprc backlog after a 1.1.5.5 -> 1.2.0.1 upgrade: how often each process, status, stage
+// and retry count occurs. Values are MOSIP 1.2.0.1 enums (docs/mosip-facts.md, "Identifiers and codes"); the
+// weights are ours.
 import { SECUREZONE_STAGE_NAME } from '@mosip-reprocess/contract/enums.js';
 
 export const PROCESS_WEIGHTS = {
@@ -88,12 +89,13 @@ export const RETRY_BUCKETS: readonly { weight: number; min: number; max: number 
 export const MAX_AGE_DAYS = 540;
 
 /**
- * Paused packets (contract section 8). PAUSED rows were paused by a rule of mosip.regproc.camelbridge.pause-settings
- * (C l.523): "PAUSE" matches at packet-classifier-new-bus-out, HOTLISTED_OPERATOR anywhere; when both match, the
- * longer pause (and its default action) wins. WorkflowInternalActionVerticle.processPacketForPaused writes
- * status_code PAUSED, latest_trn_type_code INTERNAL_WORKFLOW_ACTION (latest_trn_status_code kept: the stage's
- * SUCCESS), pause_rule_ids = the matched rule ids joined with ",", resume_timestamp = now + pauseFor and the rule's
- * default_resume_action. The weights are ours.
+ * Paused packets (docs/mosip-facts.md, "Pause rules"). PAUSED rows were paused by a rule of
+ * mosip.regproc.camelbridge.pause-settings (C l.523): "PAUSE" matches at packet-classifier-new-bus-out,
+ * HOTLISTED_OPERATOR anywhere; when both match, the longer pause (and its default action) wins.
+ * WorkflowInternalActionVerticle.processPacketForPaused writes status_code PAUSED, latest_trn_type_code
+ * INTERNAL_WORKFLOW_ACTION (latest_trn_status_code kept: the stage's SUCCESS), pause_rule_ids = the matched rule
+ * ids joined with ",", resume_timestamp = now + pauseFor and the rule's default_resume_action. The weights are
+ * ours.
  */
 export const PAUSE_RULE_WEIGHTS = { PAUSE: 65, HOTLISTED_OPERATOR: 30, 'PAUSE,HOTLISTED_OPERATOR': 5 } as const;
 

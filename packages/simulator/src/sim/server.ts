@@ -1,6 +1,7 @@
 // The MOSIP simulator: authmanager's clientidsecretkey endpoint, the securezone notification stage and the
 // workflow manager's workflow action API on one node:http server, backed by a real regprc schema. Operators rehearse against it; our client's tests run
-// against it over real HTTP. Wire details: ../shared/mosip-contract.md sections 1 and 2.
+// against it over real HTTP. Wire details: docs/mosip-facts.md, "Securezone notification endpoint",
+// "Authentication" and "Pauses and the workflow action API".
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';

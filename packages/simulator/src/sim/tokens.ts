@@ -1,5 +1,5 @@
 // The simulator's Keycloak: RS256 JWTs signed with a key pair made at start-up, and the offline validation the
-// securezone's auth adapter does (expiry, issuer, RS signature, audience; contract section 1).
+// securezone's auth adapter does (expiry, issuer, RS signature, audience; docs/mosip-facts.md, "Authentication").
 import { generateKeyPairSync, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
 import type { SimClient } from './options.js';
 

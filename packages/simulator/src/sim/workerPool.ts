@@ -1,6 +1,6 @@
 // The securezone stage's worker pool: MOSIP runs the HTTP route's blocking handler on a Vert.x worker pool of 10
-// (MosipRouter, worker.pool.size; contract section 8). There is no throttle and no 429: a request beyond the pool
-// waits for a worker, so the reply takes longer, and nothing is refused.
+// (MosipRouter, worker.pool.size; docs/mosip-facts.md, "Worker pool and timeouts"). There is no throttle and no
+// 429: a request beyond the pool waits for a worker, so the reply takes longer, and nothing is refused.
 export interface WorkerPoolStats {
   size: number;
   /** Handlers running now. */

@@ -1,8 +1,9 @@
-// What a stage step rewrites on the registration row (updateRegistrationStatus, contract section 1 "finally
-// block"): the latest-transaction columns, status_code only where the workflow engine changes it
+// What a stage step rewrites on the registration row (updateRegistrationStatus; docs/mosip-facts.md, "What the
+// stage writes"): the latest-transaction columns, status_code only where the workflow engine changes it
 // (complete-as-processed, complete-as-failed, mark-as-reprocess), and trn_retry_count where the stage counts its
-// passes (the packet uploader, contract section 8). reg_process_retry_count is never touched. The update applies
-// only while the row still carries the transaction the caller expects; it returns the reg_id, or null.
+// passes (the packet uploader; docs/mosip-facts.md, "Retry budgets"). reg_process_retry_count is never touched. The
+// update applies only while the row still carries the transaction the caller expects; it returns the reg_id, or
+// null.
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
 import { latestTransactionAssignments } from './statusTransaction.js';

@@ -1,5 +1,5 @@
 // RegistrationRepositary.findByWorkflowInstanceId as the securezone stage uses it: the active, not deleted row of
-// a workflow instance (contract section 1, "What process() does", 1).
+// a workflow instance (docs/mosip-facts.md, "Lookup by workflow id").
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
 import { STAGE_REGISTRATION_COLUMNS, toStageRegistration, type StageRegistration, type StageRegistrationDbRow } from './stageRegistration.js';

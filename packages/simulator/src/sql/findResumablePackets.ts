@@ -1,4 +1,5 @@
-// RegistrationRepositary.getResumablePackets, the first half of each reprocessor tick (contract section 4):
+// RegistrationRepositary.getResumablePackets, the first half of each reprocessor tick (docs/mosip-facts.md,
+// "Automated reprocessor"):
 // `SELECT * FROM registration r WHERE r.status_code = :statusCode ORDER BY r.upd_dtimes LIMIT :fetchSize`
 // (native; no is_active or is_deleted filter).
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';

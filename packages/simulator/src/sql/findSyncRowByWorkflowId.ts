@@ -1,5 +1,5 @@
 // The registration_list (sync) row of a workflow instance, which the securezone duplicate check starts from
-// (contract section 1, "What process() does", 2).
+// (docs/mosip-facts.md, "Duplicate check").
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
 

@@ -1,5 +1,5 @@
 // checkDuplicates for a sub-process packet: another synced packet with the same additional_info_req_id whose
-// active registration row was created earlier (contract section 1, 2).
+// active registration row was created earlier (docs/mosip-facts.md, "Duplicate check").
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
 

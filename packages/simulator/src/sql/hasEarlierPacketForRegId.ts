@@ -1,5 +1,6 @@
-// checkDuplicates for a main-process packet (sync row without additional_info_req_id): another synced packet of
-// the same reg_id, also without one, whose active registration row was created earlier (contract section 1, 2).
+// checkDuplicates for a main-process packet (sync row without additional_info_req_id): another synced packet of the
+// same reg_id, also without one, whose active registration row was created earlier (docs/mosip-facts.md, "Duplicate
+// check").
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
 

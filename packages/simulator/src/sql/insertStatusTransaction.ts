@@ -1,5 +1,5 @@
 // The registration_transaction row MOSIP's updateRegistrationStatus inserts for every status change: every stage
-// step, the securezone stage, the workflow action service (contract section 1, "What process() does", 4).
+// step, the securezone stage, the workflow action service (docs/mosip-facts.md, "What the stage writes").
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
 import { podNowUtc } from './podNow.js';

@@ -1,5 +1,5 @@
 // The row a stage consumer loads when the message has no workflow id: the oldest active row of the RID, the same
-// choice the securezone stage makes (contract section 1, process() item 1), locked for the step.
+// choice the securezone stage makes (docs/mosip-facts.md, "Lookup by workflow id"), locked for the step.
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
 import { dataErrorParams, stepRowColumns, type StepRow } from './lockStepRow.js';

@@ -1,7 +1,7 @@
-// Batch insert of test and seed rows: registration rows and, unless told otherwise, their registration_list
-// (sync) rows, which the securezone duplicate check needs (contract section 3). Defaults and chunking here; the
-// two statements (one INSERT ... SELECT FROM unnest(arrays) per chunk each) are insertRegistrationChunk.ts and
-// insertSyncRowChunk.ts.
+// Batch insert of test and seed rows: registration rows and, unless told otherwise, their registration_list (sync)
+// rows, which the securezone duplicate check needs (docs/mosip-facts.md, "Database tables"). Defaults and chunking
+// here; the two statements (one INSERT ... SELECT FROM unnest(arrays) per chunk each) are
+// insertRegistrationChunk.ts and insertSyncRowChunk.ts.
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { insertRegistrationChunk } from './insertRegistrationChunk.js';

@@ -1,5 +1,5 @@
-// What updateRegistrationStatus writes on the registration row with each new transaction (contract section 1,
-// "finally block", 4), for the securezone stage, the pipeline model and the workflow action service: the whole
+// What updateRegistrationStatus writes on the registration row with each new transaction (docs/mosip-facts.md,
+// "What the stage writes"), for the securezone stage, the pipeline model and the workflow action service: the whole
 // row is rewritten from the DTO, so the latest-transaction columns, stage and comment always change and
 // last_success_stage_name moves only on SUCCESS or PROCESSED. trn_retry_count is never touched here,
 // reg_process_retry_count only when given (the reprocessor).

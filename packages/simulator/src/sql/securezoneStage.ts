@@ -1,7 +1,7 @@
-// The statements the simulated SecurezoneNotificationStage runs (contract section 1 "What process() does" and
-// section 4 of updateRegistrationStatus), bound to one schema. Each statement is in its own file; this module only
-// binds them, so the stage (src/sim/securezoneStage.ts) takes them as one dependency. Timestamps are written as
-// MOSIP writes them: UTC wall-clock time in `timestamp without time zone`, computed by the database.
+// The statements the simulated SecurezoneNotificationStage runs (docs/mosip-facts.md, "Lookup by workflow id",
+// "Duplicate check" and "What the stage writes"), bound to one schema. Each statement is in its own file; this
+// module only binds them, so the stage (src/sim/securezoneStage.ts) takes them as one dependency. Timestamps are
+// written as MOSIP writes them: UTC wall-clock time in `timestamp without time zone`, computed by the database.
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { findActiveRegistrationByWorkflowId } from './findActiveRegistrationByWorkflowId.js';
 import { findOldestActiveRegistrationByRegId } from './findOldestActiveRegistrationByRegId.js';
