@@ -87,6 +87,46 @@ test('--include-paused and --include-exhausted take them back, each only its own
   assert.deepEqual(stricter, ['plain', 'reprocess 20', 'reprocess 21', 'trn NULL']);
 });
 
+test('a row held for two reasons stays held when the operator includes only one of them: --db, the count, listed packets, the dry run', async () => {
+  const hour = 3_600_000;
+  const rows: Labelled[] = [
+    { ...stuckRow(), label: 'plain' },
+    // Past the uploader's budget and written 10 minutes ago (it may still be inside ABIS): --include-exhausted alone must not send it.
+    { ...stuckRow({ trnRetryCount: 9, latestTrnDtimes: new Date(Date.now() - hour / 6) }), label: 'exhausted+recent' },
+    // Paused and past the reprocessor's budget: --include-paused alone must not send it.
+    { ...stuckRow({ statusCode: 'PAUSED', regProcessRetryCount: 20 }), label: 'paused+budget', rule: 'PAUSE' },
+  ];
+  await withRows(rows);
+  const packets = rows.map((r, i) => ({ ...packetOf(r), origin: `list.txt:${i + 1}` }));
+  const listed = async (rules: HoldBackRules): Promise<{ kept: string[]; held: HeldPacket[] }> => {
+    const held: HeldPacket[] = [];
+    const kept: string[] = [];
+    for await (const p of holdBackListed(packets, db.pool, db.schema, rules, (h) => held.push(h))) kept.push(rows[Number(p.origin.split(':')[1]) - 1]!.label);
+    return { kept, held };
+  };
+
+  const exhausted = { ...DEFAULT_HOLD_BACK, includeExhausted: true };
+  const e = await listed(exhausted);
+  assert.deepEqual(e.kept, ['plain'], 'neither is sent: each is also held for a reason not included');
+  assert.match(e.held.find((h) => h.packet.origin === 'list.txt:2')!.message, /skipped: latest_trn_dtimes .* is within 6300 s/);
+  assert.match(e.held.find((h) => h.packet.origin === 'list.txt:3')!.message, /skipped: status_code PAUSED/);
+
+  const paused = { ...DEFAULT_HOLD_BACK, includePaused: true };
+  assert.deepEqual((await listed(paused)).kept, ['plain']);
+  assert.match((await listed(paused)).held.find((h) => h.packet.origin === 'list.txt:3')!.message, /skipped: reg_process_retry_count 20/);
+  // Both reasons included: sent, named for the first.
+  const both = await listed({ ...DEFAULT_HOLD_BACK, includePaused: true, includeExhausted: true });
+  assert.deepEqual(both.kept.sort(), ['paused+budget', 'plain']);
+  assert.match(both.held.find((h) => h.packet.origin === 'list.txt:3')!.message, /sent anyway: status_code PAUSED/);
+
+  // The --db selection and its count (the recent row is not old enough for it anyway: the paused one decides).
+  assert.deepEqual(await selectedLabels(rows, await criteria(paused)), ['plain']);
+  assert.equal((await selectionCounts(db.pool, db.schema, await criteria(paused))).taken, 1);
+  const dry = await buildDbDryRun(db.pool, db.schema, await criteria(paused), 1000);
+  assert.equal(dry.heldBack?.sentAnyway, 0, 'the dry run does not say the paused packet goes');
+  assert.deepEqual(dry.heldBack!.counts.map((c) => `${c.reason}|${c.count}`), ['reprocess_budget|1']);
+});
+
 test('the dry run counts what the guide\'s query would have taken and was left out, by status and pause rule', async () => {
   const rows = rowsUnderTest();
   await withRows(rows);
