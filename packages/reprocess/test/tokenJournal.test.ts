@@ -32,3 +32,24 @@ test('a token refused with 401 after 3 uses: each new token is a `token` record 
     await sim.close();
   }
 });
+
+test('a 403 stops the run; once the client has the role, its resume sends the refused packet too (the stage never ran for it)', async () => {
+  await db.pool.query(`TRUNCATE "${db.schema}".registration, "${db.schema}".registration_list, "${db.schema}".registration_transaction`);
+  const rows = Array.from({ length: 4 }, () => stuckRow());
+  await insertRegistrations(db.pool, db.schema, rows);
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], faults: { forbiddenRate: 'all', seed: 1 } });
+  const env = { REGPROC_CLIENT_PWD: SECRET, REPROCESS_DB_URL: TEST_DB_URL, DB_SCHEMA: db.schema };
+  try {
+    const first = await runInProcess({ db: true, delay: '0', server: sim.url }, env);
+    assert.equal(first.result.exitCode, 3, first.notes);
+    assert.equal(first.result.summary.counts.forbidden, 1);
+    sim.setFaults({ forbiddenRate: null });
+    const resumed = await runInProcess({ resume: first.result.runId, server: sim.url }, env, { logDir: first.logDir });
+    assert.equal(resumed.result.exitCode, 0, resumed.notes);
+    assert.equal(resumed.result.summary.counts.forwarded, rows.length, 'the refused packet and the three never sent');
+    const handled = sim.stats().notificationsByWorkflowId;
+    assert.deepEqual(rows.filter((r) => handled[r.workflowInstanceId] !== 1).map((r) => r.workflowInstanceId), [], 'the stage ran once for each');
+  } finally {
+    await sim.close();
+  }
+});

@@ -3,15 +3,15 @@
 // entry pointing at a shared outcome), so a resume, `runs` and the summary fit in the Job's memory limit (k8s/manifests.ts).
 import { journalLines } from './lines.js';
 import type { NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
-import { isTransient } from '../domain/outcomes.js';
+import { isUnanswered } from '../domain/outcomes.js';
 import type { RowBefore } from '../domain/rowVerdict.js';
 import type { DroppedRecord, EndRecord, InDoubtRecord, StartRecord, JournalRecord, ResultRecord, SendRecord } from './records.js';
 
 /** What is kept of a packet's latest result. Without `detail`, one shared object per kind of outcome. */
 export interface ReplayedResult {
   readonly outcome: NotifyOutcome;
-  /** A 5xx, a lost reply or a transient stage error: not acknowledged, a resume sends it again. */
-  readonly transient: boolean;
+  /** No definitive answer (a 5xx, a lost reply, a transient stage error, a 401/403 before the stage ran): a resume sends it again. */
+  readonly unanswered: boolean;
   /** With `detail` only (verify, the --pace auto resume): the packet and when its send started (ISO). */
   readonly wf?: string;
   readonly rid?: string;
@@ -79,11 +79,11 @@ export function readJournal(path: string): JournalRecord[] {
 const SHARED_RESULTS = new Map<string, ReplayedResult>();
 
 function keptResult(r: ResultRecord, detail: boolean, send: SendRecord | undefined): ReplayedResult {
-  const transient = isTransient(r);
-  if (detail) return { outcome: r.outcome, transient, wf: r.wf, rid: r.rid, startedAt: r.startedAt, before: send?.before };
-  const key = `${r.outcome}/${transient}`;
+  const unanswered = isUnanswered(r);
+  if (detail) return { outcome: r.outcome, unanswered, wf: r.wf, rid: r.rid, startedAt: r.startedAt, before: send?.before };
+  const key = `${r.outcome}/${unanswered}`;
   let kept = SHARED_RESULTS.get(key);
-  if (!kept) SHARED_RESULTS.set(key, kept = Object.freeze({ outcome: r.outcome, transient }));
+  if (!kept) SHARED_RESULTS.set(key, kept = Object.freeze({ outcome: r.outcome, unanswered }));
   return kept;
 }
 
@@ -165,10 +165,10 @@ export function replay(records: Iterable<JournalRecord>, options: ReplayOptions 
   return { results, inFlight, inDoubt, settled, settledSends, records: count, ended, lastEnd, attempts, lastStart, answeredAtBudget, dropped };
 }
 
-/** Packets with a definitive answer (not a transient failure, not in doubt): what a resume does not send again. */
+/** Packets with a definitive answer (not unanswered, not in doubt): what a resume does not send again. */
 export function countAnswered(results: ReadonlyMap<string, ReplayedResult>): number {
   let n = 0;
-  for (const r of results.values()) if (!r.transient && r.outcome !== 'in_doubt') n += 1;
+  for (const r of results.values()) if (!r.unanswered && r.outcome !== 'in_doubt') n += 1;
   return n;
 }
 

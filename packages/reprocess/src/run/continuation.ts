@@ -43,10 +43,10 @@ export async function planContinuation(request: RunRequest, pool: pg.Pool | null
   const done = new Set<string>();
   if (!replayed) return { done, alreadyDone: 0, acknowledged: 0, remaining: settings.limit, lateDrops: [] };
   const lateDrops = settings.pace === 'auto' && pool ? await findLateDrops(request, replayed, pool) : [];
-  // A 5xx or a reply the database showed unhandled is no answer: sent again. In doubt: decided by settleUndecided.
+  // A 5xx, a 401/403 before the stage ran, or a reply the database showed unhandled is no answer: sent again. In doubt: decided by settleUndecided.
   // Dropped by the pipeline: sent again, first (redriveDropped).
   for (const [wf, r] of replayed.results) {
-    if (!r.transient && r.outcome !== 'in_doubt' && !replayed.dropped.has(wf)) done.add(wf);
+    if (!r.unanswered && r.outcome !== 'in_doubt' && !replayed.dropped.has(wf)) done.add(wf);
   }
   // --max-packets counts what was answered since an attempt last reached it: that attempt spent its budget, and the
   // command it printed to continue the run must send more (a crash or a stop before the budget spends none of it).

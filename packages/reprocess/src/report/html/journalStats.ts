@@ -19,7 +19,7 @@
 import type { RowBefore } from '../../domain/rowVerdict.js';
 import { journalLines } from '../../journal/lines.js';
 import { OUTCOMES, type NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
-import { isTransient } from '../../domain/outcomes.js';
+import { isUnanswered } from '../../domain/outcomes.js';
 
 /** Latencies are kept per millisecond up to this; longer ones go in one overflow bucket (their max is kept). */
 export const LATENCY_EXACT_MS = 120_000;
@@ -234,7 +234,7 @@ export async function readJournalStats(path: string, options: ReadStatsOptions =
         } else s.packets += 1;
         tally(wf, outcome, process, stage, 1);
         // A transient reply is replaced by the resend's; one in doubt by the next resume's decision (replay.ts).
-        if (isTransient({ outcome, reply: str(r.reply) }) || outcome === 'in_doubt') replaceable.set(wf, { outcome, process, stage, line });
+        if (isUnanswered({ outcome, reply: str(r.reply) }) || outcome === 'in_doubt') replaceable.set(wf, { outcome, process, stage, line });
         s.replies += 1;
         attempt.replies += 1;
         const latency = num(r.latencyMs) ?? 0;

@@ -2,7 +2,7 @@
 // every resume, or the in-doubt settlement), in journal order, streamed. The first pass (journalStats.ts) found
 // the replies a later one replaced; this pass skips them, so nothing per packet is held here either.
 import { OUTCOMES, type NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
-import { isTransient } from '../../domain/outcomes.js';
+import { isUnanswered } from '../../domain/outcomes.js';
 import { journalLines } from '../../journal/lines.js';
 import type { PacketFinal } from './journalStats.js';
 import type { RowBefore } from '../../domain/rowVerdict.js';
@@ -40,7 +40,7 @@ export async function* packetFinals(journalPath: string, superseded: ReadonlySet
       }
       const from = send ?? stash.get(wf);
       stash.delete(wf);
-      if (isTransient({ outcome, reply: str(r.reply) })) transientYielded.add(wf);
+      if (isUnanswered({ outcome, reply: str(r.reply) })) transientYielded.add(wf);
       yield {
         rid: str(r.rid), wf: str(r.wf), process: from?.process ?? '', stage: from?.stage ?? null, outcome,
         http: typeof r.http === 'number' ? r.http : null, reply: str(r.reply),
