@@ -181,19 +181,20 @@ test('listed packets that are held back are reported by their line and skipped, 
   assert.match(renderDryRun(unchecked), /pauses and retry budgets could not be checked/);
 });
 
-test('the window floor: below 6300 s is refused with the reason, unless --allow-short-window', () => {
+test('the window floor: 6300 s or less is refused with the reason (MOSIP\'s validators call the bound itself invalid), unless --allow-short-window', () => {
   const { settings } = loadSettings({ flags: { olderThan: '90m' }, env: {} });
   assert.throws(() => checkWindowFloor(settings), (err: unknown) => {
     assert.ok(err instanceof InputError);
-    assert.match(err.message, /--older-than 5400 s is below 6300 s/);
+    assert.match(err.message, /--older-than 5400 s is not above 6300 s/);
     assert.match(err.message, /ABIS/);
-    assert.match(err.message, /manual verification/);
-    assert.match(err.message, /duplicate UINs \(MOSIP-26697\)/);
+    assert.match(err.message, /manual adjudication/);
+    assert.match(err.message, /duplicate UINs were issued before 1\.2\.0\.1 \(MOSIP-26697\)/);
     assert.match(err.message, /--allow-short-window/);
     return true;
   });
   checkWindowFloor(loadSettings({ flags: { olderThan: '90m', allowShortWindow: true }, env: {} }).settings);
-  checkWindowFloor(loadSettings({ flags: { olderThan: `${MOSIP_MIN_WINDOW_SECONDS}s` }, env: {} }).settings);
+  assert.throws(() => checkWindowFloor(loadSettings({ flags: { olderThan: `${MOSIP_MIN_WINDOW_SECONDS}s` }, env: {} }).settings), /6300 s is not above 6300 s/);
+  checkWindowFloor(loadSettings({ flags: { olderThan: `${MOSIP_MIN_WINDOW_SECONDS + 1}s` }, env: {} }).settings);
   checkWindowFloor(loadSettings({ flags: {}, env: {} }).settings);
 });
 

@@ -77,7 +77,7 @@ export function transientOf(key: CohortKey): TransientFailure | null {
 export const VERDICT_TEXT: Record<Verdict, { meaning: string; action: string }> = {
   repeating: {
     meaning: 'the same failure again and again: a re-drive will not fix it (a data or configuration error)',
-    action: 'held back from runs; fix the cause (the comment says what), then --include-repeat-failures or --cohort <id>',
+    action: 'held back from runs; fix the cause (the comment says what), then --include-repeat-failures (with --cohort <id> for this cohort only)',
   },
   transient: {
     meaning: 'a failure a re-drive has fixed before: a service that did not answer (MOSIP\'s own reprocessable errors)',

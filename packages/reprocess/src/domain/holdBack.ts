@@ -16,7 +16,7 @@
 //   2 x 2700 s + 900, manual verification 5400 s + 900; AbisMiddlewareAppConfigurationsValidator,
 //   ManualVerificationAppConfigurationsValidator, mosip-config 1.2.0.1 l.29-30, 347-349), and the 1.2.0.1 release
 //   notes list duplicate UINs from a manual re-drive overlapping the reprocessor among the bugs fixed
-//   (MOSIP-26697). The --db selection never takes these (--older-than is at least that long); listed and queried
+//   (MOSIP-26697). The --db selection never takes these (--older-than is above that); listed and queried
 //   packets are held back by this rule.
 // - repeating failure (issue #20): the packet's history (registration_transaction) shows its last failure, the same
 //   stage, status and sub status, at least --repeat-failures times (3), and that stage has not succeeded since:
@@ -117,7 +117,7 @@ export function holdBackMessage(f: HoldBackFacts, rules: Pick<HoldBackRules, 'up
         + `${rules.reprocessAttemptCount}: MOSIP's reprocessor marks it REPROCESS_FAILED on its next pass; send it anyway with --include-exhausted`;
     case 'recent':
       return `latest_trn_dtimes ${f.latest_trn_dtimes ?? '?'} is within ${MOSIP_MIN_WINDOW_SECONDS} s: it may still be inside ABIS or `
-        + 'manual verification, and sending it again while it is processed is how MOSIP 1.2.0.1 issued duplicate UINs (MOSIP-26697); '
+        + 'manual adjudication, and processing a packet twice at once is how duplicate UINs were issued before 1.2.0.1 (MOSIP-26697); '
         + 'send it anyway with --allow-short-window';
     case 'repeating':
       return `${f.repeat ? `${f.repeat.trnTypeCode} ${f.repeat.statusCode} ${f.repeat.subStatusCode} ${f.repeat.times} times` : 'the same failure'} `

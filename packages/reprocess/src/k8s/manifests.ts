@@ -338,7 +338,7 @@ export function podFailurePolicy(): { rules: Record<string, unknown>[] } {
       { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
       // Bad settings: every shard would fail the same way, so the Job fails at once.
       { action: 'FailJob', onExitCodes: exitCodes([EXIT_CODES.badInput]) },
-      // Some packets not forwarded: final for this shard (a new pod would find the run finished and exit 0), but
+      // Some packets not forwarded: final for this shard (a new pod would find the run finished and exit 1 again), but
       // the other shards go on; the Job ends Failed with this index in status.failedIndexes.
       { action: 'FailIndex', onExitCodes: exitCodes([EXIT_CODES.notForwarded]) },
       // Anything else (3 unreachable or lock, 4 a bug, 129/130/143 a graceful stop, 137 killed) counts against

@@ -387,7 +387,7 @@ export function listWarningMessage(code: DryRunWarningCode, n: number, notSelect
     case 'not_checked': return `${packets} not checked: no database configured (stage, status, age and eligibility unknown; pauses and retry budgets could not be checked)`;
     case 'held_back': return `${packets} that MOSIP would not move now (paused, or retry budget spent), that repeat a failure, or whose row was written within 6300 s will be SKIPPED`;
     case 'sent_anyway': return `${packets} that MOSIP would not move now (paused, or retry budget spent), that repeat a failure, or whose row was written within 6300 s will be sent anyway (--include-paused / --include-exhausted / --include-repeat-failures / --allow-short-window)`;
-    case 'taken_from_row': return `${packets} listed with an iteration or source other than their row's: the row's are sent (the stage routes by them)`;
+    case 'taken_from_row': return `${packets} listed with an iteration or source other than their row's: the row's are sent, as MOSIP's own senders do`;
   }
 }
 

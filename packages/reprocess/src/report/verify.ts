@@ -57,7 +57,7 @@ export interface VerifyReport {
   counts: Record<VerifyClass, number>;
   /** outcome of the send -> class -> count: e.g. forwarded packets that sit at securezone. */
   byOutcome: Record<string, Partial<Record<VerifyClass, number>>>;
-  /** Packets in any class but moved_on and processed. */
+  /** Packets in any class but the good ones (moved_on, processed, held: GOOD_VERDICTS). */
   needingAttention: number;
   /** The first `attentionLimit` of them, in entry order. */
   attention: AttentionItem[];

@@ -22,7 +22,7 @@ export function takenFromRowMessage(t: TakenFromRow): string | null {
   if (t.count === 0) return null;
   const more = t.count > t.examples.length ? `\n  ... and ${t.count - t.examples.length} more` : '';
   return `${t.count} listed packet(s) give an iteration or source other than their registration row's: the row's are sent `
-    + `(the stage routes by them):\n  ${t.examples.join('\n  ')}${more}`;
+    + `(MOSIP's own senders send the row's values):\n  ${t.examples.join('\n  ')}${more}`;
 }
 
 /** db may be null when every line is complete; a RID-only line then fails with "needs the database". */

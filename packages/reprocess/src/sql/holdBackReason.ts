@@ -20,7 +20,7 @@ export function holdBackReasonSql(p: Params, schema: string, rules: HoldBackRule
     paused: () => `${r}.status_code = ANY(${p.add([...PAUSED_STATUSES])}::text[])`,
     uploader_budget: () => `${r}.trn_retry_count IS NOT NULL AND ${r}.trn_retry_count + 1 >= ${p.add(rules.uploaderMaxRetry)}::int`,
     reprocess_budget: () => `${r}.reg_process_retry_count = ${p.add(rules.reprocessAttemptCount)}::int`,
-    recent: () => `${r}.latest_trn_dtimes > ${NOW_UTC} - make_interval(secs => ${p.add(MOSIP_MIN_WINDOW_SECONDS)}::int)`,
+    recent: () => `${r}.latest_trn_dtimes >= ${NOW_UTC} - make_interval(secs => ${p.add(MOSIP_MIN_WINDOW_SECONDS)}::int)`,
     repeating: () => repeating ?? repeatsSql(p, schema, rules, r),
   };
   const order = [...heldReasons(rules), ...includedReasons(rules)];

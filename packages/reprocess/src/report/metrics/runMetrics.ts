@@ -21,7 +21,7 @@ export const METRICS = {
   inFlight: { name: 'reprocess_in_flight', type: 'gauge', labels: [], help: 'Notifications (or an action\'s RIDs) started and not yet answered (waiting for the server, a retry or the circuit breaker)' },
   selected: { name: 'reprocess_packets_selected', type: 'gauge', labels: [], help: 'Packets (an action: RIDs) this attempt will take at most, as the run counts them once its first packet is out (the progress bar\'s total)' },
   remaining: { name: 'reprocess_packets_remaining', type: 'gauge', labels: [], help: 'Selected packets without a result yet' },
-  heldBack: { name: 'reprocess_held_back', type: 'gauge', labels: ['reason'], help: 'Packets left out because MOSIP would not move them now, by reason (paused, uploader_budget, reprocess_budget, recent)' },
+  heldBack: { name: 'reprocess_held_back', type: 'gauge', labels: ['reason'], help: 'Packets left out because MOSIP would not move them now, by reason (paused, uploader_budget, reprocess_budget, recent, repeating)' },
   pipelineWait: { name: 'reprocess_pipeline_wait_seconds', type: 'gauge', labels: [], help: '--pace auto: the longest wait of a notified packet inside the pipeline at the last look' },
   pipelinePackets: { name: 'reprocess_pipeline_packets', type: 'gauge', labels: ['state'], help: '--pace auto: notified packets still in the pipeline at the last look (inside, unseen) or held by a later stage (held)' },
   dropped: { name: 'reprocess_dropped_total', type: 'counter', labels: [], help: '--pace auto: notified packets the pipeline dropped (their row did not move for longer than --message-max-age)' },
