@@ -28,7 +28,7 @@ after(async () => {
 interface Scene { db: TestSchema; sim: RunningSimulator; pipeline: PipelineModel; packets: HistoryPacket[]; stop(): Promise<void> }
 
 /** 3 looping (KER-PUT-020 three times), 3 quiet (message lost after upload), 2 transient (ABIS down at bio dedupe). */
-async function scene(): Promise<Scene> {
+async function scene(clockSkewMs = 0): Promise<Scene> {
   const db = await freshSchema('trun');
   schemas.push(db);
   const packets = [
@@ -37,8 +37,8 @@ async function scene(): Promise<Scene> {
     ...[1, 2].map((i) => historyPacket(`abis${i}`, [...received(), ok('VALIDATE_PACKET'), abisDown])),
   ];
   await insertHistoryPackets(db.pool, db.schema, packets);
-  const pipeline = startPipeline({ pool: db.pool, schema: db.schema, stageLatencyMs: 5, capacityPerSecond: Infinity, seed: 1 });
-  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], onForward: pipeline.onForward });
+  const pipeline = startPipeline({ pool: db.pool, schema: db.schema, stageLatencyMs: 5, capacityPerSecond: Infinity, seed: 1, clockSkewMs });
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], onForward: pipeline.onForward, clockSkewMs });
   return { db, sim, pipeline, packets, async stop() { await sim.close(); await pipeline.stop(); } };
 }
 
@@ -106,6 +106,19 @@ test('--canary --by-cohort: one canary per cohort; a cohort whose canary fails t
     assert.ok(events.some((e) => e.type === 'warning' && /likely cause: a re-drive does not fix this cohort/.test(e.message)));
     const journal = readFileSync(join(result.runsDir, result.runId, 'journal.jsonl'), 'utf8');
     assert.match(journal, /"t":"note".*canary of cohort/);
+  } finally {
+    await s.stop();
+  }
+});
+
+test('--canary --by-cohort with MOSIP\'s pods 90 s behind this host: the transient cohort\'s canary still sees its stage succeed', async () => {
+  // The stage's new history rows are stamped by the pods' clock, before this host's time of the send: "since the
+  // send" is read from the row's latest transaction as it was before the send, not from the host's clock.
+  const s = await scene(-90_000);
+  try {
+    const { notes } = await runInProcess({ db: true, delay: '0', server: s.sim.url, canary: true, byCohort: true, canaryTimeout: '20s' }, env(s.db));
+    assert.match(notes, /canary of cohort c[0-9a-f]{8} \(transient, .*\): passed: .*got past BIOGRAPHIC_VERIFICATION, where its cohort fails/);
+    assert.match(notes, /canaries: continuing with 2 cohort\(s\)/);
   } finally {
     await s.stop();
   }

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FAILURE_TRN_STATUSES, SUCCESS_TRN_STATUSES } from '@mosip-reprocess/contract/history.js';
 import { withReconnect } from '../db/reconnect.js';
 import { CLOCK_SKEW_MS } from '../domain/rowVerdict.js';
-import { selectTransactionsSince } from '../sql/selectTransactionsSince.js';
+import { selectTransactionsSince, type HistoryMark } from '../sql/selectTransactionsSince.js';
 import { watchCanary, type CanaryVerdict } from './canary.js';
 import type { CohortCanary } from './cohortStage.js';
 import type { EventSink } from './events.js';
@@ -97,7 +97,10 @@ async function watchCohortCanary(input: CohortCanaryInput, c: CohortCanary, resu
   const moved = await watchCanary(input.db, input.schema, result, { timeoutMs: input.timeoutMs, ...signal });
   const failedAt = c.key.failureStage;
   if (!moved.ok || failedAt === null) return moved;
-  const since = new Date(Date.parse(result.startedAt) - CLOCK_SKEW_MS);
+  // MOSIP's clock, not ours: after the transaction the row pointed at before the send. Only a packet read without
+  // its row (no database when it was selected) falls back to the send's start on this host, less the skew allowed.
+  const before = result.packet.before;
+  const since: HistoryMark = before?.dtimes ? { trnId: before.trnId, dtimes: before.dtimes } : { at: new Date(Date.parse(result.startedAt) - CLOCK_SKEW_MS) };
   const failures = new Set<string>(FAILURE_TRN_STATUSES);
   const successes = new Set<string>(SUCCESS_TRN_STATUSES);
   for (;;) {

@@ -4,7 +4,7 @@
 // packet, a selected one and a run's --cohort filter all get the same facts from the same SQL.
 import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import { quoteSchema } from '@mosip-reprocess/contract/sql/ident.js';
-import { isoUtcText } from '@mosip-reprocess/contract/sql/utcText.js';
+import { exactUtcText, isoUtcText } from '@mosip-reprocess/contract/sql/utcText.js';
 import type { HoldBackReason, HoldBackRules } from '../domain/holdBack.js';
 import { holdBackReasonSql } from './holdBackReason.js';
 import { historyStatsSql, lastFailureSql, repeatingSql, type HistoryStatsColumns, type LastFailureColumns } from './lastFailure.js';
@@ -21,6 +21,9 @@ export interface PacketFactsRow extends LastFailureColumns, HistoryStatsColumns 
   latest_trn_status_code: string | null;
   /** ISO UTC text. */
   latest_trn_dtimes: string | null;
+  /** The row as read now, to judge later writes against without a clock (a --by-cohort canary is sent from these). */
+  latest_trn_id: string | null;
+  latest_trn_dtimes_exact: string | null;
   age: AgeBucket;
   /** Why a run would hold it back (whatever the --include-* flags say), or null. */
   held_reason: HoldBackReason | null;
@@ -33,6 +36,7 @@ export function packetFactsColumns(p: Params, schema: string, rules: HoldBackRul
   const repeating = repeatingSql(p, rules, 'lf');
   return `r.workflow_instance_id, r.reg_id, r.process, r.iteration, r.source, r.latest_trn_type_code, r.latest_trn_status_code,
           ${isoUtcText('r.latest_trn_dtimes')} AS latest_trn_dtimes, ${ageBucketSql('r.latest_trn_dtimes')} AS age,
+          r.latest_trn_id, ${exactUtcText('r.latest_trn_dtimes')} AS latest_trn_dtimes_exact,
           ${holdBackReasonSql(p, schema, rules, 'r', repeating)} AS held_reason,
           ${repeating} AS repeating,
           lf.f_type, lf.f_status, lf.f_sub, lf.f_comment, lf.f_at, lf.times, lf.resolved,
