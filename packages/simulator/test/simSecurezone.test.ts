@@ -187,6 +187,8 @@ test('duplicate resend of a RID: REJECTED + not uploaded, status_code kept, no K
   const trns = await transactionsOf(resend.regId);
   assert.equal(trns.length, 1);
   assert.equal(trns[0]?.status_code, 'REJECTED');
+  assert.equal(trns[0]?.sub_status_code, 'RPR-SEN-SUCCESS-001', 'the success sub status; RPR-SEZ-002 is only the audit code');
+  assert.equal(trns[0]?.status_comment, 'Duplicate Packet against same additional info request Id.');
   assert.equal(trns[0]?.parent_regtrn_id, resend.latestTrnId);
   assert.deepEqual(forwardedFor(resend.workflowInstanceId), []);
 

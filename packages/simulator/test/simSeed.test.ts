@@ -200,6 +200,19 @@ test('seedScenario writes each row\'s history with MOSIP\'s codes, ending at its
   assert.ok(counts2.repeating.every((g) => g.failureStage === 'VALIDATE_PACKET' && g.subStatus === 'RPR-PKV-FAILED-014'));
 });
 
+test('seeded history: a packet refused at securezone as a duplicate carries what MOSIP writes (RPR-SEN-SUCCESS-001), never the audit code RPR-SEZ-002', async () => {
+  const s = `"${seeded.schema}"`;
+  const { rows } = await seeded.pool.query<{ sub_status_code: string; status_comment: string }>(`
+    SELECT t.sub_status_code, t.status_comment FROM ${s}.registration r JOIN ${s}.registration_transaction t ON t.id = r.latest_trn_id
+     WHERE r.latest_trn_type_code = 'SECUREZONE_NOTIFICATION' AND r.latest_trn_status_code = 'REJECTED'`);
+  assert.ok(rows.length > 0, 'the seed has packets refused at securezone');
+  for (const r of rows) {
+    assert.deepEqual(r, { sub_status_code: 'RPR-SEN-SUCCESS-001', status_comment: 'Duplicate Packet against same additional info request Id.' });
+  }
+  const { rows: [audit] } = await seeded.pool.query(`SELECT count(*)::int AS n FROM ${s}.registration_transaction WHERE sub_status_code = 'RPR-SEZ-002'`);
+  assert.equal(audit.n, 0);
+});
+
 test('seedScenario is repeatable: the same seed and now give the same rows', async () => {
   const again = await freshSchema('simseed2');
   try {

@@ -191,7 +191,8 @@ async function decide(
     : await q.hasEarlierPacketForAdditionalInfoReqId(client, sync.additionalInfoReqId, message.workflowInstanceId);
 
   if (duplicate) {
-    // The stage sets the success sub-status code here too, so this insert succeeds.
+    // The stage sets the success sub-status code here too, so this insert succeeds; RPR-SEZ-002
+    // (RPR_SECUREZONE_DUPLICATE_PACKET) is only the audit log's code (SecurezoneNotificationStage.java l.251-260).
     return {
       path: 'duplicate', isValid: false, latestTrnStatusCode: TRN_STATUS.REJECTED, subStatusCode: SUCCESS_SUB_STATUS, statusComment: DUPLICATE_COMMENT,
     };
