@@ -28,13 +28,14 @@ test('the demo re-drives every eligible packet through dry run, canary and batch
   await demoRedrivesEveryRow(80, 12);
 });
 
-test('the demo\'s closing account says what MOSIP writes for a duplicate (sub status RPR-SEN-SUCCESS-001)', () => {
+test('the demo\'s closing account says what MOSIP 1.2.0.1 writes: a duplicate\'s sub status RPR-SEN-SUCCESS-001, the last stage CredentialRequestorStage', () => {
   // Only the fields the account reads.
   const batches = { sent: 5, batches: 1, counts: { ...emptyCounts(), forwarded: 3, not_uploaded: 2 } } as RunSummary;
   const pipeline = { completed: 3, failed: 0, reprocess: 0, backlog: 0, inFlight: 0, superseded: 0, dbErrors: 0 } as PipelineStats;
   const text = renderOutcome(null, batches, pipeline, 5, 0).join('\n');
   assert.match(text, /refused as duplicates +2 {2}latest status REJECTED \(sub status RPR-SEN-SUCCESS-001\); status_code unchanged/);
   assert.doesNotMatch(text, /RPR-SEZ-002/);
+  assert.match(text, /ended PROCESSED +3 {2}through all 10 stages, the last one CredentialRequestorStage/);
 });
 
 test('bad demo options stop it before anything starts', async () => {

@@ -213,6 +213,18 @@ test('seeded history: a packet refused at securezone as a duplicate carries what
   assert.equal(audit.n, 0);
 });
 
+test('seeded stage names: a 1.2.0.1 packet that reached the last stage says CredentialRequestorStage; only migrated rows say PrintingStage', async () => {
+  const s = `"${seeded.schema}"`;
+  const { rows } = await seeded.pool.query<{ migrated: boolean; reg_stage_name: string; n: number }>(`
+    SELECT source IS NULL AS migrated, reg_stage_name, count(*)::int AS n FROM ${s}.registration
+     WHERE latest_trn_type_code = 'PRINT_SERVICE' GROUP BY 1, 2 ORDER BY 1, 2`);
+  assert.deepEqual(rows.map((r) => `${r.migrated ? 'migrated' : '1.2.0.1'} ${r.reg_stage_name}`),
+    ['1.2.0.1 CredentialRequestorStage', 'migrated PrintingStage']);
+  const { rows: [elsewhere] } = await seeded.pool.query(`SELECT count(*)::int AS n FROM ${s}.registration
+     WHERE (reg_stage_name = 'PrintingStage' OR last_success_stage_name = 'PrintingStage') AND source IS NOT NULL`);
+  assert.equal(elsewhere.n, 0, 'no 1.2.0.1 packet carries 1.1.5\'s class name');
+});
+
 test('seedScenario is repeatable: the same seed and now give the same rows', async () => {
   const again = await freshSchema('simseed2');
   try {

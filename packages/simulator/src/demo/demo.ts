@@ -500,7 +500,7 @@ export function renderOutcome(
     if (!['forwarded', 'not_uploaded', 'not_found'].includes(o) && counts[o]) lines.push(`  ${o.padEnd(25)}  ${pad(counts[o]!)}`);
   }
   lines.push('  the forwarded packets, in the pipeline:');
-  lines.push(`    ended PROCESSED          ${pad(p.completed)}  through all ${DEFAULT_STAGES.length} stages, the last one PrintingStage`);
+  lines.push(`    ended PROCESSED          ${pad(p.completed)}  through all ${DEFAULT_STAGES.length} stages, the last one ${DEFAULT_STAGES.at(-1)!.name}`);
   lines.push(`    ended FAILED             ${pad(p.failed)}  complete-as-failed at a stage`);
   lines.push(`    ended REPROCESS          ${pad(p.reprocess)}  mark-as-reprocess: MOSIP's automated reprocessor retries them`);
   lines.push(`    still in the pipeline    ${pad(p.backlog + p.inFlight)}`);
