@@ -2,6 +2,9 @@
 // under MOSIP's own index names (mosip/registration v1.2.0.1 db_scripts/mosip_regprc/ddl/regprc-*.sql; see
 // docs/mosip-facts.md, "Database tables"). A table that exists already (a MOSIP database, a test database) is
 // left exactly as it is, its indexes included: only missing tables are created, each with its indexes.
+// Every column's type, length, NOT NULL and default is MOSIP's, checked column by column against those files by
+// packages/simulator/test/simSeed.test.ts. Left out: regprc-fk.sql's fk_regtrn_trntyp (registration_transaction
+// (trn_type_code, lang_code) -> transaction_type), since transaction_type is not created here.
 import type { Queryable } from './sql/queryable.js';
 import { quoteSchema } from './sql/ident.js';
 
@@ -79,7 +82,7 @@ CREATE TABLE IF NOT EXISTS ${s}.registration_list (
   client_status_code character varying(36),
   client_status_comment character varying(256),
   additional_info bytea,
-  status_code character varying(64),
+  status_code character varying(36),
   status_comment character varying(256),
   lang_code character varying(3) NOT NULL,
   cr_by character varying(256) NOT NULL,

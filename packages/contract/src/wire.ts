@@ -162,8 +162,10 @@ export const AUTH_SUCCESS_MESSAGE = 'Clientid and Token combination had been val
 
 /**
  * A stage error whose text says the stage could not reach its own database (Hibernate's connection failure,
- * MOSIP's RPR-RGS-001 "Unable to Access Registration Table"): nothing was committed, and it is worth retrying
- * like a 5xx. Other stage errors are deterministic and are not retried.
+ * MOSIP's RPR-RGS-001 "Unable to Access Registration Table"): the registration row was not written and nothing
+ * was forwarded, and it is worth retrying like a 5xx. (On RPR-RGS-001 the stage's registration_transaction row may
+ * already be committed: MOSIP saves it first, in a commit of its own; a retry adds another.) Other stage errors are
+ * deterministic and are not retried.
  */
 export function isTransientStageError(reply: string): boolean {
   return /JDBCConnectionException|Unable to acquire JDBC Connection|Unable to Access Registration Table|TablenotAccessibleException/i.test(reply);

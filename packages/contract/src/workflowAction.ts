@@ -66,8 +66,11 @@
 //    with the exception message JSON-encoded, not an envelope.
 // 6. RESUMABLE rows move only when MOSIP's reprocessor runs (docs/mosip-facts.md, "Selection"): its cron tick
 //    takes RESUMABLE rows first. With the reprocessor stopped, resumed packets sit.
-// - WorkflowActionJob (same service, every 5 min, C l.385-397) applies default_resume_action to PAUSED and
-//   PAUSED_FOR_ADDITIONAL_INFO rows whose resume_timestamp has passed.
+// - WorkflowActionJob (same service) applies default_resume_action to PAUSED and PAUSED_FOR_ADDITIONAL_INFO rows
+//   whose resume_timestamp has passed, up to fetchsize 100 rows a run (C l.377). Its Chime cron (C l.385-397, read
+//   with no default in the code: WorkflowActionJob.java l.130-139) has seconds "*" and minutes 0,5,...,55: it fires
+//   every second of minutes :00, :05, ..., :55 (up to 60 runs in each) and not at all in the four minutes between,
+//   not once every 5 minutes as a seconds value of 0 would (the reprocessor's cron has seconds 0, C l.297).
 // - Pause rules (C l.523 mosip.regproc.camelbridge.pause-settings): "PAUSE" (pauseFor 180 s, default
 //   RESUME_PROCESSING) and HOTLISTED_OPERATOR (432000 s, default STOP_PROCESSING). pause_rule_ids holds the
 //   matched rule ids joined with ",".

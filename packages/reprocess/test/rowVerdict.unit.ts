@@ -11,7 +11,7 @@ import { statusTransactionInserter } from '@mosip-reprocess/simulator/sql/status
 import { freshSchema, type TestSchema } from '@mosip-reprocess/testkit/db.js';
 import { watchCanary } from '../src/run/canary.js';
 import { verifyPackets } from '../src/report/verify.js';
-import { MOVED_ON_VERDICTS, type RowVerdict } from '../src/domain/rowVerdict.js';
+import { MOVED_ON_VERDICTS, ROW_VERDICT_MEANINGS, type RowVerdict } from '../src/domain/rowVerdict.js';
 import { evidenceForSends } from '../src/notifier/deliveryEvidence.js';
 import type { PacketResult } from '../src/domain/runResult.js';
 
@@ -109,4 +109,11 @@ test('the lost-reply evidence is the same verdict: written since the send means 
   assert.equal(a!.handled && a!.outcome, 'forwarded');
   assert.equal(c!.handled && c!.outcome, 'not_uploaded');
   assert.equal(!d!.handled && d!.detail, 'no row with this workflow id');
+});
+
+test('a duplicate is explained with what MOSIP writes: sub status RPR-SEN-SUCCESS-001, not the audit code RPR-SEZ-002', () => {
+  const meaning = ROW_VERDICT_MEANINGS.rejected_duplicate;
+  assert.match(meaning, /sub status RPR-SEN-SUCCESS-001/);
+  assert.match(meaning, /Duplicate Packet against same additional info request Id\./);
+  assert.doesNotMatch(meaning, /RPR-SEZ-002/);
 });

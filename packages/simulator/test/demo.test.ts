@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { runCommand } from 'mosip-reprocess/cli/runCommand.js';
-import { runDemo } from '../src/demo/demo.js';
+import { renderOutcome, runDemo } from '../src/demo/demo.js';
+import type { PipelineStats } from '../src/sim/pipeline.js';
+import type { RunSummary } from 'mosip-reprocess/domain/runResult.js';
+import { emptyCounts } from 'mosip-reprocess/run/runner.js';
 import { demoRedrivesEveryRow } from './demoCases.js';
 import { checkPatchedVersions, defaultTemplateDir, installedVersions, PATCHED_VERSIONS, startEmbeddedPostgres, templatePath } from '../src/embedded/pglite.js';
 import { InputError } from 'mosip-reprocess/errors.js';
@@ -23,6 +26,16 @@ const SECRET = 'Demo-Secret-never-printed-4711';
 test('the demo re-drives every eligible packet through dry run, canary and batches, and accounts for every row', async () => {
   // 80 rows in batches of 12 here; 300 in batches of 60 in demo.soak.ts.
   await demoRedrivesEveryRow(80, 12);
+});
+
+test('the demo\'s closing account says what MOSIP 1.2.0.1 writes: a duplicate\'s sub status RPR-SEN-SUCCESS-001, the last stage CredentialRequestorStage', () => {
+  // Only the fields the account reads.
+  const batches = { sent: 5, batches: 1, counts: { ...emptyCounts(), forwarded: 3, not_uploaded: 2 } } as RunSummary;
+  const pipeline = { completed: 3, failed: 0, reprocess: 0, backlog: 0, inFlight: 0, superseded: 0, dbErrors: 0 } as PipelineStats;
+  const text = renderOutcome(null, batches, pipeline, 5, 0).join('\n');
+  assert.match(text, /refused as duplicates +2 {2}latest status REJECTED \(sub status RPR-SEN-SUCCESS-001\); status_code unchanged/);
+  assert.doesNotMatch(text, /RPR-SEZ-002/);
+  assert.match(text, /ended PROCESSED +3 {2}through all 10 stages, the last one CredentialRequestorStage/);
 });
 
 test('bad demo options stop it before anything starts', async () => {

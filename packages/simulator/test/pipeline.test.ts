@@ -128,8 +128,9 @@ test('a packet with no failures goes through every stage and ends PROCESSED', as
   assert.equal(row.status_code, 'PROCESSED');
   assert.equal(row.latest_trn_status_code, 'PROCESSED');
   assert.equal(row.latest_trn_type_code, 'PRINT_SERVICE');
-  assert.equal(row.reg_stage_name, 'PrintingStage');
-  assert.equal(row.last_success_stage_name, 'PrintingStage');
+  // 1.2.0.1's last stage is the credential requestor (PrintingStage was 1.1.5's class).
+  assert.equal(row.reg_stage_name, 'CredentialRequestorStage');
+  assert.equal(row.last_success_stage_name, 'CredentialRequestorStage');
   assert.equal(row.status_comment, 'Print request submitted');
   assert.equal(row.reg_process_retry_count, 0, 'the workflow does not count reprocessing');
   assert.equal(row.upd_by, 'MOSIP_SYSTEM');
@@ -476,7 +477,7 @@ test('options are checked', () => {
   assert.throws(() => new PipelineModel({ ...base, hold: { share: 0.5, at: 'UIN_GENERATOR' as never } }), /hold\.at must be one of BIOGRAPHIC_VERIFICATION, MANUAL_ADJUDICATION/);
   assert.throws(() => new PipelineModel({ ...base, hold: { share: 0.5 }, stages: DEFAULT_STAGES.slice(0, 3) }), /hold needs the bio dedupe stage \(BioDedupeStage\)/);
   assert.throws(() => new PipelineModel({ ...base, clockSkewMs: 2 * 86_400_000 }), /clockSkewMs must be a number of ms/);
-  const model = new PipelineModel({ ...base, stageLatencyMs: { '*': 10, PrintingStage: 0 } });
+  const model = new PipelineModel({ ...base, stageLatencyMs: { '*': 10, CredentialRequestorStage: 0 } });
   assert.equal(model.stats().pendingTimers, 0, 'an idle model holds no timer');
 });
 

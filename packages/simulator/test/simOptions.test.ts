@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { InputError } from 'mosip-reprocess/errors.js';
 import { FaultSettingsError, parseMillisText, parseRateText } from '../src/sim/faults.js';
 import { numberOption, parsePipelineSettings } from '../src/demo/pipelineOptions.js';
-import { clockSkewOption } from '../src/sim/cli.js';
+import { clockSkewOption, runSimulatorCommand } from '../src/sim/cli.js';
+import { TEST_DB_URL } from '@mosip-reprocess/testkit/db.js';
 
 test('fault durations: units, bare milliseconds, nothing a timer cannot hold', () => {
   assert.equal(parseMillisText('--fault-down-for', '10s'), 10_000);
@@ -62,4 +63,21 @@ test('--pipeline-hold and --pipeline-hold-at: a share, and where held packets wa
   assert.throws(() => parsePipelineSettings({ hold: '1.5' }, defaults, flags), /--pipeline-hold must be a share from 0 to 1 \(or a percentage like 10%\), got 1\.5$/);
   assert.throws(() => parsePipelineSettings({ hold: '0.5', holdAt: 'UIN_GENERATOR' }, defaults, flags), /--pipeline-hold-at must be one of BIOGRAPHIC_VERIFICATION, MANUAL_ADJUDICATION, got UIN_GENERATOR/);
   assert.throws(() => parsePipelineSettings({ holdAt: 'MANUAL_ADJUDICATION' }, defaults, flags), /--pipeline-hold-at says where held packets wait: add --pipeline-hold <share>/);
+});
+
+test('sim\'s errors name what exists: the secret comes from REGPROC_CLIENT_PWD (there is no --secret flag), the tables from `reprocess sim schema`', async () => {
+  const io = { out: () => undefined, env: {} };
+  await assert.rejects(runSimulatorCommand({ port: 0 }, io), (err: unknown) => {
+    assert.ok(err instanceof InputError);
+    assert.equal(err.message, 'no client secret: set REGPROC_CLIENT_PWD to the secret client mosip-regproc-client must present (it is read only from the environment)');
+    return true;
+  });
+  const schema = `nothing_here_${process.pid}`;
+  const withSecret = { out: () => undefined, env: { REGPROC_CLIENT_PWD: 'S3cret-never-printed' } };
+  await assert.rejects(runSimulatorCommand({ port: 0, dbUrl: TEST_DB_URL, schema }, withSecret), (err: unknown) => {
+    assert.ok(err instanceof InputError);
+    assert.equal(err.message, `schema ${schema} has no registration table: create the tables first with \`reprocess sim schema --db-url <the same URL> --schema ${schema}\``);
+    assert.ok(!err.message.includes(TEST_DB_URL), 'the URL (it may hold a password) is not repeated');
+    return true;
+  });
 });

@@ -187,6 +187,8 @@ test('duplicate resend of a RID: REJECTED + not uploaded, status_code kept, no K
   const trns = await transactionsOf(resend.regId);
   assert.equal(trns.length, 1);
   assert.equal(trns[0]?.status_code, 'REJECTED');
+  assert.equal(trns[0]?.sub_status_code, 'RPR-SEN-SUCCESS-001', 'the success sub status; RPR-SEZ-002 is only the audit code');
+  assert.equal(trns[0]?.status_comment, 'Duplicate Packet against same additional info request Id.');
   assert.equal(trns[0]?.parent_regtrn_id, resend.latestTrnId);
   assert.deepEqual(forwardedFor(resend.workflowInstanceId), []);
 
@@ -236,6 +238,34 @@ test('no sync row, or no workflow id (lookup by rid): RPR-SEZ-001 path, failure 
 
   await assertUntouched(unsynced, beforeUnsynced);
   await assertUntouched(byRid, beforeByRid);
+});
+
+test('two commits, as MOSIP: the transaction row is committed before the registration row, and stays when the registration update fails', async () => {
+  const row = stuckRow();
+  await given(row);
+  const before = await rowOf(row.workflowInstanceId);
+  // The registration update of this one row fails (as a constraint would), after the transaction insert went through.
+  const s = `"${db.schema}"`;
+  await db.pool.query(`CREATE FUNCTION ${s}.refuse_update() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION 'refused by the test' USING ERRCODE = 'check_violation', CONSTRAINT = 'test_refusal'; END $$`);
+  await db.pool.query(`CREATE TRIGGER refuse_update BEFORE UPDATE ON ${s}.registration FOR EACH ROW
+    WHEN (OLD.workflow_instance_id = '${row.workflowInstanceId}') EXECUTE FUNCTION ${s}.refuse_update()`);
+  try {
+    const reply = await notify(sim.url, jwt, notifyBody(row));
+    assert.equal(reply.status, 200);
+    assert.equal(JSON.parse(reply.text), 'RPR-RGS-001  --> Unable to Access Registration Table; \nnested exception is '
+      + 'org.springframework.dao.DataIntegrityViolationException: could not execute statement; SQL [n/a]; constraint [test_refusal]; '
+      + 'nested exception is org.hibernate.exception.ConstraintViolationException: could not execute statement');
+  } finally {
+    await db.pool.query(`DROP TRIGGER refuse_update ON ${s}.registration; DROP FUNCTION ${s}.refuse_update()`);
+  }
+  const trns = await transactionsOf(row.regId);
+  assert.equal(trns.length, 1, 'the first commit stays');
+  assert.equal(trns[0]?.trn_type_code, 'SECUREZONE_NOTIFICATION');
+  assert.equal(trns[0]?.sub_status_code, 'RPR-SEN-SUCCESS-001');
+  assert.equal(trns[0]?.parent_regtrn_id, row.latestTrnId);
+  assert.deepEqual(await rowOf(row.workflowInstanceId), before, 'the registration row is as it was: latest_trn_id does not point at it');
+  assert.deepEqual(forwardedFor(row.workflowInstanceId), [], 'nothing forwarded: the exception left process() first');
 });
 
 test('routing disabled: still the forwarded reply and the row update, but no Kafka message', async () => {

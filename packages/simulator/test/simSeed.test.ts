@@ -11,7 +11,7 @@ import { startSimulator } from '../src/sim/server.js';
 import { insertRegistrations } from '../src/sql/registrationRows.js';
 import { freshSchema, TEST_DB_URL, type TestSchema } from '@mosip-reprocess/testkit/db.js';
 import { createSchema, schemaDdl } from '@mosip-reprocess/contract/schema.js';
-import { seedCommand } from '../src/sim/cli.js';
+import { createSchemaCommand, seedCommand } from '../src/sim/cli.js';
 import { DAY_MS, notify, notifyBody, SECRET, stuckRow, token } from './simFixtures.js';
 
 let rowsDb: TestSchema;
@@ -200,6 +200,31 @@ test('seedScenario writes each row\'s history with MOSIP\'s codes, ending at its
   assert.ok(counts2.repeating.every((g) => g.failureStage === 'VALIDATE_PACKET' && g.subStatus === 'RPR-PKV-FAILED-014'));
 });
 
+test('seeded history: a packet refused at securezone as a duplicate carries what MOSIP writes (RPR-SEN-SUCCESS-001), never the audit code RPR-SEZ-002', async () => {
+  const s = `"${seeded.schema}"`;
+  const { rows } = await seeded.pool.query<{ sub_status_code: string; status_comment: string }>(`
+    SELECT t.sub_status_code, t.status_comment FROM ${s}.registration r JOIN ${s}.registration_transaction t ON t.id = r.latest_trn_id
+     WHERE r.latest_trn_type_code = 'SECUREZONE_NOTIFICATION' AND r.latest_trn_status_code = 'REJECTED'`);
+  assert.ok(rows.length > 0, 'the seed has packets refused at securezone');
+  for (const r of rows) {
+    assert.deepEqual(r, { sub_status_code: 'RPR-SEN-SUCCESS-001', status_comment: 'Duplicate Packet against same additional info request Id.' });
+  }
+  const { rows: [audit] } = await seeded.pool.query(`SELECT count(*)::int AS n FROM ${s}.registration_transaction WHERE sub_status_code = 'RPR-SEZ-002'`);
+  assert.equal(audit.n, 0);
+});
+
+test('seeded stage names: a 1.2.0.1 packet that reached the last stage says CredentialRequestorStage; only migrated rows say PrintingStage', async () => {
+  const s = `"${seeded.schema}"`;
+  const { rows } = await seeded.pool.query<{ migrated: boolean; reg_stage_name: string; n: number }>(`
+    SELECT source IS NULL AS migrated, reg_stage_name, count(*)::int AS n FROM ${s}.registration
+     WHERE latest_trn_type_code = 'PRINT_SERVICE' GROUP BY 1, 2 ORDER BY 1, 2`);
+  assert.deepEqual(rows.map((r) => `${r.migrated ? 'migrated' : '1.2.0.1'} ${r.reg_stage_name}`),
+    ['1.2.0.1 CredentialRequestorStage', 'migrated PrintingStage']);
+  const { rows: [elsewhere] } = await seeded.pool.query(`SELECT count(*)::int AS n FROM ${s}.registration
+     WHERE (reg_stage_name = 'PrintingStage' OR last_success_stage_name = 'PrintingStage') AND source IS NOT NULL`);
+  assert.equal(elsewhere.n, 0, 'no 1.2.0.1 packet carries 1.1.5\'s class name');
+});
+
 test('seedScenario is repeatable: the same seed and now give the same rows', async () => {
   const again = await freshSchema('simseed2');
   try {
@@ -263,6 +288,79 @@ test('sim seed on an existing MOSIP schema leaves its tables\' indexes alone (no
     for (const name of ['registration.idx_reg_latest_trn_dtimes', 'registration_transaction.idx_reg_trn_reg_id', 'registration_list.idx_rgstrnlst_pcktid', 'registration_list.idx_rgstrnlst_aireqid']) {
       assert.ok(fresh.includes(name), `${name} in ${fresh.join(', ')}`);
     }
+  } finally {
+    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  }
+});
+
+// MOSIP's DDL at v1.2.0.1, read column by column (mosip/registration db_scripts/mosip_regprc/ddl/
+// regprc-registration.sql l.2-36, regprc-registration_list.sql l.2-35, regprc-registration_transaction.sql l.6-31):
+// name, type, NOT NULL and default as PostgreSQL reports them, then the primary key and the indexes by MOSIP's names.
+const MOSIP_DDL: Record<string, string[]> = {
+  registration: [
+    'reg_id character varying(39) NOT NULL', 'process character varying(36) NOT NULL', 'ref_reg_id character varying(39)',
+    'applicant_type character varying(36)', 'status_code character varying(36) NOT NULL', 'lang_code character varying(3) NOT NULL',
+    'status_comment character varying(256)', 'latest_trn_id character varying(36)', 'latest_trn_type_code character varying(36)',
+    'latest_trn_status_code character varying(36)', 'latest_trn_dtimes timestamp without time zone', 'reg_process_retry_count smallint',
+    'reg_stage_name character varying(36)', 'trn_retry_count smallint', 'pkt_cr_dtimes timestamp without time zone',
+    'is_active boolean NOT NULL', 'cr_by character varying(256) NOT NULL', 'cr_dtimes timestamp without time zone NOT NULL',
+    'upd_by character varying(256)', 'upd_dtimes timestamp without time zone', 'is_deleted boolean DEFAULT false',
+    'del_dtimes timestamp without time zone', 'resume_timestamp timestamp without time zone', 'default_resume_action character varying(50)',
+    'pause_rule_ids character varying(256)', 'last_success_stage_name character varying(50)',
+    'workflow_instance_id character varying(36) NOT NULL', 'source character varying', 'iteration integer DEFAULT 1',
+    'index pk_reg_id UNIQUE (workflow_instance_id)',
+    'index idx_rgstrn_ltstrbcode_ltststscode (latest_trn_dtimes, latest_trn_status_code)',
+    'index idx_reg_latest_trn_dtimes (latest_trn_dtimes)',
+  ],
+  registration_list: [
+    'workflow_instance_id character varying(36) NOT NULL', 'reg_id character varying(39) NOT NULL', 'process character varying(64)',
+    'packet_checksum character varying(128) NOT NULL DEFAULT \'0\'::character varying', 'packet_size bigint NOT NULL DEFAULT 0',
+    'client_status_code character varying(36)', 'client_status_comment character varying(256)', 'additional_info bytea',
+    'status_code character varying(36)', 'status_comment character varying(256)', 'lang_code character varying(3) NOT NULL',
+    'cr_by character varying(256) NOT NULL', 'cr_dtimes timestamp without time zone NOT NULL', 'upd_by character varying(256)',
+    'upd_dtimes timestamp without time zone', 'is_deleted boolean DEFAULT false', 'del_dtimes timestamp without time zone',
+    'name character varying', 'phone character varying', 'email character varying', 'center_id character varying',
+    'registration_date date', 'location_code character varying', 'additional_info_req_id character varying(256)',
+    'packet_id character varying', 'ref_id character varying(512)', 'source character varying',
+    'index pk_reglist_id UNIQUE (workflow_instance_id)',
+    'index idx_rgstrnlst_pcktid (packet_id)', 'index idx_rgstrnlst_aireqid (additional_info_req_id)', 'index idx_reglist_reg_id (reg_id)',
+  ],
+  registration_transaction: [
+    'id character varying(36) NOT NULL', 'reg_id character varying(39) NOT NULL', 'trn_type_code character varying(64) NOT NULL',
+    'remarks character varying(256)', 'parent_regtrn_id character varying(36)', 'ref_id character varying(64)',
+    'ref_id_type character varying(64)', 'status_code character varying(36) NOT NULL', 'sub_status_code character varying(36) NOT NULL',
+    'lang_code character varying(3) NOT NULL', 'status_comment character varying(256)', 'cr_by character varying(256) NOT NULL',
+    'cr_dtimes timestamp without time zone NOT NULL', 'upd_by character varying(256)', 'upd_dtimes timestamp without time zone',
+    'is_deleted boolean DEFAULT false', 'del_dtimes timestamp without time zone',
+    'index pk_regtrn_id UNIQUE (id)',
+    'index idx_reg_trn_reg_id (reg_id)', 'index idx_reg_trn_status_code (status_code)', 'index idx_reg_trn_trntypecode (trn_type_code)',
+    'index idx_reg_trn_upd_dtimes (upd_dtimes)',
+  ],
+};
+
+test('sim schema creates the three tables exactly as MOSIP 1.2.0.1\'s DDL: every column\'s type, length, NOT NULL and default, the keys and indexes by MOSIP\'s names', async () => {
+  const schema = `simddl_${process.pid}`;
+  const pool = rowsDb.pool;
+  try {
+    const lines: string[] = [];
+    await createSchemaCommand({ dbUrl: TEST_DB_URL, schema }, { out: (l) => lines.push(l), env: {} });
+    assert.match(lines.join('\n'), /with registration, registration_transaction and registration_list is ready/);
+    const { rows: columns } = await pool.query<{ table_name: string; line: string }>(`
+      SELECT table_name, column_name || ' ' || data_type
+               || coalesce('(' || character_maximum_length || ')', '')
+               || CASE WHEN is_nullable = 'NO' THEN ' NOT NULL' ELSE '' END
+               || coalesce(' DEFAULT ' || column_default, '') AS line
+        FROM information_schema.columns WHERE table_schema = $1 ORDER BY table_name, ordinal_position`, [schema]);
+    const { rows: indexes } = await pool.query<{ tablename: string; line: string }>(`
+      SELECT tablename, 'index ' || indexname || CASE WHEN indexdef LIKE 'CREATE UNIQUE%' THEN ' UNIQUE' ELSE '' END
+               || ' ' || substring(indexdef from '\\(.*\\)$') AS line
+        FROM pg_indexes WHERE schemaname = $1 ORDER BY tablename, indexname LIKE 'pk%' DESC, indexname`, [schema]);
+    const created: Record<string, string[]> = {};
+    for (const c of columns) (created[c.table_name] ??= []).push(c.line);
+    for (const i of indexes) (created[i.tablename] ??= []).push(i.line);
+    const sortIndexes = (t: Record<string, string[]>) => Object.fromEntries(Object.entries(t).map(([name, l]) => [name,
+      [...l.filter((x) => !x.startsWith('index ')), ...l.filter((x) => x.startsWith('index ')).sort()]]));
+    assert.deepEqual(sortIndexes(created), sortIndexes(MOSIP_DDL));
   } finally {
     await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   }

@@ -54,7 +54,9 @@ export const ROW_VERDICT_MEANINGS: Record<RowVerdict, string> = {
   stalled: 'a later stage wrote it, then nothing for longer than --message-max-age: its message to the next stage was dropped; MOSIP\'s reprocessor sends such a row on (latest SUCCESS, older than its elapse time); not re-driven from securezone',
   dropped: 'dropped by the pipeline: still as the notification left it (at securezone) for longer than --message-max-age (MOSIP drops a message that old unread, writing nothing); send it again (reprocess --resume <run-id> for a --pace auto run)',
   paused: 'paused by MOSIP after the send (status_code PAUSED, RESUMABLE or PAUSED_FOR_ADDITIONAL_INFO): its pause rule decides; `reprocess action` moves it',
-  rejected_duplicate: 'securezone REJECTED it as a duplicate (RPR-SEZ-002); the automated reprocessor will not pick it up again',
+  // MOSIP writes a duplicate as latest status REJECTED with the stage's success sub status RPR-SEN-SUCCESS-001;
+  // RPR-SEZ-002 is only its audit code (docs/mosip-facts.md, "What the stage writes").
+  rejected_duplicate: 'securezone REJECTED it as a duplicate (latest status REJECTED, sub status RPR-SEN-SUCCESS-001, comment: Duplicate Packet against same additional info request Id.); the automated reprocessor will not pick it up again',
   reprocess: 'marked REPROCESS after the send: the workflow engine will retry it',
   failed: 'failed after the send (a stage, or the workflow engine), or REJECTED by a later stage',
   untouched: 'nothing wrote the row after the send (e.g. a null reply)',

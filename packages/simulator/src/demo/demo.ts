@@ -21,6 +21,7 @@ import type { RunSummary } from 'mosip-reprocess/domain/runResult.js';
 import { DEFAULT_STAGES, startPipeline, type FailureMode, type PipelineModel, type PipelineStats } from '../sim/pipeline.js';
 import { seedScenario, type SeedSummary } from '../sim/seed.js';
 import { startSimulator, type RunningSimulator, type SimulatorStats } from '../sim/server.js';
+import { SUCCESS_SUB_STATUS } from '../sim/securezoneStage.js';
 import { createSchema } from '@mosip-reprocess/contract/schema.js';
 import { selectionCounts, utcCutoff } from 'mosip-reprocess/sql/selectEligible.js';
 import { criteriaOf } from 'mosip-reprocess/source/openSource.js';
@@ -482,7 +483,8 @@ class PacketFilter {
   }
 }
 
-function renderOutcome(
+/** The demo's closing account of the packets (exported for its tests). */
+export function renderOutcome(
   canary: RunSummary | null, batches: RunSummary | null, p: PipelineStats, eligibleBefore: number, eligibleAfter: number,
 ): string[] {
   const sent = (canary?.sent ?? 0) + (batches?.sent ?? 0);
@@ -491,13 +493,14 @@ function renderOutcome(
   lines.push(`  selected by the query      ${pad(eligibleBefore)}`);
   lines.push(`  sent                       ${pad(sent)}  (canary ${canary?.sent ?? 0}; batches ${batches?.sent ?? 0}, in ${batches?.batches ?? 0} batch${batches?.batches === 1 ? '' : 'es'})`);
   lines.push(`  forwarded by securezone    ${pad(counts.forwarded ?? 0)}`);
-  if (counts.not_uploaded) lines.push(`  refused as duplicates      ${pad(counts.not_uploaded)}  latest status REJECTED (RPR-SEZ-002); status_code unchanged`);
+  // MOSIP writes a duplicate with the stage's success sub status (SecurezoneNotificationStage.java l.254).
+  if (counts.not_uploaded) lines.push(`  refused as duplicates      ${pad(counts.not_uploaded)}  latest status REJECTED (sub status ${SUCCESS_SUB_STATUS}); status_code unchanged`);
   if (counts.not_found) lines.push(`  not found (inactive rows)  ${pad(counts.not_found)}  the stage does not see inactive rows; they stay selected`);
   for (const o of OUTCOMES) {
     if (!['forwarded', 'not_uploaded', 'not_found'].includes(o) && counts[o]) lines.push(`  ${o.padEnd(25)}  ${pad(counts[o]!)}`);
   }
   lines.push('  the forwarded packets, in the pipeline:');
-  lines.push(`    ended PROCESSED          ${pad(p.completed)}  through all ${DEFAULT_STAGES.length} stages, the last one PrintingStage`);
+  lines.push(`    ended PROCESSED          ${pad(p.completed)}  through all ${DEFAULT_STAGES.length} stages, the last one ${DEFAULT_STAGES.at(-1)!.name}`);
   lines.push(`    ended FAILED             ${pad(p.failed)}  complete-as-failed at a stage`);
   lines.push(`    ended REPROCESS          ${pad(p.reprocess)}  mark-as-reprocess: MOSIP's automated reprocessor retries them`);
   lines.push(`    still in the pipeline    ${pad(p.backlog + p.inFlight)}`);

@@ -195,8 +195,9 @@ export async function runSimulatorCommand(opts: SimulatorCommandOptions, io: Com
   const tokenLifetimeSeconds = integerOption('token lifetime', opts.tokenLifetime ?? 86400, 0, 10 * 365 * 86400);
   const clientId = opts.clientId ?? DEFAULT_CLIENT_ID;
   const secret = opts.secret ?? io.env[SECRET_ENV];
-  if (!secret) throw new InputError(`no client secret: pass --secret or set ${SECRET_ENV}`);
-  const secretOrigin = opts.secret ? 'given with --secret' : `read from ${SECRET_ENV}`;
+  // The secret has no flag (a flag would show in the process list): the environment, or `secret` in code.
+  if (!secret) throw new InputError(`no client secret: set ${SECRET_ENV} to the secret client ${clientId} must present (it is read only from the environment)`);
+  const secretOrigin = opts.secret ? 'given in code' : `read from ${SECRET_ENV}`;
   const faults = faultSettingsFromFlags(opts.faults);
   const pipelineSettings = pipelineSettingsFromFlags(opts.pipeline);
   const securezoneWorkers = integerOption('--securezone-workers', opts.securezoneWorkers ?? DEFAULT_SECUREZONE_WORKERS, 1, 10_000);
@@ -215,7 +216,7 @@ export async function runSimulatorCommand(opts: SimulatorCommandOptions, io: Com
       embedded = await startEmbeddedPostgres();
       pool = createPool({ url: embedded.url, max: 10, applicationName: 'mosip-simulator' });
       await createSchema(pool, schema);
-      dbDescription = `embedded in-memory PostgreSQL at ${embedded.url}, schema ${schema} (empty: seed it with the seed command and --db-url ${embedded.url})`;
+      dbDescription = `embedded in-memory PostgreSQL at ${embedded.url}, schema ${schema} (empty: seed it with \`reprocess sim seed --db-url ${embedded.url}${schemaFlag(schema)}\`)`;
     }
     if (pipelineSettings) pipeline = startPipeline({ pool, schema, ...pipelineSettings, clockSkewMs });
     const simulator = await startSimulator({
@@ -318,7 +319,13 @@ async function requireTables(pool: pg.Pool, schema: string): Promise<void> {
   } catch (error) {
     throw new UnreachableError(`cannot reach the database: ${(error as Error).message}`);
   }
-  if (!found) throw new InputError(`schema ${schema} has no registration table: run the create-schema command first`);
+  // The URL is not repeated: it may hold a password.
+  if (!found) throw new InputError(`schema ${schema} has no registration table: create the tables first with \`reprocess sim schema --db-url <the same URL>${schemaFlag(schema)}\``);
+}
+
+/** The --schema flag to repeat in a suggested command; none for the default. */
+function schemaFlag(schema: string): string {
+  return schema === 'regprc' ? '' : ` --schema ${schema}`;
 }
 
 function requireDbUrl(opts: DbCommandOptions): string {

@@ -117,20 +117,24 @@ export const BIOMETRIC_EXTRACTION = stage('BiometricExtractionStage', 'BIOMETRIC
   'RPR-BEN-FAILED-001', 'Draft request is unavaialble in id-repo draft repository.');
 export const FINALIZATION = stage('FinalizationStage', 'FINALIZATION',
   'RPR-FIN-SUCCESS-001', 'idrepo draft was published  successfuly', 'RPR-FIN-FAILED-001', 'Draft request failed to publish.');
-export const PRINTING = stage('PrintingStage', 'PRINT_SERVICE',
+// The last stage of 1.2.0.1 is the credential requestor: it consumes printing-bus-in and writes PRINT_SERVICE with
+// the RPR-PPS-* codes under its own class name (CredentialRequestorStage.java l.85, 163, 196-198, 272-280;
+// reg_stage_name is getStageName(), the class's simple name). PrintingStage was 1.1.5's class; only migrated rows
+// still carry it (seedProfile.ts).
+export const CREDENTIAL_REQUESTOR = stage('CredentialRequestorStage', 'PRINT_SERVICE',
   'RPR-PPS-SUCCESS-001', 'Print request submitted', 'RPR-PPS-FAILED-009', 'Print request failed');
 
 /** The NEW-packet stages after the securezone stage, without the optional CMD/operator/supervisor/introducer validators. */
 export const DEFAULT_STAGES: readonly PipelineStage[] = Object.freeze([
   PACKET_UPLOADER, PACKET_VALIDATOR, PACKET_CLASSIFIER, QUALITY_CLASSIFIER, DEMO_DEDUPE, BIO_DEDUPE,
-  UIN_GENERATOR, BIOMETRIC_EXTRACTION, FINALIZATION, PRINTING,
+  UIN_GENERATOR, BIOMETRIC_EXTRACTION, FINALIZATION, CREDENTIAL_REQUESTOR,
 ]);
 
 /** The same with the validators the camel route runs between the packet classifier and the quality classifier. */
 export const STAGES_WITH_VALIDATORS: readonly PipelineStage[] = Object.freeze([
   PACKET_UPLOADER, PACKET_VALIDATOR, PACKET_CLASSIFIER, CMD_VALIDATOR, OPERATOR_VALIDATOR, SUPERVISOR_VALIDATOR,
   INTRODUCER_VALIDATOR, QUALITY_CLASSIFIER, DEMO_DEDUPE, BIO_DEDUPE, UIN_GENERATOR, BIOMETRIC_EXTRACTION,
-  FINALIZATION, PRINTING,
+  FINALIZATION, CREDENTIAL_REQUESTOR,
 ]);
 
 /** The stage that takes and keeps a held packet (PipelineOptions.hold). */

@@ -1,11 +1,12 @@
 // SecurezoneNotificationStage.processURL + process() (MOSIP 1.2.0.1; docs/mosip-facts.md, "Securezone notification
-// endpoint"), after authentication. Each notification's reads and writes run in one transaction, so a write that
-// fails (the NOT NULL sub_status_code insert on the mismatch and exception paths) leaves the database untouched.
+// endpoint"), after authentication. Its two writes are two commits, in MOSIP's order (decideAndRecord): the
+// transaction row first, so a failing insert (the NOT NULL sub_status_code on the mismatch and exception paths)
+// leaves the database untouched, then the registration row.
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { MAIN_PROCESSES, SECUREZONE_STAGE_NAME, TRN_STATUS, TRN_TYPE } from '@mosip-reprocess/contract/enums.js';
 import { forwardedMessage as forwardedReplyText, notUploadedMessage } from '@mosip-reprocess/contract/wire.js';
-import { inTransaction } from '@mosip-reprocess/contract/sql/transaction.js';
+import type { Queryable } from '@mosip-reprocess/contract/sql/queryable.js';
 import type { SecurezoneStageQueries, StageRegistration } from '../sql/securezoneStage.js';
 import { forwardedMessage, type ForwardedMessage } from './forwarding.js';
 import { bodyAsJson, getBoolean, getInteger, getString, type JsonFields } from './javaJson.js';
@@ -130,52 +131,62 @@ function readMessage(obj: JsonFields | null): NotificationMessage {
 }
 
 /**
- * Looks the row up, runs the duplicate check, and writes the transaction row and the registration row in one
- * transaction. Returns null when no active row matched (nothing is written).
+ * Looks the row up, runs the duplicate check, then writes as MOSIP's updateRegistrationStatus does: first the
+ * registration_transaction row, committed on its own, then the registration row, committed on its own
+ * (RegistrationStatusServiceImpl.java l.296 and l.309 are two repository saves; neither that class, nor
+ * TransactionServiceImpl, nor SecurezoneNotificationStage has @Transactional, so each save is its own transaction).
+ * So a registration update that fails leaves the transaction row behind. The tool's lost-reply rule reads the
+ * registration row, which is written last, so it still sees the stage as done only once the row moved.
+ * Each statement runs on the pool, autocommitted, as each of MOSIP's repository calls takes its own connection.
+ * Returns null when no active row matched (nothing is written).
  */
 async function decideAndRecord(deps: StageDeps, message: NotificationMessage): Promise<Decision | null> {
-  const { queries: q } = deps;
+  const { queries: q, pool } = deps;
+  let row: StageRegistration | null;
+  let decision: Decision;
   try {
-    return await inTransaction(deps.pool, async (client) => {
-      // With a workflow id, only the workflow id is used; rid, reg_type and iteration are ignored.
-      const row = message.workflowInstanceId !== null
-        ? await q.findActiveByWorkflowId(client, message.workflowInstanceId)
-        : await q.findActiveByRegId(client, message.rid);
-      if (row === null) return null; // rolled back: nothing written
-      const decision = await decide(client, q, message, row);
-      const transactionId = randomUUID();
-      try {
-        await q.insertTransaction(client, {
-          id: transactionId,
-          regId: row.regId,
-          parentRegtrnId: row.latestTrnId,
-          trnTypeCode: TRN_TYPE_CODE,
-          statusCode: decision.latestTrnStatusCode,
-          subStatusCode: decision.subStatusCode,
-          statusComment: decision.statusComment,
-          refId: row.regId,
-        });
-        await q.rewriteLatestTransaction(client, {
-          workflowInstanceId: row.workflowInstanceId,
-          latestTrnId: transactionId,
-          latestTrnTypeCode: TRN_TYPE_CODE,
-          latestTrnStatusCode: decision.latestTrnStatusCode,
-          regStageName: STAGE_NAME,
-          statusComment: decision.statusComment,
-        });
-      } catch (error) {
-        throw new WriteFailed(decision.path, error);
-      }
-      return decision;
+    // With a workflow id, only the workflow id is used; rid, reg_type and iteration are ignored.
+    row = message.workflowInstanceId !== null
+      ? await q.findActiveByWorkflowId(pool, message.workflowInstanceId)
+      : await q.findActiveByRegId(pool, message.rid);
+    if (row === null) return null; // nothing written
+    decision = await decide(pool, q, message, row);
+  } catch (error) {
+    // Not reaching the database, or a lookup failing: the stage could not use its database.
+    throw new DbUnreachable(error);
+  }
+  const transactionId = randomUUID();
+  try {
+    await q.insertTransaction(pool, {
+      id: transactionId,
+      regId: row.regId,
+      parentRegtrnId: row.latestTrnId,
+      trnTypeCode: TRN_TYPE_CODE,
+      statusCode: decision.latestTrnStatusCode,
+      subStatusCode: decision.subStatusCode,
+      statusComment: decision.statusComment,
+      refId: row.regId,
     });
   } catch (error) {
-    // Not reaching the pool, BEGIN, a lookup or COMMIT failing: the stage could not use its database.
-    throw error instanceof WriteFailed ? error : new DbUnreachable(error);
+    throw new WriteFailed(decision.path, error, 'transaction');
   }
+  try {
+    await q.rewriteLatestTransaction(pool, {
+      workflowInstanceId: row.workflowInstanceId,
+      latestTrnId: transactionId,
+      latestTrnTypeCode: TRN_TYPE_CODE,
+      latestTrnStatusCode: decision.latestTrnStatusCode,
+      regStageName: STAGE_NAME,
+      statusComment: decision.statusComment,
+    });
+  } catch (error) {
+    throw new WriteFailed(decision.path, error, 'registration');
+  }
+  return decision;
 }
 
 async function decide(
-  client: pg.PoolClient, q: SecurezoneStageQueries, message: NotificationMessage, row: StageRegistration,
+  client: Queryable, q: SecurezoneStageQueries, message: NotificationMessage, row: StageRegistration,
 ): Promise<Decision> {
   // A failed branch keeps the status the row already had and sets no sub-status (code reading).
   const unchanged = (path: Decision['path']): Decision => ({
@@ -191,7 +202,8 @@ async function decide(
     : await q.hasEarlierPacketForAdditionalInfoReqId(client, sync.additionalInfoReqId, message.workflowInstanceId);
 
   if (duplicate) {
-    // The stage sets the success sub-status code here too, so this insert succeeds.
+    // The stage sets the success sub-status code here too, so this insert succeeds; RPR-SEZ-002
+    // (RPR_SECUREZONE_DUPLICATE_PACKET) is only the audit log's code (SecurezoneNotificationStage.java l.251-260).
     return {
       path: 'duplicate', isValid: false, latestTrnStatusCode: TRN_STATUS.REJECTED, subStatusCode: SUCCESS_SUB_STATUS, statusComment: DUPLICATE_COMMENT,
     };
@@ -201,9 +213,13 @@ async function decide(
   return { path: 'forwarded', isValid: true, latestTrnStatusCode: TRN_STATUS.SUCCESS, subStatusCode: SUCCESS_SUB_STATUS, statusComment: SUCCESS_COMMENT };
 }
 
-/** The finally block's write failed: the exception leaves process() and reaches the failure handler. */
+/**
+ * The finally block's write failed: the exception leaves process() and reaches the failure handler. `table` says
+ * which of updateRegistrationStatus's two saves failed: the registration_transaction insert (first) or the
+ * registration update (second, after the first was committed).
+ */
 class WriteFailed extends Error {
-  constructor(readonly path: Decision['path'], readonly reason: unknown) {
+  constructor(readonly path: Decision['path'], readonly reason: unknown, readonly table: 'transaction' | 'registration') {
     super('registration status update failed');
   }
 }
@@ -223,13 +239,23 @@ function failureMessageForDbError(error: unknown): string {
   const cause = error instanceof WriteFailed || error instanceof DbUnreachable ? error.reason : error;
   const pgError = cause as { code?: unknown; column?: unknown; constraint?: unknown };
   const code = typeof pgError.code === 'string' ? pgError.code : '';
+  let statementError: string;
   if (code.startsWith('23')) {
     const constraint = typeof pgError.column === 'string' ? pgError.column
       : typeof pgError.constraint === 'string' ? pgError.constraint : 'null';
-    return `could not execute statement; SQL [n/a]; constraint [${constraint}]; nested exception is org.hibernate.exception.ConstraintViolationException: could not execute statement`;
+    statementError = `could not execute statement; SQL [n/a]; constraint [${constraint}]; nested exception is org.hibernate.exception.ConstraintViolationException: could not execute statement`;
+  } else if (code.startsWith('22')) {
+    statementError = 'could not execute statement; SQL [n/a]; nested exception is org.hibernate.exception.DataException: could not execute statement';
+  } else {
+    return 'Could not open JPA EntityManager for transaction; nested exception is org.hibernate.exception.JDBCConnectionException: Unable to acquire JDBC Connection';
   }
-  if (code.startsWith('22')) {
-    return 'could not execute statement; SQL [n/a]; nested exception is org.hibernate.exception.DataException: could not execute statement';
+  // The registration save (the second write) catches that DataAccessException and rethrows it as
+  // TablenotAccessibleException (RegistrationStatusServiceImpl.java l.313-320), whose message is the code plus a
+  // space, " --> ", the text, then "; \nnested exception is " and the cause (TablenotAccessibleException.java
+  // l.37-38; commons kernel-core BaseUncheckedException and ExceptionUtils.buildMessage). The transaction insert
+  // (TransactionServiceImpl.java l.55-59) catches only MOSIP's own DataAccessLayerException (code reading).
+  if (error instanceof WriteFailed && error.table === 'registration') {
+    return `RPR-RGS-001  --> Unable to Access Registration Table; \nnested exception is org.springframework.dao.DataIntegrityViolationException: ${statementError}`;
   }
-  return 'Could not open JPA EntityManager for transaction; nested exception is org.hibernate.exception.JDBCConnectionException: Unable to acquire JDBC Connection';
+  return statementError;
 }

@@ -13,7 +13,7 @@ import { HistoryMaker } from './seedHistory.js';
 import { insertTransactionChunk, type TransactionRowInput } from '../sql/insertTransactionChunk.js';
 import {
   ADDITIONAL_INFO_PAUSE_SECONDS, FINISHED_TRN_TYPES, IN_FLIGHT_TRN_STATUS_WEIGHTS, IN_FLIGHT_TRN_TYPE_WEIGHTS,
-  LEGACY_TRN_TYPES, MAX_AGE_DAYS, PAUSE_RULE_DESCRIPTIONS, PAUSE_RULE_WEIGHTS, PAUSED_COMMENT,
+  LEGACY_TRN_TYPES, MAX_AGE_DAYS, MIGRATED_STAGE_OF_TRN_TYPE, PAUSE_RULE_DESCRIPTIONS, PAUSE_RULE_WEIGHTS, PAUSED_COMMENT,
   PAUSED_FOR_ADDITIONAL_INFO_COMMENT, PROCESS_WEIGHTS, RATES, RESUMED_FROM_BEGINNING_RATE, RETRY_BUCKETS,
   STAGE_OF_TRN_TYPE, STATUS_CODE_WEIGHTS,
 } from './seedProfile.js';
@@ -168,7 +168,8 @@ class ScenarioGenerator {
     const paused = this.pausedState(statusCode);
     const { typeCode, trnStatus } = paused ?? this.latestTransaction(statusCode, source === null);
     // PACKET_REPROCESS keeps the stage
-    const stage = paused?.stage ?? STAGE_OF_TRN_TYPE[typeCode] ?? rng.pick(Object.values(STAGE_OF_TRN_TYPE));
+    const stage = paused?.stage ?? (source === null ? MIGRATED_STAGE_OF_TRN_TYPE[typeCode] : undefined)
+      ?? STAGE_OF_TRN_TYPE[typeCode] ?? rng.pick(Object.values(STAGE_OF_TRN_TYPE));
     const latestTrnMs = this.latestTransactionMs(crMs);
     const isActive = !rng.chance(RATES.inactive);
     const isMain = (MAIN_PROCESSES as readonly string[]).includes(process);

@@ -12,6 +12,7 @@ import { TRN_TYPE } from '@mosip-reprocess/contract/enums.js';
 import type { TransactionRowInput } from '../sql/insertTransactionChunk.js';
 import type { RegistrationRowInput } from '../sql/registrationRows.js';
 import { PACKET_VALIDATOR, STAGES_WITH_VALIDATORS, type PipelineStage } from './pipeline.js';
+import { DUPLICATE_COMMENT, SUCCESS_COMMENT, SUCCESS_SUB_STATUS } from './securezoneStage.js';
 import type { SeededRandom } from './random.js';
 
 type Codes = Pick<PipelineStage, 'successSubStatus' | 'successComment' | 'failedSubStatus' | 'failedComment' | 'reprocessSubStatus' | 'reprocessComment'>;
@@ -22,7 +23,10 @@ const DB_DOWN = { reprocessSubStatus: DB_NOT_ACCESSIBLE.code, reprocessComment: 
 /** Stages of the 1.2.0.1 flow the pipeline model does not run, and the 1.1.5 ones a migration leaves behind. */
 const OTHER_STAGES: Record<string, Codes> = {
   PACKET_RECEIVER: { successSubStatus: 'RPR-PKR-SUCCESS-001', successComment: 'Packet has reached Packet Receiver', failedSubStatus: 'RPR-PKR-FAILED-002', failedComment: 'Packet Decryption Failed', ...DB_DOWN },
-  SECUREZONE_NOTIFICATION: { successSubStatus: 'RPR-SEN-SUCCESS-001', successComment: 'Notification received to securezone', failedSubStatus: 'RPR-SEZ-002', failedComment: 'Duplicate Packet against same additional info request Id.', ...DB_DOWN },
+  // The securezone stage's only refusal is the duplicate, written with its success sub status and the duplicate
+  // comment (RPR-SEZ-002 goes only to the audit log; SecurezoneNotificationStage.java l.251-260, the same texts as
+  // the live stage in securezoneStage.ts).
+  SECUREZONE_NOTIFICATION: { successSubStatus: SUCCESS_SUB_STATUS, successComment: SUCCESS_COMMENT, failedSubStatus: SUCCESS_SUB_STATUS, failedComment: DUPLICATE_COMMENT, ...DB_DOWN },
   MANUAL_ADJUDICATION: { successSubStatus: 'RPR-MNV-SUCCESS-001', successComment: 'Match Not Found by Manual Verifier', failedSubStatus: 'RPR-MNV-FAILED-002', failedComment: 'Match Found by Manual Verifier', ...API_DOWN },
   VERIFICATION: { successSubStatus: 'RPR-VER-001', successComment: 'Verification success', failedSubStatus: 'RPR-VER-002', failedComment: 'Verification failed', ...API_DOWN },
   BIOMETRIC_AUTHENTICATION: { successSubStatus: 'RPR-BAU-SUCCESS-001', successComment: 'Biometric Authentication is Successful', failedSubStatus: 'RPR-BAU-FAILED-001', failedComment: 'Biometric Authentication has Failed', ...API_DOWN },

@@ -39,11 +39,20 @@ export const STAGE_OF_TRN_TYPE: Readonly<Record<string, string>> = {
   BIOMETRIC_AUTHENTICATION: 'BiometricAuthenticationStage',
   EXTERNAL_INTEGRATION: 'ExternalStage',
   FINALIZATION: 'FinalizationStage',
-  PRINT_SERVICE: 'PrintingStage',
+  PRINT_SERVICE: 'CredentialRequestorStage', // the last stage of 1.2.0.1 (pipeline.ts CREDENTIAL_REQUESTOR)
   // 1.1.5.5 codes that survive the migration, with the 1.1.x stage names.
   QUALITY_CHECK: 'QualityCheckerStage',
   OSI_VALIDATE: 'OSIValidatorStage',
   MANUAL_VERIFICATION: 'ManualVerificationStage',
+};
+
+/**
+ * Rows migrated from 1.1.5.5 keep the stage name 1.1.5.5 wrote where it differs from 1.2.0.1's: its last stage was
+ * the class PrintingStage (registration v1.1.5.5 registration-processor-printing-stage; the 1.1.5.5-to-1.2.0.1
+ * upgrade script keeps that name, db_upgrade_scripts/mosip_regprc/sql/1.1.5.5_to_1.2.0.1-B1_upgrade.sql l.242).
+ */
+export const MIGRATED_STAGE_OF_TRN_TYPE: Readonly<Record<string, string>> = {
+  PRINT_SERVICE: 'PrintingStage',
 };
 
 /** Where in-flight packets sit: mostly early and dedupe stages. */
