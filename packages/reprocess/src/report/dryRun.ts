@@ -122,7 +122,7 @@ export async function buildDbDryRun(
   if (breakdown.withoutSyncRow > 0) {
     warnings.push({
       code: 'no_sync_row', count: breakdown.withoutSyncRow, examples: [],
-      message: `${plural(breakdown.withoutSyncRow, 'matched row')} without a registration_list (sync) row: the stage fails them (RPR-SEZ-001)`,
+      message: `${plural(breakdown.withoutSyncRow, 'matched row')} without a registration_list (sync) row: the stage cannot handle them (an error reply, nothing written; MOSIP audits RPR-SEZ-001)`,
     });
   }
   return {
@@ -376,7 +376,7 @@ export function listWarningMessage(code: DryRunWarningCode, n: number, notSelect
     case 'not_found': return `${packets} without a registration row for the workflow id: the stage replies null and changes nothing`;
     case 'inactive': return `${packets} whose row is inactive or deleted: the stage does not find it (reply null, nothing changes)`;
     case 'rid_mismatch': return `${packets} listed with a RID other than the row's reg_id: the stage refuses them ("has not been uploaded")`;
-    case 'no_sync_row': return `${packets} without a registration_list (sync) row: the stage fails them (RPR-SEZ-001)`;
+    case 'no_sync_row': return `${packets} without a registration_list (sync) row: the stage cannot handle them (an error reply, nothing written; MOSIP audits RPR-SEZ-001)`;
     case 'not_eligible': {
       const reasons = [...notSelectedReasons.entries()].sort((a, b) => b[1] - a[1]).map(([r, k]) => `${r}: ${k}`).join('; ');
       // Contract section 5: the stage does not check status_code, so such packets re-run the whole pipeline.

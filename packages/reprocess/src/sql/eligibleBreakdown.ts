@@ -20,7 +20,7 @@ export interface EligibleBreakdown {
   matched: number;
   /** Matched rows the securezone stage cannot find (is_active false or is_deleted not false): a `null` reply. */
   inactive: number;
-  /** Matched rows without a registration_list (sync) row: the stage fails with RPR-SEZ-001. */
+  /** Matched rows without a registration_list (sync) row: the stage cannot handle them (an error reply, nothing written; RPR-SEZ-001 is only in its audit log). */
   withoutSyncRow: number;
   byStage: StageCount[];
   byProcess: ProcessCount[];

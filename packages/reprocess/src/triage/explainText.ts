@@ -9,7 +9,7 @@ export function renderExplain(r: ExplainReport): string {
   for (const row of r.rows) {
     out.push(`  ${row.workflow_instance_id}  ${row.active ? 'ACTIVE' : 'inactive'}  ${row.process}, iteration ${cell(row.iteration)}, source ${cell(row.source)}, created ${row.cr_dtimes}`);
     out.push(`    status_code ${cell(row.status_code)}; latest ${cell(row.latest_trn_type_code)} ${cell(row.latest_trn_status_code)} at ${cell(row.latest_trn_dtimes)}; stage ${cell(row.reg_stage_name)} (last success ${cell(row.last_success_stage_name)})`);
-    out.push(`    retries: reg_process_retry_count ${cell(row.reg_process_retry_count)}, trn_retry_count ${cell(row.trn_retry_count)}; registration_list row ${row.synced ? 'yes' : 'NO (the stage fails it: RPR-SEZ-001)'}`);
+    out.push(`    retries: reg_process_retry_count ${cell(row.reg_process_retry_count)}, trn_retry_count ${cell(row.trn_retry_count)}; registration_list row ${row.synced ? 'yes' : 'NO (the stage cannot handle it: an error reply, nothing written)'}`);
     if (row.pause_rule_ids || row.resume_timestamp || row.default_resume_action) {
       out.push(`    pause: rules ${cell(row.pause_rule_ids)}, resume at ${cell(row.resume_timestamp)}, then ${cell(row.default_resume_action)}`);
     }
