@@ -26,11 +26,16 @@ async function backlog(n: number): Promise<RegistrationRowInput[]> {
   return rows;
 }
 
-/** Sessions of the tool that still hold a transaction open (a cursor, a snapshot) on the test database. */
+/**
+ * Sessions of the tool that still hold a transaction open (a cursor, a snapshot) on this file's schema. Other test
+ * files run side by side on the same server, so a session counts only when its statement names this schema.
+ */
 async function openToolTransactions(): Promise<string[]> {
   const { rows } = await file.db.pool.query<{ application_name: string; state: string }>(
     `SELECT application_name, state FROM pg_stat_activity
-      WHERE datname = current_database() AND application_name LIKE 'mosip-reprocess%' AND xact_start IS NOT NULL AND pid <> pg_backend_pid()`,
+      WHERE datname = current_database() AND application_name LIKE 'mosip-reprocess%' AND xact_start IS NOT NULL
+        AND pid <> pg_backend_pid() AND position($1 IN query) > 0`,
+    [`"${file.db.schema}"`],
   );
   return rows.map((r) => `${r.application_name} (${r.state})`);
 }
