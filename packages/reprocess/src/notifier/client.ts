@@ -125,9 +125,10 @@ export class MosipClient {
     let headers: Record<string, string | string[] | undefined>;
     let text: string;
     try {
-      const res = await undici().request(url, {
-        method: 'POST',
-        dispatcher: this.agent,
+      // Through the agent's own request() (undici's Dispatcher API): the CLI's bundle carries undici's Agent alone.
+      const target = new URL(url);
+      const res = await this.agent.request({
+        origin: target.origin, path: target.pathname + target.search, method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json' },
         body: JSON.stringify(authRequestBody(this.settings.clientId, this.settings.clientSecret, this.settings.appId)),
       });

@@ -101,7 +101,9 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     if (open.pool) await warnOfClockOffset(request, open.pool, say);
     // 2. Never twice: what earlier attempts did (run/continuation.ts).
     const continuation = await planContinuation(request, open.pool);
-    // 3. The source (its reads end at a stop) and the client, the client built while the database answers.
+    // 3. The source (its reads end at a stop) and the client, the client built while the database answers. The
+    //    token is fetched once the source is open: bad input sends nothing, not even a token request. (The --db
+    //    source's first page is read meanwhile.)
     const opening = openSource(request.mode, flags, settings, open.pool, say, continuation.remaining, continuation.done, stop.signal);
     opening.catch(() => undefined); // awaited below; this only keeps a failure there from counting as unhandled meanwhile
     open.client = new MosipClient({
@@ -118,8 +120,10 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     Object.assign(open, { run, journal, log });
     teller.openLog(log, run.id);
     for (const r of continuation.lateDrops) journal.append(r);
-    await journal.appendDurable({ t: 'start', at: new Date().toISOString(), attempt: attemptNumber(request, run), host: hostname(), pid: process.pid, reason: settings.reason ?? null });
-    await open.lock?.setRunId(run.id);
+    await Promise.all([
+      journal.appendDurable({ t: 'start', at: new Date().toISOString(), attempt: attemptNumber(request, run), host: hostname(), pid: process.pid, reason: settings.reason ?? null }),
+      open.lock?.setRunId(run.id),
+    ]);
     say({ type: 'started', runId: run.id, resumed: Boolean(request.resume), source: sourceText(request), journalPath: run.journalPath, runsDir: settings.runsDir });
     if (settings.insecure) say({ type: 'warning', message: '--insecure: the server certificate is NOT verified' });
     // 5. Never twice, continued: the undecided are decided, the dropped re-driven first.
