@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// Thin launcher. The CLI is compiled to dist/ and bundled into one file, dist/bundle/reprocess.js, by `npm ci` (the
-// "prepare" script) or `npm run build` (scripts/bundle.js): one file to read and compile instead of some 200.
+// Thin launcher. The CLI is compiled to dist/ and bundled into one CommonJS file, dist/bundle/reprocess.cjs, by
+// `npm ci` (the "prepare" script) or `npm run build` (scripts/bundle.js): one file to read and compile instead of
+// some 200.
 // `sim` and `demo` run the compiled modules instead: they load the simulator package, which uses the library's
 // modules by name, and one copy of each is enough (they run for minutes; their start-up does not matter).
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -11,7 +13,7 @@ import { dirname, join } from 'node:path';
 const wanted = process.argv[2];
 const simulator = wanted === 'sim' || wanted === 'demo';
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
-const entry = simulator ? join(dist, 'src', 'cli', 'main.js') : join(dist, 'bundle', 'reprocess.js');
+const entry = simulator ? join(dist, 'src', 'cli', 'main.js') : join(dist, 'bundle', 'reprocess.cjs');
 if (!existsSync(entry)) {
   process.stderr.write('reprocess: not built yet; run `npm ci` (or `npm run build`) in the project folder first\n');
   process.exit(2);
@@ -26,4 +28,5 @@ if (!simulator) setFlagsFromString('--liftoff-only');
 // swept from the first 1 MB: a --db run's peak RSS 10 to 14 MB lower, and no more CPU (measured over 20,000
 // packets). Read at every scavenge, so it takes effect set here (the size limits are read only at start-up).
 if (!simulator) setFlagsFromString('--semi-space-growth-factor=1');
-await import(pathToFileURL(entry).href);
+if (simulator) await import(pathToFileURL(entry).href);
+else createRequire(import.meta.url)(entry);

@@ -1,5 +1,5 @@
-// Bundles the CLI (run by `npm ci`'s prepare, `npm run build`, `npm test`, after tsc -b): dist/bundle/reprocess.js is
-// the compiled CLI (dist/src/cli/main.js) with the library and commander, zod and pg in one ES module, which
+// Bundles the CLI (run by `npm ci`'s prepare, `npm run build`, `npm test`, after tsc -b): dist/bundle/reprocess.cjs
+// is the compiled CLI (dist/src/cli/main.js) with the library and commander, zod and pg in one file, which
 // bin/reprocess.js runs. Node then reads and compiles one file instead of some 200 (about half of what `reprocess
 // --help` cost). The dependencies that lazy.ts loads on first use are bundled apart, one CommonJS file each
 // (dist/bundle/<name>.cjs), so a command that does not need them does not even parse them: undici is a megabyte.
@@ -82,9 +82,13 @@ await Promise.all([
     ...common,
     entryPoints: { reprocess: 'dist/src/cli/main.js' },
     outdir: OUT,
-    format: 'esm',
-    // The CommonJS packages inside (pg, commander) call require() for Node's modules.
-    banner: { js: "import { createRequire as __bundleRequire } from 'node:module';\nconst require = __bundleRequire(import.meta.url);" },
+    outExtension: { '.js': '.cjs' },
+    // CommonJS, not an ES module: Node then requires the built-in modules the CLI uses (net, tls, http, crypto...)
+    // as they are, where an ES module imports each through a facade of its exports; 20 to 40 ms less at start.
+    format: 'cjs',
+    // The compiled modules find files next to themselves with import.meta.url (lazy.ts, k8s/version.ts).
+    banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    define: { 'import.meta.url': '__bundleUrl' },
     external: [...common.external, ...LAZY, '@mosip-reprocess/simulator'],
     plugins: [lazyFromBundle, pgOnNode],
   }),

@@ -1,5 +1,5 @@
 // The product's version, from its package.json: the nearest one above this module, whether it runs compiled
-// (dist/src/k8s/version.js) or inside the CLI's bundle (dist/bundle/reprocess.js).
+// (dist/src/k8s/version.js) or inside the CLI's bundle (dist/bundle/reprocess.cjs).
 import { readFileSync } from 'node:fs';
 
 function packageVersion(): string {

@@ -6,6 +6,18 @@ import { hideUrlPassword } from '../config/redact.js';
 import { lazy } from '../lazy.js';
 
 const undici = lazy<typeof import('undici')>('undici');
+
+/**
+ * Loads the HTTP client's code now (undici: tens of milliseconds), so that a run does it while it waits for the
+ * database rather than before its first notification. A failure here is left to the first real use to report.
+ */
+export function preloadClient(): void {
+  try {
+    undici();
+  } catch {
+    // reported where the client is built
+  }
+}
 import type { Packet } from '../domain/packet.js';
 import {
   AUTH_PATH, NOTIFICATION_PATH, authCookie, authRequestBody, classifyReply, decodeReply, notificationBody,

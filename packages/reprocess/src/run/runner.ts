@@ -182,9 +182,10 @@ export async function runPackets(input: RunInput): Promise<RunOutcome> {
       if (window) {
         durable = ahead.shift()!.durable;
         window.leave();
+      } else {
+        // Not awaited here: the sends queued while one journal sync runs share the next one (group commit).
+        durable = journal(packet);
       }
-      // Not awaited here: the sends queued while one journal sync runs share the next one (group commit).
-      else durable = journal(packet);
       sent += 1;
       const task: Promise<void> = send(packet, durable).finally(() => {
         inFlight.delete(task);
