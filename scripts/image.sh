@@ -18,8 +18,8 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/reprocess-image.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 say() { printf '%s image: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
-say "building the product (tsc -b)"
-npx tsc -b
+say "building the product (tsc -b and the CLI's bundle)"
+npm run build --silent
 
 say "packing packages/contract and packages/reprocess; installing their production dependencies"
 mkdir -p "$WORK/pack" "$WORK/ctx/app" "$WORK/ctx/data"

@@ -71,6 +71,8 @@ function inImage(args: string[], env: Record<string, string> = {}): Promise<Out>
 test('image: production files only, a non-root user, --help runs inside it', { skip: SKIP }, async () => {
   const modules = join(root, 'opt', 'reprocess', 'node_modules');
   assert.ok(existsSync(join(modules, 'mosip-reprocess', 'dist', 'src', 'cli', 'main.js')));
+  assert.ok(existsSync(join(modules, 'mosip-reprocess', 'dist', 'bundle', 'reprocess.cjs')), 'the CLI\'s bundle, which bin/reprocess.js runs');
+  assert.ok(existsSync(join(modules, 'mosip-reprocess', 'dist', 'bundle', 'undici.cjs')));
   assert.ok(existsSync(join(modules, '@mosip-reprocess', 'contract')));
   assert.ok(existsSync(join(modules, 'prom-client')), 'the metrics need prom-client');
   for (const absent of ['@mosip-reprocess/simulator', '@mosip-reprocess/testkit', '@electric-sql/pglite', 'typescript', 'kubernetes-models', '@kubernetes-models/prometheus-operator', '@prometheus-io/lezer-promql']) {

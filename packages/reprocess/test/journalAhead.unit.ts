@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runPackets } from '../src/run/runner.js';
 import { makeBudget } from '../src/run/budget.js';
+import { WRITE_AHEAD_MAX, writeAheadSizing } from '../src/run/writeAhead.js';
 import { lastSends, replay, replayJournal } from '../src/journal/replay.js';
 import { readWholeRun } from '../src/journal/wholeRun.js';
 import { createRun } from '../src/journal/runStore.js';
@@ -24,7 +25,7 @@ const dir = mkdtempSync(join(tmpdir(), 'ahead-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A run whose replies the test releases, and the order of what the runner did. */
-function harness(n: number, options: { concurrency: number; journalAhead: number; budget?: (sent: number) => ReturnType<ReturnType<typeof makeBudget>>; signal?: AbortSignal }) {
+function harness(n: number, options: { concurrency: number; journalAhead: number; budget?: (sent: number) => ReturnType<ReturnType<typeof makeBudget>>; signal?: AbortSignal; now?: () => number }) {
   const events: string[] = [];
   const replies: (() => void)[] = [];
   let durableNow: (() => void)[] = [];
@@ -35,6 +36,7 @@ function harness(n: number, options: { concurrency: number; journalAhead: number
     gate: { wait: async () => undefined },
     ...(options.budget ? { budget: options.budget } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.now ? { now: options.now } : {}),
     notifier: {
       notify: (p) => {
         events.push(`out ${p.workflowInstanceId}`);
@@ -54,13 +56,17 @@ function harness(n: number, options: { concurrency: number; journalAhead: number
   });
   let done = false;
   void run.then(() => { done = true; }, () => { done = true; });
-  const sync = async () => { const now = durableNow; durableNow = []; now.forEach((r) => r()); await tick(); await tick(); };
+  /** Records made durable by each sync that had any. */
+  const perSync: number[] = [];
+  const sync = async () => { const now = durableNow; durableNow = []; if (now.length > 0) perSync.push(now.length); now.forEach((r) => r()); await tick(); await tick(); };
   const reply = async (k: number) => { replies.splice(0, k).forEach((r) => r()); await tick(); await tick(); };
   return {
     run, events, sync, reply,
     /** Syncs and replies until the run ends. */
     drive: async () => { for (let i = 0; i < 1000 && !done; i++) { await sync(); await reply(options.concurrency); } },
     maxOpen: () => maxOpen,
+    perSync,
+    done: () => done,
   };
 }
 
@@ -79,6 +85,43 @@ test('a window of send records is written ahead and made durable together; nothi
   for (let i = 1; i <= 40; i++) assert.ok(h.events.indexOf(`journal wf-${i}`) < h.events.indexOf(`out wf-${i}`));
   assert.ok(h.maxOpen() <= 8, `at most 8 journaled without a reply (saw ${h.maxOpen()})`);
   assert.equal(h.events.filter((e) => e.startsWith('withdraw')).length, 0);
+});
+
+test('at 4 in flight and fast replies a sync covers many packets, never more than the window ahead (sized by rate and sync time)', async () => {
+  // Replies come 0.1 ms after a send and a sync takes 0.1 ms (the time is the test's): the rate the slots allow is
+  // far above what one sync per few packets would let through. A window of --concurrency covered 3 packets a sync.
+  let clock = 0;
+  const h = harness(2000, { concurrency: 4, journalAhead: WRITE_AHEAD_MAX, now: () => clock });
+  for (let i = 0; i < 5000 && !h.done(); i++) {
+    clock += 0.1;
+    await h.sync();
+    clock += 0.1;
+    await h.reply(4);
+  }
+  const outcome = await h.run;
+  assert.equal(outcome.sent, 2000);
+  const steady = h.perSync.slice(5);
+  const mean = steady.reduce((a, b) => a + b, 0) / steady.length;
+  assert.ok(mean >= 12, `a sync covers ${mean.toFixed(1)} packets on average (at least 12 expected)`);
+  assert.ok(h.maxOpen() <= 4 + WRITE_AHEAD_MAX, `at most --concurrency + ${WRITE_AHEAD_MAX} journaled without a reply (saw ${h.maxOpen()})`);
+});
+
+test('the window: ahead enough to hide two syncs, a refill worth eight syncs of sending, never past the most; small when replies are slow', () => {
+  // Zero service time at 4 in flight: 6 packets a ms, syncs of 0.4 ms.
+  const fast = writeAheadSizing(6, 0.4, WRITE_AHEAD_MAX, 4);
+  assert.ok(fast.lead >= 6 * 0.4 * 2, `the refill starts while two syncs' worth is still ahead (lead ${fast.lead})`);
+  assert.ok(fast.target - fast.lead >= 16, `a refill covers ${fast.target - fast.lead} packets`);
+  assert.ok(fast.target <= WRITE_AHEAD_MAX);
+  // Very fast, or a slow disk: never more than the most ahead, and the refill starts by half of it.
+  const capped = writeAheadSizing(50, 5, WRITE_AHEAD_MAX, 64);
+  assert.equal(capped.target, WRITE_AHEAD_MAX);
+  assert.equal(capped.lead, WRITE_AHEAD_MAX / 2);
+  // A 25 ms service time at 16 in flight: under one packet a ms; a sync per packet or two costs nothing there.
+  const slow = writeAheadSizing(0.64, 0.4, WRITE_AHEAD_MAX, 16);
+  assert.ok(slow.target <= 4, `few ahead when replies are slow (${slow.target})`);
+  // Nothing measured yet: --concurrency ahead (at most the most), refilled when a quarter is left.
+  assert.deepEqual(writeAheadSizing(null, null, WRITE_AHEAD_MAX, 8), { lead: 2, target: 8 });
+  assert.deepEqual(writeAheadSizing(null, null, WRITE_AHEAD_MAX, 64), { lead: 8, target: WRITE_AHEAD_MAX });
 });
 
 test('when the run stops, the packets written ahead and not sent are withdrawn, and only those', async () => {

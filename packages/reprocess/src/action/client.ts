@@ -39,8 +39,9 @@ export class WorkflowActionClient {
 
   private async post(rids: readonly string[], action: WorkflowAction, token: string): Promise<ActionReply> {
     try {
-      const res = await undici().request(this.actionServer + WORKFLOW_ACTION_PATH, {
-        method: 'POST', dispatcher: this.agent,
+      const url = new URL(this.actionServer + WORKFLOW_ACTION_PATH);
+      const res = await this.agent.request({
+        origin: url.origin, path: url.pathname + url.search, method: 'POST',
         headers: { 'content-type': 'application/json', cookie: authCookie(token) },
         body: JSON.stringify(workflowActionRequest(rids, action)),
       });

@@ -35,19 +35,27 @@ async function loadSimulator(): Promise<SimulatorCommands | null> {
   }
 }
 
-const program = buildProgram(stdio);
-const wanted = process.argv[2];
-if (wanted === 'sim' || wanted === 'demo') {
-  const simulator = await loadSimulator();
-  if (!simulator) {
-    process.stderr.write(`error: \`reprocess ${wanted}\` needs the simulator package (@mosip-reprocess/simulator), which this installation does not have; run it from the repository after \`npm ci\`\n`);
-    process.exit(2);
+/** Builds the program (with the simulator's commands for `sim` and `demo`) and runs the command line. */
+async function main(): Promise<void> {
+  const program = buildProgram(stdio);
+  const wanted = process.argv[2];
+  if (wanted === 'sim' || wanted === 'demo') {
+    const simulator = await loadSimulator();
+    if (!simulator) {
+      process.stderr.write(`error: \`reprocess ${wanted}\` needs the simulator package (@mosip-reprocess/simulator), which this installation does not have; run it from the repository after \`npm ci\`\n`);
+      process.exit(2);
+    }
+    simulator.registerSimCommands(program, stdio);
+    simulator.registerDemoCommand(program, stdio);
+  } else {
+    program.command('sim').description('the MOSIP simulator for rehearsals (`reprocess sim --help`; needs the simulator package)');
+    program.command('demo').description('the whole job on an embedded database and a simulated MOSIP (`reprocess demo --help`; needs the simulator package)');
   }
-  simulator.registerSimCommands(program, stdio);
-  simulator.registerDemoCommand(program, stdio);
-} else {
-  program.command('sim').description('the MOSIP simulator for rehearsals (`reprocess sim --help`; needs the simulator package)');
-  program.command('demo').description('the whole job on an embedded database and a simulated MOSIP (`reprocess demo --help`; needs the simulator package)');
+  checkCommandName(program, wanted);
+  await program.parseAsync(process.argv);
 }
-checkCommandName(program, wanted);
-await program.parseAsync(process.argv);
+
+// No top-level await: the CLI's bundle is a CommonJS file (scripts/bundle.js), which Node loads without the ES
+// module loader's cost. A failure here is an unhandled rejection: Node reports it and exits 1, as it did for a
+// top-level await.
+void main();

@@ -6,6 +6,18 @@ import { hideUrlPassword } from '../config/redact.js';
 import { lazy } from '../lazy.js';
 
 const undici = lazy<typeof import('undici')>('undici');
+
+/**
+ * Loads the HTTP client's code now (undici: tens of milliseconds), so that a run does it while it waits for the
+ * database rather than before its first notification. A failure here is left to the first real use to report.
+ */
+export function preloadClient(): void {
+  try {
+    undici();
+  } catch {
+    // reported where the client is built
+  }
+}
 import type { Packet } from '../domain/packet.js';
 import {
   AUTH_PATH, NOTIFICATION_PATH, authCookie, authRequestBody, classifyReply, decodeReply, notificationBody,
@@ -125,9 +137,10 @@ export class MosipClient {
     let headers: Record<string, string | string[] | undefined>;
     let text: string;
     try {
-      const res = await undici().request(url, {
-        method: 'POST',
-        dispatcher: this.agent,
+      // Through the agent's own request() (undici's Dispatcher API): the CLI's bundle carries undici's Agent alone.
+      const target = new URL(url);
+      const res = await this.agent.request({
+        origin: target.origin, path: target.pathname + target.search, method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json' },
         body: JSON.stringify(authRequestBody(this.settings.clientId, this.settings.clientSecret, this.settings.appId)),
       });

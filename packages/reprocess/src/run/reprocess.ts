@@ -19,7 +19,7 @@ import { inShard, parseShard } from '../filter/shard.js';
 import type { Journal } from '../journal/journal.js';
 import { createRun, openRun, type RunHandle } from '../journal/runStore.js';
 import { latestUnfinishedRun, readWholeRun, runStatus } from '../journal/wholeRun.js';
-import { AuthError, MosipClient } from '../notifier/client.js';
+import { AuthError, MosipClient, preloadClient } from '../notifier/client.js';
 import { describeAutoPace, type AutoPacer } from '../pacer/autoPacer.js';
 import type { Packet } from '../domain/packet.js';
 import { workflowKey } from '../domain/packetKey.js';
@@ -94,14 +94,20 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     open.observation = await startObservation(settings, { fixedRate: fixedRate(request), onWarning: (message) => say({ type: 'warning', message }) });
     teller.observe(open.observation);
     if (open.observation?.url) say({ type: 'note', message: `metrics: ${open.observation.url}` });
-    // 1. Guards first: the run lock (and the database's clock) before anything is read or sent.
+    // 1. Guards first: the run lock and the database's clock (read side by side, each on its own connection)
+    //    before anything is read or sent. The HTTP client's code loads while the database answers.
     open.pool = request.dbConfigured ? createPool(dbSettingsOf(settings)) : null;
+    const clockChecked = open.pool ? warnOfClockOffset(request, open.pool, say) : null;
+    clockChecked?.catch(() => undefined); // awaited below, after the lock (whose failure is the one to report)
+    setImmediate(preloadClient);
     open.lock = await takeRunLock(request, 'run', say);
     open.lock?.whenLost((message) => stop.stop({ kind: 'lock_lost', message: `the run lock was lost: ${message}` }));
-    if (open.pool) await warnOfClockOffset(request, open.pool, say);
+    await clockChecked;
     // 2. Never twice: what earlier attempts did (run/continuation.ts).
     const continuation = await planContinuation(request, open.pool);
-    // 3. The source (its reads end at a stop) and the client, the client built while the database answers.
+    // 3. The source (its reads end at a stop) and the client, the client built while the database answers. The
+    //    token is fetched once the source is open: bad input sends nothing, not even a token request. (The --db
+    //    source's first page is read meanwhile.)
     const opening = openSource(request.mode, flags, settings, open.pool, say, continuation.remaining, continuation.done, stop.signal);
     opening.catch(() => undefined); // awaited below; this only keeps a failure there from counting as unhandled meanwhile
     open.client = new MosipClient({
@@ -118,7 +124,8 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     Object.assign(open, { run, journal, log });
     teller.openLog(log, run.id);
     for (const r of continuation.lateDrops) journal.append(r);
-    await journal.appendDurable({ t: 'start', at: new Date().toISOString(), attempt: attemptNumber(request, run), host: hostname(), pid: process.pid, reason: settings.reason ?? null });
+    // The start record goes to disk with the first send records (the same write, the same sync), before any of them leaves.
+    journal.append({ t: 'start', at: new Date().toISOString(), attempt: attemptNumber(request, run), host: hostname(), pid: process.pid, reason: settings.reason ?? null });
     await open.lock?.setRunId(run.id);
     say({ type: 'started', runId: run.id, resumed: Boolean(request.resume), source: sourceText(request), journalPath: run.journalPath, runsDir: settings.runsDir });
     if (settings.insecure) say({ type: 'warning', message: '--insecure: the server certificate is NOT verified' });

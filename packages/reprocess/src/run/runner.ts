@@ -7,6 +7,7 @@ import { BreakerGaveUp } from '../notifier/breaker.js';
 import { OUTCOMES, type NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
 import { ABORTED, signalExitCode, stopReasonOf, unlessAborted } from './stop.js';
 import { FATAL_STOPS, type PacketResult, type RunObserver, type StopReason } from '../domain/runResult.js';
+import { WriteAheadWindow } from './writeAhead.js';
 
 
 /** Decides when the next send may start (the pacer, or a rate limiter). */
@@ -32,10 +33,13 @@ export interface RunInput {
    * Send records written ahead of the free slots, up to this many packets (default 0: a packet's record is
    * written when its slot is free). Only for an open gate (--delay 0): then the slots, not the pacer, set the
    * pace, and the records of a whole window share one write and one fdatasync instead of the few that free
-   * up together. Whatever is still ahead when the run stops is withdrawn (observer.onWithdraw); after a crash
-   * it is in doubt like a packet in flight, so at most concurrency + journalAhead packets are.
+   * up together; the window is sized by the measured rate and sync time (run/writeAhead.ts). Whatever is still
+   * ahead when the run stops is withdrawn (observer.onWithdraw); after a crash it is in doubt like a packet in
+   * flight, so at most concurrency + journalAhead packets are.
    */
   journalAhead?: number;
+  /** The clock that times the window's syncs and leaves (tests pass their own); default performance.now. */
+  now?: () => number;
 }
 
 export interface RunOutcome {
@@ -113,6 +117,7 @@ export async function runPackets(input: RunInput): Promise<RunOutcome> {
 
   const iterator = input.packets[Symbol.asyncIterator]();
   const windowSize = Math.max(0, input.journalAhead ?? 0);
+  const window = windowSize > 0 ? new WriteAheadWindow(windowSize, concurrency, input.now) : null;
   /** Packets whose send record is written (or being written) and which have not left yet, in order. */
   const ahead: { packet: Packet; durable: void | Promise<void> }[] = [];
   let exhausted = false;
@@ -132,23 +137,24 @@ export async function runPackets(input: RunInput): Promise<RunOutcome> {
     if (next.done) exhausted = true;
     return next.done ? null : next.value;
   };
-  /** Refills the window in one go once it runs low (a quarter left): one write and one sync per refill. */
-  const refill = async () => {
-    if (ahead.length > windowSize / 4) return;
-    while (ahead.length < windowSize && !exhausted && !stop && !input.budget?.(sent + ahead.length)) {
+  /**
+   * Refills the window in one go once it runs low, early enough that its sync is done before the packets still
+   * ahead have left: one write and one sync per refill, its size and timing measured (run/writeAhead.ts).
+   */
+  const refill = async (w: WriteAheadWindow) => {
+    const { lead, target } = w.sizing;
+    if (ahead.length > lead) return;
+    let last: void | Promise<void> = undefined;
+    while (ahead.length < target && !exhausted && !stop && !input.budget?.(sent + ahead.length)) {
       const packet = await nextPacket();
-      if (packet) ahead.push({ packet, durable: journal(packet) });
+      if (packet) ahead.push({ packet, durable: last = journal(packet) });
     }
+    if (last) w.timeSync(last);
   };
-  /** Resolves when a send ends or the run is stopped. */
-  const slotOrStop = () => new Promise<void>((resolve) => {
-    const onAbort = () => resolve();
-    input.signal?.addEventListener('abort', onAbort, { once: true });
-    slotFreed = () => {
-      input.signal?.removeEventListener('abort', onAbort);
-      resolve();
-    };
-  });
+  /** Resolves when a send ends or the run is stopped (one abort listener for the run: adding one per wait costs). */
+  const slotOrStop = () => new Promise<void>((resolve) => { slotFreed = resolve; });
+  const wakeOnStop = () => slotFreed?.();
+  input.signal?.addEventListener('abort', wakeOnStop, { once: true });
   try {
     while (!stop && !failure) {
       if (input.signal?.aborted) { stop = stopped(); break; }
@@ -156,8 +162,8 @@ export async function runPackets(input: RunInput): Promise<RunOutcome> {
       if (budgetStop) { stop = budgetStop; break; }
       let packet: Packet | null;
       let durable: void | Promise<void> = undefined;
-      if (windowSize > 0) {
-        await refill();
+      if (window) {
+        await refill(window);
         packet = ahead[0]?.packet ?? null;
       } else {
         packet = await nextPacket();
@@ -173,9 +179,13 @@ export async function runPackets(input: RunInput): Promise<RunOutcome> {
         break;
       }
       if (stop) break;
-      if (windowSize > 0) durable = ahead.shift()!.durable;
-      // Not awaited here: the sends queued while one journal sync runs share the next one (group commit).
-      else durable = journal(packet);
+      if (window) {
+        durable = ahead.shift()!.durable;
+        window.leave();
+      } else {
+        // Not awaited here: the sends queued while one journal sync runs share the next one (group commit).
+        durable = journal(packet);
+      }
       sent += 1;
       const task: Promise<void> = send(packet, durable).finally(() => {
         inFlight.delete(task);
@@ -184,6 +194,7 @@ export async function runPackets(input: RunInput): Promise<RunOutcome> {
       inFlight.add(task);
     }
   } finally {
+    input.signal?.removeEventListener('abort', wakeOnStop);
     // Written ahead but never sent: the journal says so, and a resume sends them like any packet not sent.
     for (const { packet } of ahead.splice(0)) input.observer.onWithdraw?.(packet);
     await Promise.allSettled(inFlight);

@@ -21,6 +21,7 @@ import { lockedBudget, lockedGate } from './lockedRun.js';
 import type { RunRequest } from './request.js';
 import { emptyCounts, runPackets, type RunInput, type RunOutcome } from './runner.js';
 import type { RunStop } from './stop.js';
+import { WRITE_AHEAD_MAX } from './writeAhead.js';
 import type { PacketResult, RunObserver, StopReason } from '../domain/runResult.js';
 
 export interface Sender {
@@ -76,8 +77,9 @@ export function buildSender(p: SenderParts): Sender {
       notifier, observer: p.observer, concurrency, signal,
       gate: lockedGate(autoPacer ?? new Pacer(intervalMs, p.clock), p.lock),
       budget: lockedBudget(budget, p.lock),
-      // Unpaced, the slots set the pace: send records go to disk a window ahead, one sync per window (runner.ts).
-      journalAhead: !autoPacer && intervalMs === 0 ? concurrency : 0,
+      // Unpaced, the slots set the pace: send records go to disk a window ahead, one sync per window, the window
+      // sized by the measured rate and sync time up to WRITE_AHEAD_MAX (runner.ts, run/writeAhead.ts).
+      journalAhead: !autoPacer && intervalMs === 0 ? WRITE_AHEAD_MAX : 0,
     },
   };
 }

@@ -11,6 +11,12 @@ import { REQUIRED_COLUMNS, readOnlyRows, type CustomQueryRow } from '../sql/cust
 import { selectEligiblePage, type EligibilityCriteria, type EligibleRow } from '../sql/selectEligible.js';
 
 const PAGE_SIZE = 500;
+/**
+ * A run's first page is small: the first packet waits for it, and on a large table a page costs tens of
+ * milliseconds to a tenth of a second (its rows' history is read for the repeating-failure rule), about in
+ * proportion to its rows. The next, full page is read while the first is sent.
+ */
+export const FIRST_PAGE_SIZE = 50;
 
 export function rowToPacket(row: EligibleRow, origin: string): Packet {
   return {
@@ -25,21 +31,28 @@ export function rowToPacket(row: EligibleRow, origin: string): Packet {
   };
 }
 
+/** A keyset read already under way: its rows, and how many were asked for. */
+export interface StartedPage<R> { page: Promise<R[]>; size: number }
+
+/** Starts a keyset read; a consumer that stops early leaves it unread, and its failure is then not unhandled. */
+export function startPage<R>(read: (after: string, size: number) => Promise<R[]>, after: string, size: number): StartedPage<R> {
+  const page = read(after, size);
+  page.catch(() => undefined);
+  return { page, size };
+}
+
 /**
  * Keyset pages of rows in workflow id order, at most `limit` rows. The next page is read while the current one
  * is being sent: a page costs tens of milliseconds on a large table (its rows are scattered over the heap), and
- * waiting for it every `pageSize` packets left the sender idle for a third of a fast run.
+ * waiting for it every `pageSize` packets left the sender idle for a third of a fast run. `first`: the first
+ * page's read, already started (from `from`, at most `limit` rows).
  */
 export async function* keysetPages<R extends { workflow_instance_id: string } = EligibleRow>(
-  read: (after: string, size: number) => Promise<R[]>, pageSize: number, limit = Infinity, from = '',
+  read: (after: string, size: number) => Promise<R[]>, pageSize: number, limit = Infinity, from = '', first?: StartedPage<R>,
 ): AsyncGenerator<R[], void, void> {
-  const start = (after: string, size: number) => {
-    const page = read(after, size);
-    page.catch(() => undefined); // awaited below; a consumer that stops early leaves it unread, not unhandled
-    return { page, size };
-  };
+  const start = (after: string, size: number) => startPage(read, after, size);
   let rows = 0;
-  let next = start(from, Math.min(pageSize, limit));
+  let next = first ?? start(from, Math.min(pageSize, limit));
   for (;;) {
     const page = await next.page;
     rows += page.length;
@@ -54,11 +67,16 @@ export async function* keysetPages<R extends { workflow_instance_id: string } = 
 /** Eligible packets, at most `limit`, fetched a page at a time in workflow id order. */
 export async function* eligiblePackets(
   pool: pg.Pool, schema: string, criteria: EligibilityCriteria, limit: number, pageSize = PAGE_SIZE, reconnect: ReconnectOptions = {},
+  first?: StartedPage<EligibleRow>,
 ): AsyncGenerator<Packet, void, void> {
-  const read = (after: string, size: number) => withReconnect(() => selectEligiblePage(pool, schema, criteria, after, size), reconnect);
-  for await (const page of keysetPages(read, pageSize, limit)) {
+  for await (const page of keysetPages(eligibleReader(pool, schema, criteria, reconnect), pageSize, limit, '', first)) {
     for (const row of page) yield rowToPacket(row, 'db');
   }
+}
+
+/** Reads one page of the selection (reconnecting once the database is back). */
+export function eligibleReader(pool: pg.Pool, schema: string, criteria: EligibilityCriteria, reconnect: ReconnectOptions = {}) {
+  return (after: string, size: number) => withReconnect(() => selectEligiblePage(pool, schema, criteria, after, size), reconnect);
 }
 
 /**

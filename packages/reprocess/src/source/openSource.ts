@@ -6,7 +6,7 @@ import type { Packet } from '../domain/packet.js';
 import { workflowKey } from '../domain/packetKey.js';
 import { APPROACH2_STAGES } from '@mosip-reprocess/contract/enums.js';
 import type { Settings } from '../config/settings.js';
-import { allEligiblePackets, customQueryPackets, eligiblePackets } from './dbSource.js';
+import { FIRST_PAGE_SIZE, allEligiblePackets, customQueryPackets, eligiblePackets, eligibleReader, startPage } from './dbSource.js';
 import { loadPacketsFromArg, loadPacketsFromFile, takenFromRowMessage } from './loadPackets.js';
 import { utcCutoff, type EligibilityCriteria } from '../sql/selectEligible.js';
 import { holdBackRulesOf } from '../config/safety.js';
@@ -166,8 +166,10 @@ export async function openSource(
       }, undefined, reconnect, (wf) => ofShard({ workflowInstanceId: wf }))),
     };
   }
-  // Unbounded here: the run takes `remaining` after the filters, and the pages are only read as it goes.
-  return { duplicates: 0, count, heldBack: countHeld, stream: () => guardDb(s, eligiblePackets(db, s.dbSchema, criteria, Infinity, undefined, reconnect)) };
+  // Unbounded here: the run takes `remaining` after the filters, and the pages are read as it goes. The first (a
+  // small one) is read at once: it is on its way while the run authenticates and opens its journal.
+  const first = startPage(eligibleReader(db, s.dbSchema, criteria, reconnect), '', FIRST_PAGE_SIZE);
+  return { duplicates: 0, count, heldBack: countHeld, stream: () => guardDb(s, eligiblePackets(db, s.dbSchema, criteria, Infinity, undefined, reconnect, first)) };
 }
 
 /** The listed packets minus those held back; each held one is reported by its origin (file line). */
