@@ -187,9 +187,13 @@ function budgetArgv(ctx: Context): string[] {
 
 /**
  * The next night, an operator lifts the budget that stopped the run (the same flag, a value that does not bind) and
- * goes at the usual pace again.
+ * goes at the usual pace again. After the outage that stopped the run by its breaker, the server is back: the
+ * continuation has the default patience (10 min) instead of the first run's 1 s, which a stage that loses some of
+ * its replies could use up with one packet's retries (three lost replies in a row opened the breaker, and one more
+ * attempt in flight outlasted 1 s: a stop the settings asked for, not a broken promise).
  */
 function liftedBudgetArgv(ctx: Context): string[] {
+  if (ctx.scenario.stop === 'breaker') return ['--breaker-patience', '10m'];
   if (ctx.scenario.stop !== 'budget') return [];
   const { budget } = ctx.scenario.knobs;
   const pace = ctx.scenario.pace === 'auto' ? ['--rate', '15'] : ['--delay', '0.1'];
