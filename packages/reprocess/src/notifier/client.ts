@@ -13,7 +13,8 @@ const undici = lazy<typeof import('undici')>('undici');
  */
 export function preloadClient(): void {
   try {
-    undici();
+    // The CLI's bundle of undici can also compile its HTTP parser ahead of the first connection (scripts/bundle.js).
+    (undici() as { compileParser?: () => void }).compileParser?.();
   } catch {
     // reported where the client is built
   }
