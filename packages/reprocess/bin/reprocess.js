@@ -4,16 +4,18 @@
 // some 200.
 // `sim` and `demo` run the compiled modules instead: they load the simulator package, which uses the library's
 // modules by name, and one copy of each is enough (they run for minutes; their start-up does not matter).
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
-import { PerformanceObserver } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { dirname, join } from 'node:path';
+'use strict';
+// CommonJS (bin/package.json), which Node loads without setting up its ES module loader: some milliseconds of every
+// start.
+const { existsSync } = require('node:fs');
+const { getHeapSpaceStatistics, setFlagsFromString } = require('node:v8');
+const { PerformanceObserver } = require('node:perf_hooks');
+const { pathToFileURL } = require('node:url');
+const { join } = require('node:path');
 
 const wanted = process.argv[2];
 const simulator = wanted === 'sim' || wanted === 'demo';
-const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
+const dist = join(__dirname, '..', 'dist');
 const entry = simulator ? join(dist, 'src', 'cli', 'main.js') : join(dist, 'bundle', 'reprocess.cjs');
 if (!existsSync(entry)) {
   process.stderr.write('reprocess: not built yet; run `npm ci` (or `npm run build`) in the project folder first\n');
@@ -45,5 +47,5 @@ if (!simulator) {
     watch.observe({ entryTypes: ['gc'] });
   }
 }
-if (simulator) await import(pathToFileURL(entry).href);
-else createRequire(import.meta.url)(entry);
+if (simulator) void import(pathToFileURL(entry).href);
+else require(entry);
