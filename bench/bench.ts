@@ -306,7 +306,7 @@ async function main(): Promise<void> {
       '  connection alive, which reprocess.py does not, so the baseline is if anything flattered.',
       '- "First notification" counts from the process start (Node itself, settings, database, token, run',
       '  directory) to the start of the first request, the median of 3 runs of each table; the selection reads',
-      '  keyset pages (the first of 50 rows, read while the run authenticates), so it does not grow with the table.',
+      '  keyset pages (the first of 16 rows, read while the run authenticates), so it does not grow with the table.',
       '- Peak RSS is the tool\'s own `maxRSS` after 5,000 packets; the same on both tables means memory is flat.',
       '- The tool, the stand-in, PostgreSQL and the bare client share the same cores, on a virtual machine whose',
       '  speed drifts: absolute rates move a lot from run to run, and single trials\' ratios too (every trial',

@@ -24,7 +24,14 @@ const LAZY = ['undici', 'yaml', 'pg-cursor', 'prom-client'];
 const ENTRIES = {
   undici: `const Dispatcher = require('undici/lib/dispatcher/dispatcher');
 Object.assign(Dispatcher.prototype, require('undici/lib/api'));
-module.exports = { Agent: require('undici/lib/dispatcher/agent') };`,
+let parser = null;
+module.exports = {
+  Agent: require('undici/lib/dispatcher/agent'),
+  // undici compiles its HTTP parser (WebAssembly) when it opens its first connection, on the way to the first
+  // request; V8 keeps one compiled module for the same bytes, so compiling them here first (src/notifier/client.ts's
+  // preloadClient, while the run waits for the database) takes that off the way. undici's own choice: the SIMD build.
+  compileParser() { parser ??= new WebAssembly.Module(require('undici/lib/llhttp/llhttp_simd-wasm.js')); },
+};`,
 };
 
 const common = {

@@ -58,6 +58,11 @@ export class CircuitBreaker {
     return this.state;
   }
 
+  /** A permit at once when the breaker is closed (no wait, no promise: the usual case), else null: then permit(). */
+  tryPermit(): Permit | null {
+    return this.state === 'closed' ? { probe: false, epoch: this.epoch } : null;
+  }
+
   /** Waits until a send may go. Throws BreakerGaveUp when the server stayed down past the patience. */
   async permit(signal?: AbortSignal): Promise<Permit> {
     for (;;) {

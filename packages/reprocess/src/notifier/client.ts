@@ -13,7 +13,8 @@ const undici = lazy<typeof import('undici')>('undici');
  */
 export function preloadClient(): void {
   try {
-    undici();
+    // The CLI's bundle of undici can also compile its HTTP parser ahead of the first connection (scripts/bundle.js).
+    (undici() as { compileParser?: () => void }).compileParser?.();
   } catch {
     // reported where the client is built
   }
@@ -97,6 +98,8 @@ export class MosipClient {
 
   /** The notification endpoint as undici's dispatch takes it. */
   private readonly notification: { origin: string; path: string };
+  /** The notification's headers for the current token, built once per token (not once per request). */
+  private headers: { token: string; headers: Record<string, string> } | null = null;
 
   constructor(private readonly settings: ClientSettings) {
     const endpoint = new URL(settings.server + NOTIFICATION_PATH);
@@ -181,7 +184,9 @@ export class MosipClient {
       result = await this.post(packet, token);
       attempts = 2;
     }
-    return { ...result, attempts, latencyMs: Math.round(performance.now() - started) };
+    result.attempts = attempts;
+    result.latencyMs = Math.round(performance.now() - started);
+    return result;
   }
 
   /** Drops a token so the next call fetches a new one (unless another caller already replaced it). */
@@ -194,16 +199,23 @@ export class MosipClient {
     }
   }
 
-  private async post(packet: Packet, token: string): Promise<Omit<NotifyResult, 'attempts' | 'latencyMs'>> {
+  /** One attempt's result; notify() sets its attempts and latency. */
+  private async post(packet: Packet, token: string): Promise<NotifyResult> {
     try {
-      const { status, text } = await postText(this.agent, this.notification, { 'content-type': 'application/json', cookie: authCookie(token) }, JSON.stringify(notificationBody(packet)));
+      const { status, text } = await postText(this.agent, this.notification, this.headersFor(token), JSON.stringify(notificationBody(packet)));
       const outcome = classifyReply(status, text, packet.rid);
       const reply = status === 200 ? String(decodeReply(text)) : summariseError(status, text);
       // Defence in depth: a reply must never carry our token into a log or journal.
-      return { outcome, httpStatus: status, reply: reply.split(token).join('<token>').slice(0, MAX_REPLY_CHARS) };
+      const safe = reply.includes(token) ? reply.split(token).join('<token>') : reply;
+      return { outcome, httpStatus: status, reply: safe.slice(0, MAX_REPLY_CHARS), latencyMs: 0, attempts: 1 };
     } catch (err) {
-      return { outcome: 'network_error', httpStatus: null, reply: describeNetworkError(err).slice(0, MAX_REPLY_CHARS) };
+      return { outcome: 'network_error', httpStatus: null, reply: describeNetworkError(err).slice(0, MAX_REPLY_CHARS), latencyMs: 0, attempts: 1 };
     }
+  }
+
+  private headersFor(token: string): Record<string, string> {
+    if (this.headers?.token !== token) this.headers = { token, headers: { 'content-type': 'application/json', cookie: authCookie(token) } };
+    return this.headers.headers;
   }
 
   async close(): Promise<void> {

@@ -105,7 +105,7 @@ export class ResilientNotifier implements Notifier {
       let result: NotifyResult;
       let attemptStart: number;
       try {
-        permit = await this.breaker.permit(signal);
+        permit = this.breaker.tryPermit() ?? await this.breaker.permit(signal);
         attemptStart = this.clock.now();
         result = await this.inner.notify(packet);
       } catch (err) {

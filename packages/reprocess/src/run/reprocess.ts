@@ -126,7 +126,9 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     for (const r of continuation.lateDrops) journal.append(r);
     // The start record goes to disk with the first send records (the same write, the same sync), before any of them leaves.
     journal.append({ t: 'start', at: new Date().toISOString(), attempt: attemptNumber(request, run), host: hostname(), pid: process.pid, reason: settings.reason ?? null });
-    await open.lock?.setRunId(run.id);
+    // The lock's description names the run (another run refused by it says whose it is): a statement on the lock's
+    // own connection, made while the first packets go out rather than before them (the lock is held either way).
+    const lockNamed = open.lock?.setRunId(run.id);
     say({ type: 'started', runId: run.id, resumed: Boolean(request.resume), source: sourceText(request), journalPath: run.journalPath, runsDir: settings.runsDir });
     if (settings.insecure) say({ type: 'warning', message: '--insecure: the server certificate is NOT verified' });
     // 5. Never twice, continued: the undecided are decided, the dropped re-driven first.
@@ -159,6 +161,7 @@ export async function runReprocess(request: RunRequest, emit: EventSink, options
     const { outcome, cohortsNotSent } = await sendAll(open.packets, sender, request, open.pool, journal, say, stop, cohorts);
     // The source is closed however the sends ended: a --query-file cursor and its READ ONLY snapshot end now.
     await closeSource(open.packets);
+    await lockNamed;
     // 8. Numbers that add up: one last look at the pipeline, the held-back count, the summary and the end record.
     const pace = open.autoPacer ? await open.autoPacer.stop() : null;
     if (pace) log.write(`pace: ${describeAutoPace(pace)}`);

@@ -5,7 +5,7 @@ import type { Packet } from '../domain/packet.js';
 import { AuthError, type Notifier, type NotifyResult } from '../notifier/client.js';
 import { BreakerGaveUp } from '../notifier/breaker.js';
 import { OUTCOMES, type NotifyOutcome } from '@mosip-reprocess/contract/wire.js';
-import { ABORTED, signalExitCode, stopReasonOf, unlessAborted } from './stop.js';
+import { ABORTED, signalExitCode, stopReasonOf } from './stop.js';
 import { FATAL_STOPS, type PacketResult, type RunObserver, type StopReason } from '../domain/runResult.js';
 import { WriteAheadWindow } from './writeAhead.js';
 
@@ -127,9 +127,16 @@ export async function runPackets(input: RunInput): Promise<RunOutcome> {
     if (durable) durable.catch(() => undefined);
     return durable;
   };
+  /** Ends the wait for the source's next packet when the run is stopped (the run's one abort listener calls it). */
+  let sourceWaitAborted: ((value: typeof ABORTED) => void) | null = null;
   /** The next packet from the source; null when it is exhausted or the run is stopped meanwhile. */
   const nextPacket = async (): Promise<Packet | null> => {
-    const next = await unlessAborted(iterator.next(), input.signal);
+    const next = input.signal ? await new Promise<IteratorResult<Packet> | typeof ABORTED>((resolve, reject) => {
+      if (input.signal!.aborted) return resolve(ABORTED);
+      sourceWaitAborted = resolve;
+      iterator.next().then(resolve, reject);
+    }) : await iterator.next();
+    sourceWaitAborted = null;
     if (next === ABORTED) {
       stop ??= stopped();
       return null;
@@ -153,7 +160,10 @@ export async function runPackets(input: RunInput): Promise<RunOutcome> {
   };
   /** Resolves when a send ends or the run is stopped (one abort listener for the run: adding one per wait costs). */
   const slotOrStop = () => new Promise<void>((resolve) => { slotFreed = resolve; });
-  const wakeOnStop = () => slotFreed?.();
+  const wakeOnStop = () => {
+    slotFreed?.();
+    sourceWaitAborted?.(ABORTED);
+  };
   input.signal?.addEventListener('abort', wakeOnStop, { once: true });
   try {
     while (!stop && !failure) {
