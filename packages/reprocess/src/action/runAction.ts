@@ -27,7 +27,7 @@ import { selectPausedRids } from '../sql/selectPausedRids.js';
 import type { EventSink } from '../run/events.js';
 import { takeRunLock } from '../run/lockedRun.js';
 import type { RunLock } from '../run/lock.js';
-import { resumeCommand } from '../run/request.js';
+import { resumeCommand } from '../journal/runIdentity.js';
 import { signalExitCode, stopReasonOf } from '../run/stop.js';
 import { storedDbOf } from '../journal/runIdentity.js';
 import { WorkflowActionClient } from './client.js';

@@ -5,10 +5,8 @@ import { flagAttribute, loadSettings } from '../config/load.js';
 import { hideUrlPassword, hideUrlPasswords } from '../config/redact.js';
 import { SECRET_KEYS, SETTINGS } from '../config/settings.js';
 import { InputError } from '../errors.js';
-import { openRun, runKindOf } from '../journal/runStore.js';
-import { latestUnfinishedRun } from '../journal/wholeRun.js';
-import { withRunDatabase } from '../journal/runIdentity.js';
-import { resumeCommand } from '../run/request.js';
+import type { RunHandle } from '../journal/runStore.js';
+import { continuedRun, withRunDatabase } from '../journal/runIdentity.js';
 import { isWorkflowAction, WORKFLOW_ACTIONS } from '../action/contract.js';
 import { checkActionRequest, planAction, runAction, settledRids, type ActionRequest, type ActionSource } from '../action/runAction.js';
 import { jsonAwareStderr, reportFailure, stderrFormat, type Io } from './runCommand.js';
@@ -56,14 +54,10 @@ export async function actionCommand(actionName: string, given: Record<string, un
   const io = jsonAwareStderr(rawIo, stderr);
   try {
     let opts = given;
-    let resume = null;
+    let resume: RunHandle | null = null;
     if (opts.resume) {
       const runsDir = loadSettings({ flags: opts, env: io.env, configFile: (opts.config as string | undefined) ?? io.env.REPROCESS_CONFIG }).settings.runsDir;
-      const id = opts.resume === 'last' ? latestUnfinishedRun(runsDir, 'action') : String(opts.resume);
-      if (!id) throw new InputError(`action --resume last: no unfinished action run in ${runsDir} (see --runs-dir; \`reprocess runs\` lists them)`);
-      resume = openRun(runsDir, id);
-      if (runKindOf(resume.meta) !== 'action') throw new InputError(`run ${resume.meta.id} is not an action run; continue it with \`${resumeCommand(id, runsDir)}\``);
-      opts = { ...resume.meta.flags, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) };
+      ({ run: resume, flags: opts } = continuedRun(runsDir, String(opts.resume), 'action', given));
       actionName = String(resume.meta.flags.workflowAction ?? actionName);
     }
     if (!isWorkflowAction(actionName)) throw new InputError(`unknown workflow action "${actionName}": expected ${WORKFLOW_ACTIONS.join(', ')}`);

@@ -7,7 +7,7 @@ import { readWholeRun, type WholeRun } from '../journal/wholeRun.js';
 import { OUTCOMES } from '@mosip-reprocess/contract/wire.js';
 import { OUTCOME_LABELS, summaryText } from '../report/format.js';
 import { renderVerify } from '../report/verify.js';
-import { resumeCommand } from '../run/request.js';
+import { resumeCommand } from '../journal/runIdentity.js';
 import { verifyRun } from '../run/verifyRun.js';
 import { jsonAwareStderr, runReported, type Io } from './runCommand.js';
 

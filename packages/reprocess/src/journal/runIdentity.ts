@@ -1,14 +1,50 @@
-// What a run is, as a resume must repeat it: its kind (notification or workflow action run) and its database.
+// What a run is, as a resume must repeat it: its kind (notification or workflow action run), its flags and its
+// database. Every continuation (--resume <id>, --resume last, --run-name, `action --resume`) finds its run and merges
+// its flags through continuedRun, and takes its database through withRunDatabase.
 // run.json keeps the database without its password (journal/runStore.ts, StoredDb); every continuation of a run
 // (--resume <id>, --resume last, --run-name, `action --resume`) uses that database, with the password from the
 // environment or the config file as at the start, or is refused with exit 2 saying what to give. A resume never
 // falls back to a default database: that is how a --file run resumed with no database lost its hold-back check,
 // its run lock and its in-doubt check, and a --db run resumed against localhost.
+import { resolve } from 'node:path';
 import { describeDb, type DbSettings } from '../db/connect.js';
 import { InputError } from '../errors.js';
 import type { LoadedSettings } from '../config/load.js';
 import type { Settings } from '../config/settings.js';
-import type { RunHandle, StoredDb } from './runStore.js';
+import { openRun, runKindOf, type RunHandle, type RunKind, type StoredDb } from './runStore.js';
+import { latestUnfinishedRun } from './wholeRun.js';
+
+/**
+ * What the operator types to continue a run that stopped: the run id and, always, its runs directory. The run's
+ * database and settings come from its run.json; secrets from the environment, as at its start.
+ */
+export function resumeCommand(runId: string, runsDir: string, kind: RunKind = 'run'): string {
+  return `reprocess ${kind === 'action' ? 'action ' : ''}--resume ${runId} --runs-dir ${shellQuote(resolve(runsDir))}`;
+}
+
+function shellQuote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The run a continuation of `kind` continues: `wanted` is its id, or "last" for the newest unfinished run of that
+ * kind. A run of the other kind is refused with the command that does continue it (a notification command never
+ * takes over an action run, nor the reverse). `flags`: the run's kept flags, under the ones given now.
+ */
+export function continuedRun(runsDir: string, wanted: string, kind: RunKind, given: Record<string, unknown>): { run: RunHandle; flags: Record<string, unknown> } {
+  const command = kind === 'action' ? 'action --resume' : '--resume';
+  const id = wanted === 'last' ? latestUnfinishedRun(runsDir, kind) : wanted;
+  if (!id) throw new InputError(`${command} last: no unfinished ${kind === 'action' ? 'action ' : ''}run in ${runsDir} (see --runs-dir; \`reprocess runs\` lists them)`);
+  const run = openRun(runsDir, id);
+  const actual = runKindOf(run.meta);
+  if (actual !== kind) {
+    throw new InputError(actual === 'action'
+      ? `run ${id} is a workflow action run (${run.meta.source}): continue it with \`${resumeCommand(id, runsDir, 'action')}\`; nothing was sent`
+      : `run ${id} is not an action run; continue it with \`${resumeCommand(id, runsDir)}\``);
+  }
+  const now = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+  return { run, flags: { ...run.meta.flags, ...now } };
+}
 
 /** Settings that choose the database; given in any layer (flag, environment, config file), they name one. */
 const DB_KEYS = ['dbUrl', 'dbHost', 'dbPort', 'dbUser', 'dbName', 'dbSchema', 'dbSsl'] as const;

@@ -2,18 +2,18 @@
 // command line's flags (or from code) before anything is created, sent or fetched: every check of the
 // settings happens here (config/runSettings.ts), so a bad value never leaves a run directory or a used token
 // behind; a continuation (--resume, --run-name) is the run its runs directory names, with its own database.
-import { resolve } from 'node:path';
 import { loadSettings } from '../config/load.js';
 import { checkRunName, checkSettings, modeOf, type Mode, type RunFlags } from '../config/runSettings.js';
 import { validateBeforeRun } from '../config/validate.js';
 import { InputError, UnreachableError } from '../errors.js';
 import { replayJournal, type Replayed } from '../journal/replay.js';
-import { findRunByName, openRun, runKindOf, type RunHandle, type RunKind } from '../journal/runStore.js';
-import { withRunDatabase } from '../journal/runIdentity.js';
-import { latestUnfinishedRun, runStatus } from '../journal/wholeRun.js';
+import { findRunByName, openRun, type RunHandle } from '../journal/runStore.js';
+import { continuedRun, withRunDatabase } from '../journal/runIdentity.js';
+import { runStatus } from '../journal/wholeRun.js';
 import type { Settings } from '../config/settings.js';
 
 export { flagsToKeep, type Mode, type RunFlags } from '../config/runSettings.js';
+export { resumeCommand } from '../journal/runIdentity.js';
 
 export interface RunRequest {
   mode: Mode;
@@ -56,14 +56,9 @@ export function resolveRunRequest(givenFlags: RunFlags, env: NodeJS.ProcessEnv):
   }
   let dbConfigured: boolean | null = null;
   if (flags.resume) {
-    const id = flags.resume === 'last' ? latestUnfinishedRun(loaded.settings.runsDir, 'run') : flags.resume;
-    if (!id) throw new InputError(`--resume last: no unfinished run in ${loaded.settings.runsDir} (see --runs-dir; \`reprocess runs\` lists them)`);
-    const run = openRun(loaded.settings.runsDir, id);
-    if (runKindOf(run.meta) === 'action') {
-      throw new InputError(`run ${id} is a workflow action run (${run.meta.source}): continue it with \`${resumeCommand(id, loaded.settings.runsDir, 'action')}\`; nothing was sent`);
-    }
-    const given = Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
-    flags = { ...run.meta.flags, ...given, resume: id };
+    const continued = continuedRun(loaded.settings.runsDir, flags.resume, 'run', flags);
+    const { run } = continued;
+    flags = { ...continued.flags, resume: run.id } as RunFlags;
     const configFile = flags.config ?? run.meta.configFile ?? env.REPROCESS_CONFIG;
     loaded = loadSettings({ flags, env, configFile: configFile ?? undefined });
     // The run's own database, never a default (run/identity.ts).
@@ -79,14 +74,3 @@ export function resolveRunRequest(givenFlags: RunFlags, env: NodeJS.ProcessEnv):
   return { mode, settings, origins, flags, dbConfigured, resume, finished };
 }
 
-/**
- * What the operator types to continue a run that stopped: the run id and, always, its runs directory. The run's
- * database and settings come from its run.json; secrets from the environment, as at its start.
- */
-export function resumeCommand(runId: string, runsDir: string, kind: RunKind = 'run'): string {
-  return `reprocess ${kind === 'action' ? 'action ' : ''}--resume ${runId} --runs-dir ${shellQuote(resolve(runsDir))}`;
-}
-
-function shellQuote(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
-}
