@@ -3,6 +3,9 @@
 // transaction the tool leaves open, and only the tool's; the lock thief takes a real run lock from under its run.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freshSchema, NEEDS_REAL_SERVER, type TestSchema } from '@mosip-reprocess/testkit/db.js';
 import { createPool } from '../src/db/connect.js';
 import { RunLock } from '../src/run/lock.js';
@@ -11,7 +14,7 @@ import { scenarioFromSeed, uncovered } from '@mosip-reprocess/testkit/scenarios/
 import { checkInvariants, PROMISES, type Evidence } from '@mosip-reprocess/testkit/scenarios/invariants.js';
 import type { JournalLine, StoredRun } from '@mosip-reprocess/testkit/scenarios/journals.js';
 import { stealRunLock } from '@mosip-reprocess/testkit/scenarios/lockThief.js';
-import type { Attempt } from '@mosip-reprocess/testkit/scenarios/operator.js';
+import { runKilledBeforeSayingSo, type Attempt } from '@mosip-reprocess/testkit/scenarios/operator.js';
 import { watchSessions } from '@mosip-reprocess/testkit/scenarios/sessions.js';
 import type { Stage } from '@mosip-reprocess/testkit/scenarios/stage.js';
 import { stuckRow } from '@mosip-reprocess/testkit/rows.js';
@@ -121,4 +124,21 @@ test('the lock thief takes a real run lock from under its run, which is told to 
   } finally {
     await lock.release();
   }
+});
+
+test('a shard killed before it printed its run id: the harness finds the run it created (for its shard, while it ran), as an operator would', () => {
+  const runsDir = mkdtempSync(join(tmpdir(), 'harness-runs-'));
+  const run = (id: string, createdAt: string, shard?: string) => {
+    mkdirSync(join(runsDir, id));
+    writeFileSync(join(runsDir, id, 'run.json'), JSON.stringify({ id, createdAt, flags: shard ? { shard } : {} }));
+  };
+  run('20261207-185416-ebde', '2026-12-07T18:54:16.530Z', '1/2');
+  run('20261207-185416-8293', '2026-12-07T18:54:16.397Z', '2/2');
+  run('20261207-185420-f54f', '2026-12-07T18:54:20.410Z', '1/2'); // a later attempt's
+  const killed = { code: 137, shard: 1, startedAt: Date.parse('2026-12-07T18:54:16.000Z'), endedAt: Date.parse('2026-12-07T18:54:16.800Z') };
+  assert.equal(runKilledBeforeSayingSo(runsDir, killed), '20261207-185416-ebde');
+  assert.equal(runKilledBeforeSayingSo(runsDir, { ...killed, shard: 2 }), '20261207-185416-8293');
+  // Not killed (refused, or its id was printed): nothing is guessed; killed before creating a run: none.
+  assert.equal(runKilledBeforeSayingSo(runsDir, { ...killed, code: 3 }), null);
+  assert.equal(runKilledBeforeSayingSo(runsDir, { ...killed, endedAt: Date.parse('2026-12-07T18:54:16.100Z') }), null);
 });

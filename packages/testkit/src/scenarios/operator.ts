@@ -319,8 +319,24 @@ async function runAttempt(ctx: Context, givenPlan: AttemptPlan): Promise<Attempt
   }
   attempt.endedAt = Date.now();
   await applied.done();
-  attempt.runId ??= runIdIn(attempt.stderr);
+  attempt.runId ??= runIdIn(attempt.stderr) ?? runKilledBeforeSayingSo(plan.runsDir, attempt);
   return attempt;
+}
+
+/**
+ * A process killed (kill -9) after it created its run but before it printed the run's id: the run exists, unfinished,
+ * and an operator finds it (`reprocess runs`, `--resume last`) and continues it rather than starting another run for
+ * the same packets. The run this attempt created: made while it ran, for its shard.
+ */
+export function runKilledBeforeSayingSo(runsDir: string, attempt: Pick<Attempt, 'code' | 'shard' | 'startedAt' | 'endedAt'>): string | null {
+  if (attempt.code !== 137) return null;
+  const shard = attempt.shard ? `${attempt.shard}/2` : undefined;
+  const made = readRuns(runsDir).filter((r) => {
+    const created = Date.parse(String(r.meta.createdAt));
+    const flags = (r.meta.flags ?? {}) as { shard?: string };
+    return created >= attempt.startedAt && created <= attempt.endedAt && flags.shard === shard;
+  });
+  return made.length === 1 ? made[0]!.id : null;
 }
 
 interface AppliedStop {
