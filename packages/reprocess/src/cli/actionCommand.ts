@@ -64,7 +64,7 @@ export async function actionCommand(actionName: string, given: Record<string, un
     const settingFlags = Object.fromEntries(Object.entries(opts).filter(([k]) => !OWN_FLAGS.includes(k) && k !== 'workflowAction'));
     let loaded = loadSettings({ flags: settingFlags, env: io.env, configFile: (opts.config as string | undefined) ?? io.env.REPROCESS_CONFIG });
     const sources = (['db', 'file', 'registration'] as const).filter((k) => opts[k] !== undefined && opts[k] !== false);
-    // A resumed action run uses the database it started with (run/identity.ts).
+    // A resumed action run uses the database it started with (journal/runIdentity.ts).
     let dbConfigured: boolean | null = null;
     if (resume) ({ loaded, dbConfigured } = withRunDatabase(resume, loaded, sources[0] === 'db'));
     const { settings, origins } = loaded;

@@ -20,10 +20,10 @@ export interface RunMeta {
   resumes: string[];
   /** --run-name: the name that finds this run again (a Job's pod replaced by another runs the same command). */
   name?: string;
-  /** A notification run or a workflow action run (absent in runs written before: see run/identity.ts). */
+  /** A notification run or a workflow action run (absent in runs written before: see journal/runIdentity.ts). */
   kind?: RunKind;
   /**
-   * The database the run used, without its password (null: none); a resume uses the same one (run/identity.ts).
+   * The database the run used, without its password (null: none); a resume uses the same one (journal/runIdentity.ts).
    * Absent in runs written before it was kept.
    */
   db?: StoredDb | null;

@@ -61,7 +61,7 @@ export function resolveRunRequest(givenFlags: RunFlags, env: NodeJS.ProcessEnv):
     flags = { ...continued.flags, resume: run.id } as RunFlags;
     const configFile = flags.config ?? run.meta.configFile ?? env.REPROCESS_CONFIG;
     loaded = loadSettings({ flags, env, configFile: configFile ?? undefined });
-    // The run's own database, never a default (run/identity.ts).
+    // The run's own database, never a default (journal/runIdentity.ts).
     ({ loaded, dbConfigured } = withRunDatabase(run, loaded, modeOf(flags, loaded.settings) === 'db'));
     validateBeforeRun({ settings: loaded.settings, origins: loaded.origins, dryRun: Boolean(flags.dryRun) });
     // A --pace auto resume looks for late drops among the forwarded packets: it needs their rid and send time.

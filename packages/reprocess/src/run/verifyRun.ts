@@ -18,7 +18,7 @@ export interface VerifyRequest {
 export async function verifyRun(request: VerifyRequest): Promise<VerifyReport> {
   const given = loadSettings({ flags: request.flags, env: request.env, configFile: request.configFile });
   const run = openRun(given.settings.runsDir, request.runId);
-  // The rows of the run's own database (run/identity.ts), never a default one.
+  // The rows of the run's own database (journal/runIdentity.ts), never a default one.
   const { settings, origins } = withRunDatabase(run, given, true).loaded;
   // The age limit the run itself used, unless given now.
   const stored = (run.meta.settings as { messageMaxAge?: unknown } | undefined)?.messageMaxAge;

@@ -31,7 +31,7 @@ export interface ReportFiles {
 export async function writeReportFiles(request: ReportFilesRequest): Promise<ReportFiles> {
   const given = loadSettings({ flags: request.flags, env: request.env, configFile: request.configFile });
   const run = openRun(given.settings.runsDir, request.runId);
-  // "Where now" reads a database only when one is given, and then only the run's own (run/identity.ts).
+  // "Where now" reads a database only when one is given, and then only the run's own (journal/runIdentity.ts).
   const wantsDb = 'dbUrl' in given.origins || 'dbHost' in given.origins;
   const { settings } = wantsDb ? withRunDatabase(run, given, true).loaded : given;
   const pool = wantsDb ? createPool(dbSettingsOf(settings)) : null;
