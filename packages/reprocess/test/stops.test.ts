@@ -13,6 +13,7 @@ import { TEST_DB_URL } from '@mosip-reprocess/testkit/db.js';
 import { simulatorForFile } from '@mosip-reprocess/testkit/fileSimulator.js';
 import { runInProcess } from '@mosip-reprocess/testkit/inProcess.js';
 import { stuckRow } from '@mosip-reprocess/testkit/rows.js';
+import { toolSessions } from '@mosip-reprocess/testkit/scenarios/sessions.js';
 
 const SECRET = 'stops-secret';
 const file = simulatorForFile('stops', SECRET);
@@ -27,17 +28,11 @@ async function backlog(n: number): Promise<RegistrationRowInput[]> {
 }
 
 /**
- * Sessions of the tool that still hold a transaction open (a cursor, a snapshot) on this file's schema. Other test
- * files run side by side on the same server, so a session counts only when its statement names this schema.
+ * Sessions of the tool that still hold a transaction open (a cursor, a snapshot) on this file's schema (other test
+ * files run side by side on the same server: the scenario suite's watch counts only the sessions on its schema).
  */
 async function openToolTransactions(): Promise<string[]> {
-  const { rows } = await file.db.pool.query<{ application_name: string; state: string }>(
-    `SELECT application_name, state FROM pg_stat_activity
-      WHERE datname = current_database() AND application_name LIKE 'mosip-reprocess%' AND xact_start IS NOT NULL
-        AND pid <> pg_backend_pid() AND position($1 IN query) > 0`,
-    [`"${file.db.schema}"`],
-  );
-  return rows.map((r) => `${r.application_name} (${r.state})`);
+  return (await toolSessions(file.db.pool, file.db.schema, true)).map((s) => `${s.applicationName} (${s.state})`);
 }
 
 test('--pace auto: --max-duration ends a run whose gate waits for room in the pipeline', TIMEOUT, async () => {

@@ -192,7 +192,7 @@ function budgetArgv(ctx: Context): string[] {
  * its replies could use up with one packet's retries (three lost replies in a row opened the breaker, and one more
  * attempt in flight outlasted 1 s: a stop the settings asked for, not a broken promise).
  */
-function liftedBudgetArgv(ctx: Context): string[] {
+function liftedLimitsArgv(ctx: Context): string[] {
   if (ctx.scenario.stop === 'breaker') return ['--breaker-patience', '10m'];
   if (ctx.scenario.stop !== 'budget') return [];
   const { budget } = ctx.scenario.knobs;
@@ -224,9 +224,9 @@ function continuationArgv(ctx: Context, runId: string | null, first: string[] | 
   if (scenario.continuation === 'run-name') {
     // The same command again (a Job's replacement pod), the budget lifted.
     const withoutBudget = scenario.stop === 'budget' ? stripFlags(first!, ['--max-duration', '--max-packets', '--until', '--delay', '--rate']) : first!;
-    return [...withoutBudget, ...liftedBudgetArgv(ctx)];
+    return [...withoutBudget, ...liftedLimitsArgv(ctx)];
   }
-  return ['--resume', runId ?? 'last', ...liftedBudgetArgv(ctx)];
+  return ['--resume', runId ?? 'last', ...liftedLimitsArgv(ctx)];
 }
 
 function stripFlags(argv: string[], flags: string[]): string[] {

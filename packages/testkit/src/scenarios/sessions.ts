@@ -39,13 +39,16 @@ const SQL = `SELECT pid, application_name, state, left(query, 300) AS query,
                FROM pg_stat_activity
               WHERE application_name LIKE 'mosip-reprocess%' AND pid <> pg_backend_pid() AND position($1 IN query) > 0`;
 
+/** The tool's sessions on `schema` now (optionally only those inside a transaction: a cursor, a snapshot, a statement). */
+export async function toolSessions(pool: pg.Pool, schema: string, inTransactionOnly = false): Promise<SessionSighting[]> {
+  const { rows } = await pool.query<{ pid: number; application_name: string; state: string | null; query: string; transaction_ms: number }>(SQL, [`"${schema}"`]);
+  const now = rows.map((r) => ({ pid: r.pid, applicationName: r.application_name, state: r.state, transactionMs: r.transaction_ms, query: r.query }));
+  return inTransactionOnly ? now.filter((s) => s.state !== null && s.state !== 'idle') : now;
+}
+
 export function watchSessions(pool: pg.Pool, schema: string, everyMs = 250): SessionWatch {
-  const needle = `"${schema}"`;
   const longest = new Map<number, SessionSighting>();
-  const read = async (): Promise<SessionSighting[]> => {
-    const { rows } = await pool.query<{ pid: number; application_name: string; state: string | null; query: string; transaction_ms: number }>(SQL, [needle]);
-    return rows.map((r) => ({ pid: r.pid, applicationName: r.application_name, state: r.state, transactionMs: r.transaction_ms, query: r.query }));
-  };
+  const read = () => toolSessions(pool, schema);
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
@@ -62,10 +65,7 @@ export function watchSessions(pool: pg.Pool, schema: string, everyMs = 250): Ses
   })();
   return {
     longest: () => [...longest.values()],
-    async openNow(inTransactionOnly = false) {
-      const now = await read();
-      return inTransactionOnly ? now.filter((s) => s.state !== null && s.state !== 'idle') : now;
-    },
+    openNow: (inTransactionOnly = false) => toolSessions(pool, schema, inTransactionOnly),
     async stop() {
       stopped = true;
       await loop;
