@@ -71,16 +71,27 @@ test('each reply class: not uploaded (duplicate), null (unknown workflow id), st
 });
 
 test('the token is refreshed before it expires, read from the JWT exp', async () => {
-  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], tokenLifetimeSeconds: 1 });
-  const c = client(sim.url);
+  // One time of day for the realm and the client, moved by the test: no sleep, no race with the second boundary.
+  let now = Math.floor(Date.now() / 1000) * 1000;
+  const sim = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], tokenLifetimeSeconds: 600, tokenClock: () => now });
+  const c = client(sim.url, { now: () => now });
   try {
+    const issuedAt = now;
     assert.equal((await c.notify(await packetRow())).outcome, 'forwarded');
-    await new Promise((r) => setTimeout(r, 1200));
+    assert.equal(c.authentications, 1);
+    // A tenth of a 600 s lifetime (60 s) before exp, not earlier.
+    now = issuedAt + 539_000;
+    assert.equal((await c.notify(await packetRow())).outcome, 'forwarded');
+    assert.equal(c.authentications, 1, 'still the first token 61 s before it expires');
+    now = issuedAt + 541_000;
     const r = await c.notify(await packetRow());
     assert.equal(r.outcome, 'forwarded');
     assert.equal(r.attempts, 1, 'no 401 was needed');
-    // At least one new token (two when the first was issued at the end of its second: exp has 1 s resolution).
-    assert.ok(c.authentications >= 2, `authentications: ${c.authentications}`);
+    assert.equal(c.authentications, 2, 'a new token 59 s before the first expires');
+    // Past the first token's exp, the second one is used without another fetch.
+    now = issuedAt + 601_000;
+    assert.equal((await c.notify(await packetRow())).attempts, 1);
+    assert.equal(c.authentications, 2);
     assert.equal(sim.stats().outcomes.unauthorized, 0);
   } finally {
     await c.close();

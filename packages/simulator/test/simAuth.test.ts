@@ -5,7 +5,7 @@ import { createPublicKey, verify } from 'node:crypto';
 import { startSimulator, type RunningSimulator } from '../src/sim/server.js';
 import { insertRegistrations } from '../src/sql/registrationRows.js';
 import { freshSchema, type TestSchema } from '@mosip-reprocess/testkit/db.js';
-import { AUTH, authBody, notify, notifyBody, NOTIFY, post, SECRET, sleep, stuckRow, token } from './simFixtures.js';
+import { AUTH, authBody, notify, notifyBody, NOTIFY, post, SECRET, stuckRow, token } from './simFixtures.js';
 
 let db: TestSchema;
 let sim: RunningSimulator;
@@ -173,15 +173,17 @@ test('securezone: a valid token without REGISTRATION_PROCESSOR, or with an audie
 });
 
 test('securezone: an expired token is 401 (cookie-only validation, the same token worked before)', async () => {
-  const shortLived = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], tokenLifetimeSeconds: 2 });
+  let now = Math.floor(Date.now() / 1000) * 1000;
+  const shortLived = await startSimulator({ db: db.pool, schema: db.schema, clients: [{ secret: SECRET }], tokenLifetimeSeconds: 2, tokenClock: () => now });
   try {
     const row = stuckRow();
     await insertRegistrations(db.pool, db.schema, [row]);
     const jwt = await token(shortLived.url);
-    assert.equal((await notify(shortLived.url, jwt, notifyBody(row))).status, 200);
-    await sleep(2100);
+    now += 1999;
+    assert.equal((await notify(shortLived.url, jwt, notifyBody(row))).status, 200, 'valid until its exp');
+    now += 1;
     const reply = await notify(shortLived.url, jwt, notifyBody(row));
-    assert.equal(reply.status, 401);
+    assert.equal(reply.status, 401, 'expired at its exp');
     assert.deepEqual(JSON.parse(reply.text).errors, [{ errorCode: 'KER-ATH-401', message: 'Authentication Failed' }]);
     assert.equal(shortLived.stats().outcomes.unauthorized, 1);
   } finally {

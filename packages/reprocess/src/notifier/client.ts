@@ -39,6 +39,8 @@ export interface ClientSettings {
    * sockets than there are requests in flight (default 1, the default concurrency).
    */
   connections?: number;
+  /** The time of day (epoch ms) a token's exp is read against. Default Date.now; tests pass their own. */
+  now?: () => number;
 }
 
 /** Why a token could not be had. Always fatal for a run: every notification would fail the same way. */
@@ -101,7 +103,10 @@ export class MosipClient {
   /** The notification's headers for the current token, built once per token (not once per request). */
   private headers: { token: string; headers: Record<string, string> } | null = null;
 
+  private readonly now: () => number;
+
   constructor(private readonly settings: ClientSettings) {
+    this.now = settings.now ?? Date.now;
     const endpoint = new URL(settings.server + NOTIFICATION_PATH);
     this.notification = { origin: endpoint.origin, path: endpoint.pathname + endpoint.search };
     const ca = settings.caFile ? readFileSync(settings.caFile) : undefined;
@@ -122,7 +127,7 @@ export class MosipClient {
           this.token = token;
           // Refresh ahead of expiry: 60 s before, or a tenth of the lifetime when it is short.
           const times = jwtTimes(token);
-          const lifetime = times ? times.expiresAt - (times.issuedAt ?? Date.now()) : 0;
+          const lifetime = times ? times.expiresAt - (times.issuedAt ?? this.now()) : 0;
           this.refreshAt = times ? times.expiresAt - Math.min(60_000, Math.max(0, lifetime) / 10) : null;
           return token;
         },
@@ -170,7 +175,7 @@ export class MosipClient {
   /** Sends one notification. A 401 makes it fetch a new token and try once more. */
   async notify(packet: Packet): Promise<NotifyResult> {
     const started = performance.now();
-    if (this.token && this.refreshAt !== null && Date.now() >= this.refreshAt) {
+    if (this.token && this.refreshAt !== null && this.now() >= this.refreshAt) {
       this.forget(this.token);
       this.onNewToken?.('expiry');
     }

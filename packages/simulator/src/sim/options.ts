@@ -66,6 +66,11 @@ export interface SimulatorOptions {
    * own: PipelineOptions.clockSkewMs.)
    */
   clockSkewMs?: number;
+  /**
+   * The realm's time of day (epoch ms) by which tokens are issued (iat, exp) and checked for expiry. Default
+   * Date.now; a test passes its own to expire a token without waiting.
+   */
+  tokenClock?: () => number;
 }
 
 /** mosip.kernel.auth.appid-realm-map of application-default: every listed appId maps to realm 'mosip'. */
@@ -90,6 +95,7 @@ export interface ResolvedOptions {
   forwardedLogLimit: number;
   securezoneWorkers: number;
   clockSkewMs: number;
+  tokenClock: () => number;
 }
 
 export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
@@ -117,6 +123,7 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     forwardedLogLimit: options.forwardedLogLimit ?? 100_000,
     securezoneWorkers: options.securezoneWorkers ?? DEFAULT_SECUREZONE_WORKERS,
     clockSkewMs,
+    tokenClock: options.tokenClock ?? Date.now,
   };
 }
 

@@ -264,7 +264,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
-  tokens = new TokenAuthority(`${url}/auth/realms/${REALM}`, opts.tokenLifetimeSeconds, opts.rotateSigningKey);
+  tokens = new TokenAuthority(`${url}/auth/realms/${REALM}`, opts.tokenLifetimeSeconds, opts.rotateSigningKey, opts.tokenClock);
 
   let closing: Promise<void> | undefined;
   return {

@@ -50,14 +50,15 @@ export class TokenAuthority {
   private readonly publicKey: KeyObject;
 
   /** `rotate`: a new realm key (a key rotation), which later simulators in this process keep. */
-  constructor(issuer: string, private readonly lifetimeSeconds: number, rotate = false) {
+  /** `now`: the realm's time of day (epoch ms) for iat, exp and expiry checks; tests move it instead of waiting. */
+  constructor(issuer: string, private readonly lifetimeSeconds: number, rotate = false, private readonly now: () => number = Date.now) {
     this.issuer = issuer;
     // A 2048-bit key pair costs about 0.1 s of CPU: made once per process, not at every start.
     if (rotate || !realmKey) realmKey = newRealmKey();
     ({ keyId: this.keyId, privateKey: this.privateKey, publicKey: this.publicKey } = realmKey);
   }
 
-  issue(client: SimClient, now: Date = new Date()): string {
+  issue(client: SimClient, now: Date = new Date(this.now())): string {
     const iat = Math.floor(now.getTime() / 1000);
     const claims: TokenClaims = {
       exp: iat + this.lifetimeSeconds,
@@ -79,7 +80,7 @@ export class TokenAuthority {
     return `${signingInput}.${signature}`;
   }
 
-  check(token: string, allowedAudiences: ReadonlySet<string>, now: Date = new Date()): TokenCheck {
+  check(token: string, allowedAudiences: ReadonlySet<string>, now: Date = new Date(this.now())): TokenCheck {
     // Decoding, with the messages of com.auth0 java-jwt's JWT.decode (what the adapter calls first).
     const parts = token.split('.');
     if (parts.length !== 3) {
