@@ -61,7 +61,8 @@ test('a whole night as a user that may only SELECT: dry run, canary, --all --pac
     const canary = await runInProcess({ db: true, canary: true, canaryTimeout: '20s', limit: '1', delay: '0', server: sim.url }, env);
     assert.equal(canary.result.exitCode, 0, canary.notes);
     // --max-packets stops the first attempt part-way; the resume (a new budget of 6) finishes it.
-    const first = await runInProcess({ db: true, all: true, limit: '4', pace: 'auto', messageMaxAge: '20s', maxPackets: '6', server: sim.url }, env);
+    // One runs directory for the night, as an operator keeps: explain and triage read every run in it.
+    const first = await runInProcess({ db: true, all: true, limit: '4', pace: 'auto', messageMaxAge: '20s', maxPackets: '6', server: sim.url }, env, { logDir: canary.logDir });
     assert.equal(first.result.summary.sent, 6, first.notes);
     assert.ok(first.result.resumeCommand, 'a budget leaves the run to continue');
     const rest = await runInProcess({ resume: first.result.runId, server: sim.url }, env, { logDir: first.logDir });
@@ -76,9 +77,13 @@ test('a whole night as a user that may only SELECT: dry run, canary, --all --pac
     const triage = await triageReprocess(resolveTriageRequest({ db: true, runsDir: first.runsDir }, env));
     assert.equal(triage.selected, 1, 'only the paused packet is still untouched for a day');
     assert.equal(triage.runWouldSend, 0, 'and a run holds it back');
-    const story = await explainPacket(rows[0]!.regId, { runsDir: first.runsDir }, env);
-    assert.equal(story.explain.rows.length, 1);
-    assert.equal(story.explain.tool.length, 1, 'the notification the run sent it');
+    // The canary's packet (the first in workflow id order) and one the batches sent: each told by its own run.
+    const byWorkflowId = [...rows].sort((a, b) => (a.workflowInstanceId < b.workflowInstanceId ? -1 : 1));
+    for (const packet of [byWorkflowId[0]!, byWorkflowId.at(-1)!]) {
+      const story = await explainPacket(packet.regId, { runsDir: first.runsDir }, env);
+      assert.equal(story.explain.rows.length, 1);
+      assert.equal(story.explain.tool.length, 1, 'the notification the run sent it');
+    }
 
     const action = await actionInProcess('RESUME_PROCESSING', { db: true, pauseRule: 'PAUSE', delay: '0', server: sim.url }, env);
     assert.equal(action.code, 0, action.stderr);
