@@ -87,6 +87,40 @@ test('if another run took the lock while the connection was down, the first stop
   }
 });
 
+// Soak scenario 27: the harness ended a run's lock session just as the run finished; release() began while the
+// reconnect's connection was still being opened, the pool's end() waited for that connection for ever, and the
+// process never exited. (The test's timeout turns a hang into a failure.)
+for (const thiefFirst of [false, true]) {
+  test(`release() while the lost lock is being taken again ends at once and leaves no session or key behind${thiefFirst ? ' (another run took it meanwhile)' : ''}`, { skip: NEEDS_REAL_SERVER, timeout: 30_000 }, async () => {
+    const events: string[] = [];
+    const runId = thiefFirst ? 'run-L2' : 'run-L1';
+    let thief: RunLock | null = null;
+    let releasing: Promise<void> | null = null;
+    let lock: RunLock | null = null;
+    // The run ends while its reconnect opens a connection: release() is called once that connect has begun.
+    const beforeReconnect = async () => {
+      if (thiefFirst) thief ??= await RunLock.acquire({ url: db.url }, db.schema, 'test-db', holder('run-M'), { heartbeatMs: 0 });
+      setImmediate(() => { releasing ??= lock!.release(); });
+    };
+    lock = await RunLock.acquire({ url: db.url }, db.schema, 'test-db', holder(runId), { heartbeatMs: 0, onEvent: (m) => events.push(m), beforeReconnect });
+    try {
+      await db.pool.query('SELECT pg_terminate_backend($1)', [await lockSessionPid(lock)]);
+      await until(() => releasing !== null, `release() was called (events: ${events.join(' | ')})`);
+      await releasing;
+      const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`, [`mosip-reprocess lock ${runId}`]);
+      assert.equal(rows[0]!.n, 0, 'no lock session left open');
+      assert.ok(!events.some((e) => /taken again after the reconnect/.test(e)), `not taken again after its release (events: ${events.join(' | ')})`);
+      if (!thiefFirst) {
+        // Nothing of it is held: a new run takes the lock at once.
+        const next = await RunLock.acquire({ url: db.url }, db.schema, 'test-db', holder('run-N'), { heartbeatMs: 0 });
+        await next.release();
+      }
+    } finally {
+      await (thief as RunLock | null)?.release();
+    }
+  });
+}
+
 test('shards of one split run together; the same shard twice, another split, or an unsharded run beside them are refused', async () => {
   const acquire = (runId: string, shard: { index: number; count: number } | null) =>
     RunLock.acquire({ url: db.url }, db.schema, 'test-db', holder(runId), { heartbeatMs: 0 }, shard);

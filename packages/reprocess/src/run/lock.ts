@@ -126,6 +126,8 @@ export class RunLock {
   private comment: string;
   private heartbeat: NodeJS.Timeout | null = null;
   private recovering: Promise<void> | null = null;
+  /** Cuts the reconnect's wait between attempts short (release()). */
+  private wakeRetake: (() => void) | null = null;
   private beating: Promise<void> | null = null;
   /** When the database last confirmed that this session holds the lock (Date.now()). */
   private confirmedAt = Date.now();
@@ -204,6 +206,10 @@ export class RunLock {
     const was = this.state.kind;
     this.state = { kind: 'released' };
     if (this.heartbeat) clearInterval(this.heartbeat);
+    // A reconnect under way ends first (it sees 'released' and takes nothing more): the pool's end() would
+    // otherwise wait for ever for the connection it is opening, and the process would never exit.
+    this.wakeRetake?.();
+    await this.recovering?.catch(() => undefined);
     if (was === 'held') await releaseAdvisoryLocks(this.client).catch(() => undefined);
     try {
       this.client.release(true);
@@ -250,10 +256,14 @@ export class RunLock {
       let client: pg.PoolClient | null = null;
       try {
         await this.options.beforeReconnect?.();
+        if (this.state.kind !== 'reconnecting') return;
         client = await this.pool.connect();
+        // From here this.client is the new connection: release() ends it, and with it any key taken on it.
         this.client = client;
+        if (this.state.kind !== 'reconnecting') return;
         this.watch(client);
         const refused = await takeClaims(client, this.claims, this.comment);
+        if (this.state.kind !== 'reconnecting') return;
         if (!refused) {
           this.state = { kind: 'held' };
           this.confirmedAt = Date.now();
@@ -261,15 +271,25 @@ export class RunLock {
           return;
         }
         const e = await busy(client, refused, this.where);
+        if (this.state.kind !== 'reconnecting') return;
         this.loseForGood(`while its connection was down, another run took the lock: ${describeHolder(e.holder, e.session)}; this run stops sending`);
         return;
       } catch (err) {
-        client?.release(true);
+        try {
+          client?.release(true);
+        } catch {
+          // already ended by release()
+        }
+        if (this.state.kind !== 'reconnecting') return;
         if (Date.now() >= deadline) {
           this.loseForGood(`the run lock could not be taken again (${(err as Error).message}); this run stops sending`);
           return;
         }
-        await new Promise((r) => setTimeout(r, wait));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, wait);
+          this.wakeRetake = () => { clearTimeout(timer); resolve(); };
+        });
+        this.wakeRetake = null;
       }
     }
   }
