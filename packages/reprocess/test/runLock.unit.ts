@@ -107,8 +107,14 @@ for (const thiefFirst of [false, true]) {
       await db.pool.query('SELECT pg_terminate_backend($1)', [await lockSessionPid(lock)]);
       await until(() => releasing !== null, `release() was called (events: ${events.join(' | ')})`);
       await releasing;
-      const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`, [`mosip-reprocess lock ${runId}`]);
-      assert.equal(rows[0]!.n, 0, 'no lock session left open');
+      // Its connection is closed; the server ends the backend a moment later (not instantly: polled).
+      const sessions = async () => (await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`, [`mosip-reprocess lock ${runId}`])).rows[0]!.n;
+      let left = await sessions();
+      for (let i = 0; i < 200 && left > 0; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        left = await sessions();
+      }
+      assert.equal(left, 0, 'no lock session left open');
       assert.ok(!events.some((e) => /taken again after the reconnect/.test(e)), `not taken again after its release (events: ${events.join(' | ')})`);
       if (!thiefFirst) {
         // Nothing of it is held: a new run takes the lock at once.
