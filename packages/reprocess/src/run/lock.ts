@@ -260,8 +260,8 @@ export class RunLock {
         client = await this.pool.connect();
         // From here this.client is the new connection: release() ends it, and with it any key taken on it.
         this.client = client;
+        this.watch(client); // its error listener, before anything else can happen to it
         if (this.state.kind !== 'reconnecting') return;
-        this.watch(client);
         const refused = await takeClaims(client, this.claims, this.comment);
         if (this.state.kind !== 'reconnecting') return;
         if (!refused) {
