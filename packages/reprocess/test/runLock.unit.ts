@@ -19,9 +19,13 @@ async function lockSessionPid(lock: RunLock): Promise<number> {
   return rows[0]!.pid;
 }
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 25));
-  assert.ok(check(), what);
+async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  let ok = await check();
+  for (let i = 0; i < 200 && !ok; i++) {
+    await new Promise((r) => setTimeout(r, 25));
+    ok = await check();
+  }
+  assert.ok(ok, what);
 }
 
 test('a second run is refused, told who holds the lock and why; another schema has its own lock', async () => {
@@ -109,12 +113,7 @@ for (const thiefFirst of [false, true]) {
       await releasing;
       // Its connection is closed; the server ends the backend a moment later (not instantly: polled).
       const sessions = async () => (await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`, [`mosip-reprocess lock ${runId}`])).rows[0]!.n;
-      let left = await sessions();
-      for (let i = 0; i < 200 && left > 0; i++) {
-        await new Promise((r) => setTimeout(r, 25));
-        left = await sessions();
-      }
-      assert.equal(left, 0, 'no lock session left open');
+      await until(async () => (await sessions()) === 0, 'no lock session left open');
       assert.ok(!events.some((e) => /taken again after the reconnect/.test(e)), `not taken again after its release (events: ${events.join(' | ')})`);
       if (!thiefFirst) {
         // Nothing of it is held: a new run takes the lock at once.
